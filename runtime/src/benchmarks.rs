@@ -1,0 +1,7 @@
+//! The pallets whose weights the benchmark CLI measures.
+
+frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_registry, Registry]
+	[pallet_tft_price, TftPrice]
+);
