@@ -1,0 +1,152 @@
+//! Drive a real `gridchain-node --dev --tmp --sealing manual` over RPC, as a client would.
+#![allow(dead_code)]
+
+use std::{
+	net::TcpListener,
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+use subxt::{
+	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
+	rpcs::{rpc_params, RpcClient},
+	tx::Payload,
+	OnlineClient, PolkadotConfig,
+};
+use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
+use subxt_signer::sr25519::Keypair;
+
+pub use subxt::dynamic;
+pub use subxt_signer::sr25519::dev;
+
+/// 1 TFT in units.
+pub const TFT: u128 = 10_000_000;
+/// One GiB.
+pub const GIB: u64 = 1 << 30;
+
+/// A running dev node, killed on drop.
+pub struct DevNode {
+	child: Child,
+	pub rpc: RpcClient,
+	pub api: OnlineClient<PolkadotConfig>,
+	pub url: String,
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+impl DevNode {
+	/// Start the node on a free loopback port and wait until its RPC answers.
+	pub async fn start() -> DevNode {
+		let port = free_port();
+		let log = std::env::temp_dir().join(format!("gridchain-node-{port}.log"));
+		let log_file = std::fs::File::create(&log).expect("log file");
+		let child = Command::new(env!("CARGO_BIN_EXE_gridchain-node"))
+			.args(["--dev", "--tmp", "--sealing", "manual", "--rpc-port"])
+			.arg(port.to_string())
+			.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.stdout(Stdio::null())
+			.stderr(Stdio::from(log_file))
+			.spawn()
+			.expect("gridchain-node starts");
+		let url = format!("ws://127.0.0.1:{port}");
+		let deadline = Instant::now() + Duration::from_secs(180);
+		let rpc = loop {
+			match RpcClient::from_insecure_url(&url).await {
+				Ok(rpc) => break rpc,
+				Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(250)).await,
+				Err(e) => panic!("node RPC did not come up at {url}: {e}; see {}", log.display()),
+			}
+		};
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await.expect("subxt client");
+		DevNode { child, rpc, api, url }
+	}
+
+	/// Seal one block with `engine_createBlock(create_empty, finalize)`; returns its hash.
+	pub async fn seal(&self) -> String {
+		let created: serde_json::Value =
+			self.rpc.request("engine_createBlock", rpc_params![true, true]).await.expect("block sealed");
+		created["hash"].as_str().expect("block hash").to_string()
+	}
+
+	/// Sign `call` with `signer`, seal a block with it and wait for the outcome.
+	/// `Err` carries the dispatch error's text, e.g. `Registry::TwinExists`.
+	pub async fn submit<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<(), String> {
+		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		let mut txs = at.transactions();
+		let progress = txs
+			.sign_and_submit_then_watch_default(call, signer)
+			.await
+			.map_err(|e| e.to_string())?;
+		self.seal().await;
+		progress.wait_for_finalized_success().await.map(|_| ()).map_err(|e| format!("{e}"))
+	}
+
+	/// Read a storage map entry, `None` if absent.
+	pub async fn storage<K, V>(&self, pallet: &str, entry: &str, key: K) -> Option<V>
+	where
+		K: IntoEncodableValues + IntoDecodableValues,
+		V: DecodeAsType,
+	{
+		let at = self.api.at_current_block().await.expect("best block");
+		let addr = dynamic::storage::<K, V>(pallet, entry);
+		at.storage()
+			.try_fetch(addr, key)
+			.await
+			.expect("storage read")
+			.map(|v| v.decode_as::<V>().expect("value decodes"))
+	}
+
+	/// Call a runtime API function.
+	pub async fn runtime_api<A, R>(&self, api: &str, function: &str, args: A) -> R
+	where
+		A: subxt::ext::frame_decode::runtime_apis::IntoEncodableValues,
+		R: DecodeAsType,
+	{
+		let at = self.api.at_current_block().await.expect("best block");
+		at.runtime_apis()
+			.call(dynamic::runtime_api_call::<A, R>(api, function, args))
+			.await
+			.expect("runtime api call")
+	}
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// `Resources` as a call argument.
+#[derive(EncodeAsType, DecodeAsType, Debug, Clone, Copy, PartialEq, Eq)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct Resources {
+	pub cru: u64,
+	pub sru: u64,
+	pub hru: u64,
+	pub mru: u64,
+}
+
+/// `Location` as a call argument.
+#[derive(EncodeAsType, DecodeAsType, Debug, Clone, PartialEq, Eq)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct Location {
+	pub country: Vec<u8>,
+	pub city: Vec<u8>,
+	pub latitude: Vec<u8>,
+	pub longitude: Vec<u8>,
+}
+
+impl Location {
+	pub fn new(country: &str, city: &str) -> Location {
+		Location {
+			country: country.into(),
+			city: city.into(),
+			latitude: b"51.05".to_vec(),
+			longitude: b"3.72".to_vec(),
+		}
+	}
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Build gridchain-node and start the development chain (Alice validates; RPC on 127.0.0.1:9944).
+# Extra arguments go to the node, e.g. `--sealing manual`, `--tmp` or `--base-path DIR`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+cargo build -p gridchain-node
+exec "$CARGO_TARGET_DIR/debug/gridchain-node" --dev "$@"
