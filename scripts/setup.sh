@@ -12,10 +12,12 @@ if ! command -v protoc >/dev/null 2>&1; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq protobuf-compiler
 fi
 
-if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
-	echo "==> adding the wasm32-unknown-unknown target"
-	rustup target add wasm32-unknown-unknown
-fi
+for target in wasm32-unknown-unknown wasm32v1-none; do
+	if ! rustup target list --installed | grep -q "^$target\$"; then
+		echo "==> adding the $target target"
+		rustup target add "$target"
+	fi
+done
 
 if ! rustup component list --installed | grep -q '^rust-src'; then
 	echo "==> adding the rust-src component"

@@ -34,7 +34,7 @@ pub const CERTIFIED_SURCHARGE_PERCENT: u128 = 25;
 	Debug,
 	Default,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct UnitPrices {
 	/// Per CU per hour.
 	pub cu: u64,

@@ -32,7 +32,7 @@ pub const NU_DENOMINATOR: u128 = 1_000_000_000;
 	Debug,
 	Default,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Resources {
 	/// Virtual CPUs.
 	pub cru: u64,

@@ -27,7 +27,7 @@ pub const HOURS_PER_MONTH: u128 = 720;
 	Debug,
 	Default,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum DiscountLevel {
 	/// Less than 1.5 months: pays 100 %.
 	#[default]

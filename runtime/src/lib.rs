@@ -26,8 +26,6 @@ use sp_runtime::{
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
 	MultiAddress, MultiSignature,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use frame_support::{construct_runtime, parameter_types};
@@ -92,12 +90,6 @@ pub const DAYS: BlockNumber = HOURS * 24;
 
 /// The smallest balance an account may hold: 0.01 TFT.
 pub const EXISTENTIAL_DEPOSIT: Balance = UNITS_PER_TFT / 100;
-
-/// The native version, for the node.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// An index to a block.
 pub type BlockNumber = u32;

@@ -36,13 +36,20 @@ fn free_port() -> u16 {
 }
 
 impl DevNode {
-	/// Start the node on a free loopback port and wait until its RPC answers.
+	/// Start the node with `--tmp` on a free loopback port and wait until its RPC answers.
 	pub async fn start() -> DevNode {
+		DevNode::start_with(&["--tmp"]).await
+	}
+
+	/// Start the node with extra arguments (e.g. `--base-path DIR`).
+	pub async fn start_with(extra: &[&str]) -> DevNode {
 		let port = free_port();
 		let log = std::env::temp_dir().join(format!("gridchain-node-{port}.log"));
 		let log_file = std::fs::File::create(&log).expect("log file");
 		let child = Command::new(env!("CARGO_BIN_EXE_gridchain-node"))
-			.args(["--dev", "--tmp", "--sealing", "manual", "--rpc-port"])
+			.args(["--dev", "--sealing", "manual"])
+			.args(extra)
+			.arg("--rpc-port")
 			.arg(port.to_string())
 			.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.stdout(Stdio::null())
@@ -82,6 +89,34 @@ impl DevNode {
 		progress.wait_for_finalized_success().await.map(|_| ()).map_err(|e| format!("{e}"))
 	}
 
+	/// `call` as a `RuntimeCall` value, to nest it in `Multisig.as_multi` or `Utility.batch`.
+	pub async fn call_value<P: Payload>(&self, call: &P) -> dynamic::Value {
+		let at = self.api.at_current_block().await.expect("best block");
+		let bytes = at.transactions().call_data(call).expect("call encodes");
+		let metadata = self.api.metadata();
+		let call_ty = metadata.outer_enums().call_enum_ty();
+		subxt::ext::scale_value::scale::decode_as_type(&mut &bytes[..], call_ty, metadata.types())
+			.expect("call decodes as RuntimeCall")
+			.remove_context()
+	}
+
+	/// The free and reserved (held) balance of an account.
+	pub async fn balance(&self, who: [u8; 32]) -> (u128, u128) {
+		#[derive(DecodeAsType)]
+		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+		struct AccountInfo {
+			data: AccountData,
+		}
+		#[derive(DecodeAsType)]
+		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+		struct AccountData {
+			free: u128,
+			reserved: u128,
+		}
+		let info: Option<AccountInfo> = self.storage("System", "Account", (who,)).await;
+		info.map(|i| (i.data.free, i.data.reserved)).unwrap_or((0, 0))
+	}
+
 	/// Read a storage map entry, `None` if absent.
 	pub async fn storage<K, V>(&self, pallet: &str, entry: &str, key: K) -> Option<V>
 	where
@@ -108,6 +143,20 @@ impl DevNode {
 			.call(dynamic::runtime_api_call::<A, R>(api, function, args))
 			.await
 			.expect("runtime api call")
+	}
+}
+
+impl DevNode {
+	/// Stop the node as an operator would (SIGTERM) and wait for it to exit.
+	pub fn stop(mut self) {
+		let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+		let deadline = Instant::now() + Duration::from_secs(60);
+		while Instant::now() < deadline {
+			if let Ok(Some(_)) = self.child.try_wait() {
+				return;
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
 	}
 }
 

@@ -331,7 +331,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The registry's invariants: indexes agree with the records they index.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (twin_id, twin) in Twins::<T>::iter() {
 			ensure!(twin.id == twin_id, "twin record id differs from its key");

@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod dispatchable_impls;
+mod grid_access;
 pub mod lookup;
 pub mod runtime_api;
 pub mod traits;
@@ -19,7 +20,9 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::{NodeUsage, OnNodeDeleted};
+pub use traits::{
+	GridRegistry, IpReservationError, NodeFacts, NodeUsage, OnNodeDeleted, PolicyFacts, ReservedIp,
+};
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -6,7 +6,7 @@ use gridchain_primitives::{
 	ContractId, FarmId, NodeId, PricingPolicyId, Resources, TwinId, UnitPrices,
 };
 use scale_info::TypeInfo;
-use sp_runtime::{Percent, RuntimeDebug};
+use sp_runtime::Percent;
 
 /// Longest relay address of a twin, in bytes.
 pub const MAX_RELAY_LEN: u32 = 256;
@@ -33,7 +33,7 @@ pub const MIN_NODE_MRU: u64 = 2 * gridchain_primitives::GIB;
 pub const MIN_NODE_SRU: u64 = 100 * gridchain_primitives::GIB;
 
 /// The on-grid identity of an account.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Twin<AccountId> {
 	/// Twin id, from 1.
 	pub id: TwinId,
@@ -46,7 +46,7 @@ pub struct Twin<AccountId> {
 }
 
 /// A public IP of a farm.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct PublicIp {
 	/// CIDR text, e.g. `185.206.122.33/24`.
 	pub ip: BoundedVec<u8, ConstU32<MAX_IP_LEN>>,
@@ -57,7 +57,7 @@ pub struct PublicIp {
 }
 
 /// A farm: a set of nodes run by one twin, and the public IPs they share.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Farm {
 	/// Farm id, from 1.
 	pub id: FarmId,
@@ -84,7 +84,7 @@ pub struct Farm {
 	Copy,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	Default,
 )]
 pub enum NodeCertification {
@@ -105,7 +105,7 @@ pub enum NodeCertification {
 	Clone,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	Default,
 )]
 pub struct Location<Text> {
@@ -127,7 +127,7 @@ pub type NodeLocation = Location<LocationText>;
 pub type LocationInput = Location<sp_runtime::Vec<u8>>;
 
 /// A node: one machine of a farm, with its own twin.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Node {
 	/// Node id, from 1.
 	pub id: NodeId,
@@ -144,7 +144,7 @@ pub struct Node {
 }
 
 /// Prices and payees of the contracts on a farm (SPEC §5.1). Prices are in uUSD.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct PricingPolicy<AccountId> {
 	/// Policy id, from 1.
 	pub id: PricingPolicyId,

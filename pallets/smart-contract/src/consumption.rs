@@ -1,0 +1,89 @@
+//! Consumption reports (SPEC §6.1): each accepted report accrues its cost; nothing is paid here.
+
+use crate::*;
+use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, traits::UnixTime};
+use gridchain_primitives::cost::{capacity_cost, node_contract_cost};
+use pallet_registry::GridRegistry;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_report_consumption(who: T::AccountId, reports: Vec<Consumption>) -> DispatchResult {
+		// Everything about the reporting node is read once per call, not once per report.
+		let twin_id = T::Registry::twin_of(&who).ok_or(Error::<T>::NotANode)?;
+		let node_id = T::Registry::node_of_twin(twin_id).ok_or(Error::<T>::NotANode)?;
+		let node = T::Registry::node(node_id).ok_or(Error::<T>::NotANode)?;
+		let policy =
+			T::Registry::pricing_policy(node.pricing_policy_id).ok_or(Error::<T>::PricingPolicyNotExists)?;
+		let rented = ActiveRentContractForNode::<T>::contains_key(node_id);
+		let now_secs = T::Time::now().as_secs();
+
+		for report in reports {
+			let contract_id = report.contract_id;
+			match Self::accrue_report(node_id, &node.resources, node.certified, rented, &policy.prices, now_secs, &report)
+			{
+				Ok((window_secs, cost)) => Self::deposit_event(Event::ConsumptionReportReceived {
+					contract_id,
+					timestamp: report.timestamp,
+					window_secs,
+					cost_scaled_uusd: cost,
+				}),
+				Err(reason) => Self::deposit_event(Event::ConsumptionReportRejected { contract_id, reason }),
+			}
+		}
+		Ok(())
+	}
+
+	/// Check one report and accrue its window's cost; returns the window and its cost.
+	fn accrue_report(
+		node_id: NodeId,
+		capacity: &gridchain_primitives::Resources,
+		certified: bool,
+		rented: bool,
+		prices: &gridchain_primitives::UnitPrices,
+		now_secs: u64,
+		report: &Consumption,
+	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
+		let mut info = Billing::<T>::get(report.contract_id).ok_or(ReportRejection::NotANodeContractOfThisNode)?;
+		let BillingKind::Node { node_id: contract_node, used, hourly_capacity_cost, last_report_secs, .. } =
+			&mut info.kind
+		else {
+			return Err(ReportRejection::NotANodeContractOfThisNode);
+		};
+		if *contract_node != node_id {
+			return Err(ReportRejection::NotANodeContractOfThisNode);
+		}
+		if report.timestamp <= *last_report_secs {
+			return Err(ReportRejection::TimestampNotAfterPrevious);
+		}
+		if report.timestamp > now_secs.saturating_add(MAX_REPORT_AHEAD_SECS) {
+			return Err(ReportRejection::TimestampInFuture);
+		}
+		let usage = report.resources();
+		if !capacity.covers(&usage) {
+			return Err(ReportRejection::ExceedsNodeCapacity);
+		}
+
+		// A node that went silent is not believed for the whole gap.
+		let window_secs = report.timestamp.saturating_sub(*last_report_secs).min(MAX_REPORT_WINDOW_SECS);
+		// IPs are charged by chain time at settlement, not per report.
+		let cost = node_contract_cost(prices, &usage, report.nru, 0, window_secs, certified, rented);
+		*used = usage;
+		*hourly_capacity_cost = if rented { 0 } else { capacity_cost(prices, &usage, 3600, certified) };
+		*last_report_secs = report.timestamp;
+		info.accrued = info.accrued.saturating_add(cost);
+		Billing::<T>::insert(report.contract_id, info);
+		Ok((window_secs, cost))
+	}
+}
+
+impl<T: Config> pallet_registry::NodeUsage for Pallet<T> {
+	/// The sum of what the latest reports of the node's contracts say they use.
+	fn used_resources(node_id: NodeId) -> gridchain_primitives::Resources {
+		ContractsByNode::<T>::iter_prefix_values(node_id)
+			.filter_map(Billing::<T>::get)
+			.fold(Default::default(), |total, info| match info.kind {
+				BillingKind::Node { used, .. } => total.saturating_add(&used),
+				_ => total,
+			})
+	}
+}

@@ -1,0 +1,403 @@
+//! What the contract calls do. Every function checks all its rules before it writes.
+
+use crate::*;
+use alloc::vec::Vec;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::{InspectHold, MutateHold},
+		tokens::Precision,
+	},
+	traits::UnixTime,
+	BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use gridchain_primitives::{Balance, ContractId, NodeId, PricingPolicyId, TwinId};
+use pallet_registry::{GridRegistry, IpReservationError, NodeFacts};
+
+/// Name contracts are billed with the genesis pricing policy.
+pub const NAME_CONTRACT_PRICING_POLICY_ID: PricingPolicyId = 1;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_create_node_contract(
+		who: T::AccountId,
+		node_id: NodeId,
+		deployment_hash: DeploymentHash,
+		deployment_data: Vec<u8>,
+		public_ips: u32,
+	) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
+		Self::ensure_node_available(node_id, &node, twin_id)?;
+		ensure!(
+			!ContractsByNode::<T>::contains_key(node_id, deployment_hash),
+			Error::<T>::ContractIsNotUnique
+		);
+		let deployment_data: DeploymentData =
+			deployment_data.try_into().map_err(|_| Error::<T>::DeploymentDataTooLarge)?;
+		let deposit = Self::deposit_for(deployment_data.len());
+		let contract_id = Self::next_contract_id()?;
+
+		Self::ensure_can_hold_deposit(&who, deposit)?;
+		let reserved = T::Registry::reserve_public_ips(node.farm_id, contract_id, public_ips)
+			.map_err(Self::ip_error)?;
+		Self::hold_deposit(&who, deposit)?;
+
+		let public_ips_list = Self::contract_ips(reserved)?;
+		ContractCount::<T>::put(contract_id);
+		ContractsByNode::<T>::insert(node_id, deployment_hash, contract_id);
+		let kind = BillingKind::Node {
+			node_id,
+			public_ips,
+			used: Default::default(),
+			hourly_capacity_cost: 0,
+			last_report_secs: T::Time::now().as_secs(),
+		};
+		let contract = Contract {
+			version: 1,
+			contract_id,
+			twin_id,
+			contract_type: ContractType::Node(NodeContract {
+				node_id,
+				deployment_hash,
+				deployment_data,
+				public_ips,
+				public_ips_list: public_ips_list.clone(),
+			}),
+			state: ContractState::Created,
+		};
+		Self::store_new_contract(who, contract, deposit, node.pricing_policy_id, kind);
+		if public_ips > 0 {
+			Self::deposit_event(Event::IpsReserved {
+				contract_id,
+				public_ips: public_ips_list.to_vec(),
+			});
+		}
+		Self::deposit_event(Event::ContractCreated {
+			contract_id,
+			twin_id,
+			node_id: Some(node_id),
+			public_ips: public_ips_list.into_inner(),
+			deposit,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_update_node_contract(
+		who: T::AccountId,
+		contract_id: ContractId,
+		deployment_hash: DeploymentHash,
+		deployment_data: Vec<u8>,
+	) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let mut contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		ensure!(contract.twin_id == twin_id, Error::<T>::NotContractOwner);
+		ensure!(
+			!matches!(contract.state, ContractState::GracePeriod(_)),
+			Error::<T>::ContractInGracePeriod
+		);
+		let ContractType::Node(ref mut nc) = contract.contract_type else {
+			return Err(Error::<T>::NotANodeContract.into());
+		};
+		let node_id = nc.node_id;
+		if nc.deployment_hash != deployment_hash {
+			ensure!(
+				!ContractsByNode::<T>::contains_key(node_id, deployment_hash),
+				Error::<T>::ContractIsNotUnique
+			);
+		}
+		let deployment_data: DeploymentData =
+			deployment_data.try_into().map_err(|_| Error::<T>::DeploymentDataTooLarge)?;
+		let mut billing = Billing::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let old_deposit = billing.deposit;
+		let new_deposit = Self::deposit_for(deployment_data.len());
+		if new_deposit > old_deposit {
+			Self::hold_deposit(&who, new_deposit.saturating_sub(old_deposit))?;
+		} else {
+			Self::release_deposit(&who, old_deposit.saturating_sub(new_deposit));
+		}
+
+		ContractsByNode::<T>::remove(node_id, nc.deployment_hash);
+		ContractsByNode::<T>::insert(node_id, deployment_hash, contract_id);
+		nc.deployment_hash = deployment_hash;
+		nc.deployment_data = deployment_data;
+		contract.version = contract.version.saturating_add(1);
+		contract.state = ContractState::Created;
+		let version = contract.version;
+		Contracts::<T>::insert(contract_id, contract);
+		billing.deposit = new_deposit;
+		Billing::<T>::insert(contract_id, billing);
+		Self::deposit_event(Event::ContractUpdated { contract_id, version });
+		Ok(())
+	}
+
+	pub(crate) fn do_confirm_deployment(
+		who: T::AccountId,
+		contract_id: ContractId,
+		deployment_hash: DeploymentHash,
+	) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let mut contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let nc = contract.node_contract().ok_or(Error::<T>::NotANodeContract)?;
+		let node_id = nc.node_id;
+		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
+		ensure!(node.twin_id == twin_id, Error::<T>::NotContractNode);
+		ensure!(nc.deployment_hash == deployment_hash, Error::<T>::DeploymentHashMismatch);
+		ensure!(contract.state == ContractState::Created, Error::<T>::ContractNotAwaitingDeployment);
+
+		contract.state = ContractState::Deployed;
+		Contracts::<T>::insert(contract_id, contract);
+		Self::deposit_event(Event::ContractDeployed { contract_id, node_id });
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_contract(who: T::AccountId, contract_id: ContractId) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let cause = if contract.twin_id == twin_id {
+			Cause::CanceledByUser
+		} else {
+			let node_twin = contract.node_id().and_then(T::Registry::node).map(|n| n.twin_id);
+			ensure!(node_twin == Some(twin_id), Error::<T>::NotAllowedToCancel);
+			Cause::CanceledByNode
+		};
+		Self::ensure_can_end(&contract)?;
+		Self::settle_and_end(contract, cause);
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_contract_collective(contract_id: ContractId) -> DispatchResult {
+		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		Self::ensure_can_end(&contract)?;
+		Self::settle_and_end(contract, Cause::CanceledByCollective);
+		Ok(())
+	}
+
+	pub(crate) fn do_create_name_contract(who: T::AccountId, name: Vec<u8>) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let name = Self::valid_name(name)?;
+		ensure!(!ContractIdByName::<T>::contains_key(&name), Error::<T>::NameExists);
+		let deposit = T::DepositBase::get();
+		let contract_id = Self::next_contract_id()?;
+		Self::hold_deposit(&who, deposit)?;
+
+		ContractCount::<T>::put(contract_id);
+		ContractIdByName::<T>::insert(&name, contract_id);
+		let contract = Contract {
+			version: 1,
+			contract_id,
+			twin_id,
+			contract_type: ContractType::Name { name },
+			state: ContractState::Created,
+		};
+		Self::store_new_contract(who, contract, deposit, NAME_CONTRACT_PRICING_POLICY_ID, BillingKind::Name);
+		Self::deposit_event(Event::ContractCreated {
+			contract_id,
+			twin_id,
+			node_id: None,
+			public_ips: Vec::new(),
+			deposit,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_create_rent_contract(who: T::AccountId, node_id: NodeId) -> DispatchResult {
+		let twin_id = Self::twin_of(&who)?;
+		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
+		ensure!(!ActiveRentContractForNode::<T>::contains_key(node_id), Error::<T>::NodeAlreadyRented);
+		let foreign = ContractsByNode::<T>::iter_prefix_values(node_id)
+			.any(|id| Contracts::<T>::get(id).is_some_and(|c| c.twin_id != twin_id));
+		ensure!(!foreign, Error::<T>::NodeHasContractsOfOtherTwins);
+		let deposit = T::DepositBase::get();
+		let contract_id = Self::next_contract_id()?;
+		Self::hold_deposit(&who, deposit)?;
+
+		ContractCount::<T>::put(contract_id);
+		ActiveRentContractForNode::<T>::insert(node_id, contract_id);
+		let contract = Contract {
+			version: 1,
+			contract_id,
+			twin_id,
+			contract_type: ContractType::Rent { node_id },
+			state: ContractState::Created,
+		};
+		Self::store_new_contract(who, contract, deposit, node.pricing_policy_id, BillingKind::Rent { node_id });
+		Self::deposit_event(Event::ContractCreated {
+			contract_id,
+			twin_id,
+			node_id: Some(node_id),
+			public_ips: Vec::new(),
+			deposit,
+		});
+		Ok(())
+	}
+
+	/// End every contract on a deleted node after a final bill, node contracts first, then its
+	/// rent contract.
+	pub(crate) fn end_contracts_on_node(node_id: NodeId) {
+		let node_contracts: Vec<ContractId> = ContractsByNode::<T>::iter_prefix_values(node_id).collect();
+		let rent = ActiveRentContractForNode::<T>::get(node_id);
+		for contract_id in node_contracts.into_iter().chain(rent) {
+			if let Some(contract) = Contracts::<T>::get(contract_id) {
+				Self::settle_and_end(contract, Cause::CanceledByNode);
+			}
+		}
+	}
+
+	/// Cancellation settles first, for the exact time since the last settlement (SPEC §6.3).
+	fn settle_and_end(contract: Contract<BlockNumberFor<T>>, cause: Cause) {
+		let contract_id = contract.contract_id;
+		let mut settlement = billing::Settlement::<T>::new();
+		if let Some(info) = Billing::<T>::get(contract_id) {
+			settlement.settle(contract_id, info, false);
+		}
+		settlement.distribute();
+		Self::end_contract(contract, cause);
+	}
+
+	/// The one way a contract ends, whatever the cause: free its IPs, release its deposit, drop
+	/// it from every index and remove it.
+	pub(crate) fn end_contract(contract: Contract<BlockNumberFor<T>>, cause: Cause) {
+		let contract_id = contract.contract_id;
+		match &contract.contract_type {
+			ContractType::Node(nc) => {
+				if !nc.public_ips_list.is_empty() {
+					if let Some(node) = T::Registry::node(nc.node_id) {
+						T::Registry::free_public_ips(node.farm_id, contract_id);
+					}
+					Self::deposit_event(Event::IpsFreed {
+						contract_id,
+						public_ips: nc.public_ips_list.to_vec(),
+					});
+				}
+				ContractsByNode::<T>::remove(nc.node_id, nc.deployment_hash);
+			},
+			ContractType::Name { name } => ContractIdByName::<T>::remove(name),
+			ContractType::Rent { node_id } => ActiveRentContractForNode::<T>::remove(node_id),
+		}
+		let unpaid = match Billing::<T>::take(contract_id) {
+			Some(info) => {
+				Self::release_deposit(&info.owner, info.deposit);
+				info.debt
+			},
+			None => 0,
+		};
+		ContractsByTwin::<T>::remove(contract.twin_id, contract_id);
+		Contracts::<T>::remove(contract_id);
+		LiveContractCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+		Self::deposit_event(Event::ContractCanceled { contract_id, cause, unpaid });
+	}
+
+	fn ensure_can_end(contract: &Contract<BlockNumberFor<T>>) -> DispatchResult {
+		if let ContractType::Rent { node_id } = contract.contract_type {
+			ensure!(
+				ContractsByNode::<T>::iter_prefix_values(node_id).next().is_none(),
+				Error::<T>::NodeHasActiveContracts
+			);
+		}
+		Ok(())
+	}
+
+	fn ensure_node_available(node_id: NodeId, node: &NodeFacts, twin_id: TwinId) -> DispatchResult {
+		match ActiveRentContractForNode::<T>::get(node_id).and_then(Contracts::<T>::get) {
+			Some(rent) => ensure!(rent.twin_id == twin_id, Error::<T>::NodeNotAvailableToDeploy),
+			None => ensure!(!node.dedicated_farm, Error::<T>::NodeNotAvailableToDeploy),
+		}
+		Ok(())
+	}
+
+	fn store_new_contract(
+		owner: T::AccountId,
+		contract: Contract<BlockNumberFor<T>>,
+		deposit: Balance,
+		pricing_policy_id: PricingPolicyId,
+		kind: BillingKind,
+	) {
+		let info = BillingInfo {
+			owner,
+			pricing_policy_id,
+			kind,
+			accrued: 0,
+			debt: 0,
+			last_settled_secs: T::Time::now().as_secs(),
+			grace: None,
+			deposit,
+		};
+		ContractsByTwin::<T>::insert(contract.twin_id, contract.contract_id, ());
+		Billing::<T>::insert(contract.contract_id, info);
+		Contracts::<T>::insert(contract.contract_id, contract);
+		LiveContractCount::<T>::mutate(|n| *n = n.saturating_add(1));
+	}
+
+	fn twin_of(who: &T::AccountId) -> Result<TwinId, DispatchError> {
+		T::Registry::twin_of(who).ok_or_else(|| Error::<T>::TwinNotExists.into())
+	}
+
+	fn next_contract_id() -> Result<ContractId, DispatchError> {
+		ContractCount::<T>::get().checked_add(1).ok_or_else(|| Error::<T>::ContractIdsExhausted.into())
+	}
+
+	/// 1 TFT plus 0.001 TFT per byte of deployment data (SPEC §4.3).
+	pub fn deposit_for(data_len: usize) -> Balance {
+		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(data_len as Balance))
+	}
+
+	fn ensure_can_hold_deposit(who: &T::AccountId, amount: Balance) -> DispatchResult {
+		T::Currency::ensure_can_hold(&HoldReason::ContractDeposit.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalanceForDeposit.into())
+	}
+
+	fn hold_deposit(who: &T::AccountId, amount: Balance) -> DispatchResult {
+		if amount == 0 {
+			return Ok(());
+		}
+		T::Currency::hold(&HoldReason::ContractDeposit.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalanceForDeposit.into())
+	}
+
+	fn release_deposit(who: &T::AccountId, amount: Balance) {
+		if amount == 0 {
+			return;
+		}
+		// Best effort: a hold of this reason is only ever made by this pallet, for this amount.
+		let _ = T::Currency::release(&HoldReason::ContractDeposit.into(), who, amount, Precision::BestEffort);
+	}
+
+	fn contract_ips(
+		reserved: Vec<pallet_registry::ReservedIp>,
+	) -> Result<BoundedVec<ContractIp, ConstU32<{ pallet_registry::MAX_FARM_IPS }>>, DispatchError> {
+		let ips: Vec<ContractIp> = reserved
+			.into_iter()
+			.filter_map(|(ip, gateway)| {
+				Some(ContractIp { ip: ip.try_into().ok()?, gateway: gateway.try_into().ok()? })
+			})
+			.collect();
+		ips.try_into().map_err(|_| Error::<T>::FarmHasNotEnoughPublicIPs.into())
+	}
+
+	fn valid_name(name: Vec<u8>) -> Result<ContractName, DispatchError> {
+		ensure!(name.len() >= MIN_NAME_LEN, Error::<T>::NameTooShort);
+		ensure!(
+			name.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-'),
+			Error::<T>::NameInvalidCharacters
+		);
+		name.try_into().map_err(|_| Error::<T>::NameTooLong.into())
+	}
+
+	fn ip_error(e: IpReservationError) -> DispatchError {
+		match e {
+			IpReservationError::FarmNotExists => Error::<T>::NodeNotExists,
+			IpReservationError::NotEnoughIps => Error::<T>::FarmHasNotEnoughPublicIPs,
+			IpReservationError::NotEnoughFreeIps => Error::<T>::FarmHasNotEnoughPublicIPsFree,
+		}
+		.into()
+	}
+}
+
+impl<T: Config> pallet_registry::OnNodeDeleted for Pallet<T> {
+	fn on_node_deleted(node_id: NodeId) -> DispatchResult {
+		Self::end_contracts_on_node(node_id);
+		Ok(())
+	}
+}

@@ -1,0 +1,79 @@
+//! The pallet's invariants (SPEC §6.4), checked by `try_state` and after every test.
+
+use crate::*;
+use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+use frame_support::ensure;
+use gridchain_primitives::ContractId;
+use pallet_registry::GridRegistry;
+
+impl<T: Config> Pallet<T> {
+	/// - every reserved farm IP belongs to exactly one live contract, and the reverse;
+	/// - no live contract points to a missing node or twin;
+	/// - every live contract is in its indexes.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		// IPs the farms say are reserved, per contract.
+		let mut farm_side: BTreeMap<ContractId, Vec<Vec<u8>>> = BTreeMap::new();
+		for (farm_id, contract_id, ip) in T::Registry::ip_reservations() {
+			let contract = Contracts::<T>::get(contract_id).ok_or("farm IP reserved by a dead contract")?;
+			let nc = contract.node_contract().ok_or("farm IP reserved by a non-node contract")?;
+			let node = T::Registry::node(nc.node_id).ok_or("contract on a missing node")?;
+			ensure!(node.farm_id == farm_id, "IP reserved on another farm than the contract's node");
+			farm_side.entry(contract_id).or_default().push(ip);
+		}
+
+		for (contract_id, contract) in Contracts::<T>::iter() {
+			ensure!(contract.contract_id == contract_id, "contract id differs from its key");
+			ensure!(T::Registry::account_of(contract.twin_id).is_some(), "contract of a missing twin");
+			let billing = Billing::<T>::get(contract_id).ok_or("live contract without billing")?;
+			ensure!(
+				T::Registry::account_of(contract.twin_id) == Some(billing.owner),
+				"billing owner is not the contract's twin"
+			);
+			ensure!(
+				ContractsByTwin::<T>::contains_key(contract.twin_id, contract_id),
+				"contract missing from ContractsByTwin"
+			);
+			match &contract.contract_type {
+				ContractType::Node(nc) => {
+					ensure!(T::Registry::node(nc.node_id).is_some(), "contract on a missing node");
+					ensure!(
+						ContractsByNode::<T>::get(nc.node_id, nc.deployment_hash) == Some(contract_id),
+						"contract missing from ContractsByNode"
+					);
+					ensure!(nc.public_ips as usize == nc.public_ips_list.len(), "IP count differs from list");
+					let mut held: Vec<Vec<u8>> = nc.public_ips_list.iter().map(|ip| ip.ip.to_vec()).collect();
+					let mut reserved = farm_side.remove(&contract_id).unwrap_or_default();
+					held.sort();
+					reserved.sort();
+					ensure!(held == reserved, "contract IPs differ from the farm's reservations");
+				},
+				ContractType::Name { name } => {
+					ensure!(ContractIdByName::<T>::get(name) == Some(contract_id), "name index wrong");
+				},
+				ContractType::Rent { node_id } => {
+					ensure!(T::Registry::node(*node_id).is_some(), "rent contract on a missing node");
+					ensure!(
+						ActiveRentContractForNode::<T>::get(node_id) == Some(contract_id),
+						"rent index wrong"
+					);
+				},
+			}
+		}
+		ensure!(farm_side.is_empty(), "farm IP reserved by a contract that does not hold it");
+		ensure!(
+			ContractsByTwin::<T>::iter().count() == Contracts::<T>::iter().count(),
+			"ContractsByTwin has stale entries"
+		);
+		// A live contract has exactly one billing record: it is settled once per pass.
+		let live = Contracts::<T>::iter().count();
+		ensure!(Billing::<T>::iter().count() == live, "billing records differ from live contracts");
+		ensure!(Billing::<T>::iter_keys().all(Contracts::<T>::contains_key), "billing record of a dead contract");
+		ensure!(LiveContractCount::<T>::get() == live as u64, "LiveContractCount is wrong");
+		ensure!(
+			ContractsByNode::<T>::iter().count() ==
+				Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),
+			"ContractsByNode has stale entries"
+		);
+		Ok(())
+	}
+}

@@ -1,0 +1,251 @@
+//! The contract record of SPEC §4.1.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use gridchain_primitives::{ContractId, NodeId, TwinId};
+use pallet_registry::{MAX_FARM_IPS, MAX_GATEWAY_LEN, MAX_IP_LEN};
+use scale_info::TypeInfo;
+
+/// Most bytes of `deployment_data`: 8 KiB.
+pub const MAX_DEPLOYMENT_DATA_LEN: u32 = 8 * 1024;
+/// Shortest name of a name contract.
+pub const MIN_NAME_LEN: usize = 3;
+/// Longest name of a name contract.
+pub const MAX_NAME_LEN: u32 = 64;
+
+/// The encrypted deployment: opaque to the chain.
+pub type DeploymentData = BoundedVec<u8, ConstU32<MAX_DEPLOYMENT_DATA_LEN>>;
+/// The user's hash of the deployment; the node recomputes it.
+pub type DeploymentHash = [u8; 32];
+/// A contract name.
+pub type ContractName = BoundedVec<u8, ConstU32<MAX_NAME_LEN>>;
+
+/// A public IP held by a node contract.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ContractIp {
+	/// CIDR text, e.g. `185.206.122.33/24`.
+	pub ip: BoundedVec<u8, ConstU32<MAX_IP_LEN>>,
+	/// Gateway text.
+	pub gateway: BoundedVec<u8, ConstU32<MAX_GATEWAY_LEN>>,
+}
+
+/// A workload on a node.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct NodeContract {
+	/// The node that serves it.
+	pub node_id: NodeId,
+	/// The user's hash of the deployment.
+	pub deployment_hash: DeploymentHash,
+	/// The deployment encrypted with the user's key; at most 8 KiB, never read by the chain.
+	pub deployment_data: DeploymentData,
+	/// How many public IPs it holds.
+	pub public_ips: u32,
+	/// The public IPs it holds.
+	pub public_ips_list: BoundedVec<ContractIp, ConstU32<MAX_FARM_IPS>>,
+}
+
+/// What a contract is for.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum ContractType {
+	/// A workload on a node.
+	Node(NodeContract),
+	/// A unique name on the grid.
+	Name {
+		/// `[a-z0-9_-]`, 3..=64.
+		name: ContractName,
+	},
+	/// A whole node, rented.
+	Rent {
+		/// The rented node.
+		node_id: NodeId,
+	},
+}
+
+/// Why a contract ended.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Cause {
+	/// The owner cancelled it.
+	CanceledByUser,
+	/// Its node cancelled it, or the node was deleted.
+	CanceledByNode,
+	/// The restricted origin cancelled it.
+	CanceledByCollective,
+	/// The owner did not pay before the grace period ran out.
+	OutOfFunds,
+}
+
+/// Where a contract is in its life.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ContractState<BlockNumber> {
+	/// Registered; its node has not confirmed the current deployment.
+	Created,
+	/// Its node confirmed the current deployment hash.
+	Deployed,
+	/// Its owner owes money since this block.
+	GracePeriod(BlockNumber),
+	/// Ended. Ended contracts are removed from storage; this state is what the record says as it
+	/// is removed.
+	Deleted(Cause),
+}
+
+/// A contract (SPEC §4.1).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Contract<BlockNumber> {
+	/// Bumped on every update.
+	pub version: u32,
+	/// One counter for all contract types, from 1.
+	pub contract_id: ContractId,
+	/// The owner.
+	pub twin_id: TwinId,
+	/// What it is for.
+	pub contract_type: ContractType,
+	/// Where it is in its life.
+	pub state: ContractState<BlockNumber>,
+}
+
+impl<B> Contract<B> {
+	/// The node contract data, if this is a node contract.
+	pub fn node_contract(&self) -> Option<&NodeContract> {
+		match &self.contract_type {
+			ContractType::Node(nc) => Some(nc),
+			_ => None,
+		}
+	}
+
+	/// The node this contract runs on or rents, if any.
+	pub fn node_id(&self) -> Option<NodeId> {
+		match &self.contract_type {
+			ContractType::Node(nc) => Some(nc.node_id),
+			ContractType::Rent { node_id } => Some(*node_id),
+			ContractType::Name { .. } => None,
+		}
+	}
+}
+
+/// Most reports in one `report_consumption` call.
+pub const MAX_REPORTS: u32 = 256;
+/// How far ahead of chain time a report's timestamp may be, in seconds.
+pub const MAX_REPORT_AHEAD_SECS: u64 = 60;
+/// The longest window one report is believed for, in seconds.
+pub const MAX_REPORT_WINDOW_SECS: u64 = 3600;
+
+/// A node's report of what a contract uses (the seed's format). `nru` is traffic in bytes since
+/// the node's previous report for that contract; the rest is what the contract uses now.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct Consumption {
+	/// The node contract reported on.
+	pub contract_id: ContractId,
+	/// When the usage was measured, unix seconds.
+	pub timestamp: u64,
+	/// vCPUs in use.
+	pub cru: u64,
+	/// SSD bytes in use.
+	pub sru: u64,
+	/// HDD bytes in use.
+	pub hru: u64,
+	/// Memory bytes in use.
+	pub mru: u64,
+	/// Traffic bytes since the previous report.
+	pub nru: u64,
+}
+
+impl Consumption {
+	/// The resources in use.
+	pub fn resources(&self) -> gridchain_primitives::Resources {
+		gridchain_primitives::Resources { cru: self.cru, sru: self.sru, hru: self.hru, mru: self.mru }
+	}
+}
+
+/// Why a report was skipped.
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReportRejection {
+	/// The contract is not a live node contract on the reporting node.
+	NotANodeContractOfThisNode,
+	/// The timestamp is not after the contract's previous report.
+	TimestampNotAfterPrevious,
+	/// The timestamp is more than 60 s ahead of chain time.
+	TimestampInFuture,
+	/// A resource exceeds the node's capacity.
+	ExceedsNodeCapacity,
+}
+
+/// What billing needs to know of a contract, kept apart from the contract record so that
+/// settling reads one small record.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BillingKind {
+	/// A node contract: charged for reported usage, and for its IPs by time.
+	Node {
+		/// Its node.
+		node_id: NodeId,
+		/// Public IPs held.
+		public_ips: u32,
+		/// What the latest report said it uses.
+		used: gridchain_primitives::Resources,
+		/// The hourly cost of `used` (CU and SU, with the node's surcharge or rent), uUSD × 10^9:
+		/// the capacity part of the projected monthly cost that sets the discount.
+		hourly_capacity_cost: gridchain_primitives::ScaledCost,
+		/// The latest report's timestamp, or the creation time.
+		last_report_secs: u64,
+	},
+	/// A name contract: `unique_name` per hour.
+	Name,
+	/// A rent contract: the node's capacity at the dedicated discount, per hour.
+	Rent {
+		/// The rented node.
+		node_id: NodeId,
+	},
+}
+
+/// The billing record of a live contract.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct BillingInfo<AccountId, BlockNumber> {
+	/// Who pays: the owner twin's account.
+	pub owner: AccountId,
+	/// The pricing policy billed with.
+	pub pricing_policy_id: gridchain_primitives::PricingPolicyId,
+	/// What kind of charges apply.
+	pub kind: BillingKind,
+	/// Usage cost accrued from reports since the last settlement, uUSD × 10^9.
+	pub accrued: gridchain_primitives::ScaledCost,
+	/// TFT owed from earlier settlements.
+	pub debt: gridchain_primitives::Balance,
+	/// Chain time of the last settlement (or creation), unix seconds.
+	pub last_settled_secs: u64,
+	/// Since when the contract is in its grace period, and whether it was deployed before.
+	pub grace: Option<(BlockNumber, bool)>,
+	/// The deposit held for it.
+	pub deposit: gridchain_primitives::Balance,
+}
+
+/// A billing pass under way: it started at a multiple of `BillingFrequency` and walks `Billing`
+/// in key order, `per_block` contracts a block, until every contract is settled once.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+pub struct BillingPassState {
+	/// The raw key of the last contract settled in this pass; `None` before the first.
+	pub cursor: Option<BoundedVec<u8, ConstU32<128>>>,
+	/// Contracts to settle per block: the live contracts spread over the frequency.
+	pub per_block: u32,
+}
