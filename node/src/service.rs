@@ -10,7 +10,6 @@ use sc_consensus_manual_seal::consensus::aura::AuraConsensusDataProvider;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
-use sp_blockchain::HeaderBackend;
 use sp_consensus_aura::sr25519::{AuthorityPair as AuraPair, AuthoritySignature};
 use sp_runtime::traits::Block as BlockT;
 use std::{sync::Arc, time::Duration};

@@ -111,7 +111,7 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 	let data: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 256) as u8).collect();
 	node.submit(&node_contract(1, HASH, data.clone(), 1), &charlie).await.expect("contract");
 	let c = contract(&node, 1).await.expect("contract 1");
-	assert_eq!((c.version, c.contract_id, c.twin_id, c.state), (1, 1, 3, ContractState::Created));
+	assert_eq!((c.version, c.contract_id, c.twin_id, &c.state), (1, 1, 3, &ContractState::Created));
 	let ContractType::Node(nc) = &c.contract_type else { panic!("not a node contract: {c:?}") };
 	assert_eq!((nc.node_id, nc.deployment_hash, nc.public_ips), (1, HASH, 1));
 	assert_eq!(nc.deployment_data, data);
@@ -202,7 +202,7 @@ struct Multisig {
 /// The account of a k-of-n multisig, as `pallet_multisig` derives it.
 fn multisig_account(mut signatories: Vec<[u8; 32]>, threshold: u16) -> [u8; 32] {
 	signatories.sort();
-	sp_core::blake2_256(&(b"modlpy/utilisuba", signatories, threshold).encode())
+	sp_core::hashing::blake2_256(&(b"modlpy/utilisuba", signatories, threshold).encode())
 }
 
 #[tokio::test]

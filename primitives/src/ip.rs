@@ -91,7 +91,12 @@ pub fn parse_public_cidr(text: &[u8]) -> Result<PublicIpv4, IpError> {
 	let (addr, prefix) = (&text[..slash], &text[slash + 1..]);
 	let addr = parse_addr(addr).ok_or(IpError::InvalidCidr)?;
 	let prefix_text = core::str::from_utf8(prefix).map_err(|_| IpError::InvalidCidr)?;
-	if prefix_text.is_empty() || prefix_text.len() > 2 || !prefix_text.bytes().all(|c| c.is_ascii_digit()) {
+	let leading_zero = prefix_text.len() > 1 && prefix_text.starts_with('0');
+	if prefix_text.is_empty() ||
+		prefix_text.len() > 2 ||
+		leading_zero ||
+		!prefix_text.bytes().all(|c| c.is_ascii_digit())
+	{
 		return Err(IpError::InvalidCidr);
 	}
 	let prefix: u8 = prefix_text.parse().map_err(|_| IpError::InvalidCidr)?;
@@ -158,7 +163,8 @@ mod tests {
 		assert_eq!(parse_public_cidr(b"185.206.122.33/31"), Err(IpError::InvalidPrefix));
 		assert_eq!(parse_public_cidr(b"185.206.122.33/32"), Err(IpError::InvalidPrefix));
 		assert_eq!(parse_public_cidr(b"185.206.122.33/7"), Err(IpError::InvalidPrefix));
-		assert_eq!(parse_public_cidr(b"185.206.122.33/99"), Err(IpError::InvalidCidr));
+		assert_eq!(parse_public_cidr(b"185.206.122.33/99"), Err(IpError::InvalidPrefix));
+		assert_eq!(parse_public_cidr(b"185.206.122.33/08"), Err(IpError::InvalidCidr));
 	}
 
 	#[test]

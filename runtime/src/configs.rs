@@ -13,7 +13,11 @@ use frame_support::{
 use frame_system::{limits::BlockWeights, EnsureRoot};
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, FixedPointNumber, Perbill, Perquintill};
+use frame_support::PalletId;
+use sp_runtime::{
+	traits::{AccountIdConversion, One},
+	FixedPointNumber, Perbill, Perquintill,
+};
 use sp_version::RuntimeVersion;
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -205,8 +209,8 @@ impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
 impl pallet_registry::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RestrictedOrigin = RestrictedOrigin;
-	type OnNodeDeleted = ();
-	type NodeUsage = ();
+	type OnNodeDeleted = SmartContract;
+	type NodeUsage = SmartContract;
 	type WeightInfo = ();
 }
 
@@ -214,5 +218,34 @@ impl pallet_tft_price::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RestrictedOrigin = RestrictedOrigin;
 	type MaxOracles = ConstU32<10>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	/// A contract's deposit: 1 TFT ...
+	pub const ContractDepositBase: Balance = UNITS_PER_TFT;
+	/// ... plus 0.001 TFT per byte of deployment data.
+	pub const ContractDepositPerByte: Balance = UNITS_PER_TFT / 1000;
+	/// Receives 5 % of every contract payment.
+	pub StakingPoolAccount: AccountId = STAKING_POOL_PALLET_ID.into_account_truncating();
+	/// Settlement takes at most a quarter of a block.
+	pub SettlementWeightLimit: Weight = Perbill::from_percent(25) * RuntimeBlockWeights::get().max_block;
+}
+
+/// The staking pool's account is derived from this id.
+pub const STAKING_POOL_PALLET_ID: PalletId = PalletId(*b"gc/stake");
+
+impl pallet_smart_contract::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type Registry = Registry;
+	type TftPrice = TftPrice;
+	type Time = Timestamp;
+	type RestrictedOrigin = RestrictedOrigin;
+	type StakingPoolAccount = StakingPoolAccount;
+	type SettlementWeightLimit = SettlementWeightLimit;
+	type DepositBase = ContractDepositBase;
+	type DepositPerByte = ContractDepositPerByte;
 	type WeightInfo = ();
 }

@@ -1,7 +1,7 @@
 //! Genesis presets (SPEC §2): `dev` (Alice validates and is sudo, six endowed accounts) and
 //! `local` (Alice, Bob, Charlie and Dave validate).
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNITS_PER_TFT};
+use crate::{AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SudoConfig, UNITS_PER_TFT};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use gridchain_primitives::UnitPrices;
@@ -23,18 +23,25 @@ pub const DEV_MAX_TFT_PRICE_MUSD: u32 = 1000;
 /// The `local` testnet preset id.
 pub const LOCAL_TESTNET_RUNTIME_PRESET: &str = "local_testnet";
 
+/// Dev billing: every 10 blocks, 100 blocks of grace.
+pub const DEV_BILLING: (BlockNumber, BlockNumber) = (10, 100);
+/// Production billing: every 600 blocks (1 h), 14 days of grace.
+pub const PRODUCTION_BILLING: (BlockNumber, BlockNumber) = (600, 14 * crate::DAYS);
+
 fn genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
 	council: Vec<AccountId>,
+	(billing_frequency, grace_period_blocks): (BlockNumber, BlockNumber),
 ) -> Value {
 	let foundation = Sr25519Keyring::Eve.to_account_id();
 	let sales = Sr25519Keyring::Ferdie.to_account_id();
+	let mut balances: Vec<(AccountId, Balance)> = endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
+	// The staking pool exists from genesis, so that any share can be paid into it.
+	balances.push((crate::configs::StakingPoolAccount::get(), UNITS_PER_TFT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
-		},
+		balances: BalancesConfig { balances },
 		aura: pallet_aura::GenesisConfig {
 			authorities: authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
 		},
@@ -58,6 +65,7 @@ fn genesis(
 			max_price_musd: DEV_MAX_TFT_PRICE_MUSD,
 			oracles: vec![root],
 		},
+		smart_contract: pallet_smart_contract::GenesisConfig { billing_frequency, grace_period_blocks },
 	})
 }
 
@@ -86,6 +94,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts().into_iter().take(5).collect(),
+		DEV_BILLING,
 	)
 }
 
@@ -101,6 +110,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts().into_iter().take(5).collect(),
+		PRODUCTION_BILLING,
 	)
 }
 

@@ -202,4 +202,7 @@ mod runtime {
 
 	#[runtime::pallet_index(21)]
 	pub type TftPrice = pallet_tft_price;
+
+	#[runtime::pallet_index(22)]
+	pub type SmartContract = pallet_smart_contract;
 }

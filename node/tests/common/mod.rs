@@ -93,7 +93,7 @@ impl DevNode {
 	pub async fn call_value<P: Payload>(&self, call: &P) -> dynamic::Value {
 		let at = self.api.at_current_block().await.expect("best block");
 		let bytes = at.transactions().call_data(call).expect("call encodes");
-		let metadata = self.api.metadata();
+		let metadata = at.metadata();
 		let call_ty = metadata.outer_enums().call_enum_ty();
 		subxt::ext::scale_value::scale::decode_as_type(&mut &bytes[..], call_ty, metadata.types())
 			.expect("call decodes as RuntimeCall")

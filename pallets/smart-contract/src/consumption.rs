@@ -3,7 +3,10 @@
 use crate::*;
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
-use gridchain_primitives::cost::{capacity_cost, node_contract_cost};
+use gridchain_primitives::{
+	cost::{capacity_cost, node_contract_cost},
+	NodeId,
+};
 use pallet_registry::GridRegistry;
 
 impl<T: Config> Pallet<T> {

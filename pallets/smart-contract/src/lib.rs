@@ -16,6 +16,8 @@ pub mod weights;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_billing;
 
 pub use types::*;
 pub use weights::WeightInfo;
@@ -231,12 +233,18 @@ pub mod pallet {
 	}
 
 	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Blocks between two settlements of a contract.
 		pub billing_frequency: BlockNumberFor<T>,
 		/// Blocks a contract may stay in debt.
 		pub grace_period_blocks: BlockNumberFor<T>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		/// Production values: settle every 600 blocks (1 h), 14 days (201,600 blocks) of grace.
+		fn default() -> Self {
+			GenesisConfig { billing_frequency: 600u32.into(), grace_period_blocks: 201_600u32.into() }
+		}
 	}
 
 	#[pallet::genesis_build]

@@ -15,7 +15,9 @@ frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
 		Balances: pallet_balances,
+		Timestamp: pallet_timestamp,
 		Registry: pallet_registry,
+		TftPrice: pallet_tft_price,
 		SmartContract: pallet_smart_contract,
 	}
 );
@@ -46,9 +48,25 @@ impl pallet_registry::Config for Test {
 	type WeightInfo = ();
 }
 
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = frame_support::traits::ConstU64<1>;
+	type WeightInfo = ();
+}
+
+impl pallet_tft_price::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type RestrictedOrigin = EnsureRoot<AccountId>;
+	type MaxOracles = frame_support::traits::ConstU32<3>;
+	type WeightInfo = ();
+}
+
 parameter_types! {
 	pub const DepositBase: Balance = UNITS_PER_TFT;
 	pub const DepositPerByte: Balance = UNITS_PER_TFT / 1000;
+	pub const StakingPool: AccountId = STAKING_POOL;
+	pub SettlementLimit: frame_support::weights::Weight = frame_support::weights::Weight::from_parts(u64::MAX / 4, u64::MAX / 4);
 }
 
 impl pallet_smart_contract::Config for Test {
@@ -56,7 +74,11 @@ impl pallet_smart_contract::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Currency = Balances;
 	type Registry = Registry;
+	type TftPrice = TftPrice;
+	type Time = Timestamp;
 	type RestrictedOrigin = EnsureRoot<AccountId>;
+	type StakingPoolAccount = StakingPool;
+	type SettlementWeightLimit = SettlementLimit;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type WeightInfo = ();
@@ -74,6 +96,18 @@ pub const USER: AccountId = 4;
 pub const OTHER: AccountId = 5;
 /// A user with too little TFT for a deposit.
 pub const POOR: AccountId = 6;
+/// Pricing policy 1's foundation account.
+pub const FOUNDATION: AccountId = 90;
+/// Pricing policy 1's sales account.
+pub const SALES: AccountId = 91;
+/// The staking pool.
+pub const STAKING_POOL: AccountId = 92;
+/// Blocks between settlements in the tests.
+pub const BILLING_FREQUENCY: u64 = 10;
+/// Blocks of grace in the tests.
+pub const GRACE_PERIOD: u64 = 100;
+/// Chain time at block 1, ms.
+pub const GENESIS_MS: u64 = 1_700_000_000_000;
 
 pub const TFT: Balance = UNITS_PER_TFT;
 
@@ -92,19 +126,37 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(USER, 1000 * TFT),
 			(OTHER, 1000 * TFT),
 			(POOR, TFT / 2),
+			(FOUNDATION, TFT),
+			(SALES, TFT),
+			(STAKING_POOL, TFT),
 		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_registry::GenesisConfig::<Test> {
-		pricing_policies: vec![(b"p1".to_vec(), UnitPrices::GENESIS, Percent::from_percent(50), 90, 91)],
+		pricing_policies: vec![(b"p1".to_vec(), UnitPrices::GENESIS, Percent::from_percent(50), FOUNDATION, SALES)],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_tft_price::GenesisConfig::<Test> {
+		price_musd: 50,
+		min_price_musd: 10,
+		max_price_musd: 1000,
+		oracles: vec![FARMER],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_smart_contract::GenesisConfig::<Test> {
+		billing_frequency: BILLING_FREQUENCY,
+		grace_period_blocks: GRACE_PERIOD,
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
+		Timestamp::set_timestamp(GENESIS_MS);
 		for who in [FARMER, NODE1, NODE2, USER, OTHER, POOR] {
 			Registry::create_twin(RuntimeOrigin::signed(who), None, None).unwrap();
 		}

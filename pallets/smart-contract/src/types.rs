@@ -21,7 +21,7 @@ pub type DeploymentHash = [u8; 32];
 pub type ContractName = BoundedVec<u8, ConstU32<MAX_NAME_LEN>>;
 
 /// A public IP held by a node contract.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct ContractIp {
 	/// CIDR text, e.g. `185.206.122.33/24`.
 	pub ip: BoundedVec<u8, ConstU32<MAX_IP_LEN>>,

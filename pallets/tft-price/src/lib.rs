@@ -113,7 +113,6 @@ pub mod pallet {
 	}
 
 	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The starting price, mUSD per TFT.
 		pub price_musd: u32,
@@ -123,6 +122,13 @@ pub mod pallet {
 		pub max_price_musd: u32,
 		/// Accounts allowed to set the price.
 		pub oracles: Vec<T::AccountId>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		/// The dev chain's values: 50 mUSD within 10..=1000, no oracle.
+		fn default() -> Self {
+			GenesisConfig { price_musd: 50, min_price_musd: 10, max_price_musd: 1000, oracles: Vec::new() }
+		}
 	}
 
 	#[pallet::genesis_build]

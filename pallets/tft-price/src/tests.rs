@@ -7,7 +7,7 @@ use sp_runtime::DispatchError;
 #[test]
 fn genesis_sets_price_average_and_bounds() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(TftPrice::<Test>::get(), 50);
+		assert_eq!(crate::TftPrice::<Test>::get(), 50);
 		assert_eq!(AverageTftPrice::<Test>::get(), 50);
 		assert_eq!(MinTftPrice::<Test>::get(), 10);
 		assert_eq!(MaxTftPrice::<Test>::get(), 1000);
@@ -19,7 +19,7 @@ fn genesis_sets_price_average_and_bounds() {
 fn an_oracle_sets_the_price_and_the_average_follows() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Pallet::<Test>::set_price(RuntimeOrigin::signed(ORACLE), 70));
-		assert_eq!(TftPrice::<Test>::get(), 70);
+		assert_eq!(crate::TftPrice::<Test>::get(), 70);
 		// (50 + 70) / 2
 		assert_eq!(AverageTftPrice::<Test>::get(), 60);
 		System::assert_has_event(Event::PriceStored { price_musd: 70 }.into());

@@ -1,0 +1,272 @@
+//! Settlement (SPEC §6.2, §6.3): in the runtime's own block hook, bounded by weight, with no
+//! off-chain worker, validator key or signed transaction.
+//!
+//! Every `BillingFrequency` blocks a billing pass starts. It walks the `Billing` map in key order,
+//! `ceil(live contracts / frequency)` contracts a block, and ends when every contract has been
+//! settled once. What does not fit in a block's `SettlementWeightLimit` carries over to the next
+//! block through the pass cursor; a new pass only starts once the previous one ended. Settling
+//! charges the exact chain time since the contract's last settlement, so a contract can neither be
+//! skipped nor charged twice for the same period.
+//!
+//! Payments are collected per pricing policy and distributed once per block: 10 % to the
+//! foundation account, 5 % to the staking pool, 50 % to the sales account, and 35 % burned.
+
+use crate::*;
+use alloc::collections::btree_map::BTreeMap;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{self, Balanced, Inspect},
+		tokens::{imbalance::Imbalance, Fortitude, Precision, Preservation},
+		UnixTime,
+	},
+	weights::WeightMeter,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use gridchain_primitives::{
+	cost::{name_cost, public_ip_cost, rent_cost},
+	tft::{tft_due, Distribution, HOURS_PER_MONTH},
+	Balance, ContractId, DiscountLevel, PricingPolicyId, ScaledCost,
+};
+use pallet_registry::{GridRegistry, PolicyFacts};
+use pallet_tft_price::TftPriceProvider;
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
+
+type CreditOf<T> = fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+
+/// The settlements of one block (or one extrinsic): the price, the pricing policies read so far,
+/// and the payments collected, to be distributed together.
+pub(crate) struct Settlement<T: Config> {
+	price_musd: u32,
+	now_secs: u64,
+	block: BlockNumberFor<T>,
+	policies: BTreeMap<PricingPolicyId, Option<PolicyFacts<T::AccountId>>>,
+	collected: BTreeMap<PricingPolicyId, CreditOf<T>>,
+}
+
+impl<T: Config> Settlement<T> {
+	pub(crate) fn new() -> Self {
+		Settlement {
+			price_musd: T::TftPrice::billing_price_musd(),
+			now_secs: T::Time::now().as_secs(),
+			block: frame_system::Pallet::<T>::block_number(),
+			policies: BTreeMap::new(),
+			collected: BTreeMap::new(),
+		}
+	}
+
+	fn policy(&mut self, id: PricingPolicyId) -> Option<PolicyFacts<T::AccountId>> {
+		self.policies.entry(id).or_insert_with(|| T::Registry::pricing_policy(id)).clone()
+	}
+
+	/// The time-based cost since the last settlement, and the contract's current hourly cost.
+	fn time_cost(
+		&self,
+		info: &BillingInfo<T::AccountId, BlockNumberFor<T>>,
+		policy: &PolicyFacts<T::AccountId>,
+		elapsed_secs: u64,
+	) -> (ScaledCost, ScaledCost) {
+		let prices = &policy.prices;
+		match info.kind {
+			BillingKind::Node { public_ips, hourly_capacity_cost, .. } => (
+				public_ip_cost(prices, public_ips, elapsed_secs),
+				hourly_capacity_cost.saturating_add(public_ip_cost(prices, public_ips, 3600)),
+			),
+			BillingKind::Name => (name_cost(prices, elapsed_secs), name_cost(prices, 3600)),
+			BillingKind::Rent { node_id } => match T::Registry::node(node_id) {
+				Some(node) => {
+					let discount = policy.discount_for_dedicated_nodes.deconstruct();
+					(
+						rent_cost(prices, &node.resources, elapsed_secs, node.certified, discount),
+						rent_cost(prices, &node.resources, 3600, node.certified, discount),
+					)
+				},
+				None => (0, 0),
+			},
+		}
+	}
+
+	/// Settle one contract now (SPEC §6.3) and write its billing record back, unless it ended.
+	/// With `may_end`, a contract whose grace period ran out is deleted (`OutOfFunds`).
+	pub(crate) fn settle(
+		&mut self,
+		contract_id: ContractId,
+		mut info: BillingInfo<T::AccountId, BlockNumberFor<T>>,
+		may_end: bool,
+	) {
+		let Some(policy) = self.policy(info.pricing_policy_id) else {
+			// Policies are never removed; without one there is nothing to bill with.
+			return;
+		};
+		let elapsed_secs = self.now_secs.saturating_sub(info.last_settled_secs);
+		let (time_cost, hourly_cost) = self.time_cost(&info, &policy, elapsed_secs);
+		let cost = info.accrued.saturating_add(time_cost);
+
+		let monthly = tft_due(hourly_cost, self.price_musd, 100).saturating_mul(HOURS_PER_MONTH);
+		let level = DiscountLevel::for_balance(T::Currency::balance(&info.owner), monthly);
+		let due = tft_due(cost, self.price_musd, level.pays_percent());
+		let owed = info.debt.saturating_add(due);
+		let paid = self.collect(info.pricing_policy_id, &info.owner, owed);
+
+		info.debt = owed.saturating_sub(paid);
+		info.accrued = 0;
+		info.last_settled_secs = self.now_secs;
+		Pallet::<T>::deposit_event(Event::ContractBilled { contract_id, amount: paid, discount_level: level });
+
+		match (info.debt.is_zero(), info.grace) {
+			(false, None) => {
+				let was_deployed = Pallet::<T>::set_state(contract_id, ContractState::GracePeriod(self.block));
+				info.grace = Some((self.block, was_deployed));
+				Pallet::<T>::deposit_event(Event::ContractGracePeriodStarted { contract_id, debt: info.debt });
+			},
+			(false, Some((since, _)))
+				if may_end && self.block.saturating_sub(since) >= GracePeriodBlocks::<T>::get() =>
+			{
+				Billing::<T>::insert(contract_id, info);
+				if let Some(contract) = Contracts::<T>::get(contract_id) {
+					Pallet::<T>::end_contract(contract, Cause::OutOfFunds);
+				}
+				return;
+			},
+			(true, Some((_, was_deployed))) => {
+				let state = if was_deployed { ContractState::Deployed } else { ContractState::Created };
+				Pallet::<T>::set_state(contract_id, state);
+				info.grace = None;
+				Pallet::<T>::deposit_event(Event::ContractGracePeriodEnded { contract_id });
+			},
+			_ => {},
+		}
+		Billing::<T>::insert(contract_id, info);
+	}
+
+	/// Take up to `amount` from `owner`, keeping the existential deposit; returns what was taken.
+	fn collect(&mut self, policy_id: PricingPolicyId, owner: &T::AccountId, amount: Balance) -> Balance {
+		if amount.is_zero() {
+			return 0;
+		}
+		let available = T::Currency::reducible_balance(owner, Preservation::Preserve, Fortitude::Polite);
+		let take = amount.min(available);
+		if take.is_zero() {
+			return 0;
+		}
+		match T::Currency::withdraw(owner, take, Precision::Exact, Preservation::Preserve, Fortitude::Polite) {
+			Ok(credit) => {
+				let taken = credit.peek();
+				let total = match self.collected.remove(&policy_id) {
+					Some(earlier) => earlier.merge(credit),
+					None => credit,
+				};
+				self.collected.insert(policy_id, total);
+				taken
+			},
+			Err(_) => 0,
+		}
+	}
+
+	/// Pay the foundation, staking pool and sales accounts their shares of everything collected,
+	/// and burn the rest: one transfer each per pricing policy, one burn.
+	pub(crate) fn distribute(mut self) {
+		let mut burned: Balance = 0;
+		let collected = core::mem::take(&mut self.collected);
+		for (policy_id, credit) in collected {
+			let Some(policy) = self.policy(policy_id) else {
+				burned = burned.saturating_add(credit.peek());
+				continue;
+			};
+			let shares = Distribution::of(credit.peek());
+			let (foundation, rest) = credit.split(shares.foundation);
+			let (staking, rest) = rest.split(shares.staking_pool);
+			let (sales, burn) = rest.split(shares.sales);
+			burned = burned.saturating_add(burn.peek());
+			for (who, part) in [
+				(policy.foundation_account, foundation),
+				(T::StakingPoolAccount::get(), staking),
+				(policy.sales_account, sales),
+			] {
+				// An account that cannot receive (below the existential deposit) is burned for.
+				if let Err(unplaced) = T::Currency::resolve(&who, part) {
+					burned = burned.saturating_add(unplaced.peek());
+				}
+			}
+			// Dropping the burned share reduces total issuance.
+		}
+		if !burned.is_zero() {
+			Pallet::<T>::deposit_event(Event::TokensBurned { amount: burned });
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The block hook: start a pass every `BillingFrequency` blocks and settle this block's share.
+	pub(crate) fn settle_due_contracts(n: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let mut meter = WeightMeter::with_limit(T::SettlementWeightLimit::get());
+		meter.consume(db.reads(2));
+		let frequency = BillingFrequency::<T>::get();
+		if frequency.is_zero() {
+			return meter.consumed();
+		}
+		let mut pass = match BillingPass::<T>::get() {
+			Some(pass) => pass,
+			None if (n % frequency).is_zero() => {
+				meter.consume(db.reads(1));
+				let live = LiveContractCount::<T>::get();
+				let blocks: u64 = frequency.saturated_into();
+				BillingPassState { cursor: None, per_block: live.div_ceil(blocks.max(1)).max(1).saturated_into() }
+			},
+			None => return meter.consumed(),
+		};
+
+		let per_contract = T::WeightInfo::settle_contract_in_hook();
+		let fits = meter.remaining().checked_div_per_component(&per_contract).unwrap_or(0);
+		let count = (pass.per_block as u64).min(fits).max(1) as usize;
+		let batch: alloc::vec::Vec<_> = match &pass.cursor {
+			Some(key) => Billing::<T>::iter_from(key.to_vec()).take(count).collect(),
+			None => Billing::<T>::iter().take(count).collect(),
+		};
+
+		let mut settlement = Settlement::<T>::new();
+		let mut last = None;
+		for (contract_id, info) in batch.iter().cloned() {
+			settlement.settle(contract_id, info, true);
+			meter.consume(per_contract);
+			last = Some(contract_id);
+		}
+		settlement.distribute();
+		meter.consume(T::WeightInfo::distribute_payments());
+
+		match last {
+			Some(id) if batch.len() == count => {
+				pass.cursor = Billing::<T>::hashed_key_for(id).try_into().ok();
+				BillingPass::<T>::put(pass);
+			},
+			// The map is exhausted: the pass is complete.
+			_ => BillingPass::<T>::kill(),
+		}
+		meter.consume(db.writes(1));
+		meter.consumed()
+	}
+
+	pub(crate) fn do_settle_contract(contract_id: ContractId) -> DispatchResult {
+		let info = Billing::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let mut settlement = Settlement::<T>::new();
+		settlement.settle(contract_id, info, true);
+		settlement.distribute();
+		Ok(())
+	}
+
+	/// Set a contract's state; returns whether it was `Deployed` before.
+	fn set_state(contract_id: ContractId, state: ContractState<BlockNumberFor<T>>) -> bool {
+		let mut was_deployed = false;
+		Contracts::<T>::mutate(contract_id, |contract| {
+			if let Some(contract) = contract {
+				was_deployed = contract.state == ContractState::Deployed;
+				contract.state = state;
+			}
+		});
+		was_deployed
+	}
+}

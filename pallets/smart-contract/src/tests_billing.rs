@@ -1,0 +1,469 @@
+//! Consumption and billing: one test per rule of SPEC §5 and §6.
+
+use crate::{mock::*, Error, Event, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect, Mutate},
+		Hooks,
+	},
+};
+use gridchain_primitives::{tft::Distribution, DiscountLevel, COST_SCALE, GIB};
+use pallet_registry::{Farms, NodeCertification};
+use proptest::prelude::*;
+
+const HASH: [u8; 32] = [1; 32];
+const HOUR: u64 = 3600;
+
+fn now_secs() -> u64 {
+	Timestamp::get() / 1000
+}
+
+/// Advance to block `n`, 6 s of chain time per block, running the billing hook in each.
+fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Timestamp::set_timestamp(Timestamp::get() + 6000);
+		SmartContract::on_initialize(next);
+	}
+}
+
+/// Move chain time without running hooks.
+fn advance_secs(secs: u64) {
+	Timestamp::set_timestamp(Timestamp::get() + secs * 1000);
+}
+
+fn report(contract_id: u64, timestamp: u64, cru: u64, mru_gib: u64, sru_gib: u64, nru: u64) -> Consumption {
+	Consumption { contract_id, timestamp, cru, mru: mru_gib * GIB, sru: sru_gib * GIB, hru: 0, nru }
+}
+
+fn submit(node: AccountId, reports: Vec<Consumption>) -> sp_runtime::DispatchResult {
+	SmartContract::report_consumption(RuntimeOrigin::signed(node), reports.try_into().unwrap())
+}
+
+fn billed(contract_id: u64) -> Vec<(Balance, DiscountLevel)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::SmartContract(Event::ContractBilled { contract_id: id, amount, discount_level })
+				if id == contract_id =>
+				Some((amount, discount_level)),
+			_ => None,
+		})
+		.collect()
+}
+
+fn burned() -> Balance {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::SmartContract(Event::TokensBurned { amount }) => Some(amount),
+			_ => None,
+		})
+		.sum()
+}
+
+fn accrued(contract_id: u64) -> u128 {
+	Billing::<Test>::get(contract_id).unwrap().accrued
+}
+
+/// Every account's balance adds up to the total issuance: no TFT is minted or lost.
+fn assert_conserved(start_issuance: Balance) {
+	let accounts: Balance = frame_system::Account::<Test>::iter()
+		.map(|(_, info)| info.data.free + info.data.reserved)
+		.sum();
+	assert_eq!(accounts, Balances::total_issuance());
+	assert_eq!(start_issuance - Balances::total_issuance(), burned());
+}
+
+fn create(who: AccountId, node: u32, hash: [u8; 32], ips: u32) {
+	assert_ok!(SmartContract::create_node_contract(RuntimeOrigin::signed(who), node, hash, vec![], ips));
+}
+
+// ---- reports ----
+
+#[test]
+fn a_report_accrues_the_cost_of_its_window() {
+	run_test(|| {
+		create(USER, 1, HASH, 1);
+		let t0 = now_secs();
+		advance_secs(HOUR);
+		assert_ok!(submit(NODE1, vec![report(1, t0 + HOUR, 2, 4, 50, 1_000_000_000)]));
+		// CU 1 · 305,600 + SU 0.25 · 194,400 + NU 1 · 50,000; the IP is charged at settlement.
+		assert_eq!(accrued(1), (305_600 + 48_600 + 50_000) * COST_SCALE);
+		System::assert_last_event(
+			Event::ConsumptionReportReceived {
+				contract_id: 1,
+				timestamp: t0 + HOUR,
+				window_secs: HOUR,
+				cost_scaled_uusd: 404_200 * COST_SCALE,
+			}
+			.into(),
+		);
+		// Nothing is transferred per report.
+		assert!(billed(1).is_empty());
+	});
+}
+
+#[test]
+fn only_a_node_reports() {
+	run_test(|| {
+		create(USER, 1, HASH, 0);
+		assert_noop!(submit(USER, vec![report(1, now_secs(), 1, 1, 1, 0)]), Error::<Test>::NotANode);
+		assert_noop!(submit(99, vec![report(1, now_secs(), 1, 1, 1, 0)]), Error::<Test>::NotANode);
+	});
+}
+
+#[test]
+fn bad_reports_are_skipped_and_good_ones_count() {
+	run_test(|| {
+		create(USER, 1, HASH, 0);
+		create(OTHER, 2, HASH, 0);
+		let t0 = now_secs();
+		advance_secs(600);
+		let reports = vec![
+			report(2, t0 + 600, 1, 2, 100, 0),     // a contract of node 2
+			report(9, t0 + 600, 1, 2, 100, 0),     // no such contract
+			report(1, t0, 1, 2, 100, 0),           // not after creation
+			report(1, t0 + 600 + 61, 1, 2, 100, 0), // more than 60 s ahead
+			report(1, t0 + 600, 64, 2, 100, 0),    // more vCPUs than the node has
+			report(1, t0 + 600, 2, 4, 50, 0),      // good
+			report(1, t0 + 600, 2, 4, 50, 0),      // not after the previous
+		];
+		assert_ok!(submit(NODE1, reports));
+		let rejected: Vec<(u64, ReportRejection)> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::SmartContract(Event::ConsumptionReportRejected { contract_id, reason }) =>
+					Some((contract_id, reason)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(
+			rejected,
+			vec![
+				(2, ReportRejection::NotANodeContractOfThisNode),
+				(9, ReportRejection::NotANodeContractOfThisNode),
+				(1, ReportRejection::TimestampNotAfterPrevious),
+				(1, ReportRejection::TimestampInFuture),
+				(1, ReportRejection::ExceedsNodeCapacity),
+				(1, ReportRejection::TimestampNotAfterPrevious),
+			]
+		);
+		assert_eq!(accrued(1), (305_600 + 48_600) * COST_SCALE / 6);
+		assert_eq!(accrued(2), 0);
+	});
+}
+
+#[test]
+fn a_silent_node_is_believed_for_an_hour_at_most() {
+	run_test(|| {
+		create(USER, 1, HASH, 0);
+		let t0 = now_secs();
+		advance_secs(5 * HOUR);
+		assert_ok!(submit(NODE1, vec![report(1, t0 + 5 * HOUR, 2, 4, 0, 0)]));
+		assert_eq!(accrued(1), 305_600 * COST_SCALE);
+	});
+}
+
+#[test]
+fn a_rented_node_charges_its_contracts_only_traffic() {
+	run_test(|| {
+		assert_ok!(SmartContract::create_rent_contract(RuntimeOrigin::signed(USER), 1));
+		create(USER, 1, HASH, 0);
+		let t0 = now_secs();
+		advance_secs(HOUR);
+		assert_ok!(submit(NODE1, vec![report(2, t0 + HOUR, 2, 4, 50, 2_000_000_000)]));
+		assert_eq!(accrued(2), 100_000 * COST_SCALE);
+	});
+}
+
+#[test]
+fn capacity_on_a_certified_node_costs_a_quarter_more() {
+	run_test(|| {
+		assert_ok!(Registry::set_node_certification(RuntimeOrigin::root(), 1, NodeCertification::Certified));
+		create(USER, 1, HASH, 0);
+		let t0 = now_secs();
+		advance_secs(HOUR);
+		assert_ok!(submit(NODE1, vec![report(1, t0 + HOUR, 2, 4, 0, 1_000_000_000)]));
+		assert_eq!(accrued(1), (305_600 * 125 / 100 + 50_000) * COST_SCALE);
+	});
+}
+
+// ---- settlement ----
+
+/// SPEC's worked example, billed: 1 h of cru 2, mru 4 GiB, sru 50 GiB, 1 GB of traffic and one
+/// IP at 50 mUSD/TFT, for an owner whose balance lasts 1.64 months (Default: pays 80 %).
+#[test]
+fn the_first_settlement_charges_exactly_the_spec_amount_and_splits_it() {
+	run_test(|| {
+		let issuance = Balances::total_issuance();
+		create(USER, 1, HASH, 1);
+		let t0 = now_secs();
+		advance_secs(HOUR);
+		assert_ok!(submit(NODE1, vec![report(1, t0 + HOUR, 2, 4, 50, 1_000_000_000)]));
+		let before = [FOUNDATION, STAKING_POOL, SALES, USER].map(|a| Balances::balance(&a));
+		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1));
+
+		// 473,600 uUSD · 1000 / 50 = 9,472,000 units; 80 % = 7,577,600.
+		assert_eq!(billed(1), vec![(7_577_600, DiscountLevel::Default)]);
+		let shares = Distribution::of(7_577_600);
+		let after = [FOUNDATION, STAKING_POOL, SALES, USER].map(|a| Balances::balance(&a));
+		assert_eq!(after[0] - before[0], shares.foundation);
+		assert_eq!(after[1] - before[1], shares.staking_pool);
+		assert_eq!(after[2] - before[2], shares.sales);
+		assert_eq!(before[3] - after[3], 7_577_600);
+		assert_eq!(issuance - Balances::total_issuance(), shares.burned);
+		System::assert_has_event(Event::TokensBurned { amount: shares.burned }.into());
+		assert_eq!(accrued(1), 0);
+		assert_conserved(issuance);
+	});
+}
+
+#[test]
+fn a_name_contract_pays_unique_name_per_hour() {
+	run_test(|| {
+		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"name".to_vec()));
+		advance_secs(HOUR);
+		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(USER), 1));
+		// 13,900 uUSD at 50 mUSD = 278,000 units; 1000 TFT lasts far beyond 18 months: 40 %.
+		assert_eq!(billed(1), vec![(111_200, DiscountLevel::Gold)]);
+	});
+}
+
+#[test]
+fn a_rent_contract_pays_the_node_at_the_dedicated_discount() {
+	run_test(|| {
+		assert_ok!(SmartContract::create_rent_contract(RuntimeOrigin::signed(USER), 1));
+		advance_secs(HOUR);
+		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(USER), 1));
+		// Node 1: cru 8, mru 32 GiB -> CU 8; sru 1000 GiB -> SU 5. Half of it, for an hour.
+		let cost = (8 * 305_600 + 5 * 194_400) / 2;
+		let units = cost * 1000 / 50;
+		let level = DiscountLevel::for_balance(Balances::balance(&USER) + billed(1)[0].0, units as u128 * 720);
+		assert_eq!(billed(1), vec![(units as u128 * level.pays_percent() / 100, level)]);
+	});
+}
+
+#[test]
+fn the_discount_follows_the_months_the_balance_lasts() {
+	run_test(|| {
+		// A name contract costs 278,000 units an hour: 20.016 TFT a month at full price.
+		for (who, balance, level) in [
+			(USER, 25 * TFT, DiscountLevel::None),
+			(OTHER, 50 * TFT, DiscountLevel::Default),
+		] {
+			let _ = Balances::set_balance(&who, balance);
+			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("n{who}x").into_bytes()));
+			let id = ContractCount::<Test>::get();
+			advance_secs(HOUR);
+			assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(who), id));
+			assert_eq!(billed(id).last().unwrap().1, level);
+		}
+	});
+}
+
+#[test]
+fn billing_runs_in_the_block_hook_once_per_cycle_without_transactions() {
+	run_test(|| {
+		for (i, who) in [USER, OTHER, FARMER].into_iter().enumerate() {
+			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("name{i}").into_bytes()));
+		}
+		System::reset_events();
+		// Passes start at blocks 10, 20, 30: each contract is settled once per pass.
+		run_to_block(35);
+		for id in 1..=3 {
+			assert_eq!(billed(id).len(), 3, "contract {id}");
+		}
+		assert_eq!(BillingPass::<Test>::get(), None);
+	});
+}
+
+#[test]
+fn work_that_does_not_fit_a_block_carries_over() {
+	run_test(|| {
+		for i in 0..25u32 {
+			let who = 1000 + i as u64;
+			let _ = Balances::set_balance(&who, 100 * TFT);
+			assert_ok!(Registry::create_twin(RuntimeOrigin::signed(who), None, None));
+			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("name{i}").into_bytes()));
+		}
+		System::reset_events();
+		run_to_block(10);
+		// 25 contracts over 10 blocks: 3 a block, so the pass ends in block 18.
+		assert_eq!(BillingPass::<Test>::get().unwrap().per_block, 3);
+		run_to_block(19);
+		for id in 1..=25 {
+			assert_eq!(billed(id).len(), 1, "contract {id}");
+		}
+		assert_eq!(BillingPass::<Test>::get(), None);
+	});
+}
+
+#[test]
+fn an_owner_without_funds_enters_grace_and_recovers_after_a_top_up() {
+	run_test(|| {
+		create(USER, 1, HASH, 1);
+		assert_ok!(SmartContract::confirm_deployment(RuntimeOrigin::signed(NODE1), 1, HASH));
+		// Leave the owner 1 TFT and the existential deposit: less than 10 h of an IP.
+		let _ = Balances::set_balance(&USER, TFT + ED + 1000);
+		advance_secs(10 * HOUR);
+		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1));
+		let debt = Billing::<Test>::get(1).unwrap().debt;
+		assert!(debt > 0);
+		assert_eq!(Contracts::<Test>::get(1).unwrap().state, ContractState::GracePeriod(1));
+		System::assert_has_event(Event::ContractGracePeriodStarted { contract_id: 1, debt }.into());
+		assert_noop!(
+			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, [3; 32], vec![]),
+			Error::<Test>::ContractInGracePeriod
+		);
+
+		// A top-up, then anyone settles: the debt is paid and the contract is deployed again.
+		let _ = Balances::set_balance(&USER, 100 * TFT);
+		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1));
+		assert_eq!(Billing::<Test>::get(1).unwrap().debt, 0);
+		assert_eq!(Contracts::<Test>::get(1).unwrap().state, ContractState::Deployed);
+		System::assert_has_event(Event::ContractGracePeriodEnded { contract_id: 1 }.into());
+	});
+}
+
+#[test]
+fn an_owner_who_never_pays_is_deleted_after_the_grace_period() {
+	run_test(|| {
+		create(USER, 1, HASH, 2);
+		let _ = Balances::set_balance(&USER, ED);
+		run_to_block(10);
+		assert!(matches!(Contracts::<Test>::get(1).unwrap().state, ContractState::GracePeriod(10)));
+		run_to_block(10 + GRACE_PERIOD);
+		let unpaid = System::events()
+			.into_iter()
+			.find_map(|r| match r.event {
+				RuntimeEvent::SmartContract(Event::ContractCanceled { contract_id: 1, cause: Cause::OutOfFunds, unpaid }) =>
+					Some(unpaid),
+				_ => None,
+			})
+			.expect("deleted for lack of funds");
+		assert!(unpaid > 0);
+		assert!(Contracts::<Test>::get(1).is_none());
+		assert!(Farms::<Test>::get(1).unwrap().public_ips.iter().all(|ip| ip.contract_id == 0));
+		// The deposit came back.
+		assert_eq!(Balances::balance(&USER), TFT + ED);
+		assert_eq!(Balances::total_balance(&USER), TFT + ED);
+	});
+}
+
+#[test]
+fn cancellation_settles_the_exact_time_since_the_last_settlement() {
+	run_test(|| {
+		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"short".to_vec()));
+		advance_secs(1800);
+		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 1));
+		// Half an hour of 13,900 uUSD at 50 mUSD, Gold: 139,000 · 40 %.
+		assert_eq!(billed(1), vec![(55_600, DiscountLevel::Gold)]);
+	});
+}
+
+#[test]
+fn deleting_a_node_bills_its_contracts_a_last_time() {
+	run_test(|| {
+		create(USER, 1, HASH, 1);
+		advance_secs(HOUR);
+		assert_ok!(Registry::delete_node(RuntimeOrigin::signed(NODE1), 1));
+		// One hour of one IP: 69,400 uUSD -> 1,388,000 units. 999 TFT last 10 months of that
+		// (99.936 TFT a month): Silver, 60 %.
+		assert_eq!(billed(1), vec![(832_800, DiscountLevel::Silver)]);
+	});
+}
+
+#[test]
+fn restricted_origin_sets_billing_parameters() {
+	run_test(|| {
+		assert_noop!(
+			SmartContract::set_billing_frequency(RuntimeOrigin::signed(USER), 600),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(SmartContract::set_billing_frequency(RuntimeOrigin::root(), 0), Error::<Test>::ZeroBillingFrequency);
+		assert_ok!(SmartContract::set_billing_frequency(RuntimeOrigin::root(), 600));
+		assert_ok!(SmartContract::set_grace_period(RuntimeOrigin::root(), 201_600));
+		assert_eq!((BillingFrequency::<Test>::get(), GracePeriodBlocks::<Test>::get()), (600, 201_600));
+	});
+}
+
+// ---- conservation, as a property ----
+
+#[derive(Clone, Debug)]
+enum Step {
+	Report { contract: u64, secs: u64, cru: u64, mru_gib: u64, nru: u64 },
+	Blocks(u64),
+	Settle(u64),
+	Cancel(u64),
+	TopUp(u64, u32),
+	Drain(u64),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+	prop_oneof![
+		(1..4u64, 1..7200u64, 1..8u64, 2..32u64, 0..5_000_000_000u64)
+			.prop_map(|(contract, secs, cru, mru_gib, nru)| Step::Report { contract, secs, cru, mru_gib, nru }),
+		(1..25u64).prop_map(Step::Blocks),
+		(1..4u64).prop_map(Step::Settle),
+		(1..4u64).prop_map(Step::Cancel),
+		(1..3u64, 1..500u32).prop_map(|(who, tft)| Step::TopUp(who, tft)),
+		(1..3u64).prop_map(Step::Drain),
+	]
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(48))]
+
+	/// Random reports, settlements, cancellations and top-ups: balances plus burned always equal
+	/// the starting issuance plus top-ups, and every unit billed is accounted for.
+	#[test]
+	fn billing_never_creates_or_loses_tft(steps in proptest::collection::vec(step(), 1..40)) {
+		run_test(|| {
+			let owners = [USER, OTHER];
+			create(USER, 1, HASH, 1);
+			create(OTHER, 1, [2; 32], 1);
+			create(USER, 2, HASH, 0);
+			let mut issuance = Balances::total_issuance();
+			for step in steps {
+				match step {
+					Step::Report { contract, secs, cru, mru_gib, nru } => {
+						advance_secs(secs);
+						let node = if contract == 3 { NODE2 } else { NODE1 };
+						let r = report(contract, now_secs(), cru, mru_gib, 100, nru);
+						assert_ok!(submit(node, vec![r]));
+					},
+					Step::Blocks(n) => run_to_block(System::block_number() + n),
+					Step::Settle(id) => { let _ = SmartContract::settle_contract(RuntimeOrigin::signed(FARMER), id); },
+					Step::Cancel(id) => { let _ = SmartContract::cancel_contract(RuntimeOrigin::signed(FARMER), id); },
+					Step::TopUp(i, tft) => {
+						let who = owners[(i - 1) as usize];
+						let amount = tft as u128 * TFT;
+						let _ = Balances::set_balance(&who, Balances::balance(&who) + amount);
+						issuance += amount;
+					},
+					Step::Drain(i) => {
+						let who = owners[(i - 1) as usize];
+						let free = Balances::balance(&who);
+						if free > ED + 1 {
+							let _ = Balances::set_balance(&who, ED + 1);
+							issuance -= free - (ED + 1);
+						}
+					},
+				}
+				assert_eq!(issuance, Balances::total_issuance() + burned());
+				let accounts: Balance = frame_system::Account::<Test>::iter()
+					.map(|(_, info)| info.data.free + info.data.reserved)
+					.sum();
+				assert_eq!(accounts, Balances::total_issuance());
+			}
+			// Every unit billed left an owner and reached a payee or the burn.
+			let billed_total: Balance = (1..=3).flat_map(billed).map(|(amount, _)| amount).sum();
+			let payees: Balance = [FOUNDATION, STAKING_POOL, SALES].iter().map(|a| Balances::balance(a) - TFT).sum();
+			assert_eq!(billed_total, payees + burned());
+			SmartContract::do_try_state().expect("invariants");
+		});
+	}
+}
