@@ -202,7 +202,7 @@ struct Multisig {
 /// The account of a k-of-n multisig, as `pallet_multisig` derives it.
 fn multisig_account(mut signatories: Vec<[u8; 32]>, threshold: u16) -> [u8; 32] {
 	signatories.sort();
-	sp_core::hashing::blake2_256(&(b"modlpy/utilisuba", signatories, threshold).encode())
+	sp_io::hashing::blake2_256(&(b"modlpy/utilisuba", signatories, threshold).encode())
 }
 
 #[tokio::test]

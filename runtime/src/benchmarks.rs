@@ -4,4 +4,5 @@ frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_registry, Registry]
 	[pallet_tft_price, TftPrice]
+	[pallet_smart_contract, SmartContract]
 );

@@ -6,7 +6,7 @@ use frame_support::{
 	dispatch::DispatchClass,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, VariantCountOf},
 	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, IdentityFee, Weight,
 	},
 };
@@ -49,7 +49,8 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	type DbWeight = RocksDbWeight;
+	/// The node stores state in ParityDB.
+	type DbWeight = ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -248,4 +249,6 @@ impl pallet_smart_contract::Config for Runtime {
 	type DepositBase = ContractDepositBase;
 	type DepositPerByte = ContractDepositPerByte;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type GridSetup = Registry;
 }

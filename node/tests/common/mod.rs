@@ -76,17 +76,121 @@ impl DevNode {
 		created["hash"].as_str().expect("block hash").to_string()
 	}
 
-	/// Sign `call` with `signer`, seal a block with it and wait for the outcome.
-	/// `Err` carries the dispatch error's text, e.g. `Registry::TwinExists`.
-	pub async fn submit<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<(), String> {
+	/// Sign `call` with `signer`, seal a block with it and wait for the outcome; returns the
+	/// block's hash. `Err` carries the dispatch error's text, e.g. `Registry::TwinExists`.
+	pub async fn submit<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<String, String> {
 		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
 		let mut txs = at.transactions();
 		let progress = txs
 			.sign_and_submit_then_watch_default(call, signer)
 			.await
 			.map_err(|e| e.to_string())?;
-		self.seal().await;
-		progress.wait_for_finalized_success().await.map(|_| ()).map_err(|e| format!("{e}"))
+		self.wait_for_pool(1).await;
+		let hash = self.seal().await;
+		let outcome = tokio::time::timeout(Duration::from_secs(60), progress.wait_for_finalized_success())
+			.await
+			.expect("transaction finalized within a minute");
+		outcome.map(|_| hash).map_err(|e| format!("{e}"))
+	}
+
+	/// Wait until the pool holds at least `count` ready transactions, so that the next block
+	/// includes them.
+	pub async fn wait_for_pool(&self, count: usize) {
+		let deadline = Instant::now() + Duration::from_secs(30);
+		loop {
+			let pending: Vec<serde_json::Value> =
+				self.rpc.request("author_pendingExtrinsics", rpc_params![]).await.expect("pending extrinsics");
+			if pending.len() >= count {
+				return;
+			}
+			assert!(Instant::now() < deadline, "the pool holds {} of {count} transactions", pending.len());
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+	}
+
+	/// Put `call` in the pool signed by `signer` with `nonce`, without sealing; the next `seal`
+	/// includes it. Consecutive nonces keep a sender's transactions in order within a block.
+	pub async fn send<P: Payload>(&self, call: &P, signer: &Keypair, nonce: u64) {
+		let at = self.api.at_current_block().await.expect("best block");
+		let mut txs = at.transactions();
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
+		let pending: Vec<serde_json::Value> =
+			self.rpc.request("author_pendingExtrinsics", rpc_params![]).await.expect("pending extrinsics");
+		txs.sign_and_submit(call, signer, params).await.expect("transaction accepted by the pool");
+		self.wait_for_pool(pending.len() + 1).await;
+	}
+
+	/// The next nonce of an account, as of the best block.
+	pub async fn nonce(&self, who: [u8; 32]) -> u64 {
+		#[derive(DecodeAsType)]
+		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+		struct AccountInfo {
+			nonce: u32,
+		}
+		let info: Option<AccountInfo> = self.storage("System", "Account", (who,)).await;
+		info.map(|i| i.nonce as u64).unwrap_or(0)
+	}
+
+	/// Seal `n` empty blocks.
+	pub async fn seal_blocks(&self, n: u32) {
+		for _ in 0..n {
+			self.seal().await;
+		}
+	}
+
+	/// Every event of the block `hash` as `(pallet, event, named fields)`.
+	pub async fn events(&self, hash: &str) -> Vec<(String, String, Vec<(String, dynamic::Value)>)> {
+		use subxt::ext::scale_value::{Composite, ValueDef};
+		let bytes = hex_bytes(hash);
+		let hash = subxt::utils::H256::from_slice(&bytes);
+		let at = self.api.at_block(hash).await.expect("block");
+		let events = at.events().fetch().await.expect("events");
+		let mut out = Vec::new();
+		for ev in events.iter() {
+			let ev = ev.expect("event decodes");
+			let (pallet, name) = (ev.pallet_name().to_string(), ev.event_name().to_string());
+			let outer: dynamic::Value = ev.decode_as::<dynamic::Value>().expect("event value");
+			let mut fields = Vec::new();
+			if let ValueDef::Variant(v) = outer.value {
+				if let Some(inner) = v.values.into_values().next() {
+					if let ValueDef::Variant(e) = inner.value {
+						if let Composite::Named(named) = e.values {
+							fields = named.into_iter().map(|(k, v)| (k, v.remove_context())).collect();
+						}
+					}
+				}
+			}
+			out.push((pallet, name, fields));
+		}
+		out
+	}
+
+	/// The `u128` field `field` of every `pallet.event` in block `hash`.
+	pub async fn event_amounts(&self, hash: &str, pallet: &str, event: &str, field: &str) -> Vec<u128> {
+		self.events(hash)
+			.await
+			.into_iter()
+			.filter(|(p, e, _)| p == pallet && e == event)
+			.filter_map(|(_, _, fields)| {
+				fields.into_iter().find(|(k, _)| k == field).and_then(|(_, v)| v.as_u128())
+			})
+			.collect()
+	}
+
+	/// Total issuance of TFT.
+	pub async fn total_issuance(&self) -> u128 {
+		self.storage("Balances", "TotalIssuance", ()).await.expect("issuance")
+	}
+
+	/// Chain time, ms.
+	pub async fn now_ms(&self) -> u64 {
+		self.storage("Timestamp", "Now", ()).await.expect("time")
+	}
+
+	/// Run `call` as Root through `Sudo.sudo`, signed by Alice.
+	pub async fn sudo<P: Payload>(&self, call: &P) {
+		let inner = self.call_value(call).await;
+		self.submit(&dynamic::tx("Sudo", "sudo", (inner,)), &dev::alice()).await.expect("sudo");
 	}
 
 	/// `call` as a `RuntimeCall` value, to nest it in `Multisig.as_multi` or `Utility.batch`.
@@ -198,4 +302,12 @@ impl Location {
 			longitude: b"3.72".to_vec(),
 		}
 	}
+}
+
+fn hex_bytes(text: &str) -> Vec<u8> {
+	let text = text.trim_start_matches("0x");
+	(0..text.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+		.collect()
 }

@@ -89,3 +89,41 @@ impl<T: Config> GridRegistry<T::AccountId> for Pallet<T> {
 			.collect()
 	}
 }
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> traits::GridSetup<T::AccountId> for Pallet<T> {
+	fn twin(who: &T::AccountId) -> TwinId {
+		let _ = Self::do_create_twin(who.clone(), None, None);
+		TwinIdByAccount::<T>::get(who).unwrap_or_default()
+	}
+
+	fn farm(owner: &T::AccountId, ips: u32) -> FarmId {
+		let name = alloc::format!("bench-farm-{}", FarmCount::<T>::get() + 1).into_bytes();
+		let _ = Self::do_create_farm(owner.clone(), name);
+		let farm_id = FarmCount::<T>::get();
+		for i in 0..ips {
+			let (b, c) = (100 + i / 250, i % 250);
+			let ip = alloc::format!("185.{b}.{c}.10/24").into_bytes();
+			let gw = alloc::format!("185.{b}.{c}.1").into_bytes();
+			let _ = Self::do_add_farm_ip(owner.clone(), farm_id, ip, gw);
+		}
+		farm_id
+	}
+
+	fn node(who: &T::AccountId, farm_id: FarmId) -> NodeId {
+		let resources = gridchain_primitives::Resources {
+			cru: 64,
+			mru: 256 * gridchain_primitives::GIB,
+			sru: 4000 * gridchain_primitives::GIB,
+			hru: 10000 * gridchain_primitives::GIB,
+		};
+		let location = Location {
+			country: b"BE".to_vec(),
+			city: b"Ghent".to_vec(),
+			latitude: b"51.05".to_vec(),
+			longitude: b"3.72".to_vec(),
+		};
+		let _ = Self::do_create_node(who.clone(), farm_id, resources, location);
+		NodeCount::<T>::get()
+	}
+}

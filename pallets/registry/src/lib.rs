@@ -20,6 +20,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub use traits::GridSetup;
 pub use traits::{
 	GridRegistry, IpReservationError, NodeFacts, NodeUsage, OnNodeDeleted, PolicyFacts, ReservedIp,
 };

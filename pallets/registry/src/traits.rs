@@ -96,3 +96,14 @@ pub trait GridRegistry<AccountId> {
 	/// Every reserved IP as `(farm_id, contract_id, ip)`: for invariant checks, not for extrinsics.
 	fn ip_reservations() -> alloc::vec::Vec<(gridchain_primitives::FarmId, gridchain_primitives::ContractId, alloc::vec::Vec<u8>)>;
 }
+
+/// Builds a grid for other pallets' benchmarks: twins, a farm with IPs, nodes.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait GridSetup<AccountId> {
+	/// Give `who` a twin.
+	fn twin(who: &AccountId) -> gridchain_primitives::TwinId;
+	/// A farm owned by `owner` (who has a twin) with `ips` free public IPs.
+	fn farm(owner: &AccountId, ips: u32) -> gridchain_primitives::FarmId;
+	/// Register `who` (who has a twin) as a node of `farm_id` with generous resources.
+	fn node(who: &AccountId, farm_id: gridchain_primitives::FarmId) -> NodeId;
+}

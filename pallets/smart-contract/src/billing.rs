@@ -58,6 +58,12 @@ impl<T: Config> Settlement<T> {
 		}
 	}
 
+	/// Read a pricing policy into the cache, as the first settlement of a block does.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub(crate) fn preload_policy(&mut self, id: PricingPolicyId) {
+		let _ = self.policy(id);
+	}
+
 	fn policy(&mut self, id: PricingPolicyId) -> Option<PolicyFacts<T::AccountId>> {
 		self.policies.entry(id).or_insert_with(|| T::Registry::pricing_policy(id)).clone()
 	}

@@ -7,6 +7,8 @@ pub use pallet::*;
 
 mod billing;
 mod consumption;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod dispatchable_impls;
 mod invariants;
 pub mod types;
@@ -57,7 +59,8 @@ pub mod pallet {
 				Self::AccountId,
 				Reason = Self::RuntimeHoldReason,
 				Balance = Balance,
-			> + fungible::Balanced<Self::AccountId, Balance = Balance>;
+			> + fungible::Balanced<Self::AccountId, Balance = Balance>
+			+ fungible::Mutate<Self::AccountId>;
 		/// Twins, nodes and farm IPs.
 		type Registry: GridRegistry<Self::AccountId>;
 		/// The TFT price billing converts with.
@@ -80,6 +83,9 @@ pub mod pallet {
 		type DepositPerByte: Get<Balance>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Builds twins, farms and nodes for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type GridSetup: pallet_registry::GridSetup<Self::AccountId>;
 	}
 
 	/// Contracts by id.
@@ -280,6 +286,7 @@ pub mod pallet {
 		/// reserved, all or none. Holds the deposit. Emits `IpsReserved` (with IPs) and
 		/// `ContractCreated`; the contract starts `Created`.
 		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::create_node_contract((*public_ips).min(pallet_registry::MAX_FARM_IPS)))]
 		pub fn create_node_contract(
 			origin: OriginFor<T>,
 			node_id: NodeId,

@@ -82,6 +82,8 @@ impl pallet_smart_contract::Config for Test {
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type GridSetup = Registry;
 }
 
 /// Farmer: owns farm 1.

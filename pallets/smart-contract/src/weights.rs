@@ -8,7 +8,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed for `pallet_smart_contract`.
 pub trait WeightInfo {
-	fn create_node_contract() -> Weight;
+	fn create_node_contract(i: u32) -> Weight;
 	fn update_node_contract() -> Weight;
 	fn cancel_contract() -> Weight;
 	fn create_name_contract() -> Weight;
@@ -24,7 +24,7 @@ pub trait WeightInfo {
 }
 
 impl WeightInfo for () {
-	fn create_node_contract() -> Weight { RocksDbWeight::get().reads_writes(8, 8).saturating_add(Weight::from_parts(50_000_000, 20_000)) }
+	fn create_node_contract(i: u32) -> Weight { RocksDbWeight::get().reads_writes(8, 8).saturating_add(Weight::from_parts(50_000_000 + 100_000 * i as u64, 20_000)) }
 	fn update_node_contract() -> Weight { RocksDbWeight::get().reads_writes(5, 5).saturating_add(Weight::from_parts(30_000_000, 10_000)) }
 	fn cancel_contract() -> Weight { RocksDbWeight::get().reads_writes(8, 8).saturating_add(Weight::from_parts(50_000_000, 20_000)) }
 	fn create_name_contract() -> Weight { RocksDbWeight::get().reads_writes(4, 6) }

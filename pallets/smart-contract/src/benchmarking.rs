@@ -1,0 +1,215 @@
+//! Benchmarks of every call, of settling one contract in the block hook, and of distributing a
+//! block's payments. Each at its worst case.
+
+use super::*;
+use crate::{billing::Settlement, Pallet as SmartContract};
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, UnixTime};
+use frame_system::RawOrigin;
+use gridchain_primitives::{NodeId, UNITS_PER_TFT};
+use pallet_registry::{GridSetup, MAX_FARM_IPS};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let _ = T::Currency::set_balance(&who, 1_000_000 * UNITS_PER_TFT);
+	T::GridSetup::twin(&who);
+	who
+}
+
+/// A farm with `ips` public IPs and one node on it; returns the node's account and id.
+fn grid<T: Config>(ips: u32) -> (T::AccountId, NodeId) {
+	let farmer = funded::<T>("farmer", 0);
+	let farm_id = T::GridSetup::farm(&farmer, ips);
+	let node = funded::<T>("node", 0);
+	let node_id = T::GridSetup::node(&node, farm_id);
+	(node, node_id)
+}
+
+fn hash(i: u32) -> DeploymentHash {
+	let mut h = [0u8; 32];
+	h[..4].copy_from_slice(&i.to_le_bytes());
+	h
+}
+
+fn max_data() -> Vec<u8> {
+	vec![7u8; MAX_DEPLOYMENT_DATA_LEN as usize]
+}
+
+/// A node contract of `owner` with `ips` IPs and 8 KiB of data; returns its id.
+fn contract<T: Config>(owner: &T::AccountId, node_id: NodeId, i: u32, ips: u32) -> ContractId {
+	let result = SmartContract::<T>::do_create_node_contract(owner.clone(), node_id, hash(i), max_data(), ips);
+	assert!(result.is_ok(), "{result:?}");
+	ContractCount::<T>::get()
+}
+
+/// A report just after chain time `now`, using a quarter of the node.
+fn report(contract_id: ContractId, i: u32, now: u64) -> Consumption {
+	Consumption {
+		contract_id,
+		timestamp: now + 1 + i as u64 % 50,
+		cru: 16,
+		sru: 1000 * gridchain_primitives::GIB,
+		hru: 2000 * gridchain_primitives::GIB,
+		mru: 64 * gridchain_primitives::GIB,
+		nru: 1_000_000_000,
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_node_contract(i: Linear<0, MAX_FARM_IPS>) {
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+		let caller = funded::<T>("user", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), node_id, hash(1), max_data(), i);
+		assert_eq!(ContractCount::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn update_node_contract() {
+		let (_, node_id) = grid::<T>(1);
+		let caller = funded::<T>("user", 0);
+		assert!(SmartContract::<T>::do_create_node_contract(caller.clone(), node_id, hash(1), vec![], 1).is_ok());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 1, hash(2), max_data());
+		assert_eq!(Contracts::<T>::get(1).map(|c| c.version), Some(2));
+	}
+
+	#[benchmark]
+	fn cancel_contract() {
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+		let caller = funded::<T>("user", 0);
+		let id = contract::<T>(&caller, node_id, 1, MAX_FARM_IPS);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+		assert!(Contracts::<T>::get(id).is_none());
+	}
+
+	#[benchmark]
+	fn cancel_contract_collective() -> Result<(), BenchmarkError> {
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
+		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id);
+		assert!(Contracts::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn create_name_contract() {
+		let caller = funded::<T>("user", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), vec![b'n'; MAX_NAME_LEN as usize]);
+		assert_eq!(ContractCount::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn create_rent_contract() {
+		let (_, node_id) = grid::<T>(0);
+		let caller = funded::<T>("user", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), node_id);
+		assert_eq!(ActiveRentContractForNode::<T>::get(node_id), Some(1));
+	}
+
+	#[benchmark]
+	fn confirm_deployment() {
+		let (node, node_id) = grid::<T>(0);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), id, hash(1));
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Deployed));
+	}
+
+	#[benchmark]
+	fn report_consumption(n: Linear<1, MAX_REPORTS>) {
+		let (node, node_id) = grid::<T>(0);
+		let owner = funded::<T>("user", 0);
+		let now = T::Time::now().as_secs();
+		let reports: Vec<Consumption> =
+			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, 0), i, now)).collect();
+		let reports: BoundedVec<_, _> = reports.try_into().expect("at most 256");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), reports);
+		assert!(Billing::<T>::get(1).is_some_and(|b| b.accrued > 0));
+	}
+
+	#[benchmark]
+	fn settle_contract() {
+		let (node, node_id) = grid::<T>(1);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, 1);
+		let r = report(id, 0, T::Time::now().as_secs());
+		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let caller: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+		assert_eq!(Billing::<T>::get(id).map(|b| b.accrued), Some(0));
+	}
+
+	/// One contract settled by the block hook, with the block's price and policy already read.
+	#[benchmark]
+	fn settle_contract_in_hook() -> Result<(), BenchmarkError> {
+		let (node, node_id) = grid::<T>(1);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, 1);
+		let r = report(id, 0, T::Time::now().as_secs());
+		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+		let mut settlement = Settlement::<T>::new();
+		settlement.preload_policy(info.pricing_policy_id);
+		#[block]
+		{
+			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+			settlement.settle(id, info, true);
+		}
+		assert_eq!(Billing::<T>::get(id).map(|b| b.accrued), Some(0));
+		settlement.distribute();
+		Ok(())
+	}
+
+	/// Paying the three shares of a block's collected payments and burning the rest.
+	#[benchmark]
+	fn distribute_payments() -> Result<(), BenchmarkError> {
+		let (node, node_id) = grid::<T>(1);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, 1);
+		let r = report(id, 0, T::Time::now().as_secs());
+		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+		let mut settlement = Settlement::<T>::new();
+		settlement.settle(id, info, true);
+		#[block]
+		{
+			settlement.distribute();
+		}
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_billing_frequency() -> Result<(), BenchmarkError> {
+		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 600u32.into());
+		assert_eq!(BillingFrequency::<T>::get(), 600u32.into());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_grace_period() -> Result<(), BenchmarkError> {
+		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 201_600u32.into());
+		assert_eq!(GracePeriodBlocks::<T>::get(), 201_600u32.into());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(SmartContract, crate::mock::new_test_ext(), crate::mock::Test);
+}
