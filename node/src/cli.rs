@@ -36,7 +36,9 @@ pub enum Subcommand {
 	Key(sc_cli::KeySubcommand),
 
 	/// Build a chain specification.
-	#[deprecated(note = "build-spec will be removed after 1/06/2025. Use export-chain-spec instead")]
+	#[deprecated(
+		note = "build-spec will be removed after 1/06/2025. Use export-chain-spec instead"
+	)]
 	BuildSpec(sc_cli::BuildSpecCmd),
 
 	/// Export the chain specification.

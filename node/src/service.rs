@@ -14,8 +14,11 @@ use sp_consensus_aura::sr25519::{AuthorityPair as AuraPair, AuthoritySignature};
 use sp_runtime::traits::Block as BlockT;
 use std::{sync::Arc, time::Duration};
 
-pub(crate) type FullClient =
-	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>>;
+pub(crate) type FullClient = sc_service::TFullClient<
+	Block,
+	RuntimeApi,
+	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
+>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 
@@ -55,7 +58,10 @@ fn next_sealed_timestamp(
 }
 
 /// Build the client, backend, pool and import queue.
-pub fn new_partial(config: &Configuration, sealing: Option<Sealing>) -> Result<Service, ServiceError> {
+pub fn new_partial(
+	config: &Configuration,
+	sealing: Option<Sealing>,
+) -> Result<Service, ServiceError> {
 	let telemetry = config
 		.telemetry_endpoints
 		.clone()
@@ -118,8 +124,10 @@ pub fn new_partial(config: &Configuration, sealing: Option<Sealing>) -> Result<S
 			create_inherent_data_providers: move |parent_hash, _| {
 				let cidp_client = cidp_client.clone();
 				async move {
-					let slot_duration =
-						sc_consensus_aura::standalone::slot_duration_at(&*cidp_client, parent_hash)?;
+					let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+						&*cidp_client,
+						parent_hash,
+					)?;
 					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
 					let slot =
 						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
@@ -220,7 +228,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		Some(Sealing::Manual) => {
 			let (sender, receiver) = mpsc::channel(1024);
 			(Some(sender), Some(receiver))
-		},
+		}
 		_ => (None, None),
 	};
 
@@ -275,8 +283,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		};
 		let consensus_data_provider = Box::new(AuraConsensusDataProvider::new(client.clone()));
 		let task = match (sealing, seal_stream) {
-			(Sealing::Manual, Some(commands_stream)) => {
-				sc_consensus_manual_seal::run_manual_seal(sc_consensus_manual_seal::ManualSealParams {
+			(Sealing::Manual, Some(commands_stream)) => sc_consensus_manual_seal::run_manual_seal(
+				sc_consensus_manual_seal::ManualSealParams {
 					block_import: client.clone(),
 					env: proposer,
 					client: client.clone(),
@@ -285,9 +293,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 					select_chain,
 					consensus_data_provider: Some(consensus_data_provider),
 					create_inherent_data_providers,
-				})
-				.boxed()
-			},
+				},
+			)
+			.boxed(),
 			_ => sc_consensus_manual_seal::run_instant_seal_and_finalize(
 				sc_consensus_manual_seal::InstantSealParams {
 					block_import: client.clone(),
@@ -345,9 +353,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		)?;
 
 		// Block authoring is essential: if it fails, the node stops.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_grandpa {

@@ -43,7 +43,11 @@ fn node_contract(hash: [u8; 32], ips: u32) -> impl subxt::tx::Payload {
 }
 
 fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
-	dynamic::tx("Balances", "transfer_keep_alive", (subxt::utils::MultiAddress::<[u8; 32], ()>::Id(to), amount))
+	dynamic::tx(
+		"Balances",
+		"transfer_keep_alive",
+		(subxt::utils::MultiAddress::<[u8; 32], ()>::Id(to), amount),
+	)
 }
 
 /// Alice farms (farm 1, three IPs) and Bob is node 1 on it.
@@ -51,15 +55,24 @@ async fn grid(node: &DevNode) {
 	let (alice, bob) = (dev::alice(), dev::bob());
 	node.submit(&twin(), &alice).await.expect("twin");
 	node.submit(&twin(), &bob).await.expect("twin");
-	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice).await.expect("farm");
+	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice)
+		.await
+		.expect("farm");
 	for ip in ["185.206.122.33/24", "185.206.122.34/24", "185.206.122.35/24"] {
-		let add = dynamic::tx("Registry", "add_farm_ip", (1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()));
+		let add = dynamic::tx(
+			"Registry",
+			"add_farm_ip",
+			(1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()),
+		);
 		node.submit(&add, &alice).await.expect("ip");
 	}
 	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
-	node.submit(&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))), &bob)
-		.await
-		.expect("node");
+	node.submit(
+		&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))),
+		&bob,
+	)
+	.await
+	.expect("node");
 }
 
 async fn free(node: &DevNode, who: [u8; 32]) -> u128 {
@@ -90,12 +103,15 @@ async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 		nru: 1_000_000_000,
 	};
 	let nonce = node.nonce(bob.public_key().0).await;
-	node.send(&dynamic::tx("SmartContract", "report_consumption", (vec![report],)), &bob, nonce).await;
+	node.send(&dynamic::tx("SmartContract", "report_consumption", (vec![report],)), &bob, nonce)
+		.await;
 	node.send(&dynamic::tx("SmartContract", "settle_contract", (1u64,)), &bob, nonce + 1).await;
 
 	let pool: [u8; 32] = {
 		let at = node.api.at_current_block().await.expect("block");
-		at.constants().entry(dynamic::constant::<[u8; 32]>("SmartContract", "StakingPoolAccount")).expect("constant")
+		at.constants()
+			.entry(dynamic::constant::<[u8; 32]>("SmartContract", "StakingPoolAccount"))
+			.expect("constant")
 	};
 	let (eve, ferdie) = (dev::eve().public_key().0, dev::ferdie().public_key().0);
 	let before = [free(&node, eve).await, free(&node, pool).await, free(&node, ferdie).await];
@@ -115,8 +131,11 @@ async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 	let burned = node.event_amounts(&block, "SmartContract", "TokensBurned", "amount").await;
 	assert_eq!(burned, vec![1_326_080], "35 % burned");
 	// Issuance drops by the burned share, and by the block's transaction fees (also burned).
-	let fees: u128 =
-		node.event_amounts(&block, "TransactionPayment", "TransactionFeePaid", "actual_fee").await.iter().sum();
+	let fees: u128 = node
+		.event_amounts(&block, "TransactionPayment", "TransactionFeePaid", "actual_fee")
+		.await
+		.iter()
+		.sum();
 	assert_eq!(issuance_before - node.total_issuance().await, 1_326_080 + fees);
 }
 
@@ -148,19 +167,24 @@ async fn the_block_hook_bills_without_transactions_and_grace_works_both_ways() {
 	for _ in 0..12 {
 		let block = node.seal().await;
 		let events = node.events(&block).await;
-		let has_tx = events.iter().any(|(p, e, _)| p == "TransactionPayment" && e == "TransactionFeePaid");
+		let has_tx =
+			events.iter().any(|(p, e, _)| p == "TransactionPayment" && e == "TransactionFeePaid");
 		let billed = events.iter().any(|(p, e, _)| p == "SmartContract" && e == "ContractBilled");
 		billed_in_empty_block |= billed && !has_tx;
 	}
 	assert!(billed_in_empty_block, "no settlement in a block without transactions");
 	for id in [1u64, 2] {
-		let c: Contract = node.storage("SmartContract", "Contracts", (id,)).await.expect("contract");
+		let c: Contract =
+			node.storage("SmartContract", "Contracts", (id,)).await.expect("contract");
 		assert!(matches!(c.state, ContractState::GracePeriod(_)), "contract {id}: {c:?}");
 	}
 
 	// The keeper tops up and settles at once: out of grace.
 	node.submit(&transfer(keeper.public_key().0, 10 * TFT), &alice).await.expect("top up");
-	let block = node.submit(&dynamic::tx("SmartContract", "settle_contract", (1u64,)), &keeper).await.expect("settle");
+	let block = node
+		.submit(&dynamic::tx("SmartContract", "settle_contract", (1u64,)), &keeper)
+		.await
+		.expect("settle");
 	let ended: Vec<_> = node
 		.events(&block)
 		.await

@@ -79,15 +79,24 @@ async fn grid(node: &DevNode) {
 	for who in [&alice, &bob, &charlie] {
 		node.submit(&twin(), who).await.expect("twin");
 	}
-	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice).await.expect("farm");
+	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice)
+		.await
+		.expect("farm");
 	for ip in ["185.206.122.33/24", "185.206.122.34/24"] {
-		let add = dynamic::tx("Registry", "add_farm_ip", (1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()));
+		let add = dynamic::tx(
+			"Registry",
+			"add_farm_ip",
+			(1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()),
+		);
 		node.submit(&add, &alice).await.expect("ip");
 	}
 	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
-	node.submit(&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))), &bob)
-		.await
-		.expect("node");
+	node.submit(
+		&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))),
+		&bob,
+	)
+	.await
+	.expect("node");
 }
 
 async fn contract(node: &DevNode, id: u64) -> Option<Contract> {
@@ -123,7 +132,10 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 	assert_eq!(held, TFT + 8192 * TFT / 1000);
 
 	// 8 KiB + 1 byte is refused.
-	let err = node.submit(&node_contract(1, HASH2, vec![0; 8193], 0), &charlie).await.expect_err("too large");
+	let err = node
+		.submit(&node_contract(1, HASH2, vec![0; 8193], 0), &charlie)
+		.await
+		.expect_err("too large");
 	assert!(err.contains("DeploymentDataTooLarge"), "unexpected error: {err}");
 
 	// The node confirms only the matching hash.
@@ -136,13 +148,16 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 	assert_eq!(contract(&node, 1).await.expect("c").state, ContractState::Deployed);
 
 	// An update bumps the version and waits for the node again.
-	let update = dynamic::tx("SmartContract", "update_node_contract", (1u64, HASH2, b"v2".to_vec()));
+	let update =
+		dynamic::tx("SmartContract", "update_node_contract", (1u64, HASH2, b"v2".to_vec()));
 	node.submit(&update, &charlie).await.expect("updated");
 	let c = contract(&node, 1).await.expect("c");
 	assert_eq!((c.version, c.state), (2, ContractState::Created));
 
 	// Cancelling frees the IP and gives the deposit back.
-	node.submit(&dynamic::tx("SmartContract", "cancel_contract", (1u64,)), &charlie).await.expect("cancel");
+	node.submit(&dynamic::tx("SmartContract", "cancel_contract", (1u64,)), &charlie)
+		.await
+		.expect("cancel");
 	assert!(contract(&node, 1).await.is_none());
 	assert_eq!(ip_holders(&node).await, vec![0, 0]);
 	let (free_after, held_after) = node.balance(charlie.public_key().0).await;
@@ -158,7 +173,8 @@ async fn ip_failures_reserve_nothing_and_a_node_cancels_its_contract() {
 	let (bob, charlie, dave) = (dev::bob(), dev::charlie(), dev::dave());
 	node.submit(&twin(), &dave).await.expect("dave twin");
 
-	let err = node.submit(&node_contract(1, HASH, vec![], 3), &charlie).await.expect_err("3 of 2 IPs");
+	let err =
+		node.submit(&node_contract(1, HASH, vec![], 3), &charlie).await.expect_err("3 of 2 IPs");
 	assert!(err.contains("FarmHasNotEnoughPublicIPs"), "unexpected error: {err}");
 	assert_eq!(ip_holders(&node).await, vec![0, 0]);
 
@@ -169,7 +185,9 @@ async fn ip_failures_reserve_nothing_and_a_node_cancels_its_contract() {
 	assert_eq!(ip_holders(&node).await, vec![1, 1]);
 
 	// The node cancels: the IPs are free and the deposit is back.
-	node.submit(&dynamic::tx("SmartContract", "cancel_contract", (1u64,)), &bob).await.expect("node cancels");
+	node.submit(&dynamic::tx("SmartContract", "cancel_contract", (1u64,)), &bob)
+		.await
+		.expect("node cancels");
 	assert!(contract(&node, 1).await.is_none());
 	assert_eq!(ip_holders(&node).await, vec![0, 0]);
 	assert_eq!(node.balance(charlie.public_key().0).await.1, 0);
@@ -228,22 +246,38 @@ async fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_a
 	// Step by step, so the state between approvals can be checked.
 	let weight = || Weight { ref_time: 10_000_000_000, proof_size: 1_000_000 };
 	let twin_call = node.call_value(&twin()).await;
-	let propose = dynamic::tx("Multisig", "as_multi", (2u16, others(keys[0]), None::<Timepoint>, twin_call.clone(), weight()));
+	let propose = dynamic::tx(
+		"Multisig",
+		"as_multi",
+		(2u16, others(keys[0]), None::<Timepoint>, twin_call.clone(), weight()),
+	);
 	node.submit(&propose, &alice).await.expect("alice proposes the twin");
 	let no_twin: Option<u32> = node.storage("Registry", "TwinIdByAccount", (multi,)).await;
 	assert!(no_twin.is_none(), "the twin exists after one approval");
 	let when = pending_timepoint(&node, multi).await;
-	let approve = dynamic::tx("Multisig", "as_multi", (2u16, others(keys[1]), Some(when), twin_call, weight()));
+	let approve = dynamic::tx(
+		"Multisig",
+		"as_multi",
+		(2u16, others(keys[1]), Some(when), twin_call, weight()),
+	);
 	node.submit(&approve, &bob).await.expect("bob approves the twin");
 	let twin_id: Option<u32> = node.storage("Registry", "TwinIdByAccount", (multi,)).await;
 	assert_eq!(twin_id, Some(4));
 
 	let contract_call = node.call_value(&node_contract(1, HASH, b"multisig".to_vec(), 1)).await;
-	let propose = dynamic::tx("Multisig", "as_multi", (2u16, others(keys[0]), None::<Timepoint>, contract_call.clone(), weight()));
+	let propose = dynamic::tx(
+		"Multisig",
+		"as_multi",
+		(2u16, others(keys[0]), None::<Timepoint>, contract_call.clone(), weight()),
+	);
 	node.submit(&propose, &alice).await.expect("alice proposes the contract");
 	assert!(contract(&node, 1).await.is_none(), "the contract exists after one approval");
 	let when = pending_timepoint(&node, multi).await;
-	let approve = dynamic::tx("Multisig", "as_multi", (2u16, others(keys[2]), Some(when), contract_call, weight()));
+	let approve = dynamic::tx(
+		"Multisig",
+		"as_multi",
+		(2u16, others(keys[2]), Some(when), contract_call, weight()),
+	);
 	node.submit(&approve, &charlie).await.expect("charlie approves the contract");
 	let c = contract(&node, 1).await.expect("contract after the second approval");
 	assert_eq!(c.twin_id, 4);

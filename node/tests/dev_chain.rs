@@ -22,7 +22,10 @@ async fn dev_chain_has_the_spec_genesis_and_six_second_blocks() {
 		sales_account: [u8; 32],
 	}
 	let p: Policy = node.storage("Registry", "PricingPolicies", (1u32,)).await.expect("policy 1");
-	assert_eq!((p.cu, p.su, p.nu, p.ipu, p.unique_name), (305_600, 194_400, 50_000, 69_400, 13_900));
+	assert_eq!(
+		(p.cu, p.su, p.nu, p.ipu, p.unique_name),
+		(305_600, 194_400, 50_000, 69_400, 13_900)
+	);
 	assert_eq!(p.foundation_account, dev::eve().public_key().0);
 	assert_eq!(p.sales_account, dev::ferdie().public_key().0);
 	let price: Option<u32> = node.storage("TftPrice", "TftPrice", ()).await;
@@ -41,7 +44,9 @@ async fn dev_chain_has_the_spec_genesis_and_six_second_blocks() {
 	assert_eq!(t3.expect("time") - t1.expect("time"), 12_000);
 
 	// The oracle sets the price over RPC.
-	node.submit(&dynamic::tx("TftPrice", "set_price", (70u32,)), &dev::alice()).await.expect("price");
+	node.submit(&dynamic::tx("TftPrice", "set_price", (70u32,)), &dev::alice())
+		.await
+		.expect("price");
 	let avg: Option<u32> = node.storage("TftPrice", "AverageTftPrice", ()).await;
 	assert_eq!(avg, Some(60));
 	let err = node
@@ -108,9 +113,12 @@ async fn state_under_base_path_survives_a_restart() {
 	let base = dir.to_string_lossy().to_string();
 
 	let node = DevNode::start_with(&["--base-path", &base]).await;
-	node.submit(&dynamic::tx("Registry", "create_twin", (None::<[u8; 32]>, None::<Vec<u8>>)), &dev::alice())
-		.await
-		.expect("twin");
+	node.submit(
+		&dynamic::tx("Registry", "create_twin", (None::<[u8; 32]>, None::<Vec<u8>>)),
+		&dev::alice(),
+	)
+	.await
+	.expect("twin");
 	node.seal().await;
 	let before: Option<u64> = node.storage("Timestamp", "Now", ()).await;
 	node.stop();

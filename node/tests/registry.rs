@@ -56,7 +56,9 @@ async fn registry_records_twins_farms_ips_and_nodes_and_refuses_bad_input() {
 	let (alice, bob) = (dev::alice(), dev::bob());
 
 	// A twin for the farmer and one for the node.
-	node.submit(&create_twin(Some([9; 32]), Some(b"relay.dev".to_vec())), &alice).await.expect("alice twin");
+	node.submit(&create_twin(Some([9; 32]), Some(b"relay.dev".to_vec())), &alice)
+		.await
+		.expect("alice twin");
 	node.submit(&create_twin(None, None), &bob).await.expect("bob twin");
 	let twin: Twin = node.storage("Registry", "Twins", (1u32,)).await.expect("twin 1 stored");
 	assert_eq!(twin.id, 1);
@@ -78,16 +80,27 @@ async fn registry_records_twins_farms_ips_and_nodes_and_refuses_bad_input() {
 		.await
 		.expect("farm");
 	let add_ip = |ip: &str, gw: &str| {
-		dynamic::tx("Registry", "add_farm_ip", (1u32, ip.as_bytes().to_vec(), gw.as_bytes().to_vec()))
+		dynamic::tx(
+			"Registry",
+			"add_farm_ip",
+			(1u32, ip.as_bytes().to_vec(), gw.as_bytes().to_vec()),
+		)
 	};
 	node.submit(&add_ip("185.206.122.33/24", "185.206.122.1"), &alice).await.expect("ip");
 
 	// Invalid IPs are refused with their reason, and the farm keeps one IP.
-	let err = node.submit(&add_ip("10.0.0.7/24", "10.0.0.1"), &alice).await.expect_err("private ip");
+	let err =
+		node.submit(&add_ip("10.0.0.7/24", "10.0.0.1"), &alice).await.expect_err("private ip");
 	assert!(err.contains("IpNotPublicUnicast"), "unexpected error: {err}");
-	let err = node.submit(&add_ip("185.206.122.34/24", "185.206.99.1"), &alice).await.expect_err("gateway");
+	let err = node
+		.submit(&add_ip("185.206.122.34/24", "185.206.99.1"), &alice)
+		.await
+		.expect_err("gateway");
 	assert!(err.contains("GatewayNotInSubnet"), "unexpected error: {err}");
-	let err = node.submit(&add_ip("185.206.122.35", "185.206.122.1"), &alice).await.expect_err("no prefix");
+	let err = node
+		.submit(&add_ip("185.206.122.35", "185.206.122.1"), &alice)
+		.await
+		.expect_err("no prefix");
 	assert!(err.contains("InvalidPublicIp"), "unexpected error: {err}");
 
 	let farm: Farm = node.storage("Registry", "Farms", (1u32,)).await.expect("farm 1 stored");
@@ -123,10 +136,13 @@ async fn registry_records_twins_farms_ips_and_nodes_and_refuses_bad_input() {
 		node.runtime_api("RegistryApi", "nodes_by_country", (b"be".to_vec(),)).await;
 	assert_eq!(by_country, vec![1]);
 	let roomy: Vec<u32> = node
-		.runtime_api("RegistryApi", "nodes_with_free_resources", (Resources { cru: 16, ..node_resources() },))
+		.runtime_api(
+			"RegistryApi",
+			"nodes_with_free_resources",
+			(Resources { cru: 16, ..node_resources() },),
+		)
 		.await;
 	assert!(roomy.is_empty());
 	let farms: Vec<u32> = node.runtime_api("RegistryApi", "farms_with_free_ips", (1u32,)).await;
 	assert_eq!(farms, vec![1]);
 }
-

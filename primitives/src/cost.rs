@@ -4,7 +4,9 @@
 //! sub-uUSD precision (an error below 10^-9 uUSD per window); the rounding to a TFT unit happens
 //! once, at settlement ([`crate::tft::tft_due`]).
 
-use crate::resources::{cu_scaled, su_scaled, Resources, CU_DENOMINATOR, NU_DENOMINATOR, SU_DENOMINATOR};
+use crate::resources::{
+	cu_scaled, su_scaled, Resources, CU_DENOMINATOR, NU_DENOMINATOR, SU_DENOMINATOR,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -33,8 +35,9 @@ pub const CERTIFIED_SURCHARGE_PERCENT: u128 = 25;
 	Eq,
 	Debug,
 	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct UnitPrices {
 	/// Per CU per hour.
 	pub cu: u64,
@@ -62,7 +65,12 @@ fn scaled(numerator: u128, denominator: u128) -> ScaledCost {
 /// `(CU·cu + SU·su) · window_secs / 3600`: the capacity part of a window.
 ///
 /// With `certified`, the capacity costs [`CERTIFIED_SURCHARGE_PERCENT`] more.
-pub fn capacity_cost(prices: &UnitPrices, used: &Resources, window_secs: u64, certified: bool) -> ScaledCost {
+pub fn capacity_cost(
+	prices: &UnitPrices,
+	used: &Resources,
+	window_secs: u64,
+	certified: bool,
+) -> ScaledCost {
 	let w = window_secs as u128;
 	let cu = scaled(
 		cu_scaled(used).saturating_mul(prices.cu as u128).saturating_mul(w),
@@ -132,9 +140,11 @@ pub fn node_contract_cost(
 	rented: bool,
 ) -> ScaledCost {
 	let capacity = if rented { 0 } else { capacity_cost(prices, used, window_secs, certified) };
-	capacity
-		.saturating_add(network_cost(prices, nru))
-		.saturating_add(public_ip_cost(prices, public_ips, window_secs))
+	capacity.saturating_add(network_cost(prices, nru)).saturating_add(public_ip_cost(
+		prices,
+		public_ips,
+		window_secs,
+	))
 }
 
 #[cfg(test)]

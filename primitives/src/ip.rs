@@ -92,10 +92,10 @@ pub fn parse_public_cidr(text: &[u8]) -> Result<PublicIpv4, IpError> {
 	let addr = parse_addr(addr).ok_or(IpError::InvalidCidr)?;
 	let prefix_text = core::str::from_utf8(prefix).map_err(|_| IpError::InvalidCidr)?;
 	let leading_zero = prefix_text.len() > 1 && prefix_text.starts_with('0');
-	if prefix_text.is_empty() ||
-		prefix_text.len() > 2 ||
-		leading_zero ||
-		!prefix_text.bytes().all(|c| c.is_ascii_digit())
+	if prefix_text.is_empty()
+		|| prefix_text.len() > 2
+		|| leading_zero
+		|| !prefix_text.bytes().all(|c| c.is_ascii_digit())
 	{
 		return Err(IpError::InvalidCidr);
 	}
@@ -153,7 +153,17 @@ mod tests {
 
 	#[test]
 	fn rejects_text_that_is_not_cidr() {
-		for bad in [&b"185.206.122.33"[..], b"185.206.122/24", b"185.206.122.333/24", b"a.b.c.d/24", b"1.2.3.4/", b"1.2.3.4/+8", b"1.2.3.4/024", b" 1.2.3.4/24", b"\xff/24"] {
+		for bad in [
+			&b"185.206.122.33"[..],
+			b"185.206.122/24",
+			b"185.206.122.333/24",
+			b"a.b.c.d/24",
+			b"1.2.3.4/",
+			b"1.2.3.4/+8",
+			b"1.2.3.4/024",
+			b" 1.2.3.4/24",
+			b"\xff/24",
+		] {
 			assert_eq!(parse_public_cidr(bad), Err(IpError::InvalidCidr), "{:?}", bad);
 		}
 	}
@@ -216,6 +226,9 @@ mod tests {
 			validate_ip_and_gateway(b"185.206.122.33/24", b"185.206.122.1/24"),
 			Err(IpError::InvalidGateway)
 		);
-		assert_eq!(validate_ip_and_gateway(b"185.206.122.33/24", b"10.0.0.1"), Err(IpError::NotPublicUnicast));
+		assert_eq!(
+			validate_ip_and_gateway(b"185.206.122.33/24", b"10.0.0.1"),
+			Err(IpError::NotPublicUnicast)
+		);
 	}
 }

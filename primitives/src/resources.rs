@@ -31,8 +31,9 @@ pub const NU_DENOMINATOR: u128 = 1_000_000_000;
 	Eq,
 	Debug,
 	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Resources {
 	/// Virtual CPUs.
 	pub cru: u64,
@@ -47,7 +48,10 @@ pub struct Resources {
 impl Resources {
 	/// Whether every resource of `self` is at least that of `other`.
 	pub fn covers(&self, other: &Resources) -> bool {
-		self.cru >= other.cru && self.sru >= other.sru && self.hru >= other.hru && self.mru >= other.mru
+		self.cru >= other.cru
+			&& self.sru >= other.sru
+			&& self.hru >= other.hru
+			&& self.mru >= other.mru
 	}
 
 	/// `self - other`, each resource floored at zero.

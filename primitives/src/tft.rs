@@ -26,8 +26,9 @@ pub const HOURS_PER_MONTH: u128 = 720;
 	Eq,
 	Debug,
 	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum DiscountLevel {
 	/// Less than 1.5 months: pays 100 %.
 	#[default]
@@ -133,7 +134,8 @@ impl Distribution {
 		let foundation = amount / 10;
 		let staking_pool = amount / 20;
 		let sales = amount / 2;
-		let burned = amount.saturating_sub(foundation).saturating_sub(staking_pool).saturating_sub(sales);
+		let burned =
+			amount.saturating_sub(foundation).saturating_sub(staking_pool).saturating_sub(sales);
 		Distribution { foundation, staking_pool, sales, burned }
 	}
 }

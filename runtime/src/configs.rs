@@ -1,6 +1,7 @@
 //! The configuration of each pallet.
 
 use crate::*;
+use frame_support::PalletId;
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
@@ -13,7 +14,6 @@ use frame_support::{
 use frame_system::{limits::BlockWeights, EnsureRoot};
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use frame_support::PalletId;
 use sp_runtime::{
 	traits::{AccountIdConversion, One},
 	FixedPointNumber, Perbill, Perquintill,

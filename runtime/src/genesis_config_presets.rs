@@ -1,7 +1,10 @@
 //! Genesis presets (SPEC §2): `dev` (Alice validates and is sudo, six endowed accounts) and
 //! `local` (Alice, Bob, Charlie and Dave validate).
 
-use crate::{AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SudoConfig, UNITS_PER_TFT};
+use crate::{
+	AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SudoConfig,
+	UNITS_PER_TFT,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use gridchain_primitives::UnitPrices;
@@ -37,7 +40,8 @@ fn genesis(
 ) -> Value {
 	let foundation = Sr25519Keyring::Eve.to_account_id();
 	let sales = Sr25519Keyring::Ferdie.to_account_id();
-	let mut balances: Vec<(AccountId, Balance)> = endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
+	let mut balances: Vec<(AccountId, Balance)> =
+		endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
 	// The staking pool exists from genesis, so that any share can be paid into it.
 	balances.push((crate::configs::StakingPoolAccount::get(), UNITS_PER_TFT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -49,7 +53,9 @@ fn genesis(
 			authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root.clone()) },
-		council_membership: pallet_membership::GenesisConfig { members: council.try_into().unwrap_or_default() },
+		council_membership: pallet_membership::GenesisConfig {
+			members: council.try_into().unwrap_or_default()
+		},
 		registry: pallet_registry::GenesisConfig {
 			pricing_policies: vec![(
 				b"policy 1".to_vec(),
@@ -65,7 +71,10 @@ fn genesis(
 			max_price_musd: DEV_MAX_TFT_PRICE_MUSD,
 			oracles: vec![root],
 		},
-		smart_contract: pallet_smart_contract::GenesisConfig { billing_frequency, grace_period_blocks },
+		smart_contract: pallet_smart_contract::GenesisConfig {
+			billing_frequency,
+			grace_period_blocks
+		},
 	})
 }
 

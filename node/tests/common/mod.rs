@@ -6,13 +6,13 @@ use std::{
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
+use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
 use subxt::{
 	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
 	rpcs::{rpc_params, RpcClient},
 	tx::Payload,
 	OnlineClient, PolkadotConfig,
 };
-use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
 use subxt_signer::sr25519::Keypair;
 
 pub use subxt::dynamic;
@@ -32,7 +32,10 @@ pub struct DevNode {
 }
 
 fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.map(|a| a.port())
+		.expect("a free port")
 }
 
 impl DevNode {
@@ -51,7 +54,13 @@ impl DevNode {
 			.args(extra)
 			.arg("--rpc-port")
 			.arg(port.to_string())
-			.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args([
+				"--listen-addr",
+				"/ip4/127.0.0.1/tcp/0",
+				"--no-prometheus",
+				"--no-telemetry",
+				"--no-mdns",
+			])
 			.stdout(Stdio::null())
 			.stderr(Stdio::from(log_file))
 			.spawn()
@@ -61,18 +70,25 @@ impl DevNode {
 		let rpc = loop {
 			match RpcClient::from_insecure_url(&url).await {
 				Ok(rpc) => break rpc,
-				Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(250)).await,
+				Err(_) if Instant::now() < deadline => {
+					tokio::time::sleep(Duration::from_millis(250)).await
+				}
 				Err(e) => panic!("node RPC did not come up at {url}: {e}; see {}", log.display()),
 			}
 		};
-		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await.expect("subxt client");
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
+			.await
+			.expect("subxt client");
 		DevNode { child, rpc, api, url }
 	}
 
 	/// Seal one block with `engine_createBlock(create_empty, finalize)`; returns its hash.
 	pub async fn seal(&self) -> String {
-		let created: serde_json::Value =
-			self.rpc.request("engine_createBlock", rpc_params![true, true]).await.expect("block sealed");
+		let created: serde_json::Value = self
+			.rpc
+			.request("engine_createBlock", rpc_params![true, true])
+			.await
+			.expect("block sealed");
 		created["hash"].as_str().expect("block hash").to_string()
 	}
 
@@ -87,9 +103,10 @@ impl DevNode {
 			.map_err(|e| e.to_string())?;
 		self.wait_for_pool(1).await;
 		let hash = self.seal().await;
-		let outcome = tokio::time::timeout(Duration::from_secs(60), progress.wait_for_finalized_success())
-			.await
-			.expect("transaction finalized within a minute");
+		let outcome =
+			tokio::time::timeout(Duration::from_secs(60), progress.wait_for_finalized_success())
+				.await
+				.expect("transaction finalized within a minute");
 		outcome.map(|_| hash).map_err(|e| format!("{e}"))
 	}
 
@@ -98,12 +115,19 @@ impl DevNode {
 	pub async fn wait_for_pool(&self, count: usize) {
 		let deadline = Instant::now() + Duration::from_secs(30);
 		loop {
-			let pending: Vec<serde_json::Value> =
-				self.rpc.request("author_pendingExtrinsics", rpc_params![]).await.expect("pending extrinsics");
+			let pending: Vec<serde_json::Value> = self
+				.rpc
+				.request("author_pendingExtrinsics", rpc_params![])
+				.await
+				.expect("pending extrinsics");
 			if pending.len() >= count {
 				return;
 			}
-			assert!(Instant::now() < deadline, "the pool holds {} of {count} transactions", pending.len());
+			assert!(
+				Instant::now() < deadline,
+				"the pool holds {} of {count} transactions",
+				pending.len()
+			);
 			tokio::time::sleep(Duration::from_millis(20)).await;
 		}
 	}
@@ -113,9 +137,14 @@ impl DevNode {
 	pub async fn send<P: Payload>(&self, call: &P, signer: &Keypair, nonce: u64) {
 		let at = self.api.at_current_block().await.expect("best block");
 		let mut txs = at.transactions();
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
-		let pending: Vec<serde_json::Value> =
-			self.rpc.request("author_pendingExtrinsics", rpc_params![]).await.expect("pending extrinsics");
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
+			.nonce(nonce)
+			.build();
+		let pending: Vec<serde_json::Value> = self
+			.rpc
+			.request("author_pendingExtrinsics", rpc_params![])
+			.await
+			.expect("pending extrinsics");
 		txs.sign_and_submit(call, signer, params).await.expect("transaction accepted by the pool");
 		self.wait_for_pool(pending.len() + 1).await;
 	}
@@ -155,7 +184,8 @@ impl DevNode {
 				if let Some(inner) = v.values.into_values().next() {
 					if let ValueDef::Variant(e) = inner.value {
 						if let Composite::Named(named) = e.values {
-							fields = named.into_iter().map(|(k, v)| (k, v.remove_context())).collect();
+							fields =
+								named.into_iter().map(|(k, v)| (k, v.remove_context())).collect();
 						}
 					}
 				}
@@ -166,7 +196,13 @@ impl DevNode {
 	}
 
 	/// The `u128` field `field` of every `pallet.event` in block `hash`.
-	pub async fn event_amounts(&self, hash: &str, pallet: &str, event: &str, field: &str) -> Vec<u128> {
+	pub async fn event_amounts(
+		&self,
+		hash: &str,
+		pallet: &str,
+		event: &str,
+		field: &str,
+	) -> Vec<u128> {
 		self.events(hash)
 			.await
 			.into_iter()

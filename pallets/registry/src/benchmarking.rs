@@ -11,13 +11,20 @@ use sp_runtime::Percent;
 
 fn twin<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	assert!(Registry::<T>::do_create_twin(who.clone(), Some([1; 32]), Some(vec![b'r'; 256])).is_ok());
+	assert!(
+		Registry::<T>::do_create_twin(who.clone(), Some([1; 32]), Some(vec![b'r'; 256])).is_ok()
+	);
 	who
 }
 
 fn location() -> LocationInput {
 	let field = vec![b'x'; MAX_LOCATION_FIELD_LEN as usize];
-	Location { country: field.clone(), city: field.clone(), latitude: field.clone(), longitude: field }
+	Location {
+		country: field.clone(),
+		city: field.clone(),
+		latitude: field.clone(),
+		longitude: field,
+	}
 }
 
 fn resources() -> Resources {
@@ -26,7 +33,8 @@ fn resources() -> Resources {
 
 /// A farm owned by `owner` with `ips` public IPs.
 fn farm<T: Config>(owner: &T::AccountId, ips: u32) -> u32 {
-	assert!(Registry::<T>::do_create_farm(owner.clone(), vec![b'f'; MAX_FARM_NAME_LEN as usize]).is_ok());
+	assert!(Registry::<T>::do_create_farm(owner.clone(), vec![b'f'; MAX_FARM_NAME_LEN as usize])
+		.is_ok());
 	let farm_id = FarmCount::<T>::get();
 	for i in 0..ips {
 		let (ip, gw) = farm_ip(i);
@@ -52,7 +60,11 @@ mod benchmarks {
 	fn create_twin() {
 		let caller: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), Some([1; 32]), Some(vec![b'r'; MAX_RELAY_LEN as usize]));
+		_(
+			RawOrigin::Signed(caller.clone()),
+			Some([1; 32]),
+			Some(vec![b'r'; MAX_RELAY_LEN as usize]),
+		);
 		assert!(TwinIdByAccount::<T>::contains_key(&caller));
 	}
 
@@ -79,7 +91,10 @@ mod benchmarks {
 		let (ip, gw) = farm_ip(MAX_FARM_IPS - 1);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), farm_id, ip, gw);
-		assert_eq!(Farms::<T>::get(farm_id).map(|f| f.public_ips.len()), Some(MAX_FARM_IPS as usize));
+		assert_eq!(
+			Farms::<T>::get(farm_id).map(|f| f.public_ips.len()),
+			Some(MAX_FARM_IPS as usize)
+		);
 	}
 
 	#[benchmark]
@@ -89,7 +104,10 @@ mod benchmarks {
 		let (ip, _) = farm_ip(MAX_FARM_IPS - 1);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), farm_id, ip);
-		assert_eq!(Farms::<T>::get(farm_id).map(|f| f.public_ips.len()), Some(MAX_FARM_IPS as usize - 1));
+		assert_eq!(
+			Farms::<T>::get(farm_id).map(|f| f.public_ips.len()),
+			Some(MAX_FARM_IPS as usize - 1)
+		);
 	}
 
 	#[benchmark]
@@ -107,7 +125,9 @@ mod benchmarks {
 		let owner = twin::<T>("owner", 0);
 		let farm_id = farm::<T>(&owner, 0);
 		let caller = twin::<T>("node", 0);
-		assert!(Registry::<T>::do_create_node(caller.clone(), farm_id, resources(), location()).is_ok());
+		assert!(
+			Registry::<T>::do_create_node(caller.clone(), farm_id, resources(), location()).is_ok()
+		);
 		let bigger = Resources { cru: 128, ..resources() };
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), 1, bigger, location());
@@ -132,7 +152,8 @@ mod benchmarks {
 		let farm_id = farm::<T>(&owner, 0);
 		let node = twin::<T>("node", 0);
 		assert!(Registry::<T>::do_create_node(node, farm_id, resources(), location()).is_ok());
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 1, NodeCertification::Certified);
 		assert_eq!(Nodes::<T>::get(1).map(|n| n.certification), Some(NodeCertification::Certified));
@@ -143,7 +164,8 @@ mod benchmarks {
 	fn set_farm_dedicated() -> Result<(), BenchmarkError> {
 		let owner = twin::<T>("owner", 0);
 		let farm_id = farm::<T>(&owner, 0);
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, farm_id, true);
 		assert_eq!(Farms::<T>::get(farm_id).map(|f| f.dedicated), Some(true));
@@ -153,10 +175,22 @@ mod benchmarks {
 	#[benchmark]
 	fn create_pricing_policy() -> Result<(), BenchmarkError> {
 		let (name, foundation, sales) = policy_args::<T>();
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let before = PricingPolicyCount::<T>::get();
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, name, 1, 2, 3, 4, 5, Percent::from_percent(50), foundation, sales);
+		_(
+			origin as T::RuntimeOrigin,
+			name,
+			1,
+			2,
+			3,
+			4,
+			5,
+			Percent::from_percent(50),
+			foundation,
+			sales,
+		);
 		assert_eq!(PricingPolicyCount::<T>::get(), before + 1);
 		Ok(())
 	}
@@ -172,9 +206,22 @@ mod benchmarks {
 			sales.clone(),
 		)
 		.map_err(|_| BenchmarkError::Weightless)?;
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, id, name, 9, 9, 9, 9, 9, Percent::from_percent(10), foundation, sales);
+		_(
+			origin as T::RuntimeOrigin,
+			id,
+			name,
+			9,
+			9,
+			9,
+			9,
+			9,
+			Percent::from_percent(10),
+			foundation,
+			sales,
+		);
 		assert_eq!(PricingPolicies::<T>::get(id).map(|p| p.cu), Some(9));
 		Ok(())
 	}

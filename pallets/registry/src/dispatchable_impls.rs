@@ -93,7 +93,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_remove_farm_ip(who: T::AccountId, farm_id: FarmId, ip: Vec<u8>) -> DispatchResult {
+	pub(crate) fn do_remove_farm_ip(
+		who: T::AccountId,
+		farm_id: FarmId,
+		ip: Vec<u8>,
+	) -> DispatchResult {
 		let mut farm = Self::owned_farm(&who, farm_id)?;
 		let addr = ip::parse_public_cidr(&ip).map_err(Self::ip_error)?.addr;
 		let index = farm
@@ -209,7 +213,14 @@ impl<T: Config> Pallet<T> {
 		PricingPolicyCount::<T>::put(policy_id);
 		PricingPolicies::<T>::insert(
 			policy_id,
-			Self::policy(policy_id, name, prices, discount_for_dedicated_nodes, foundation_account, sales_account),
+			Self::policy(
+				policy_id,
+				name,
+				prices,
+				discount_for_dedicated_nodes,
+				foundation_account,
+				sales_account,
+			),
 		);
 		Self::deposit_event(Event::PricingPolicyCreated { policy_id });
 		Ok(policy_id)
@@ -227,7 +238,14 @@ impl<T: Config> Pallet<T> {
 		let name = Self::valid_policy_name(name)?;
 		PricingPolicies::<T>::insert(
 			policy_id,
-			Self::policy(policy_id, name, prices, discount_for_dedicated_nodes, foundation_account, sales_account),
+			Self::policy(
+				policy_id,
+				name,
+				prices,
+				discount_for_dedicated_nodes,
+				foundation_account,
+				sales_account,
+			),
 		);
 		Self::deposit_event(Event::PricingPolicyUpdated { policy_id });
 		Ok(())
@@ -270,9 +288,7 @@ impl<T: Config> Pallet<T> {
 	fn bounded_relay(
 		relay: Option<Vec<u8>>,
 	) -> Result<Option<BoundedVec<u8, ConstU32<MAX_RELAY_LEN>>>, DispatchError> {
-		relay
-			.map(|r| r.try_into().map_err(|_| Error::<T>::RelayTooLong.into()))
-			.transpose()
+		relay.map(|r| r.try_into().map_err(|_| Error::<T>::RelayTooLong.into())).transpose()
 	}
 
 	fn valid_farm_name(

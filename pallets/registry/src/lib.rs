@@ -289,7 +289,11 @@ pub mod pallet {
 		/// Remove a free public IP from a farm. Only the farm owner. Emits `FarmIpRemoved`.
 		/// Errors: `IpNotExists`, `IpInUse`.
 		#[pallet::call_index(4)]
-		pub fn remove_farm_ip(origin: OriginFor<T>, farm_id: FarmId, ip: Vec<u8>) -> DispatchResult {
+		pub fn remove_farm_ip(
+			origin: OriginFor<T>,
+			farm_id: FarmId,
+			ip: Vec<u8>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_remove_farm_ip(who, farm_id, ip)
 		}

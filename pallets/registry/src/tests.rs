@@ -31,7 +31,12 @@ fn farm_with_node() {
 }
 
 fn add_ip(ip: &str, gw: &str) -> sp_runtime::DispatchResult {
-	Registry::add_farm_ip(RuntimeOrigin::signed(ALICE), 1, ip.as_bytes().to_vec(), gw.as_bytes().to_vec())
+	Registry::add_farm_ip(
+		RuntimeOrigin::signed(ALICE),
+		1,
+		ip.as_bytes().to_vec(),
+		gw.as_bytes().to_vec(),
+	)
 }
 
 // ---- twins ----
@@ -80,7 +85,11 @@ fn relay_longer_than_256_bytes_is_rejected() {
 			Registry::create_twin(RuntimeOrigin::signed(ALICE), None, Some(vec![b'a'; 257])),
 			Error::<Test>::RelayTooLong
 		);
-		assert_ok!(Registry::create_twin(RuntimeOrigin::signed(ALICE), None, Some(vec![b'a'; 256])));
+		assert_ok!(Registry::create_twin(
+			RuntimeOrigin::signed(ALICE),
+			None,
+			Some(vec![b'a'; 256])
+		));
 	});
 }
 
@@ -120,7 +129,10 @@ fn farm_ids_count_from_one_and_use_policy_one() {
 		assert_ok!(Registry::create_farm(RuntimeOrigin::signed(ALICE), b"farm_A-1".to_vec()));
 		assert_ok!(Registry::create_farm(RuntimeOrigin::signed(ALICE), b"farm_B-2".to_vec()));
 		let farm = Farms::<Test>::get(2).unwrap();
-		assert_eq!((farm.id, farm.twin_id, farm.pricing_policy_id, farm.dedicated), (2, 1, 1, false));
+		assert_eq!(
+			(farm.id, farm.twin_id, farm.pricing_policy_id, farm.dedicated),
+			(2, 1, 1, false)
+		);
 		assert_eq!(FarmIdByName::<Test>::get(farm.name).unwrap(), 2);
 		System::assert_last_event(
 			Event::FarmCreated { farm_id: 2, twin_id: 1, name: b"farm_B-2".to_vec() }.into(),
@@ -142,7 +154,8 @@ fn create_farm_needs_a_twin() {
 fn farm_name_is_3_to_40_safe_characters() {
 	run_test(|| {
 		twin(ALICE);
-		let create = |name: &[u8]| Registry::create_farm(RuntimeOrigin::signed(ALICE), name.to_vec());
+		let create =
+			|name: &[u8]| Registry::create_farm(RuntimeOrigin::signed(ALICE), name.to_vec());
 		assert_noop!(create(b"ab"), Error::<Test>::FarmNameTooShort);
 		assert_noop!(create(&[b'a'; 41]), Error::<Test>::FarmNameTooLong);
 		assert_noop!(create(b"my farm"), Error::<Test>::FarmNameInvalidCharacters);
@@ -194,11 +207,21 @@ fn only_the_farm_owner_adds_ips() {
 	run_test(|| {
 		farm_with_node();
 		assert_noop!(
-			Registry::add_farm_ip(RuntimeOrigin::signed(BOB), 1, b"185.206.122.33/24".to_vec(), b"185.206.122.1".to_vec()),
+			Registry::add_farm_ip(
+				RuntimeOrigin::signed(BOB),
+				1,
+				b"185.206.122.33/24".to_vec(),
+				b"185.206.122.1".to_vec()
+			),
 			Error::<Test>::NotFarmOwner
 		);
 		assert_noop!(
-			Registry::add_farm_ip(RuntimeOrigin::signed(ALICE), 9, b"185.206.122.33/24".to_vec(), b"185.206.122.1".to_vec()),
+			Registry::add_farm_ip(
+				RuntimeOrigin::signed(ALICE),
+				9,
+				b"185.206.122.33/24".to_vec(),
+				b"185.206.122.1".to_vec()
+			),
 			Error::<Test>::FarmNotExists
 		);
 	});
@@ -214,11 +237,26 @@ fn invalid_ips_are_rejected_with_their_reason() {
 		assert_noop!(add_ip("185.206.122.33/24", "gateway"), Error::<Test>::InvalidGateway);
 		assert_noop!(add_ip("10.0.0.5/24", "10.0.0.1"), Error::<Test>::IpNotPublicUnicast);
 		assert_noop!(add_ip("185.206.122.33/24", "192.168.1.1"), Error::<Test>::IpNotPublicUnicast);
-		assert_noop!(add_ip("185.206.122.0/24", "185.206.122.1"), Error::<Test>::IpIsNetworkOrBroadcast);
-		assert_noop!(add_ip("185.206.122.255/24", "185.206.122.1"), Error::<Test>::IpIsNetworkOrBroadcast);
-		assert_noop!(add_ip("185.206.122.33/24", "185.206.123.1"), Error::<Test>::GatewayNotInSubnet);
-		assert_noop!(add_ip("185.206.122.33/24", "185.206.122.255"), Error::<Test>::InvalidGatewayAddress);
-		assert_noop!(add_ip("185.206.122.33/24", "185.206.122.0"), Error::<Test>::InvalidGatewayAddress);
+		assert_noop!(
+			add_ip("185.206.122.0/24", "185.206.122.1"),
+			Error::<Test>::IpIsNetworkOrBroadcast
+		);
+		assert_noop!(
+			add_ip("185.206.122.255/24", "185.206.122.1"),
+			Error::<Test>::IpIsNetworkOrBroadcast
+		);
+		assert_noop!(
+			add_ip("185.206.122.33/24", "185.206.123.1"),
+			Error::<Test>::GatewayNotInSubnet
+		);
+		assert_noop!(
+			add_ip("185.206.122.33/24", "185.206.122.255"),
+			Error::<Test>::InvalidGatewayAddress
+		);
+		assert_noop!(
+			add_ip("185.206.122.33/24", "185.206.122.0"),
+			Error::<Test>::InvalidGatewayAddress
+		);
 	});
 }
 
@@ -251,7 +289,11 @@ fn owner_removes_a_free_ip() {
 	run_test(|| {
 		farm_with_node();
 		assert_ok!(add_ip("185.206.122.33/24", "185.206.122.1"));
-		assert_ok!(Registry::remove_farm_ip(RuntimeOrigin::signed(ALICE), 1, b"185.206.122.33/24".to_vec()));
+		assert_ok!(Registry::remove_farm_ip(
+			RuntimeOrigin::signed(ALICE),
+			1,
+			b"185.206.122.33/24".to_vec()
+		));
 		assert!(Farms::<Test>::get(1).unwrap().public_ips.is_empty());
 		System::assert_last_event(
 			Event::FarmIpRemoved { farm_id: 1, ip: b"185.206.122.33/24".to_vec() }.into(),
@@ -266,7 +308,11 @@ fn an_ip_held_by_a_contract_cannot_be_removed() {
 		assert_ok!(add_ip("185.206.122.33/24", "185.206.122.1"));
 		Farms::<Test>::mutate(1, |f| f.as_mut().unwrap().public_ips[0].contract_id = 7);
 		assert_noop!(
-			Registry::remove_farm_ip(RuntimeOrigin::signed(ALICE), 1, b"185.206.122.33/24".to_vec()),
+			Registry::remove_farm_ip(
+				RuntimeOrigin::signed(ALICE),
+				1,
+				b"185.206.122.33/24".to_vec()
+			),
 			Error::<Test>::IpInUse
 		);
 	});
@@ -278,7 +324,11 @@ fn removing_an_unknown_ip_or_by_another_twin_fails() {
 		farm_with_node();
 		assert_ok!(add_ip("185.206.122.33/24", "185.206.122.1"));
 		assert_noop!(
-			Registry::remove_farm_ip(RuntimeOrigin::signed(ALICE), 1, b"185.206.122.34/24".to_vec()),
+			Registry::remove_farm_ip(
+				RuntimeOrigin::signed(ALICE),
+				1,
+				b"185.206.122.34/24".to_vec()
+			),
 			Error::<Test>::IpNotExists
 		);
 		assert_noop!(
@@ -301,7 +351,8 @@ fn a_twin_registers_itself_as_a_node() {
 		assert_eq!(node.certification, NodeCertification::Diy);
 		assert_eq!(NodeIdByTwin::<Test>::get(2), Some(1));
 		System::assert_last_event(
-			Event::NodeCreated { node_id: 1, farm_id: 1, twin_id: 2, resources: resources() }.into(),
+			Event::NodeCreated { node_id: 1, farm_id: 1, twin_id: 2, resources: resources() }
+				.into(),
 		);
 	});
 }
@@ -344,7 +395,10 @@ fn a_node_meets_the_minimum_resources() {
 		let ok = Resources { cru: 1, mru: 2 * GIB, sru: 100 * GIB, hru: 0 };
 		assert_noop!(create(Resources { cru: 0, ..ok }), Error::<Test>::CruBelowMinimum);
 		assert_noop!(create(Resources { mru: 2 * GIB - 1, ..ok }), Error::<Test>::MruBelowMinimum);
-		assert_noop!(create(Resources { sru: 100 * GIB - 1, ..ok }), Error::<Test>::SruBelowMinimum);
+		assert_noop!(
+			create(Resources { sru: 100 * GIB - 1, ..ok }),
+			Error::<Test>::SruBelowMinimum
+		);
 		assert_ok!(create(ok));
 	});
 }
@@ -373,7 +427,12 @@ fn only_the_node_updates_itself() {
 			Error::<Test>::NotNodeOwner
 		);
 		assert_noop!(
-			Registry::update_node(RuntimeOrigin::signed(BOB), 1, Resources { cru: 0, ..bigger }, location("NL")),
+			Registry::update_node(
+				RuntimeOrigin::signed(BOB),
+				1,
+				Resources { cru: 0, ..bigger },
+				location("NL")
+			),
 			Error::<Test>::CruBelowMinimum
 		);
 		assert_noop!(
@@ -399,7 +458,12 @@ fn the_node_deletes_itself_and_its_contracts_end_first() {
 		assert_eq!(DELETED_NODES.with(|d| d.borrow().clone()), vec![1]);
 		System::assert_last_event(Event::NodeDeleted { node_id: 1 }.into());
 		// The twin may register again, as a new node id.
-		assert_ok!(Registry::create_node(RuntimeOrigin::signed(BOB), 1, resources(), location("BE")));
+		assert_ok!(Registry::create_node(
+			RuntimeOrigin::signed(BOB),
+			1,
+			resources(),
+			location("BE")
+		));
 		assert_eq!(NodeIdByTwin::<Test>::get(2), Some(2));
 	});
 }
@@ -422,7 +486,10 @@ fn nobody_else_deletes_a_node() {
 			Registry::delete_node(RuntimeOrigin::signed(CHARLIE), 1),
 			Error::<Test>::NotNodeOrFarmOwner
 		);
-		assert_noop!(Registry::delete_node(RuntimeOrigin::signed(BOB), 3), Error::<Test>::NodeNotExists);
+		assert_noop!(
+			Registry::delete_node(RuntimeOrigin::signed(BOB), 3),
+			Error::<Test>::NodeNotExists
+		);
 		assert!(DELETED_NODES.with(|d| d.borrow().is_empty()));
 	});
 }
@@ -434,17 +501,30 @@ fn restricted_origin_certifies_nodes() {
 	run_test(|| {
 		farm_with_node();
 		assert_noop!(
-			Registry::set_node_certification(RuntimeOrigin::signed(ALICE), 1, NodeCertification::Certified),
+			Registry::set_node_certification(
+				RuntimeOrigin::signed(ALICE),
+				1,
+				NodeCertification::Certified
+			),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Registry::set_node_certification(RuntimeOrigin::root(), 9, NodeCertification::Certified),
+			Registry::set_node_certification(
+				RuntimeOrigin::root(),
+				9,
+				NodeCertification::Certified
+			),
 			Error::<Test>::NodeNotExists
 		);
-		assert_ok!(Registry::set_node_certification(RuntimeOrigin::root(), 1, NodeCertification::Certified));
+		assert_ok!(Registry::set_node_certification(
+			RuntimeOrigin::root(),
+			1,
+			NodeCertification::Certified
+		));
 		assert_eq!(Nodes::<Test>::get(1).unwrap().certification, NodeCertification::Certified);
 		System::assert_last_event(
-			Event::NodeCertificationSet { node_id: 1, certification: NodeCertification::Certified }.into(),
+			Event::NodeCertificationSet { node_id: 1, certification: NodeCertification::Certified }
+				.into(),
 		);
 	});
 }
@@ -457,7 +537,10 @@ fn restricted_origin_dedicates_farms() {
 			Registry::set_farm_dedicated(RuntimeOrigin::signed(ALICE), 1, true),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Registry::set_farm_dedicated(RuntimeOrigin::root(), 4, true), Error::<Test>::FarmNotExists);
+		assert_noop!(
+			Registry::set_farm_dedicated(RuntimeOrigin::root(), 4, true),
+			Error::<Test>::FarmNotExists
+		);
 		assert_ok!(Registry::set_farm_dedicated(RuntimeOrigin::root(), 1, true));
 		assert!(Farms::<Test>::get(1).unwrap().dedicated);
 		System::assert_last_event(Event::FarmDedicatedSet { farm_id: 1, dedicated: true }.into());
@@ -469,7 +552,10 @@ fn genesis_holds_pricing_policy_one() {
 	run_test(|| {
 		let p = PricingPolicies::<Test>::get(1).unwrap();
 		assert_eq!(p.unit_prices(), UnitPrices::GENESIS);
-		assert_eq!((p.cu, p.su, p.nu, p.ipu, p.unique_name), (305_600, 194_400, 50_000, 69_400, 13_900));
+		assert_eq!(
+			(p.cu, p.su, p.nu, p.ipu, p.unique_name),
+			(305_600, 194_400, 50_000, 69_400, 13_900)
+		);
 		assert_eq!(p.discount_for_dedicated_nodes, Percent::from_percent(50));
 		assert_eq!((p.foundation_account, p.sales_account), (EVE, FERDIE));
 	});
@@ -479,7 +565,18 @@ fn genesis_holds_pricing_policy_one() {
 fn restricted_origin_creates_and_updates_pricing_policies() {
 	run_test(|| {
 		let create = |origin| {
-			Registry::create_pricing_policy(origin, b"p2".to_vec(), 1, 2, 3, 4, 5, Percent::from_percent(20), DAVE, CHARLIE)
+			Registry::create_pricing_policy(
+				origin,
+				b"p2".to_vec(),
+				1,
+				2,
+				3,
+				4,
+				5,
+				Percent::from_percent(20),
+				DAVE,
+				CHARLIE,
+			)
 		};
 		assert_noop!(create(RuntimeOrigin::signed(ALICE)), DispatchError::BadOrigin);
 		assert_ok!(create(RuntimeOrigin::root()));
@@ -488,7 +585,17 @@ fn restricted_origin_creates_and_updates_pricing_policies() {
 		assert_eq!((p.su, p.cu, p.nu, p.ipu, p.unique_name), (1, 2, 3, 4, 5));
 
 		assert_ok!(Registry::update_pricing_policy(
-			RuntimeOrigin::root(), 2, b"p2b".to_vec(), 10, 20, 30, 40, 50, Percent::from_percent(30), EVE, FERDIE
+			RuntimeOrigin::root(),
+			2,
+			b"p2b".to_vec(),
+			10,
+			20,
+			30,
+			40,
+			50,
+			Percent::from_percent(30),
+			EVE,
+			FERDIE
 		));
 		let p = PricingPolicies::<Test>::get(2).unwrap();
 		assert_eq!((p.su, p.cu, p.name.to_vec()), (10, 20, b"p2b".to_vec()));
@@ -500,15 +607,49 @@ fn restricted_origin_creates_and_updates_pricing_policies() {
 fn pricing_policy_rules() {
 	run_test(|| {
 		assert_noop!(
-			Registry::update_pricing_policy(RuntimeOrigin::root(), 9, b"x".to_vec(), 1, 1, 1, 1, 1, Percent::zero(), EVE, EVE),
+			Registry::update_pricing_policy(
+				RuntimeOrigin::root(),
+				9,
+				b"x".to_vec(),
+				1,
+				1,
+				1,
+				1,
+				1,
+				Percent::zero(),
+				EVE,
+				EVE
+			),
 			Error::<Test>::PricingPolicyNotExists
 		);
 		assert_noop!(
-			Registry::create_pricing_policy(RuntimeOrigin::root(), vec![], 1, 1, 1, 1, 1, Percent::zero(), EVE, EVE),
+			Registry::create_pricing_policy(
+				RuntimeOrigin::root(),
+				vec![],
+				1,
+				1,
+				1,
+				1,
+				1,
+				Percent::zero(),
+				EVE,
+				EVE
+			),
 			Error::<Test>::InvalidPricingPolicyName
 		);
 		assert_noop!(
-			Registry::create_pricing_policy(RuntimeOrigin::root(), vec![b'n'; 65], 1, 1, 1, 1, 1, Percent::zero(), EVE, EVE),
+			Registry::create_pricing_policy(
+				RuntimeOrigin::root(),
+				vec![b'n'; 65],
+				1,
+				1,
+				1,
+				1,
+				1,
+				Percent::zero(),
+				EVE,
+				EVE
+			),
 			Error::<Test>::InvalidPricingPolicyName
 		);
 	});
@@ -523,8 +664,18 @@ fn lookup_lists_nodes_by_farm_and_country() {
 		twin(CHARLIE);
 		twin(DAVE);
 		assert_ok!(Registry::create_farm(RuntimeOrigin::signed(CHARLIE), b"other".to_vec()));
-		assert_ok!(Registry::create_node(RuntimeOrigin::signed(CHARLIE), 1, resources(), location("NL")));
-		assert_ok!(Registry::create_node(RuntimeOrigin::signed(DAVE), 2, resources(), location("be")));
+		assert_ok!(Registry::create_node(
+			RuntimeOrigin::signed(CHARLIE),
+			1,
+			resources(),
+			location("NL")
+		));
+		assert_ok!(Registry::create_node(
+			RuntimeOrigin::signed(DAVE),
+			2,
+			resources(),
+			location("be")
+		));
 		assert_eq!(Registry::nodes_by_farm(1), vec![1, 2]);
 		assert_eq!(Registry::nodes_by_farm(2), vec![3]);
 		assert_eq!(Registry::nodes_by_country(b"BE".to_vec()), vec![1, 3]);

@@ -81,7 +81,9 @@ pub trait GridRegistry<AccountId> {
 	/// The node a twin is, if any.
 	fn node_of_twin(twin_id: gridchain_primitives::TwinId) -> Option<NodeId>;
 	/// A pricing policy.
-	fn pricing_policy(policy_id: gridchain_primitives::PricingPolicyId) -> Option<PolicyFacts<AccountId>>;
+	fn pricing_policy(
+		policy_id: gridchain_primitives::PricingPolicyId,
+	) -> Option<PolicyFacts<AccountId>>;
 	/// Reserve `count` free IPs of `farm_id` for `contract_id`, in farm order, all or none.
 	fn reserve_public_ips(
 		farm_id: gridchain_primitives::FarmId,
@@ -94,7 +96,11 @@ pub trait GridRegistry<AccountId> {
 		contract_id: gridchain_primitives::ContractId,
 	) -> u32;
 	/// Every reserved IP as `(farm_id, contract_id, ip)`: for invariant checks, not for extrinsics.
-	fn ip_reservations() -> alloc::vec::Vec<(gridchain_primitives::FarmId, gridchain_primitives::ContractId, alloc::vec::Vec<u8>)>;
+	fn ip_reservations() -> alloc::vec::Vec<(
+		gridchain_primitives::FarmId,
+		gridchain_primitives::ContractId,
+		alloc::vec::Vec<u8>,
+	)>;
 }
 
 /// Builds a grid for other pallets' benchmarks: twins, a farm with IPs, nodes.

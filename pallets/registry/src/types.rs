@@ -171,6 +171,12 @@ pub struct PricingPolicy<AccountId> {
 impl<AccountId> PricingPolicy<AccountId> {
 	/// The prices in the form the cost formulas take.
 	pub fn unit_prices(&self) -> UnitPrices {
-		UnitPrices { cu: self.cu, su: self.su, nu: self.nu, ipu: self.ipu, unique_name: self.unique_name }
+		UnitPrices {
+			cu: self.cu,
+			su: self.su,
+			nu: self.nu,
+			ipu: self.ipu,
+			unique_name: self.unique_name,
+		}
 	}
 }

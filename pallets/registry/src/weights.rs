@@ -4,7 +4,10 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for `pallet_registry`.
 pub trait WeightInfo {
@@ -23,16 +26,40 @@ pub trait WeightInfo {
 }
 
 impl WeightInfo for () {
-	fn create_twin() -> Weight { RocksDbWeight::get().reads_writes(2, 3) }
-	fn update_twin() -> Weight { RocksDbWeight::get().reads_writes(2, 1) }
-	fn create_farm() -> Weight { RocksDbWeight::get().reads_writes(3, 3) }
-	fn add_farm_ip() -> Weight { RocksDbWeight::get().reads_writes(2, 1) }
-	fn remove_farm_ip() -> Weight { RocksDbWeight::get().reads_writes(2, 1) }
-	fn create_node() -> Weight { RocksDbWeight::get().reads_writes(4, 4) }
-	fn update_node() -> Weight { RocksDbWeight::get().reads_writes(2, 1) }
-	fn delete_node() -> Weight { RocksDbWeight::get().reads_writes(3, 3) }
-	fn set_node_certification() -> Weight { RocksDbWeight::get().reads_writes(1, 1) }
-	fn set_farm_dedicated() -> Weight { RocksDbWeight::get().reads_writes(1, 1) }
-	fn create_pricing_policy() -> Weight { RocksDbWeight::get().reads_writes(1, 2) }
-	fn update_pricing_policy() -> Weight { RocksDbWeight::get().reads_writes(1, 1) }
+	fn create_twin() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 3)
+	}
+	fn update_twin() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 1)
+	}
+	fn create_farm() -> Weight {
+		RocksDbWeight::get().reads_writes(3, 3)
+	}
+	fn add_farm_ip() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 1)
+	}
+	fn remove_farm_ip() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 1)
+	}
+	fn create_node() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 4)
+	}
+	fn update_node() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 1)
+	}
+	fn delete_node() -> Weight {
+		RocksDbWeight::get().reads_writes(3, 3)
+	}
+	fn set_node_certification() -> Weight {
+		RocksDbWeight::get().reads_writes(1, 1)
+	}
+	fn set_farm_dedicated() -> Weight {
+		RocksDbWeight::get().reads_writes(1, 1)
+	}
+	fn create_pricing_policy() -> Weight {
+		RocksDbWeight::get().reads_writes(1, 2)
+	}
+	fn update_pricing_policy() -> Weight {
+		RocksDbWeight::get().reads_writes(1, 1)
+	}
 }

@@ -38,7 +38,13 @@ fn max_data() -> Vec<u8> {
 
 /// A node contract of `owner` with `ips` IPs and 8 KiB of data; returns its id.
 fn contract<T: Config>(owner: &T::AccountId, node_id: NodeId, i: u32, ips: u32) -> ContractId {
-	let result = SmartContract::<T>::do_create_node_contract(owner.clone(), node_id, hash(i), max_data(), ips);
+	let result = SmartContract::<T>::do_create_node_contract(
+		owner.clone(),
+		node_id,
+		hash(i),
+		max_data(),
+		ips,
+	);
 	assert!(result.is_ok(), "{result:?}");
 	ContractCount::<T>::get()
 }
@@ -73,7 +79,14 @@ mod benchmarks {
 	fn update_node_contract() {
 		let (_, node_id) = grid::<T>(1);
 		let caller = funded::<T>("user", 0);
-		assert!(SmartContract::<T>::do_create_node_contract(caller.clone(), node_id, hash(1), vec![], 1).is_ok());
+		assert!(SmartContract::<T>::do_create_node_contract(
+			caller.clone(),
+			node_id,
+			hash(1),
+			vec![],
+			1
+		)
+		.is_ok());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), 1, hash(2), max_data());
 		assert_eq!(Contracts::<T>::get(1).map(|c| c.version), Some(2));
@@ -94,7 +107,8 @@ mod benchmarks {
 		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
 		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
 		assert!(Contracts::<T>::get(id).is_none());
@@ -195,7 +209,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_billing_frequency() -> Result<(), BenchmarkError> {
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 600u32.into());
 		assert_eq!(BillingFrequency::<T>::get(), 600u32.into());
@@ -204,7 +219,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_grace_period() -> Result<(), BenchmarkError> {
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 201_600u32.into());
 		assert_eq!(GracePeriodBlocks::<T>::get(), 201_600u32.into());

@@ -35,7 +35,8 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 
-type CreditOf<T> = fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 
 /// The settlements of one block (or one extrinsic): the price, the pricing policies read so far,
 /// and the payments collected, to be distributed together.
@@ -89,7 +90,7 @@ impl<T: Config> Settlement<T> {
 						rent_cost(prices, &node.resources, elapsed_secs, node.certified, discount),
 						rent_cost(prices, &node.resources, 3600, node.certified, discount),
 					)
-				},
+				}
 				None => (0, 0),
 			},
 		}
@@ -120,14 +121,22 @@ impl<T: Config> Settlement<T> {
 		info.debt = owed.saturating_sub(paid);
 		info.accrued = 0;
 		info.last_settled_secs = self.now_secs;
-		Pallet::<T>::deposit_event(Event::ContractBilled { contract_id, amount: paid, discount_level: level });
+		Pallet::<T>::deposit_event(Event::ContractBilled {
+			contract_id,
+			amount: paid,
+			discount_level: level,
+		});
 
 		match (info.debt.is_zero(), info.grace) {
 			(false, None) => {
-				let was_deployed = Pallet::<T>::set_state(contract_id, ContractState::GracePeriod(self.block));
+				let was_deployed =
+					Pallet::<T>::set_state(contract_id, ContractState::GracePeriod(self.block));
 				info.grace = Some((self.block, was_deployed));
-				Pallet::<T>::deposit_event(Event::ContractGracePeriodStarted { contract_id, debt: info.debt });
-			},
+				Pallet::<T>::deposit_event(Event::ContractGracePeriodStarted {
+					contract_id,
+					debt: info.debt,
+				});
+			}
 			(false, Some((since, _)))
 				if may_end && self.block.saturating_sub(since) >= GracePeriodBlocks::<T>::get() =>
 			{
@@ -136,29 +145,42 @@ impl<T: Config> Settlement<T> {
 					Pallet::<T>::end_contract(contract, Cause::OutOfFunds);
 				}
 				return;
-			},
+			}
 			(true, Some((_, was_deployed))) => {
-				let state = if was_deployed { ContractState::Deployed } else { ContractState::Created };
+				let state =
+					if was_deployed { ContractState::Deployed } else { ContractState::Created };
 				Pallet::<T>::set_state(contract_id, state);
 				info.grace = None;
 				Pallet::<T>::deposit_event(Event::ContractGracePeriodEnded { contract_id });
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 		Billing::<T>::insert(contract_id, info);
 	}
 
 	/// Take up to `amount` from `owner`, keeping the existential deposit; returns what was taken.
-	fn collect(&mut self, policy_id: PricingPolicyId, owner: &T::AccountId, amount: Balance) -> Balance {
+	fn collect(
+		&mut self,
+		policy_id: PricingPolicyId,
+		owner: &T::AccountId,
+		amount: Balance,
+	) -> Balance {
 		if amount.is_zero() {
 			return 0;
 		}
-		let available = T::Currency::reducible_balance(owner, Preservation::Preserve, Fortitude::Polite);
+		let available =
+			T::Currency::reducible_balance(owner, Preservation::Preserve, Fortitude::Polite);
 		let take = amount.min(available);
 		if take.is_zero() {
 			return 0;
 		}
-		match T::Currency::withdraw(owner, take, Precision::Exact, Preservation::Preserve, Fortitude::Polite) {
+		match T::Currency::withdraw(
+			owner,
+			take,
+			Precision::Exact,
+			Preservation::Preserve,
+			Fortitude::Polite,
+		) {
 			Ok(credit) => {
 				let taken = credit.peek();
 				let total = match self.collected.remove(&policy_id) {
@@ -167,7 +189,7 @@ impl<T: Config> Settlement<T> {
 				};
 				self.collected.insert(policy_id, total);
 				taken
-			},
+			}
 			Err(_) => 0,
 		}
 	}
@@ -221,8 +243,11 @@ impl<T: Config> Pallet<T> {
 				meter.consume(db.reads(1));
 				let live = LiveContractCount::<T>::get();
 				let blocks: u64 = frequency.saturated_into();
-				BillingPassState { cursor: None, per_block: live.div_ceil(blocks.max(1)).max(1).saturated_into() }
-			},
+				BillingPassState {
+					cursor: None,
+					per_block: live.div_ceil(blocks.max(1)).max(1).saturated_into(),
+				}
+			}
 			None => return meter.consumed(),
 		};
 
@@ -248,7 +273,7 @@ impl<T: Config> Pallet<T> {
 			Some(id) if batch.len() == count => {
 				pass.cursor = Billing::<T>::hashed_key_for(id).try_into().ok();
 				BillingPass::<T>::put(pass);
-			},
+			}
 			// The map is exhausted: the pass is complete.
 			_ => BillingPass::<T>::kill(),
 		}

@@ -10,27 +10,39 @@ use gridchain_primitives::{
 use pallet_registry::GridRegistry;
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn do_report_consumption(who: T::AccountId, reports: Vec<Consumption>) -> DispatchResult {
+	pub(crate) fn do_report_consumption(
+		who: T::AccountId,
+		reports: Vec<Consumption>,
+	) -> DispatchResult {
 		// Everything about the reporting node is read once per call, not once per report.
 		let twin_id = T::Registry::twin_of(&who).ok_or(Error::<T>::NotANode)?;
 		let node_id = T::Registry::node_of_twin(twin_id).ok_or(Error::<T>::NotANode)?;
 		let node = T::Registry::node(node_id).ok_or(Error::<T>::NotANode)?;
-		let policy =
-			T::Registry::pricing_policy(node.pricing_policy_id).ok_or(Error::<T>::PricingPolicyNotExists)?;
+		let policy = T::Registry::pricing_policy(node.pricing_policy_id)
+			.ok_or(Error::<T>::PricingPolicyNotExists)?;
 		let rented = ActiveRentContractForNode::<T>::contains_key(node_id);
 		let now_secs = T::Time::now().as_secs();
 
 		for report in reports {
 			let contract_id = report.contract_id;
-			match Self::accrue_report(node_id, &node.resources, node.certified, rented, &policy.prices, now_secs, &report)
-			{
+			match Self::accrue_report(
+				node_id,
+				&node.resources,
+				node.certified,
+				rented,
+				&policy.prices,
+				now_secs,
+				&report,
+			) {
 				Ok((window_secs, cost)) => Self::deposit_event(Event::ConsumptionReportReceived {
 					contract_id,
 					timestamp: report.timestamp,
 					window_secs,
 					cost_scaled_uusd: cost,
 				}),
-				Err(reason) => Self::deposit_event(Event::ConsumptionReportRejected { contract_id, reason }),
+				Err(reason) => {
+					Self::deposit_event(Event::ConsumptionReportRejected { contract_id, reason })
+				}
 			}
 		}
 		Ok(())
@@ -46,9 +58,15 @@ impl<T: Config> Pallet<T> {
 		now_secs: u64,
 		report: &Consumption,
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
-		let mut info = Billing::<T>::get(report.contract_id).ok_or(ReportRejection::NotANodeContractOfThisNode)?;
-		let BillingKind::Node { node_id: contract_node, used, hourly_capacity_cost, last_report_secs, .. } =
-			&mut info.kind
+		let mut info = Billing::<T>::get(report.contract_id)
+			.ok_or(ReportRejection::NotANodeContractOfThisNode)?;
+		let BillingKind::Node {
+			node_id: contract_node,
+			used,
+			hourly_capacity_cost,
+			last_report_secs,
+			..
+		} = &mut info.kind
 		else {
 			return Err(ReportRejection::NotANodeContractOfThisNode);
 		};
@@ -67,11 +85,14 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// A node that went silent is not believed for the whole gap.
-		let window_secs = report.timestamp.saturating_sub(*last_report_secs).min(MAX_REPORT_WINDOW_SECS);
+		let window_secs =
+			report.timestamp.saturating_sub(*last_report_secs).min(MAX_REPORT_WINDOW_SECS);
 		// IPs are charged by chain time at settlement, not per report.
-		let cost = node_contract_cost(prices, &usage, report.nru, 0, window_secs, certified, rented);
+		let cost =
+			node_contract_cost(prices, &usage, report.nru, 0, window_secs, certified, rented);
 		*used = usage;
-		*hourly_capacity_cost = if rented { 0 } else { capacity_cost(prices, &usage, 3600, certified) };
+		*hourly_capacity_cost =
+			if rented { 0 } else { capacity_cost(prices, &usage, 3600, certified) };
 		*last_report_secs = report.timestamp;
 		info.accrued = info.accrued.saturating_add(cost);
 		Billing::<T>::insert(report.contract_id, info);
@@ -82,11 +103,12 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> pallet_registry::NodeUsage for Pallet<T> {
 	/// The sum of what the latest reports of the node's contracts say they use.
 	fn used_resources(node_id: NodeId) -> gridchain_primitives::Resources {
-		ContractsByNode::<T>::iter_prefix_values(node_id)
-			.filter_map(Billing::<T>::get)
-			.fold(Default::default(), |total, info| match info.kind {
+		ContractsByNode::<T>::iter_prefix_values(node_id).filter_map(Billing::<T>::get).fold(
+			Default::default(),
+			|total, info| match info.kind {
 				BillingKind::Node { used, .. } => total.saturating_add(&used),
 				_ => total,
-			})
+			},
+		)
 	}
 }

@@ -5,11 +5,11 @@ use alloc::vec::Vec;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
+	traits::UnixTime,
 	traits::{
 		fungible::{InspectHold, MutateHold},
 		tokens::Precision,
 	},
-	traits::UnixTime,
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -144,7 +144,10 @@ impl<T: Config> Pallet<T> {
 		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
 		ensure!(node.twin_id == twin_id, Error::<T>::NotContractNode);
 		ensure!(nc.deployment_hash == deployment_hash, Error::<T>::DeploymentHashMismatch);
-		ensure!(contract.state == ContractState::Created, Error::<T>::ContractNotAwaitingDeployment);
+		ensure!(
+			contract.state == ContractState::Created,
+			Error::<T>::ContractNotAwaitingDeployment
+		);
 
 		contract.state = ContractState::Deployed;
 		Contracts::<T>::insert(contract_id, contract);
@@ -191,7 +194,13 @@ impl<T: Config> Pallet<T> {
 			contract_type: ContractType::Name { name },
 			state: ContractState::Created,
 		};
-		Self::store_new_contract(who, contract, deposit, NAME_CONTRACT_PRICING_POLICY_ID, BillingKind::Name);
+		Self::store_new_contract(
+			who,
+			contract,
+			deposit,
+			NAME_CONTRACT_PRICING_POLICY_ID,
+			BillingKind::Name,
+		);
 		Self::deposit_event(Event::ContractCreated {
 			contract_id,
 			twin_id,
@@ -205,7 +214,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_create_rent_contract(who: T::AccountId, node_id: NodeId) -> DispatchResult {
 		let twin_id = Self::twin_of(&who)?;
 		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
-		ensure!(!ActiveRentContractForNode::<T>::contains_key(node_id), Error::<T>::NodeAlreadyRented);
+		ensure!(
+			!ActiveRentContractForNode::<T>::contains_key(node_id),
+			Error::<T>::NodeAlreadyRented
+		);
 		let foreign = ContractsByNode::<T>::iter_prefix_values(node_id)
 			.any(|id| Contracts::<T>::get(id).is_some_and(|c| c.twin_id != twin_id));
 		ensure!(!foreign, Error::<T>::NodeHasContractsOfOtherTwins);
@@ -222,7 +234,13 @@ impl<T: Config> Pallet<T> {
 			contract_type: ContractType::Rent { node_id },
 			state: ContractState::Created,
 		};
-		Self::store_new_contract(who, contract, deposit, node.pricing_policy_id, BillingKind::Rent { node_id });
+		Self::store_new_contract(
+			who,
+			contract,
+			deposit,
+			node.pricing_policy_id,
+			BillingKind::Rent { node_id },
+		);
 		Self::deposit_event(Event::ContractCreated {
 			contract_id,
 			twin_id,
@@ -236,7 +254,8 @@ impl<T: Config> Pallet<T> {
 	/// End every contract on a deleted node after a final bill, node contracts first, then its
 	/// rent contract.
 	pub(crate) fn end_contracts_on_node(node_id: NodeId) {
-		let node_contracts: Vec<ContractId> = ContractsByNode::<T>::iter_prefix_values(node_id).collect();
+		let node_contracts: Vec<ContractId> =
+			ContractsByNode::<T>::iter_prefix_values(node_id).collect();
 		let rent = ActiveRentContractForNode::<T>::get(node_id);
 		for contract_id in node_contracts.into_iter().chain(rent) {
 			if let Some(contract) = Contracts::<T>::get(contract_id) {
@@ -272,7 +291,7 @@ impl<T: Config> Pallet<T> {
 					});
 				}
 				ContractsByNode::<T>::remove(nc.node_id, nc.deployment_hash);
-			},
+			}
 			ContractType::Name { name } => ContractIdByName::<T>::remove(name),
 			ContractType::Rent { node_id } => ActiveRentContractForNode::<T>::remove(node_id),
 		}
@@ -280,7 +299,7 @@ impl<T: Config> Pallet<T> {
 			Some(info) => {
 				Self::release_deposit(&info.owner, info.deposit);
 				info.debt
-			},
+			}
 			None => 0,
 		};
 		ContractsByTwin::<T>::remove(contract.twin_id, contract_id);
@@ -335,12 +354,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn next_contract_id() -> Result<ContractId, DispatchError> {
-		ContractCount::<T>::get().checked_add(1).ok_or_else(|| Error::<T>::ContractIdsExhausted.into())
+		ContractCount::<T>::get()
+			.checked_add(1)
+			.ok_or_else(|| Error::<T>::ContractIdsExhausted.into())
 	}
 
 	/// 1 TFT plus 0.001 TFT per byte of deployment data (SPEC §4.3).
 	pub fn deposit_for(data_len: usize) -> Balance {
-		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(data_len as Balance))
+		T::DepositBase::get()
+			.saturating_add(T::DepositPerByte::get().saturating_mul(data_len as Balance))
 	}
 
 	fn ensure_can_hold_deposit(who: &T::AccountId, amount: Balance) -> DispatchResult {
@@ -361,12 +383,18 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		// Best effort: a hold of this reason is only ever made by this pallet, for this amount.
-		let _ = T::Currency::release(&HoldReason::ContractDeposit.into(), who, amount, Precision::BestEffort);
+		let _ = T::Currency::release(
+			&HoldReason::ContractDeposit.into(),
+			who,
+			amount,
+			Precision::BestEffort,
+		);
 	}
 
 	fn contract_ips(
 		reserved: Vec<pallet_registry::ReservedIp>,
-	) -> Result<BoundedVec<ContractIp, ConstU32<{ pallet_registry::MAX_FARM_IPS }>>, DispatchError> {
+	) -> Result<BoundedVec<ContractIp, ConstU32<{ pallet_registry::MAX_FARM_IPS }>>, DispatchError>
+	{
 		let ips: Vec<ContractIp> = reserved
 			.into_iter()
 			.filter_map(|(ip, gateway)| {
@@ -379,7 +407,8 @@ impl<T: Config> Pallet<T> {
 	fn valid_name(name: Vec<u8>) -> Result<ContractName, DispatchError> {
 		ensure!(name.len() >= MIN_NAME_LEN, Error::<T>::NameTooShort);
 		ensure!(
-			name.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-'),
+			name.iter()
+				.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-'),
 			Error::<T>::NameInvalidCharacters
 		);
 		name.try_into().map_err(|_| Error::<T>::NameTooLong.into())

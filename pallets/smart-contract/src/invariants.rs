@@ -14,16 +14,23 @@ impl<T: Config> Pallet<T> {
 		// IPs the farms say are reserved, per contract.
 		let mut farm_side: BTreeMap<ContractId, Vec<Vec<u8>>> = BTreeMap::new();
 		for (farm_id, contract_id, ip) in T::Registry::ip_reservations() {
-			let contract = Contracts::<T>::get(contract_id).ok_or("farm IP reserved by a dead contract")?;
+			let contract =
+				Contracts::<T>::get(contract_id).ok_or("farm IP reserved by a dead contract")?;
 			let nc = contract.node_contract().ok_or("farm IP reserved by a non-node contract")?;
 			let node = T::Registry::node(nc.node_id).ok_or("contract on a missing node")?;
-			ensure!(node.farm_id == farm_id, "IP reserved on another farm than the contract's node");
+			ensure!(
+				node.farm_id == farm_id,
+				"IP reserved on another farm than the contract's node"
+			);
 			farm_side.entry(contract_id).or_default().push(ip);
 		}
 
 		for (contract_id, contract) in Contracts::<T>::iter() {
 			ensure!(contract.contract_id == contract_id, "contract id differs from its key");
-			ensure!(T::Registry::account_of(contract.twin_id).is_some(), "contract of a missing twin");
+			ensure!(
+				T::Registry::account_of(contract.twin_id).is_some(),
+				"contract of a missing twin"
+			);
 			let billing = Billing::<T>::get(contract_id).ok_or("live contract without billing")?;
 			ensure!(
 				T::Registry::account_of(contract.twin_id) == Some(billing.owner),
@@ -37,26 +44,37 @@ impl<T: Config> Pallet<T> {
 				ContractType::Node(nc) => {
 					ensure!(T::Registry::node(nc.node_id).is_some(), "contract on a missing node");
 					ensure!(
-						ContractsByNode::<T>::get(nc.node_id, nc.deployment_hash) == Some(contract_id),
+						ContractsByNode::<T>::get(nc.node_id, nc.deployment_hash)
+							== Some(contract_id),
 						"contract missing from ContractsByNode"
 					);
-					ensure!(nc.public_ips as usize == nc.public_ips_list.len(), "IP count differs from list");
-					let mut held: Vec<Vec<u8>> = nc.public_ips_list.iter().map(|ip| ip.ip.to_vec()).collect();
+					ensure!(
+						nc.public_ips as usize == nc.public_ips_list.len(),
+						"IP count differs from list"
+					);
+					let mut held: Vec<Vec<u8>> =
+						nc.public_ips_list.iter().map(|ip| ip.ip.to_vec()).collect();
 					let mut reserved = farm_side.remove(&contract_id).unwrap_or_default();
 					held.sort();
 					reserved.sort();
 					ensure!(held == reserved, "contract IPs differ from the farm's reservations");
-				},
+				}
 				ContractType::Name { name } => {
-					ensure!(ContractIdByName::<T>::get(name) == Some(contract_id), "name index wrong");
-				},
+					ensure!(
+						ContractIdByName::<T>::get(name) == Some(contract_id),
+						"name index wrong"
+					);
+				}
 				ContractType::Rent { node_id } => {
-					ensure!(T::Registry::node(*node_id).is_some(), "rent contract on a missing node");
+					ensure!(
+						T::Registry::node(*node_id).is_some(),
+						"rent contract on a missing node"
+					);
 					ensure!(
 						ActiveRentContractForNode::<T>::get(node_id) == Some(contract_id),
 						"rent index wrong"
 					);
-				},
+				}
 			}
 		}
 		ensure!(farm_side.is_empty(), "farm IP reserved by a contract that does not hold it");
@@ -67,11 +85,14 @@ impl<T: Config> Pallet<T> {
 		// A live contract has exactly one billing record: it is settled once per pass.
 		let live = Contracts::<T>::iter().count();
 		ensure!(Billing::<T>::iter().count() == live, "billing records differ from live contracts");
-		ensure!(Billing::<T>::iter_keys().all(Contracts::<T>::contains_key), "billing record of a dead contract");
+		ensure!(
+			Billing::<T>::iter_keys().all(Contracts::<T>::contains_key),
+			"billing record of a dead contract"
+		);
 		ensure!(LiveContractCount::<T>::get() == live as u64, "LiveContractCount is wrong");
 		ensure!(
-			ContractsByNode::<T>::iter().count() ==
-				Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),
+			ContractsByNode::<T>::iter().count()
+				== Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),
 			"ContractsByNode has stale entries"
 		);
 		Ok(())

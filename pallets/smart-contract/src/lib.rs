@@ -5,10 +5,10 @@ extern crate alloc;
 
 pub use pallet::*;
 
-mod billing;
-mod consumption;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod billing;
+mod consumption;
 mod dispatchable_impls;
 mod invariants;
 pub mod types;
@@ -90,7 +90,8 @@ pub mod pallet {
 
 	/// Contracts by id.
 	#[pallet::storage]
-	pub type Contracts<T: Config> = StorageMap<_, Blake2_128Concat, ContractId, Contract<BlockNumberFor<T>>>;
+	pub type Contracts<T: Config> =
+		StorageMap<_, Blake2_128Concat, ContractId, Contract<BlockNumberFor<T>>>;
 
 	/// The number of contracts ever created; the last contract id.
 	#[pallet::storage]
@@ -98,21 +99,37 @@ pub mod pallet {
 
 	/// The live contracts of each twin.
 	#[pallet::storage]
-	pub type ContractsByTwin<T> =
-		StorageDoubleMap<_, Blake2_128Concat, TwinId, Blake2_128Concat, ContractId, (), OptionQuery>;
+	pub type ContractsByTwin<T> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		TwinId,
+		Blake2_128Concat,
+		ContractId,
+		(),
+		OptionQuery,
+	>;
 
 	/// The live node contracts of each node, by deployment hash: `(node, hash)` is unique.
 	#[pallet::storage]
-	pub type ContractsByNode<T> =
-		StorageDoubleMap<_, Blake2_128Concat, NodeId, Blake2_128Concat, DeploymentHash, ContractId, OptionQuery>;
+	pub type ContractsByNode<T> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeId,
+		Blake2_128Concat,
+		DeploymentHash,
+		ContractId,
+		OptionQuery,
+	>;
 
 	/// The live name contract of each name.
 	#[pallet::storage]
-	pub type ContractIdByName<T> = StorageMap<_, Blake2_128Concat, ContractName, ContractId, OptionQuery>;
+	pub type ContractIdByName<T> =
+		StorageMap<_, Blake2_128Concat, ContractName, ContractId, OptionQuery>;
 
 	/// The live rent contract of each rented node.
 	#[pallet::storage]
-	pub type ActiveRentContractForNode<T> = StorageMap<_, Blake2_128Concat, NodeId, ContractId, OptionQuery>;
+	pub type ActiveRentContractForNode<T> =
+		StorageMap<_, Blake2_128Concat, NodeId, ContractId, OptionQuery>;
 
 	/// The billing record of each live contract: what settling it needs, in one read.
 	#[pallet::storage]
@@ -249,7 +266,10 @@ pub mod pallet {
 	impl<T: Config> Default for GenesisConfig<T> {
 		/// Production values: settle every 600 blocks (1 h), 14 days (201,600 blocks) of grace.
 		fn default() -> Self {
-			GenesisConfig { billing_frequency: 600u32.into(), grace_period_blocks: 201_600u32.into() }
+			GenesisConfig {
+				billing_frequency: 600u32.into(),
+				grace_period_blocks: 201_600u32.into(),
+			}
 		}
 	}
 
@@ -295,7 +315,13 @@ pub mod pallet {
 			public_ips: u32,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_create_node_contract(who, node_id, deployment_hash, deployment_data, public_ips)
+			Self::do_create_node_contract(
+				who,
+				node_id,
+				deployment_hash,
+				deployment_data,
+				public_ips,
+			)
 		}
 
 		/// Replace a node contract's deployment. Only the owner, not during a grace period.
@@ -355,7 +381,10 @@ pub mod pallet {
 
 		/// End any contract, cause `CanceledByCollective`. Restricted origin.
 		#[pallet::call_index(6)]
-		pub fn cancel_contract_collective(origin: OriginFor<T>, contract_id: ContractId) -> DispatchResult {
+		pub fn cancel_contract_collective(
+			origin: OriginFor<T>,
+			contract_id: ContractId,
+		) -> DispatchResult {
 			T::RestrictedOrigin::ensure_origin(origin)?;
 			Self::do_cancel_contract_collective(contract_id)
 		}
@@ -385,7 +414,10 @@ pub mod pallet {
 
 		/// Set the blocks between two settlements of a contract. Restricted origin; not zero.
 		#[pallet::call_index(9)]
-		pub fn set_billing_frequency(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+		pub fn set_billing_frequency(
+			origin: OriginFor<T>,
+			blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
 			T::RestrictedOrigin::ensure_origin(origin)?;
 			ensure!(!blocks.is_zero(), Error::<T>::ZeroBillingFrequency);
 			BillingFrequency::<T>::put(blocks);

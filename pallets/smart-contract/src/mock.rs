@@ -137,7 +137,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_registry::GenesisConfig::<Test> {
-		pricing_policies: vec![(b"p1".to_vec(), UnitPrices::GENESIS, Percent::from_percent(50), FOUNDATION, SALES)],
+		pricing_policies: vec![(
+			b"p1".to_vec(),
+			UnitPrices::GENESIS,
+			Percent::from_percent(50),
+			FOUNDATION,
+			SALES,
+		)],
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
@@ -179,7 +185,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				latitude: b"51".to_vec(),
 				longitude: b"3".to_vec(),
 			};
-			Registry::create_node(RuntimeOrigin::signed(who), 1, node_resources(), location).unwrap();
+			Registry::create_node(RuntimeOrigin::signed(who), 1, node_resources(), location)
+				.unwrap();
 		}
 		System::reset_events();
 	});

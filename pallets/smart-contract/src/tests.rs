@@ -15,7 +15,13 @@ fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&RuntimeHoldReason::SmartContract(HoldReason::ContractDeposit), &who)
 }
 
-fn create(who: AccountId, node: u32, hash: [u8; 32], data: Vec<u8>, ips: u32) -> sp_runtime::DispatchResult {
+fn create(
+	who: AccountId,
+	node: u32,
+	hash: [u8; 32],
+	data: Vec<u8>,
+	ips: u32,
+) -> sp_runtime::DispatchResult {
 	SmartContract::create_node_contract(RuntimeOrigin::signed(who), node, hash, data, ips)
 }
 
@@ -45,10 +51,19 @@ fn create_node_contract_stores_the_seed_record() {
 fn contract_ids_count_from_one_across_types() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 0));
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"my-name".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"my-name".to_vec()
+		));
 		assert_ok!(SmartContract::create_rent_contract(RuntimeOrigin::signed(OTHER), 2));
-		assert!(matches!(Contracts::<Test>::get(2).unwrap().contract_type, ContractType::Name { .. }));
-		assert!(matches!(Contracts::<Test>::get(3).unwrap().contract_type, ContractType::Rent { node_id: 2 }));
+		assert!(matches!(
+			Contracts::<Test>::get(2).unwrap().contract_type,
+			ContractType::Name { .. }
+		));
+		assert!(matches!(
+			Contracts::<Test>::get(3).unwrap().contract_type,
+			ContractType::Rent { node_id: 2 }
+		));
 		assert_eq!(ContractCount::<Test>::get(), 3);
 	});
 }
@@ -58,14 +73,20 @@ fn deployment_data_of_8_kib_is_stored_byte_for_byte() {
 	run_test(|| {
 		let data: Vec<u8> = (0..8192u32).map(|i| (i * 31 % 251) as u8).collect();
 		assert_ok!(create(USER, 1, HASH, data.clone(), 0));
-		assert_eq!(Contracts::<Test>::get(1).unwrap().node_contract().unwrap().deployment_data.to_vec(), data);
+		assert_eq!(
+			Contracts::<Test>::get(1).unwrap().node_contract().unwrap().deployment_data.to_vec(),
+			data
+		);
 	});
 }
 
 #[test]
 fn deployment_data_over_8_kib_is_rejected() {
 	run_test(|| {
-		assert_noop!(create(USER, 1, HASH, vec![0; 8193], 0), Error::<Test>::DeploymentDataTooLarge);
+		assert_noop!(
+			create(USER, 1, HASH, vec![0; 8193], 0),
+			Error::<Test>::DeploymentDataTooLarge
+		);
 	});
 }
 
@@ -101,7 +122,9 @@ fn public_ips_are_reserved_in_farm_order_and_listed() {
 		let ips: Vec<Vec<u8>> = nc.public_ips_list.iter().map(|ip| ip.ip.to_vec()).collect();
 		assert_eq!(ips, vec![b"185.206.122.11/24".to_vec(), b"185.206.122.12/24".to_vec()]);
 		assert_eq!(nc.public_ips_list[0].gateway.to_vec(), b"185.206.122.1".to_vec());
-		System::assert_has_event(Event::IpsReserved { contract_id: 1, public_ips: nc.public_ips_list.to_vec() }.into());
+		System::assert_has_event(
+			Event::IpsReserved { contract_id: 1, public_ips: nc.public_ips_list.to_vec() }.into(),
+		);
 		System::assert_last_event(
 			Event::ContractCreated {
 				contract_id: 1,
@@ -127,7 +150,10 @@ fn too_few_ips_in_the_farm_reserves_nothing() {
 fn too_few_free_ips_reserves_nothing() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 2));
-		assert_noop!(create(OTHER, 2, HASH2, vec![], 2), Error::<Test>::FarmHasNotEnoughPublicIPsFree);
+		assert_noop!(
+			create(OTHER, 2, HASH2, vec![], 2),
+			Error::<Test>::FarmHasNotEnoughPublicIPsFree
+		);
 		assert_eq!(farm_ip_holders(), vec![1, 1, 0]);
 	});
 }
@@ -136,11 +162,15 @@ fn too_few_free_ips_reserves_nothing() {
 fn cancel_by_user_frees_public_ips() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 2));
-		let ips = Contracts::<Test>::get(1).unwrap().node_contract().unwrap().public_ips_list.to_vec();
+		let ips =
+			Contracts::<Test>::get(1).unwrap().node_contract().unwrap().public_ips_list.to_vec();
 		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 1));
 		assert_eq!(farm_ip_holders(), vec![0, 0, 0]);
 		System::assert_has_event(Event::IpsFreed { contract_id: 1, public_ips: ips }.into());
-		System::assert_last_event(Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByUser, unpaid: 0 }.into());
+		System::assert_last_event(
+			Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByUser, unpaid: 0 }
+				.into(),
+		);
 	});
 }
 
@@ -151,7 +181,10 @@ fn cancel_by_node_frees_public_ips() {
 		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(NODE1), 1));
 		assert_eq!(farm_ip_holders(), vec![0, 0, 0]);
 		assert!(Contracts::<Test>::get(1).is_none());
-		System::assert_last_event(Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByNode, unpaid: 0 }.into());
+		System::assert_last_event(
+			Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByNode, unpaid: 0 }
+				.into(),
+		);
 	});
 }
 
@@ -170,7 +203,11 @@ fn a_reserved_ip_cannot_be_removed_from_its_farm() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 1));
 		assert_noop!(
-			Registry::remove_farm_ip(RuntimeOrigin::signed(FARMER), 1, b"185.206.122.11/24".to_vec()),
+			Registry::remove_farm_ip(
+				RuntimeOrigin::signed(FARMER),
+				1,
+				b"185.206.122.11/24".to_vec()
+			),
 			pallet_registry::Error::<Test>::IpInUse
 		);
 	});
@@ -218,7 +255,12 @@ fn update_bumps_version_and_returns_to_created() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![1; 10], 0));
 		assert_ok!(SmartContract::confirm_deployment(RuntimeOrigin::signed(NODE1), 1, HASH));
-		assert_ok!(SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH2, vec![2; 20]));
+		assert_ok!(SmartContract::update_node_contract(
+			RuntimeOrigin::signed(USER),
+			1,
+			HASH2,
+			vec![2; 20]
+		));
 		let c = Contracts::<Test>::get(1).unwrap();
 		assert_eq!((c.version, c.state), (2, ContractState::Created));
 		let nc = c.node_contract().unwrap();
@@ -265,10 +307,18 @@ fn update_keeps_hashes_unique_and_data_bounded() {
 			Error::<Test>::ContractIsNotUnique
 		);
 		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH, vec![0; 8193]),
+			SmartContract::update_node_contract(
+				RuntimeOrigin::signed(USER),
+				1,
+				HASH,
+				vec![0; 8193]
+			),
 			Error::<Test>::DeploymentDataTooLarge
 		);
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"abc".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"abc".to_vec()
+		));
 		assert_noop!(
 			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 3, HASH, vec![]),
 			Error::<Test>::NotANodeContract
@@ -292,7 +342,10 @@ fn nobody_else_cancels() {
 			SmartContract::cancel_contract_collective(RuntimeOrigin::signed(USER), 1),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 5), Error::<Test>::ContractNotExists);
+		assert_noop!(
+			SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 5),
+			Error::<Test>::ContractNotExists
+		);
 	});
 }
 
@@ -300,11 +353,21 @@ fn nobody_else_cancels() {
 fn the_collective_cancels_anything() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 1));
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(OTHER), b"name".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(OTHER),
+			b"name".to_vec()
+		));
 		assert_ok!(SmartContract::cancel_contract_collective(RuntimeOrigin::root(), 1));
 		assert_ok!(SmartContract::cancel_contract_collective(RuntimeOrigin::root(), 2));
 		assert_eq!(farm_ip_holders(), vec![0, 0, 0]);
-		System::assert_last_event(Event::ContractCanceled { contract_id: 2, cause: Cause::CanceledByCollective, unpaid: 0 }.into());
+		System::assert_last_event(
+			Event::ContractCanceled {
+				contract_id: 2,
+				cause: Cause::CanceledByCollective,
+				unpaid: 0,
+			}
+			.into(),
+		);
 		assert_eq!((held(USER), held(OTHER)), (0, 0));
 	});
 }
@@ -320,8 +383,14 @@ fn deleting_a_node_cancels_its_contracts_by_node() {
 		assert!(Contracts::<Test>::get(2).is_none());
 		assert!(Contracts::<Test>::get(3).is_some());
 		assert_eq!(farm_ip_holders(), vec![0, 0, 3]);
-		System::assert_has_event(Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByNode, unpaid: 0 }.into());
-		System::assert_has_event(Event::ContractCanceled { contract_id: 2, cause: Cause::CanceledByNode, unpaid: 0 }.into());
+		System::assert_has_event(
+			Event::ContractCanceled { contract_id: 1, cause: Cause::CanceledByNode, unpaid: 0 }
+				.into(),
+		);
+		System::assert_has_event(
+			Event::ContractCanceled { contract_id: 2, cause: Cause::CanceledByNode, unpaid: 0 }
+				.into(),
+		);
 		assert_eq!(held(USER), 0);
 	});
 }
@@ -331,7 +400,9 @@ fn deleting_a_node_cancels_its_contracts_by_node() {
 #[test]
 fn names_are_valid_and_unique() {
 	run_test(|| {
-		let name = |who, n: &[u8]| SmartContract::create_name_contract(RuntimeOrigin::signed(who), n.to_vec());
+		let name = |who, n: &[u8]| {
+			SmartContract::create_name_contract(RuntimeOrigin::signed(who), n.to_vec())
+		};
 		assert_noop!(name(USER, b"ab"), Error::<Test>::NameTooShort);
 		assert_noop!(name(USER, &[b'a'; 65]), Error::<Test>::NameTooLong);
 		assert_noop!(name(USER, b"Upper"), Error::<Test>::NameInvalidCharacters);
@@ -346,7 +417,10 @@ fn names_are_valid_and_unique() {
 #[test]
 fn no_node_cancels_a_name_contract() {
 	run_test(|| {
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"mine".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"mine".to_vec()
+		));
 		assert_noop!(
 			SmartContract::cancel_contract(RuntimeOrigin::signed(NODE1), 1),
 			Error::<Test>::NotAllowedToCancel
@@ -438,9 +512,19 @@ fn the_deposit_is_one_tft_plus_a_milli_tft_per_byte() {
 fn the_deposit_follows_an_update() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![0; 1000], 0));
-		assert_ok!(SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH2, vec![0; 3000]));
+		assert_ok!(SmartContract::update_node_contract(
+			RuntimeOrigin::signed(USER),
+			1,
+			HASH2,
+			vec![0; 3000]
+		));
 		assert_eq!(held(USER), 4 * TFT);
-		assert_ok!(SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH, vec![]));
+		assert_ok!(SmartContract::update_node_contract(
+			RuntimeOrigin::signed(USER),
+			1,
+			HASH,
+			vec![]
+		));
 		assert_eq!(held(USER), TFT);
 	});
 }
@@ -452,7 +536,10 @@ fn the_deposit_comes_back_however_the_contract_ends() {
 		assert_ok!(create(USER, 1, HASH, vec![0; 500], 0));
 		assert_ok!(create(USER, 2, HASH, vec![0; 500], 0));
 		assert_ok!(create(USER, 1, HASH2, vec![0; 500], 0));
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"nm1".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"nm1".to_vec()
+		));
 		assert_eq!(held(USER), 3 * (TFT + TFT / 2) + TFT);
 		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 1)); // by user
 		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(NODE2), 2)); // by node
@@ -468,7 +555,10 @@ fn the_deposit_comes_back_however_the_contract_ends() {
 #[test]
 fn an_owner_who_cannot_pay_the_deposit_gets_a_clear_error_and_nothing_is_reserved() {
 	run_test(|| {
-		assert_noop!(create(POOR, 1, HASH, vec![], 2), Error::<Test>::InsufficientBalanceForDeposit);
+		assert_noop!(
+			create(POOR, 1, HASH, vec![], 2),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
 		assert_eq!(held(POOR), 0);
 		assert_eq!(farm_ip_holders(), vec![0, 0, 0]);
 		assert_noop!(

@@ -34,7 +34,14 @@ fn advance_secs(secs: u64) {
 	Timestamp::set_timestamp(Timestamp::get() + secs * 1000);
 }
 
-fn report(contract_id: u64, timestamp: u64, cru: u64, mru_gib: u64, sru_gib: u64, nru: u64) -> Consumption {
+fn report(
+	contract_id: u64,
+	timestamp: u64,
+	cru: u64,
+	mru_gib: u64,
+	sru_gib: u64,
+	nru: u64,
+) -> Consumption {
 	Consumption { contract_id, timestamp, cru, mru: mru_gib * GIB, sru: sru_gib * GIB, hru: 0, nru }
 }
 
@@ -46,9 +53,11 @@ fn billed(contract_id: u64) -> Vec<(Balance, DiscountLevel)> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
-			RuntimeEvent::SmartContract(Event::ContractBilled { contract_id: id, amount, discount_level })
-				if id == contract_id =>
-				Some((amount, discount_level)),
+			RuntimeEvent::SmartContract(Event::ContractBilled {
+				contract_id: id,
+				amount,
+				discount_level,
+			}) if id == contract_id => Some((amount, discount_level)),
 			_ => None,
 		})
 		.collect()
@@ -78,7 +87,13 @@ fn assert_conserved(start_issuance: Balance) {
 }
 
 fn create(who: AccountId, node: u32, hash: [u8; 32], ips: u32) {
-	assert_ok!(SmartContract::create_node_contract(RuntimeOrigin::signed(who), node, hash, vec![], ips));
+	assert_ok!(SmartContract::create_node_contract(
+		RuntimeOrigin::signed(who),
+		node,
+		hash,
+		vec![],
+		ips
+	));
 }
 
 // ---- reports ----
@@ -110,7 +125,10 @@ fn a_report_accrues_the_cost_of_its_window() {
 fn only_a_node_reports() {
 	run_test(|| {
 		create(USER, 1, HASH, 0);
-		assert_noop!(submit(USER, vec![report(1, now_secs(), 1, 1, 1, 0)]), Error::<Test>::NotANode);
+		assert_noop!(
+			submit(USER, vec![report(1, now_secs(), 1, 1, 1, 0)]),
+			Error::<Test>::NotANode
+		);
 		assert_noop!(submit(99, vec![report(1, now_secs(), 1, 1, 1, 0)]), Error::<Test>::NotANode);
 	});
 }
@@ -123,20 +141,22 @@ fn bad_reports_are_skipped_and_good_ones_count() {
 		let t0 = now_secs();
 		advance_secs(600);
 		let reports = vec![
-			report(2, t0 + 600, 1, 2, 100, 0),     // a contract of node 2
-			report(9, t0 + 600, 1, 2, 100, 0),     // no such contract
-			report(1, t0, 1, 2, 100, 0),           // not after creation
+			report(2, t0 + 600, 1, 2, 100, 0),      // a contract of node 2
+			report(9, t0 + 600, 1, 2, 100, 0),      // no such contract
+			report(1, t0, 1, 2, 100, 0),            // not after creation
 			report(1, t0 + 600 + 61, 1, 2, 100, 0), // more than 60 s ahead
-			report(1, t0 + 600, 64, 2, 100, 0),    // more vCPUs than the node has
-			report(1, t0 + 600, 2, 4, 50, 0),      // good
-			report(1, t0 + 600, 2, 4, 50, 0),      // not after the previous
+			report(1, t0 + 600, 64, 2, 100, 0),     // more vCPUs than the node has
+			report(1, t0 + 600, 2, 4, 50, 0),       // good
+			report(1, t0 + 600, 2, 4, 50, 0),       // not after the previous
 		];
 		assert_ok!(submit(NODE1, reports));
 		let rejected: Vec<(u64, ReportRejection)> = System::events()
 			.into_iter()
 			.filter_map(|r| match r.event {
-				RuntimeEvent::SmartContract(Event::ConsumptionReportRejected { contract_id, reason }) =>
-					Some((contract_id, reason)),
+				RuntimeEvent::SmartContract(Event::ConsumptionReportRejected {
+					contract_id,
+					reason,
+				}) => Some((contract_id, reason)),
 				_ => None,
 			})
 			.collect();
@@ -182,7 +202,11 @@ fn a_rented_node_charges_its_contracts_only_traffic() {
 #[test]
 fn capacity_on_a_certified_node_costs_a_quarter_more() {
 	run_test(|| {
-		assert_ok!(Registry::set_node_certification(RuntimeOrigin::root(), 1, NodeCertification::Certified));
+		assert_ok!(Registry::set_node_certification(
+			RuntimeOrigin::root(),
+			1,
+			NodeCertification::Certified
+		));
 		create(USER, 1, HASH, 0);
 		let t0 = now_secs();
 		advance_secs(HOUR);
@@ -224,7 +248,10 @@ fn the_first_settlement_charges_exactly_the_spec_amount_and_splits_it() {
 #[test]
 fn a_name_contract_pays_unique_name_per_hour() {
 	run_test(|| {
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"name".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"name".to_vec()
+		));
 		advance_secs(HOUR);
 		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(USER), 1));
 		// 13,900 uUSD at 50 mUSD = 278,000 units; 1000 TFT lasts far beyond 18 months: 40 %.
@@ -241,7 +268,10 @@ fn a_rent_contract_pays_the_node_at_the_dedicated_discount() {
 		// Node 1: cru 8, mru 32 GiB -> CU 8; sru 1000 GiB -> SU 5. Half of it, for an hour.
 		let cost = (8 * 305_600 + 5 * 194_400) / 2;
 		let units = cost * 1000 / 50;
-		let level = DiscountLevel::for_balance(Balances::balance(&USER) + billed(1)[0].0, units as u128 * 720);
+		let level = DiscountLevel::for_balance(
+			Balances::balance(&USER) + billed(1)[0].0,
+			units as u128 * 720,
+		);
 		assert_eq!(billed(1), vec![(units as u128 * level.pays_percent() / 100, level)]);
 	});
 }
@@ -250,12 +280,14 @@ fn a_rent_contract_pays_the_node_at_the_dedicated_discount() {
 fn the_discount_follows_the_months_the_balance_lasts() {
 	run_test(|| {
 		// A name contract costs 278,000 units an hour: 20.016 TFT a month at full price.
-		for (who, balance, level) in [
-			(USER, 25 * TFT, DiscountLevel::None),
-			(OTHER, 50 * TFT, DiscountLevel::Default),
-		] {
+		for (who, balance, level) in
+			[(USER, 25 * TFT, DiscountLevel::None), (OTHER, 50 * TFT, DiscountLevel::Default)]
+		{
 			let _ = Balances::set_balance(&who, balance);
-			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("n{who}x").into_bytes()));
+			assert_ok!(SmartContract::create_name_contract(
+				RuntimeOrigin::signed(who),
+				format!("n{who}x").into_bytes()
+			));
 			let id = ContractCount::<Test>::get();
 			advance_secs(HOUR);
 			assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(who), id));
@@ -268,7 +300,10 @@ fn the_discount_follows_the_months_the_balance_lasts() {
 fn billing_runs_in_the_block_hook_once_per_cycle_without_transactions() {
 	run_test(|| {
 		for (i, who) in [USER, OTHER, FARMER].into_iter().enumerate() {
-			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("name{i}").into_bytes()));
+			assert_ok!(SmartContract::create_name_contract(
+				RuntimeOrigin::signed(who),
+				format!("name{i}").into_bytes()
+			));
 		}
 		System::reset_events();
 		// Passes start at blocks 10, 20, 30: each contract is settled once per pass.
@@ -287,7 +322,10 @@ fn work_that_does_not_fit_a_block_carries_over() {
 			let who = 1000 + i as u64;
 			let _ = Balances::set_balance(&who, 100 * TFT);
 			assert_ok!(Registry::create_twin(RuntimeOrigin::signed(who), None, None));
-			assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(who), format!("name{i}").into_bytes()));
+			assert_ok!(SmartContract::create_name_contract(
+				RuntimeOrigin::signed(who),
+				format!("name{i}").into_bytes()
+			));
 		}
 		System::reset_events();
 		run_to_block(10);
@@ -339,8 +377,11 @@ fn an_owner_who_never_pays_is_deleted_after_the_grace_period() {
 		let unpaid = System::events()
 			.into_iter()
 			.find_map(|r| match r.event {
-				RuntimeEvent::SmartContract(Event::ContractCanceled { contract_id: 1, cause: Cause::OutOfFunds, unpaid }) =>
-					Some(unpaid),
+				RuntimeEvent::SmartContract(Event::ContractCanceled {
+					contract_id: 1,
+					cause: Cause::OutOfFunds,
+					unpaid,
+				}) => Some(unpaid),
 				_ => None,
 			})
 			.expect("deleted for lack of funds");
@@ -356,7 +397,10 @@ fn an_owner_who_never_pays_is_deleted_after_the_grace_period() {
 #[test]
 fn cancellation_settles_the_exact_time_since_the_last_settlement() {
 	run_test(|| {
-		assert_ok!(SmartContract::create_name_contract(RuntimeOrigin::signed(USER), b"short".to_vec()));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"short".to_vec()
+		));
 		advance_secs(1800);
 		assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(USER), 1));
 		// Half an hour of 13,900 uUSD at 50 mUSD, Gold: 139,000 · 40 %.
@@ -383,10 +427,16 @@ fn restricted_origin_sets_billing_parameters() {
 			SmartContract::set_billing_frequency(RuntimeOrigin::signed(USER), 600),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		assert_noop!(SmartContract::set_billing_frequency(RuntimeOrigin::root(), 0), Error::<Test>::ZeroBillingFrequency);
+		assert_noop!(
+			SmartContract::set_billing_frequency(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroBillingFrequency
+		);
 		assert_ok!(SmartContract::set_billing_frequency(RuntimeOrigin::root(), 600));
 		assert_ok!(SmartContract::set_grace_period(RuntimeOrigin::root(), 201_600));
-		assert_eq!((BillingFrequency::<Test>::get(), GracePeriodBlocks::<Test>::get()), (600, 201_600));
+		assert_eq!(
+			(BillingFrequency::<Test>::get(), GracePeriodBlocks::<Test>::get()),
+			(600, 201_600)
+		);
 	});
 }
 
@@ -404,8 +454,15 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
 	prop_oneof![
-		(1..4u64, 1..7200u64, 1..8u64, 2..32u64, 0..5_000_000_000u64)
-			.prop_map(|(contract, secs, cru, mru_gib, nru)| Step::Report { contract, secs, cru, mru_gib, nru }),
+		(1..4u64, 1..7200u64, 1..8u64, 2..32u64, 0..5_000_000_000u64).prop_map(
+			|(contract, secs, cru, mru_gib, nru)| Step::Report {
+				contract,
+				secs,
+				cru,
+				mru_gib,
+				nru
+			}
+		),
 		(1..25u64).prop_map(Step::Blocks),
 		(1..4u64).prop_map(Step::Settle),
 		(1..4u64).prop_map(Step::Cancel),

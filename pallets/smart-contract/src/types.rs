@@ -21,7 +21,9 @@ pub type DeploymentHash = [u8; 32];
 pub type ContractName = BoundedVec<u8, ConstU32<MAX_NAME_LEN>>;
 
 /// A public IP held by a node contract.
-#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
 pub struct ContractIp {
 	/// CIDR text, e.g. `185.206.122.33/24`.
 	pub ip: BoundedVec<u8, ConstU32<MAX_IP_LEN>>,
@@ -175,12 +177,28 @@ pub struct Consumption {
 impl Consumption {
 	/// The resources in use.
 	pub fn resources(&self) -> gridchain_primitives::Resources {
-		gridchain_primitives::Resources { cru: self.cru, sru: self.sru, hru: self.hru, mru: self.mru }
+		gridchain_primitives::Resources {
+			cru: self.cru,
+			sru: self.sru,
+			hru: self.hru,
+			mru: self.mru,
+		}
 	}
 }
 
 /// Why a report was skipped.
-#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
 pub enum ReportRejection {
 	/// The contract is not a live node contract on the reporting node.
 	NotANodeContractOfThisNode,

@@ -38,7 +38,8 @@ mod benchmarks {
 	#[benchmark]
 	fn set_min_price() -> Result<(), BenchmarkError> {
 		full_history::<T>();
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 20);
 		assert_eq!(MinTftPrice::<T>::get(), 20);
@@ -48,7 +49,8 @@ mod benchmarks {
 	#[benchmark]
 	fn set_max_price() -> Result<(), BenchmarkError> {
 		full_history::<T>();
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 500);
 		assert_eq!(MaxTftPrice::<T>::get(), 500);
@@ -63,7 +65,8 @@ mod benchmarks {
 		}
 		PriceOracles::<T>::put(oracles);
 		let new: T::AccountId = account("new", 0, 0);
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, new.clone());
 		assert!(PriceOracles::<T>::get().contains(&new));
@@ -73,7 +76,8 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_price_oracle() -> Result<(), BenchmarkError> {
 		let oracle = full_history::<T>();
-		let origin = T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, oracle.clone());
 		assert!(!PriceOracles::<T>::get().contains(&oracle));

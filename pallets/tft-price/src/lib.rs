@@ -68,7 +68,8 @@ pub mod pallet {
 
 	/// The last up to 1,440 prices, a ring buffer written at `PriceHistoryNext`.
 	#[pallet::storage]
-	pub type PriceHistory<T> = StorageValue<_, BoundedVec<u32, ConstU32<AVERAGE_WINDOW>>, ValueQuery>;
+	pub type PriceHistory<T> =
+		StorageValue<_, BoundedVec<u32, ConstU32<AVERAGE_WINDOW>>, ValueQuery>;
 
 	/// Where the next price goes in the full `PriceHistory` ring.
 	#[pallet::storage]
@@ -127,7 +128,12 @@ pub mod pallet {
 	impl<T: Config> Default for GenesisConfig<T> {
 		/// The dev chain's values: 50 mUSD within 10..=1000, no oracle.
 		fn default() -> Self {
-			GenesisConfig { price_musd: 50, min_price_musd: 10, max_price_musd: 1000, oracles: Vec::new() }
+			GenesisConfig {
+				price_musd: 50,
+				min_price_musd: 10,
+				max_price_musd: 1000,
+				oracles: Vec::new(),
+			}
 		}
 	}
 

@@ -69,7 +69,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_remove_oracle(account: T::AccountId) -> DispatchResult {
 		PriceOracles::<T>::try_mutate(|oracles| -> DispatchResult {
-			let index = oracles.iter().position(|a| a == &account).ok_or(Error::<T>::NotAnOracle)?;
+			let index =
+				oracles.iter().position(|a| a == &account).ok_or(Error::<T>::NotAnOracle)?;
 			oracles.remove(index);
 			Ok(())
 		})?;

@@ -63,25 +63,46 @@ fn only_an_oracle_sets_the_price() {
 			Pallet::<Test>::set_price(RuntimeOrigin::signed(STRANGER), 70),
 			Error::<Test>::NotAnOracle
 		);
-		assert_noop!(Pallet::<Test>::set_price(RuntimeOrigin::root(), 70), DispatchError::BadOrigin);
+		assert_noop!(
+			Pallet::<Test>::set_price(RuntimeOrigin::root(), 70),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
 #[test]
 fn a_zero_price_is_refused() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Pallet::<Test>::set_price(RuntimeOrigin::signed(ORACLE), 0), Error::<Test>::PriceIsZero);
+		assert_noop!(
+			Pallet::<Test>::set_price(RuntimeOrigin::signed(ORACLE), 0),
+			Error::<Test>::PriceIsZero
+		);
 	});
 }
 
 #[test]
 fn restricted_origin_sets_bounds_with_min_below_max() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Pallet::<Test>::set_min_price(RuntimeOrigin::signed(ORACLE), 20), DispatchError::BadOrigin);
-		assert_noop!(Pallet::<Test>::set_max_price(RuntimeOrigin::signed(ORACLE), 20), DispatchError::BadOrigin);
-		assert_noop!(Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 1000), Error::<Test>::MinPriceNotBelowMax);
-		assert_noop!(Pallet::<Test>::set_max_price(RuntimeOrigin::root(), 10), Error::<Test>::MaxPriceNotAboveMin);
-		assert_noop!(Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 0), Error::<Test>::PriceIsZero);
+		assert_noop!(
+			Pallet::<Test>::set_min_price(RuntimeOrigin::signed(ORACLE), 20),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Pallet::<Test>::set_max_price(RuntimeOrigin::signed(ORACLE), 20),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 1000),
+			Error::<Test>::MinPriceNotBelowMax
+		);
+		assert_noop!(
+			Pallet::<Test>::set_max_price(RuntimeOrigin::root(), 10),
+			Error::<Test>::MaxPriceNotAboveMin
+		);
+		assert_noop!(
+			Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 0),
+			Error::<Test>::PriceIsZero
+		);
 		assert_ok!(Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 20));
 		assert_ok!(Pallet::<Test>::set_max_price(RuntimeOrigin::root(), 500));
 		assert_eq!((MinTftPrice::<Test>::get(), MaxTftPrice::<Test>::get()), (20, 500));
@@ -108,16 +129,25 @@ fn restricted_origin_manages_oracles() {
 			Pallet::<Test>::add_price_oracle(RuntimeOrigin::signed(ORACLE), STRANGER),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), ORACLE), Error::<Test>::AlreadyAnOracle);
+		assert_noop!(
+			Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), ORACLE),
+			Error::<Test>::AlreadyAnOracle
+		);
 		assert_ok!(Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), STRANGER));
 		assert_ok!(Pallet::<Test>::set_price(RuntimeOrigin::signed(STRANGER), 60));
 		assert_ok!(Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), 3));
-		assert_noop!(Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), 4), Error::<Test>::TooManyOracles);
+		assert_noop!(
+			Pallet::<Test>::add_price_oracle(RuntimeOrigin::root(), 4),
+			Error::<Test>::TooManyOracles
+		);
 		assert_ok!(Pallet::<Test>::remove_price_oracle(RuntimeOrigin::root(), STRANGER));
 		assert_noop!(
 			Pallet::<Test>::set_price(RuntimeOrigin::signed(STRANGER), 60),
 			Error::<Test>::NotAnOracle
 		);
-		assert_noop!(Pallet::<Test>::remove_price_oracle(RuntimeOrigin::root(), STRANGER), Error::<Test>::NotAnOracle);
+		assert_noop!(
+			Pallet::<Test>::remove_price_oracle(RuntimeOrigin::root(), STRANGER),
+			Error::<Test>::NotAnOracle
+		);
 	});
 }
