@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 cargo test --workspace
+# The benchmarks, run once each on the pallets' mock runtimes.
+cargo test -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features runtime-benchmarks

@@ -6,8 +6,9 @@ use crate::{billing::Settlement, Pallet as SmartContract};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, EnsureOrigin, UnixTime};
+use frame_support::BoundedVec;
 use frame_system::RawOrigin;
-use gridchain_primitives::{NodeId, UNITS_PER_TFT};
+use gridchain_primitives::{ContractId, NodeId, UNITS_PER_TFT};
 use pallet_registry::{GridSetup, MAX_FARM_IPS};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {

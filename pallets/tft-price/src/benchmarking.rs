@@ -3,7 +3,10 @@
 use super::*;
 use crate::Pallet as TftPricePallet;
 use frame_benchmarking::v2::*;
-use frame_support::{traits::EnsureOrigin, BoundedVec};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 
 /// Fill the oracle list and the price ring, as on a chain that has run a while.
