@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-cargo build -p gridchain-node
+# The same build as the test suite's, so the two share every artifact.
+cargo build --workspace --all-targets
 exec "$CARGO_TARGET_DIR/debug/gridchain-node" --dev "$@"

@@ -34,9 +34,6 @@ struct Contract {
 	state: ContractState,
 }
 
-fn twin() -> impl subxt::tx::Payload {
-	dynamic::tx("Registry", "create_twin", (None::<[u8; 32]>, None::<Vec<u8>>))
-}
 
 fn node_contract(hash: [u8; 32], ips: u32) -> impl subxt::tx::Payload {
 	dynamic::tx("SmartContract", "create_node_contract", (1u32, hash, Vec::<u8>::new(), ips))
@@ -50,30 +47,6 @@ fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
 	)
 }
 
-/// Alice farms (farm 1, three IPs) and Bob is node 1 on it.
-async fn grid(node: &DevNode) {
-	let (alice, bob) = (dev::alice(), dev::bob());
-	node.submit(&twin(), &alice).await.expect("twin");
-	node.submit(&twin(), &bob).await.expect("twin");
-	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice)
-		.await
-		.expect("farm");
-	for ip in ["185.206.122.33/24", "185.206.122.34/24", "185.206.122.35/24"] {
-		let add = dynamic::tx(
-			"Registry",
-			"add_farm_ip",
-			(1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()),
-		);
-		node.submit(&add, &alice).await.expect("ip");
-	}
-	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
-	node.submit(
-		&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))),
-		&bob,
-	)
-	.await
-	.expect("node");
-}
 
 async fn free(node: &DevNode, who: [u8; 32]) -> u128 {
 	node.balance(who).await.0
@@ -82,7 +55,7 @@ async fn free(node: &DevNode, who: [u8; 32]) -> u128 {
 #[tokio::test]
 async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 	let node = DevNode::start().await;
-	grid(&node).await;
+	grid(&node, 3).await;
 	let (bob, charlie) = (dev::bob(), dev::charlie());
 	node.submit(&twin(), &charlie).await.expect("charlie twin");
 	// Keep the cycle away from this contract: its first settlement is the one we make.
@@ -142,7 +115,7 @@ async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 #[tokio::test]
 async fn the_block_hook_bills_without_transactions_and_grace_works_both_ways() {
 	let node = DevNode::start().await;
-	grid(&node).await;
+	grid(&node, 3).await;
 	let alice = dev::alice();
 	let keeper = Keypair::from_uri(&"//Keeper".parse::<SecretUri>().expect("uri")).expect("key");
 	let leaver = Keypair::from_uri(&"//Leaver".parse::<SecretUri>().expect("uri")).expect("key");

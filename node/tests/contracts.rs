@@ -65,39 +65,11 @@ struct Farm {
 const HASH: [u8; 32] = [7; 32];
 const HASH2: [u8; 32] = [8; 32];
 
-fn twin() -> impl subxt::tx::Payload {
-	dynamic::tx("Registry", "create_twin", (None::<[u8; 32]>, None::<Vec<u8>>))
-}
 
 fn node_contract(node_id: u32, hash: [u8; 32], data: Vec<u8>, ips: u32) -> impl subxt::tx::Payload {
 	dynamic::tx("SmartContract", "create_node_contract", (node_id, hash, data, ips))
 }
 
-/// Alice farms (farm 1, two IPs), Bob is node 1 on it, Charlie is a user.
-async fn grid(node: &DevNode) {
-	let (alice, bob, charlie) = (dev::alice(), dev::bob(), dev::charlie());
-	for who in [&alice, &bob, &charlie] {
-		node.submit(&twin(), who).await.expect("twin");
-	}
-	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice)
-		.await
-		.expect("farm");
-	for ip in ["185.206.122.33/24", "185.206.122.34/24"] {
-		let add = dynamic::tx(
-			"Registry",
-			"add_farm_ip",
-			(1u32, ip.as_bytes().to_vec(), b"185.206.122.1".to_vec()),
-		);
-		node.submit(&add, &alice).await.expect("ip");
-	}
-	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
-	node.submit(
-		&dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent"))),
-		&bob,
-	)
-	.await
-	.expect("node");
-}
 
 async fn contract(node: &DevNode, id: u64) -> Option<Contract> {
 	node.storage("SmartContract", "Contracts", (id,)).await
@@ -111,7 +83,8 @@ async fn ip_holders(node: &DevNode) -> Vec<u64> {
 #[tokio::test]
 async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled() {
 	let node = DevNode::start().await;
-	grid(&node).await;
+	grid(&node, 2).await;
+	node.submit(&twin(), &dev::charlie()).await.expect("charlie twin");
 	let (bob, charlie) = (dev::bob(), dev::charlie());
 	let (free_before, held_before) = node.balance(charlie.public_key().0).await;
 	assert_eq!(held_before, 0);
@@ -169,7 +142,8 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 #[tokio::test]
 async fn ip_failures_reserve_nothing_and_a_node_cancels_its_contract() {
 	let node = DevNode::start().await;
-	grid(&node).await;
+	grid(&node, 2).await;
+	node.submit(&twin(), &dev::charlie()).await.expect("charlie twin");
 	let (bob, charlie, dave) = (dev::bob(), dev::charlie(), dev::dave());
 	node.submit(&twin(), &dave).await.expect("dave twin");
 
@@ -227,7 +201,8 @@ fn multisig_account(mut signatories: Vec<[u8; 32]>, threshold: u16) -> [u8; 32] 
 #[tokio::test]
 async fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approval() {
 	let node = DevNode::start().await;
-	grid(&node).await;
+	grid(&node, 2).await;
+	node.submit(&twin(), &dev::charlie()).await.expect("charlie twin");
 	let (alice, bob, charlie) = (dev::alice(), dev::bob(), dev::charlie());
 	let keys = [alice.public_key().0, bob.public_key().0, charlie.public_key().0];
 	let multi = multisig_account(keys.to_vec(), 2);

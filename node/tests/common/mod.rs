@@ -307,6 +307,30 @@ impl Drop for DevNode {
 	}
 }
 
+/// `Registry.create_twin(None, None)`.
+pub fn twin() -> impl Payload {
+	dynamic::tx("Registry", "create_twin", (None::<[u8; 32]>, None::<Vec<u8>>))
+}
+
+/// Alice farms (farm 1, with `ips` public IPs 185.206.122.33, .34, …) and Bob is node 1 on it,
+/// with 8 vCPUs, 32 GiB of memory and 1000 GiB of SSD.
+pub async fn grid(node: &DevNode, ips: u8) {
+	let (alice, bob) = (dev::alice(), dev::bob());
+	node.submit(&twin(), &alice).await.expect("alice twin");
+	node.submit(&twin(), &bob).await.expect("bob twin");
+	node.submit(&dynamic::tx("Registry", "create_farm", (b"farm-one".to_vec(),)), &alice)
+		.await
+		.expect("farm");
+	for i in 0..ips {
+		let ip = format!("185.206.122.{}/24", 33 + i).into_bytes();
+		let add = dynamic::tx("Registry", "add_farm_ip", (1u32, ip, b"185.206.122.1".to_vec()));
+		node.submit(&add, &alice).await.expect("ip");
+	}
+	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
+	let create = dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent")));
+	node.submit(&create, &bob).await.expect("node");
+}
+
 /// `Resources` as a call argument.
 #[derive(EncodeAsType, DecodeAsType, Debug, Clone, Copy, PartialEq, Eq)]
 #[encode_as_type(crate_path = "subxt::ext::scale_encode")]

@@ -45,8 +45,13 @@ impl<T: Config> Pallet<T> {
 		Self::hold_deposit(&who, deposit)?;
 
 		let public_ips_list = Self::contract_ips(reserved)?;
-		ContractCount::<T>::put(contract_id);
 		ContractsByNode::<T>::insert(node_id, deployment_hash, contract_id);
+		if public_ips > 0 {
+			Self::deposit_event(Event::IpsReserved {
+				contract_id,
+				public_ips: public_ips_list.to_vec(),
+			});
+		}
 		let kind = BillingKind::Node {
 			node_id,
 			public_ips,
@@ -54,33 +59,22 @@ impl<T: Config> Pallet<T> {
 			hourly_capacity_cost: 0,
 			last_report_secs: T::Time::now().as_secs(),
 		};
-		let contract = Contract {
-			version: 1,
-			contract_id,
-			twin_id,
-			contract_type: ContractType::Node(NodeContract {
-				node_id,
-				deployment_hash,
-				deployment_data,
-				public_ips,
-				public_ips_list: public_ips_list.clone(),
-			}),
-			state: ContractState::Created,
+		let node_contract = NodeContract {
+			node_id,
+			deployment_hash,
+			deployment_data,
+			public_ips,
+			public_ips_list,
 		};
-		Self::store_new_contract(who, contract, deposit, node.pricing_policy_id, kind);
-		if public_ips > 0 {
-			Self::deposit_event(Event::IpsReserved {
-				contract_id,
-				public_ips: public_ips_list.to_vec(),
-			});
-		}
-		Self::deposit_event(Event::ContractCreated {
-			contract_id,
+		Self::register_contract(
+			who,
 			twin_id,
-			node_id: Some(node_id),
-			public_ips: public_ips_list.into_inner(),
+			contract_id,
+			ContractType::Node(node_contract),
 			deposit,
-		});
+			node.pricing_policy_id,
+			kind,
+		);
 		Ok(())
 	}
 
@@ -185,29 +179,16 @@ impl<T: Config> Pallet<T> {
 		let contract_id = Self::next_contract_id()?;
 		Self::hold_deposit(&who, deposit)?;
 
-		ContractCount::<T>::put(contract_id);
 		ContractIdByName::<T>::insert(&name, contract_id);
-		let contract = Contract {
-			version: 1,
-			contract_id,
-			twin_id,
-			contract_type: ContractType::Name { name },
-			state: ContractState::Created,
-		};
-		Self::store_new_contract(
+		Self::register_contract(
 			who,
-			contract,
+			twin_id,
+			contract_id,
+			ContractType::Name { name },
 			deposit,
 			NAME_CONTRACT_PRICING_POLICY_ID,
 			BillingKind::Name,
 		);
-		Self::deposit_event(Event::ContractCreated {
-			contract_id,
-			twin_id,
-			node_id: None,
-			public_ips: Vec::new(),
-			deposit,
-		});
 		Ok(())
 	}
 
@@ -225,29 +206,16 @@ impl<T: Config> Pallet<T> {
 		let contract_id = Self::next_contract_id()?;
 		Self::hold_deposit(&who, deposit)?;
 
-		ContractCount::<T>::put(contract_id);
 		ActiveRentContractForNode::<T>::insert(node_id, contract_id);
-		let contract = Contract {
-			version: 1,
-			contract_id,
-			twin_id,
-			contract_type: ContractType::Rent { node_id },
-			state: ContractState::Created,
-		};
-		Self::store_new_contract(
+		Self::register_contract(
 			who,
-			contract,
+			twin_id,
+			contract_id,
+			ContractType::Rent { node_id },
 			deposit,
 			node.pricing_policy_id,
 			BillingKind::Rent { node_id },
 		);
-		Self::deposit_event(Event::ContractCreated {
-			contract_id,
-			twin_id,
-			node_id: Some(node_id),
-			public_ips: Vec::new(),
-			deposit,
-		});
 		Ok(())
 	}
 
@@ -326,13 +294,22 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn store_new_contract(
+	/// Store a new contract with its billing record and indexes, and announce it. Every check
+	/// has passed and the deposit is held.
+	fn register_contract(
 		owner: T::AccountId,
-		contract: Contract<BlockNumberFor<T>>,
+		twin_id: TwinId,
+		contract_id: ContractId,
+		contract_type: ContractType,
 		deposit: Balance,
 		pricing_policy_id: PricingPolicyId,
 		kind: BillingKind,
 	) {
+		let (node_id, public_ips) = match &contract_type {
+			ContractType::Node(nc) => (Some(nc.node_id), nc.public_ips_list.to_vec()),
+			ContractType::Rent { node_id } => (Some(*node_id), Vec::new()),
+			ContractType::Name { .. } => (None, Vec::new()),
+		};
 		let info = BillingInfo {
 			owner,
 			pricing_policy_id,
@@ -343,10 +320,14 @@ impl<T: Config> Pallet<T> {
 			grace: None,
 			deposit,
 		};
-		ContractsByTwin::<T>::insert(contract.twin_id, contract.contract_id, ());
-		Billing::<T>::insert(contract.contract_id, info);
-		Contracts::<T>::insert(contract.contract_id, contract);
+		let contract =
+			Contract { version: 1, contract_id, twin_id, contract_type, state: ContractState::Created };
+		ContractCount::<T>::put(contract_id);
+		ContractsByTwin::<T>::insert(twin_id, contract_id, ());
+		Billing::<T>::insert(contract_id, info);
+		Contracts::<T>::insert(contract_id, contract);
 		LiveContractCount::<T>::mutate(|n| *n = n.saturating_add(1));
+		Self::deposit_event(Event::ContractCreated { contract_id, twin_id, node_id, public_ips, deposit });
 	}
 
 	fn twin_of(who: &T::AccountId) -> Result<TwinId, DispatchError> {
