@@ -36,7 +36,7 @@ pub struct PublicIpv4 {
 
 impl PublicIpv4 {
 	fn mask(&self) -> u32 {
-		u32::MAX << (32 - self.prefix as u32)
+		u32::MAX.checked_shl(32u32.saturating_sub(self.prefix as u32)).unwrap_or(0)
 	}
 
 	/// The subnet's network address.
