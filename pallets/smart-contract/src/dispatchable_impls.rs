@@ -5,10 +5,10 @@ use alloc::vec::Vec;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::UnixTime,
 	traits::{
 		fungible::{InspectHold, MutateHold},
 		tokens::Precision,
+		UnixTime,
 	},
 	BoundedVec,
 };
