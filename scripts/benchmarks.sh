@@ -29,5 +29,6 @@ for dir in ${pallets[@]}; do
 		--wasm-execution compiled \
 		--heap-pages 4096 \
 		--header scripts/weights-header.txt \
+		--template scripts/weight-template.hbs \
 		--output "pallets/$dir/src/weights.rs"
 done

@@ -34,7 +34,6 @@ struct Contract {
 	state: ContractState,
 }
 
-
 fn node_contract(hash: [u8; 32], ips: u32) -> impl subxt::tx::Payload {
 	dynamic::tx("SmartContract", "create_node_contract", (1u32, hash, Vec::<u8>::new(), ips))
 }
@@ -46,7 +45,6 @@ fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
 		(subxt::utils::MultiAddress::<[u8; 32], ()>::Id(to), amount),
 	)
 }
-
 
 async fn free(node: &DevNode, who: [u8; 32]) -> u128 {
 	node.balance(who).await.0

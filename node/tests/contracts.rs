@@ -65,11 +65,9 @@ struct Farm {
 const HASH: [u8; 32] = [7; 32];
 const HASH2: [u8; 32] = [8; 32];
 
-
 fn node_contract(node_id: u32, hash: [u8; 32], data: Vec<u8>, ips: u32) -> impl subxt::tx::Payload {
 	dynamic::tx("SmartContract", "create_node_contract", (node_id, hash, data, ips))
 }
-
 
 async fn contract(node: &DevNode, id: u64) -> Option<Contract> {
 	node.storage("SmartContract", "Contracts", (id,)).await

@@ -6,3 +6,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_tft_price, TftPrice]
 	[pallet_smart_contract, SmartContract]
 );
+
+impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -212,14 +212,14 @@ impl pallet_registry::Config for Runtime {
 	type RestrictedOrigin = RestrictedOrigin;
 	type OnNodeDeleted = SmartContract;
 	type NodeUsage = SmartContract;
-	type WeightInfo = ();
+	type WeightInfo = pallet_registry::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_tft_price::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RestrictedOrigin = RestrictedOrigin;
 	type MaxOracles = ConstU32<10>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_tft_price::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
@@ -248,7 +248,7 @@ impl pallet_smart_contract::Config for Runtime {
 	type SettlementWeightLimit = SettlementWeightLimit;
 	type DepositBase = ContractDepositBase;
 	type DepositPerByte = ContractDepositPerByte;
-	type WeightInfo = ();
+	type WeightInfo = pallet_smart_contract::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type GridSetup = Registry;
 }

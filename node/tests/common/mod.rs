@@ -327,7 +327,8 @@ pub async fn grid(node: &DevNode, ips: u8) {
 		node.submit(&add, &alice).await.expect("ip");
 	}
 	let resources = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
-	let create = dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent")));
+	let create =
+		dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Ghent")));
 	node.submit(&create, &bob).await.expect("node");
 }
 

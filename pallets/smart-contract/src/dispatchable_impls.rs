@@ -59,13 +59,8 @@ impl<T: Config> Pallet<T> {
 			hourly_capacity_cost: 0,
 			last_report_secs: T::Time::now().as_secs(),
 		};
-		let node_contract = NodeContract {
-			node_id,
-			deployment_hash,
-			deployment_data,
-			public_ips,
-			public_ips_list,
-		};
+		let node_contract =
+			NodeContract { node_id, deployment_hash, deployment_data, public_ips, public_ips_list };
 		Self::register_contract(
 			who,
 			twin_id,
@@ -320,14 +315,25 @@ impl<T: Config> Pallet<T> {
 			grace: None,
 			deposit,
 		};
-		let contract =
-			Contract { version: 1, contract_id, twin_id, contract_type, state: ContractState::Created };
+		let contract = Contract {
+			version: 1,
+			contract_id,
+			twin_id,
+			contract_type,
+			state: ContractState::Created,
+		};
 		ContractCount::<T>::put(contract_id);
 		ContractsByTwin::<T>::insert(twin_id, contract_id, ());
 		Billing::<T>::insert(contract_id, info);
 		Contracts::<T>::insert(contract_id, contract);
 		LiveContractCount::<T>::mutate(|n| *n = n.saturating_add(1));
-		Self::deposit_event(Event::ContractCreated { contract_id, twin_id, node_id, public_ips, deposit });
+		Self::deposit_event(Event::ContractCreated {
+			contract_id,
+			twin_id,
+			node_id,
+			public_ips,
+			deposit,
+		});
 	}
 
 	fn twin_of(who: &T::AccountId) -> Result<TwinId, DispatchError> {
