@@ -89,7 +89,18 @@ impl DevNode {
 			.request("engine_createBlock", rpc_params![true, true])
 			.await
 			.expect("block sealed");
-		created["hash"].as_str().expect("block hash").to_string()
+		let hash = created["hash"].as_str().expect("block hash").to_string();
+		// Return once the client reads state at the new block.
+		let expected = subxt::utils::H256::from_slice(&hex_bytes(&hash));
+		let deadline = Instant::now() + Duration::from_secs(30);
+		loop {
+			let at = self.api.at_current_block().await.expect("best block");
+			if at.block_hash() == expected {
+				return hash;
+			}
+			assert!(Instant::now() < deadline, "the client never saw block {hash}");
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
 	}
 
 	/// Sign `call` with `signer`, seal a block with it and wait for the outcome; returns the
