@@ -19,15 +19,6 @@ struct Consumption {
 	nru: u64,
 }
 
-#[derive(DecodeAsType, Debug, PartialEq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-enum ContractState {
-	Created,
-	Deployed,
-	GracePeriod(u32),
-	Deleted(subxt::ext::scale_value::Value),
-}
-
 #[derive(DecodeAsType, Debug)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 struct Contract {

@@ -343,6 +343,16 @@ pub async fn grid(node: &DevNode, ips: u8) {
 	node.submit(&create, &bob).await.expect("node");
 }
 
+/// A contract's state as stored.
+#[derive(DecodeAsType, Debug, PartialEq)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ContractState {
+	Created,
+	Deployed,
+	GracePeriod(u32),
+	Deleted(subxt::ext::scale_value::Value),
+}
+
 /// `Resources` as a call argument.
 #[derive(EncodeAsType, DecodeAsType, Debug, Clone, Copy, PartialEq, Eq)]
 #[encode_as_type(crate_path = "subxt::ext::scale_encode")]

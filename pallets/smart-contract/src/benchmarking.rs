@@ -63,6 +63,16 @@ fn report(contract_id: ContractId, i: u32, now: u64) -> Consumption {
 	}
 }
 
+/// A node contract with one IP and one accepted report: something to settle.
+fn reported_contract<T: Config>() -> ContractId {
+	let (node, node_id) = grid::<T>(1);
+	let owner = funded::<T>("user", 0);
+	let id = contract::<T>(&owner, node_id, 1, 1);
+	let r = report(id, 0, T::Time::now().as_secs());
+	assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+	id
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -158,11 +168,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn settle_contract() {
-		let (node, node_id) = grid::<T>(1);
-		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, 1);
-		let r = report(id, 0, T::Time::now().as_secs());
-		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let id = reported_contract::<T>();
 		let caller: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), id);
@@ -172,11 +178,7 @@ mod benchmarks {
 	/// One contract settled by the block hook, with the block's price and policy already read.
 	#[benchmark]
 	fn settle_contract_in_hook() -> Result<(), BenchmarkError> {
-		let (node, node_id) = grid::<T>(1);
-		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, 1);
-		let r = report(id, 0, T::Time::now().as_secs());
-		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let id = reported_contract::<T>();
 		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
 		let mut settlement = Settlement::<T>::new();
 		settlement.preload_policy(info.pricing_policy_id);
@@ -193,11 +195,7 @@ mod benchmarks {
 	/// Paying the three shares of a block's collected payments and burning the rest.
 	#[benchmark]
 	fn distribute_payments() -> Result<(), BenchmarkError> {
-		let (node, node_id) = grid::<T>(1);
-		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, 1);
-		let r = report(id, 0, T::Time::now().as_secs());
-		assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
+		let id = reported_contract::<T>();
 		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
 		let mut settlement = Settlement::<T>::new();
 		settlement.settle(id, info, true);
