@@ -29,6 +29,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
+// The pricing policy calls take the flat parameter list of SPEC §3.
+#[allow(clippy::too_many_arguments)]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
@@ -206,7 +208,7 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Pricing policies, numbered from 1 in this order:
 		/// `(name, prices, discount_for_dedicated_nodes, foundation_account, sales_account)`.
-		pub pricing_policies: Vec<(Vec<u8>, UnitPrices, Percent, T::AccountId, T::AccountId)>,
+		pub pricing_policies: Vec<GenesisPricingPolicy<T::AccountId>>,
 	}
 
 	#[pallet::genesis_build]

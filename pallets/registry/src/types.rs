@@ -180,3 +180,8 @@ impl<AccountId> PricingPolicy<AccountId> {
 		}
 	}
 }
+
+/// A pricing policy in the genesis config:
+/// `(name, prices, discount_for_dedicated_nodes, foundation_account, sales_account)`.
+pub type GenesisPricingPolicy<AccountId> =
+	(sp_runtime::Vec<u8>, UnitPrices, Percent, AccountId, AccountId);
