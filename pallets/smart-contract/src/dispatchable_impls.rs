@@ -155,14 +155,14 @@ impl<T: Config> Pallet<T> {
 			Cause::CanceledByNode
 		};
 		Self::ensure_can_end(&contract)?;
-		Self::settle_and_end(contract, cause);
+		Self::settle_and_end([contract], cause);
 		Ok(())
 	}
 
 	pub(crate) fn do_cancel_contract_collective(contract_id: ContractId) -> DispatchResult {
 		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
 		Self::ensure_can_end(&contract)?;
-		Self::settle_and_end(contract, Cause::CanceledByCollective);
+		Self::settle_and_end([contract], Cause::CanceledByCollective);
 		Ok(())
 	}
 
@@ -220,22 +220,28 @@ impl<T: Config> Pallet<T> {
 		let node_contracts: Vec<ContractId> =
 			ContractsByNode::<T>::iter_prefix_values(node_id).collect();
 		let rent = ActiveRentContractForNode::<T>::get(node_id);
-		for contract_id in node_contracts.into_iter().chain(rent) {
-			if let Some(contract) = Contracts::<T>::get(contract_id) {
-				Self::settle_and_end(contract, Cause::CanceledByNode);
-			}
-		}
+		let contracts = node_contracts.into_iter().chain(rent).filter_map(Contracts::<T>::get);
+		Self::settle_and_end(contracts, Cause::CanceledByNode);
 	}
 
 	/// Cancellation settles first, for the exact time since the last settlement (SPEC §6.3).
-	fn settle_and_end(contract: Contract<BlockNumberFor<T>>, cause: Cause) {
-		let contract_id = contract.contract_id;
+	/// The contracts share one settlement: price and policy are read, and payments distributed,
+	/// once for all of them.
+	fn settle_and_end(
+		contracts: impl IntoIterator<Item = Contract<BlockNumberFor<T>>>,
+		cause: Cause,
+	) {
 		let mut settlement = billing::Settlement::<T>::new();
-		if let Some(info) = Billing::<T>::get(contract_id) {
-			settlement.settle(contract_id, info, false);
+		let contracts: Vec<_> = contracts.into_iter().collect();
+		for contract in &contracts {
+			if let Some(info) = Billing::<T>::get(contract.contract_id) {
+				settlement.settle(contract.contract_id, info, false);
+			}
 		}
 		settlement.distribute();
-		Self::end_contract(contract, cause);
+		for contract in contracts {
+			Self::end_contract(contract, cause);
+		}
 	}
 
 	/// The one way a contract ends, whatever the cause: free its IPs, release its deposit, drop
