@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Install what building Gridchain needs on Debian/Ubuntu with rustup: protoc, the wasm target and
-# rust-src. Safe to run again; it skips what is there.
+# Install what building and testing Gridchain needs on Debian/Ubuntu with rustup: protoc, the
+# reference `age` tool (interop tests), the wasm targets and rust-src. Safe to run again; it skips
+# what is there.
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-if ! command -v protoc >/dev/null 2>&1; then
-	echo "==> installing protobuf-compiler"
+missing=()
+command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+command -v age >/dev/null 2>&1 || missing+=(age)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "==> installing ${missing[*]}"
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq protobuf-compiler
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
 for target in wasm32-unknown-unknown wasm32v1-none; do

@@ -1,12 +1,12 @@
 //! The node's services: Aura + GRANDPA, or manual/instant sealing on a development chain.
 
 use crate::cli::Sealing;
-use futures::{channel::mpsc, FutureExt};
+use futures::{channel::mpsc, StreamExt};
 use gridchain_runtime::{apis::RuntimeApi, opaque::Block, SLOT_DURATION};
 use sc_client_api::BlockBackend;
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
-use sc_consensus_manual_seal::consensus::aura::AuraConsensusDataProvider;
+use sc_consensus_manual_seal::{consensus::aura::AuraConsensusDataProvider, EngineCommand};
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
@@ -55,6 +55,32 @@ fn next_sealed_timestamp(
 		(*slot + 1) * SLOT_DURATION
 	};
 	Ok(sp_timestamp::Timestamp::new(millis))
+}
+
+/// How often instant sealing looks at the pool besides its import notifications.
+const INSTANT_SEAL_POLL: Duration = Duration::from_millis(250);
+
+/// Commands of `--sealing instant`: seal and finalize a block whenever the pool holds ready
+/// transactions, woken by each import into the pool and, so that a transaction the previous
+/// block missed is never left waiting for the next import, by a short poll.
+fn instant_seal_commands(
+	pool: Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
+) -> futures::stream::BoxStream<'static, EngineCommand<<Block as BlockT>::Hash>> {
+	use sc_transaction_pool_api::TransactionPool;
+	let imports = pool.import_notification_stream().map(|_| ());
+	let polls = futures::stream::unfold((), |()| async {
+		futures_timer::Delay::new(INSTANT_SEAL_POLL).await;
+		Some(((), ()))
+	});
+	futures::stream::select(imports, polls)
+		.filter(move |()| futures::future::ready(pool.status().ready > 0))
+		.map(|()| EngineCommand::SealNewBlock {
+			create_empty: false,
+			finalize: true,
+			parent_hash: None,
+			sender: None,
+		})
+		.boxed()
 }
 
 /// Build the client, backend, pool and import queue.
@@ -270,45 +296,34 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			telemetry.as_ref().map(|x| x.handle()),
 		);
 		let cidp_client = client.clone();
+		// Only the timestamp: the Aura slot goes into the pre-digest (from the timestamp), and an
+		// Aura slot inherent would make manual-seal count two inherents for one inherent
+		// extrinsic, so a block with one transaction would be taken for an empty one and
+		// dropped (issue 13).
 		let create_inherent_data_providers = move |parent: <Block as BlockT>::Hash, ()| {
 			let client = cidp_client.clone();
 			async move {
 				let timestamp = next_sealed_timestamp(&client, parent)?;
-				let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-					timestamp,
-					sp_consensus_aura::SlotDuration::from_millis(SLOT_DURATION),
-				);
-				Ok((slot, sp_timestamp::InherentDataProvider::new(timestamp)))
+				Ok(sp_timestamp::InherentDataProvider::new(timestamp))
 			}
 		};
 		let consensus_data_provider = Box::new(AuraConsensusDataProvider::new(client.clone()));
-		let task = match (sealing, seal_stream) {
-			(Sealing::Manual, Some(commands_stream)) => sc_consensus_manual_seal::run_manual_seal(
-				sc_consensus_manual_seal::ManualSealParams {
-					block_import: client.clone(),
-					env: proposer,
-					client: client.clone(),
-					pool: transaction_pool.clone(),
-					commands_stream,
-					select_chain,
-					consensus_data_provider: Some(consensus_data_provider),
-					create_inherent_data_providers,
-				},
-			)
-			.boxed(),
-			_ => sc_consensus_manual_seal::run_instant_seal_and_finalize(
-				sc_consensus_manual_seal::InstantSealParams {
-					block_import: client.clone(),
-					env: proposer,
-					client: client.clone(),
-					pool: transaction_pool.clone(),
-					select_chain,
-					consensus_data_provider: Some(consensus_data_provider),
-					create_inherent_data_providers,
-				},
-			)
-			.boxed(),
+		let commands_stream = match (sealing, seal_stream) {
+			(Sealing::Manual, Some(commands_stream)) => commands_stream.boxed(),
+			_ => instant_seal_commands(transaction_pool.clone()),
 		};
+		let task = sc_consensus_manual_seal::run_manual_seal(
+			sc_consensus_manual_seal::ManualSealParams {
+				block_import: client.clone(),
+				env: proposer,
+				client: client.clone(),
+				pool: transaction_pool.clone(),
+				commands_stream,
+				select_chain,
+				consensus_data_provider: Some(consensus_data_provider),
+				create_inherent_data_providers,
+			},
+		);
 		task_manager.spawn_essential_handle().spawn_blocking("manual-seal", None, task);
 		return Ok(task_manager);
 	}

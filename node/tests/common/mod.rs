@@ -44,13 +44,18 @@ impl DevNode {
 		DevNode::start_with(&["--tmp"]).await
 	}
 
-	/// Start the node with extra arguments (e.g. `--base-path DIR`).
+	/// Start the node under manual sealing with extra arguments (e.g. `--base-path DIR`).
 	pub async fn start_with(extra: &[&str]) -> DevNode {
+		DevNode::start_sealing("manual", extra).await
+	}
+
+	/// Start the node with `--sealing SEALING` (`manual` or `instant`) and extra arguments.
+	pub async fn start_sealing(sealing: &str, extra: &[&str]) -> DevNode {
 		let port = free_port();
 		let log = std::env::temp_dir().join(format!("gridchain-node-{port}.log"));
 		let log_file = std::fs::File::create(&log).expect("log file");
 		let child = Command::new(env!("CARGO_BIN_EXE_gridchain-node"))
-			.args(["--dev", "--sealing", "manual"])
+			.args(["--dev", "--sealing", sealing])
 			.args(extra)
 			.arg("--rpc-port")
 			.arg(port.to_string())
@@ -308,6 +313,35 @@ impl DevNode {
 			}
 			std::thread::sleep(Duration::from_millis(100));
 		}
+	}
+}
+
+impl DevNode {
+	/// Kill the node without warning (SIGKILL), as a crash would, and wait for it to be gone.
+	pub fn crash(mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+
+	/// The number of block `hash`.
+	pub async fn block_number(&self, hash: subxt::utils::H256) -> u64 {
+		let header: serde_json::Value = self
+			.rpc
+			.request("chain_getHeader", rpc_params![hash])
+			.await
+			.expect("header");
+		let number = header["number"].as_str().expect("block number");
+		u64::from_str_radix(number.trim_start_matches("0x"), 16).expect("hex block number")
+	}
+
+	/// The number of the finalized head.
+	pub async fn finalized_number(&self) -> u64 {
+		let hash: subxt::utils::H256 = self
+			.rpc
+			.request("chain_getFinalizedHead", rpc_params![])
+			.await
+			.expect("finalized head");
+		self.block_number(hash).await
 	}
 }
 

@@ -1,0 +1,162 @@
+//! `grid contract`, `grid name`, `grid rent`.
+
+use crate::{
+	args::{ContractCommand, NameCommand},
+	commands::deployment::read_document,
+	fail::{input, CmdResult},
+	output::{table, waiting},
+	Ctx,
+};
+use gridchain_sdk::{deployment::Deployment, format_tft, Contract, ContractKind, ContractState, CreatedContract};
+use serde_json::json;
+
+fn state_text(state: &ContractState) -> String {
+	match state {
+		ContractState::Created => "created".into(),
+		ContractState::Deployed => "deployed".into(),
+		ContractState::GracePeriod { since_block } => format!("grace period since block {since_block}"),
+		ContractState::Deleted { cause } => format!("deleted ({cause})"),
+	}
+}
+
+fn created_text(what: &str, c: &CreatedContract) -> String {
+	let ips: Vec<&str> = c.public_ips.iter().map(|ip| ip.ip.as_str()).collect();
+	let ips = if ips.is_empty() { String::new() } else { format!(", public IPs {}", ips.join(", ")) };
+	format!("Created contract {} {what}: deposit {} TFT held{ips}.", c.contract_id, format_tft(c.deposit))
+}
+
+fn contract_text(c: &Contract) -> String {
+	let mut lines = vec![
+		format!("Contract:  {} (version {})", c.id, c.version),
+		format!("Owner:     twin {}", c.twin_id),
+		format!("State:     {}", state_text(&c.state)),
+	];
+	match &c.kind {
+		ContractKind::Node { node_id, deployment_hash, deployment_data_size, public_ips, .. } => {
+			lines.push(format!("Node:      {node_id}"));
+			lines.push(format!("Hash:      {deployment_hash}"));
+			lines.push(format!("Data:      {deployment_data_size} bytes, encrypted"));
+			let ips: Vec<String> = public_ips.iter().map(|ip| format!("{} (gateway {})", ip.ip, ip.gateway)).collect();
+			lines.push(format!("Public IP: {}", if ips.is_empty() { "-".to_string() } else { ips.join(", ") }));
+		},
+		ContractKind::Name { name } => lines.push(format!("Name:      {name}")),
+		ContractKind::Rent { node_id } => lines.push(format!("Rents:     node {node_id}")),
+	}
+	lines.join("\n")
+}
+
+pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
+	let client = ctx.client().await?;
+	match command {
+		ContractCommand::Create { node, file, recipients } => {
+			let doc = read_document(&file)?;
+			let identity = ctx.identity()?;
+			let created = waiting("creating the contract", client.create_deployment(identity.keypair(), node, &doc, &recipients)).await?;
+			ctx.out.print(&created, || created_text(&format!("on node {node}"), &created));
+		},
+		ContractCommand::Update { id, file, recipients } => {
+			let doc = read_document(&file)?;
+			let identity = ctx.identity()?;
+			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
+			// that check to the node.
+			match client.read_deployment(id, identity.age()).await {
+				Ok(previous) => Deployment::validate_update(&previous, &doc).map_err(|e| input(&file.display().to_string(), e))?,
+				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
+				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
+			}
+			let version = waiting("updating the contract", client.update_deployment(identity.keypair(), id, &doc, &recipients)).await?;
+			ctx.out.print(&json!({"contract_id": id, "version": version}), || format!("Updated contract {id} to version {version}."));
+		},
+		ContractCommand::Show { id, decrypt, data_out } => {
+			let contract = client.contract(id).await?;
+			if let (Some(path), ContractKind::Node { deployment_data, .. }) = (&data_out, &contract.kind) {
+				std::fs::write(path, deployment_data).map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}")))?;
+			}
+			if decrypt {
+				let identity = ctx.identity()?;
+				let doc = client.read_deployment(id, identity.age()).await?;
+				ctx.out.print(&json!({"contract": contract, "deployment": doc}), || {
+					let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
+					format!("{}\n\nDeployment (decrypted; its hash matches the contract's):\n{pretty}", contract_text(&contract))
+				});
+			} else {
+				ctx.out.print(&contract, || contract_text(&contract));
+			}
+		},
+		ContractCommand::List { twin } => {
+			let twin = match twin {
+				Some(twin) => twin,
+				None => ctx.own_twin(&client).await?,
+			};
+			let mut contracts = Vec::new();
+			for id in client.contracts_of_twin(twin).await? {
+				contracts.push(client.contract(id).await?);
+			}
+			ctx.out.print(&contracts, || {
+				if contracts.is_empty() {
+					return format!("Twin {twin} has no live contracts.");
+				}
+				let rows = contracts
+					.iter()
+					.map(|c| {
+						let (kind, what) = match &c.kind {
+							ContractKind::Node { node_id, public_ips, .. } => ("node", format!("node {node_id}, {} IPs", public_ips.len())),
+							ContractKind::Name { name } => ("name", name.clone()),
+							ContractKind::Rent { node_id } => ("rent", format!("node {node_id}")),
+						};
+						vec![c.id.to_string(), kind.to_string(), state_text(&c.state), what]
+					})
+					.collect();
+				table(&["ID", "TYPE", "STATE", "WHAT"], rows)
+			});
+		},
+		ContractCommand::Cancel { ids } => {
+			let identity = ctx.identity()?;
+			let mut cancelled = Vec::new();
+			for id in ids {
+				let unpaid = waiting("cancelling", client.cancel_contract(identity.keypair(), id)).await?;
+				if !ctx.out.json {
+					println!("Cancelled contract {id}{}.", if unpaid > 0 { format!(" ({} TFT left unpaid)", format_tft(unpaid)) } else { String::new() });
+				}
+				cancelled.push(json!({"contract_id": id, "unpaid": unpaid}));
+			}
+			ctx.out.print(&cancelled, String::new);
+		},
+		ContractCommand::Bills { id, blocks } => {
+			let head = client.finalized_number().await?;
+			let bills = waiting("reading blocks", client.bills(id, blocks)).await?;
+			let from = head.saturating_sub(blocks.saturating_sub(1)).max(1);
+			ctx.out.print(&json!({"contract_id": id, "from_block": from, "to_block": head, "bills": bills}), || {
+				let total: u128 = bills.iter().map(|b| b.amount).sum();
+				let rows = bills
+					.iter()
+					.map(|b| vec![b.block.to_string(), format_tft(b.amount), b.discount_level.clone()])
+					.collect();
+				format!(
+					"Bills of contract {id} in blocks {from}..={head} (the last {blocks} blocks; older bills need --blocks or the indexer):\n{}\nTotal: {} TFT in {} bills",
+					table(&["BLOCK", "AMOUNT (TFT)", "DISCOUNT"], rows),
+					format_tft(total),
+					bills.len()
+				)
+			});
+		},
+	}
+	Ok(())
+}
+
+pub async fn name(ctx: &Ctx, command: NameCommand) -> CmdResult {
+	let NameCommand::Reserve { name } = command;
+	let client = ctx.client().await?;
+	let identity = ctx.identity()?;
+	let created = waiting("reserving the name", client.create_name_contract(identity.keypair(), &name)).await?;
+	ctx.out.print(&created, || created_text(&format!("for the name {name}"), &created));
+	Ok(())
+}
+
+pub async fn rent(ctx: &Ctx, node: u32) -> CmdResult {
+	let client = ctx.client().await?;
+	let identity = ctx.identity()?;
+	let created = waiting("renting the node", client.create_rent_contract(identity.keypair(), node)).await?;
+	ctx.out.print(&created, || created_text(&format!("renting node {node}"), &created));
+	Ok(())
+}

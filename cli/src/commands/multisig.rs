@@ -1,0 +1,85 @@
+//! `grid multisig`: act as a member of a k-of-n account.
+
+use crate::{
+	args::{Cli, MultisigCommand, MultisigSpec},
+	fail::{input, CmdResult, Failure},
+	output::{table, waiting},
+	Ctx,
+};
+use clap::Parser;
+use gridchain_sdk::{parse_account, Error, Multisig};
+use serde_json::json;
+
+fn multisig(spec: &MultisigSpec) -> CmdResult<Multisig> {
+	let signatories = spec.signatories.iter().map(|s| parse_account(s)).collect::<Result<Vec<_>, _>>()?;
+	Ok(Multisig::new(spec.threshold, signatories)?)
+}
+
+/// Print an approval that was recorded without running the call yet.
+fn awaiting(ctx: &Ctx, error: Error) -> CmdResult {
+	match error {
+		Error::AwaitingApprovals { call_hash, call_data, approvals, threshold } => {
+			ctx.out.print(
+				&json!({"status": "awaiting_approvals", "call_hash": call_hash, "call": call_data, "approvals": approvals, "threshold": threshold}),
+				|| {
+					format!(
+						"Approval {approvals} of {threshold} recorded for call {call_hash}.\nThe other members approve with:\n  grid multisig approve --call {call_data} -t {threshold} -s …"
+					)
+				},
+			);
+			Ok(())
+		},
+		other => Err(other.into()),
+	}
+}
+
+pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
+	match command {
+		MultisigCommand::Address { spec } => {
+			let account = multisig(&spec)?.account_id();
+			ctx.out.print(&json!({"address": account.to_string()}), || account.to_string());
+		},
+		MultisigCommand::Propose { spec, command } => {
+			let inner = Cli::try_parse_from(std::iter::once("grid".to_string()).chain(command))
+				.map_err(|e| input("COMMAND", e.to_string().trim_end().to_string()))?;
+			if matches!(inner.command, crate::args::Command::Multisig(_) | crate::args::Command::Key(_)) {
+				return Err(input("COMMAND", "must be a command that makes a call on chain"));
+			}
+			let nested = Ctx { global: ctx.global.clone(), out: ctx.out, multisig: Some(multisig(&spec)?) };
+			match crate::run(&nested, inner.command).await {
+				Err(Failure::Awaiting(e)) => awaiting(ctx, e)?,
+				other => other?,
+			}
+		},
+		MultisigCommand::Approve { spec, call } => {
+			let call_data = hex::decode(call.trim_start_matches("0x")).map_err(|e| input("--call", format!("not hex: {e}")))?;
+			let client = ctx.client().await?;
+			let identity = ctx.identity()?;
+			match waiting("approving", client.approve_multisig_call(&multisig(&spec)?, &call_data, identity.keypair())).await {
+				Ok(receipt) => {
+					let number = receipt.block_number;
+					ctx.out.print(&json!({"status": "executed", "block": number}), || {
+						format!("The threshold is reached: the call ran in block {number}.")
+					});
+				},
+				Err(e) => awaiting(ctx, e)?,
+
+			}
+		},
+		MultisigCommand::Pending { spec } => {
+			let client = ctx.client().await?;
+			let pending = client.pending_multisig_calls(&multisig(&spec)?).await?;
+			ctx.out.print(&pending, || {
+				if pending.is_empty() {
+					return "No call is waiting for approvals.".to_string();
+				}
+				let rows = pending
+					.iter()
+					.map(|p| vec![p.call_hash.clone(), format!("{} of {}", p.approvals.len(), p.threshold), p.since_block.to_string()])
+					.collect();
+				table(&["CALL HASH", "APPROVALS", "SINCE BLOCK"], rows)
+			});
+		},
+	}
+	Ok(())
+}

@@ -1,0 +1,178 @@
+//! A real `gridchain-node --dev --tmp --sealing instant` and the real `grid` binary, driven as a
+//! user drives them.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// The `gridchain-node` binary: `GRIDCHAIN_NODE`, else beside `grid` in the target dir.
+fn node_binary() -> PathBuf {
+	if let Some(path) = std::env::var_os("GRIDCHAIN_NODE") {
+		return PathBuf::from(path);
+	}
+	let grid = PathBuf::from(env!("CARGO_BIN_EXE_grid"));
+	let node = grid.with_file_name("gridchain-node");
+	assert!(node.exists(), "{} is missing: build it with `cargo build -p gridchain-node`", node.display());
+	node
+}
+
+/// A running dev node, killed on drop.
+pub struct Chain {
+	child: Child,
+	pub url: String,
+	/// A folder for this test's files, and its `grid` config home.
+	pub dir: tempfile::TempDir,
+}
+
+impl Chain {
+	/// Start a throw-away dev chain with instant sealing; returns once `grid` can talk to it.
+	pub fn start() -> Chain {
+		let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+		let dir = tempfile::tempdir().expect("temp dir");
+		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
+		let child = Command::new(node_binary())
+			.args(["--dev", "--tmp", "--sealing", "instant", "--rpc-port", &port.to_string()])
+			.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.stdout(Stdio::null())
+			.stderr(Stdio::from(log))
+			.spawn()
+			.expect("gridchain-node starts");
+		let chain = Chain { child, url: format!("ws://127.0.0.1:{port}"), dir };
+		let deadline = Instant::now() + Duration::from_secs(180);
+		loop {
+			let out = chain.grid("//Alice", &["balance"]);
+			if out.code == 0 {
+				return chain;
+			}
+			assert!(Instant::now() < deadline, "the node never answered: {}", out.stderr);
+			std::thread::sleep(Duration::from_millis(300));
+		}
+	}
+
+	/// Run `grid ARGS` with `--key KEY` against this chain.
+	pub fn grid(&self, key: &str, args: &[&str]) -> Run {
+		self.grid_env(key, args, &[])
+	}
+
+	/// Run `grid` with extra environment variables.
+	pub fn grid_env(&self, key: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+		let mut command = Command::new(env!("CARGO_BIN_EXE_grid"));
+		command.args(["--url", &self.url]).args(args).env("XDG_CONFIG_HOME", self.dir.path().join("config"));
+		command.env_remove("GRID_MNEMONIC");
+		if !key.is_empty() {
+			command.args(["--key", key]);
+		}
+		for (k, v) in env {
+			command.env(k, v);
+		}
+		let out = command.output().expect("grid runs");
+		Run {
+			code: out.status.code().unwrap_or(-1),
+			stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+			stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+			args: args.iter().map(|a| a.to_string()).collect(),
+		}
+	}
+
+	/// `grid --json ARGS`, which must succeed; its output parsed.
+	pub fn json(&self, key: &str, args: &[&str]) -> Value {
+		let mut all = vec!["--json"];
+		all.extend_from_slice(args);
+		let run = self.grid(key, &all);
+		run.ok();
+		serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("grid {:?} printed no JSON ({e}): {}", run.args, run.stdout))
+	}
+
+	/// A path in the test's folder.
+	pub fn path(&self, name: &str) -> PathBuf {
+		self.dir.path().join(name)
+	}
+
+	/// Alice farms (farm 1 with `ips` public IPs 185.206.122.33, .34, …); Bob's twin is node 1 on it
+	/// with 8 vCPUs, 32 GiB of memory and 1000 GiB of SSD, in Ghent.
+	pub fn grid_with_a_node(ips: u8) -> Chain {
+		let chain = Chain::start();
+		chain.grid("//Alice", &["twin", "create"]).ok();
+		chain.grid("//Alice", &["farm", "create", "farm-one"]).ok();
+		for i in 0..ips {
+			let ip = format!("185.206.122.{}/24", 33 + i);
+			chain.grid("//Alice", &["farm", "add-ip", "1", &ip, "185.206.122.1"]).ok();
+		}
+		chain.grid("//Bob", &["twin", "create", "--relay", "http://127.0.0.1:1"]).ok();
+		chain
+			.grid("//Bob", &["node", "create", "--farm", "1", "--cru", "8", "--mru", "32G", "--sru", "1000G", "--country", "BE", "--city", "Ghent"])
+			.ok();
+		chain
+	}
+
+	/// Write a VM deployment for `key`'s twin: 2 vCPUs, 4 GiB, a 50 GiB disk and, if asked, a
+	/// public IP. Returns its path.
+	pub fn new_deployment(&self, key: &str, name: &str, public_ip: bool) -> PathBuf {
+		let path = self.path(&format!("{name}.json"));
+		let path_text = path.to_string_lossy().to_string();
+		let mut args = vec![
+			"deployment", "new", "--name", name, "--image", "docker.io/library/nginx:1.27", "--cpu", "2", "--memory", "4G",
+			"--disk", "50G", "--env", "TZ=UTC", "--entrypoint", "nginx -g 'daemon off;'", "-o", &path_text,
+		];
+		if public_ip {
+			args.push("--public-ip");
+		}
+		self.grid(key, &args).ok();
+		path
+	}
+
+	/// The ids of every live contract of `key`'s twin.
+	pub fn contract_ids(&self, key: &str) -> Vec<u64> {
+		self.json(key, &["contract", "list"])
+			.as_array()
+			.expect("a list")
+			.iter()
+			.map(|c| c["id"].as_u64().expect("id"))
+			.collect()
+	}
+
+	/// Free IPs of farm 1.
+	pub fn free_ips(&self) -> usize {
+		self.json("//Alice", &["farm", "ips", "1", "--free"]).as_array().expect("a list").len()
+	}
+}
+
+impl Drop for Chain {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// One run of `grid`.
+pub struct Run {
+	pub code: i32,
+	pub stdout: String,
+	pub stderr: String,
+	pub args: Vec<String>,
+}
+
+impl Run {
+	/// It succeeded.
+	pub fn ok(&self) -> &Run {
+		assert_eq!(self.code, 0, "grid {:?} failed:\n{}{}", self.args, self.stdout, self.stderr);
+		self
+	}
+
+	/// It failed with `code` and said `text` on stderr.
+	pub fn fails(&self, code: i32, text: &str) -> &Run {
+		assert_eq!(self.code, code, "grid {:?}: exit {} (expected {code}):\n{}{}", self.args, self.code, self.stdout, self.stderr);
+		assert!(self.stderr.contains(text), "grid {:?}: stderr lacks `{text}`:\n{}", self.args, self.stderr);
+		self
+	}
+}
+
+/// Read a JSON file.
+pub fn read_json(path: &Path) -> Value {
+	serde_json::from_slice(&std::fs::read(path).expect("file")).expect("JSON")
+}

@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+
+mod age_identity;
+mod capacity;
+mod document;
+mod encryption;
+mod hash;
+mod hex_bytes;
+mod signature;
+mod validation;
+
+pub use age_identity::{recipient_from_pk, AgeIdentity, IdentityError, DEV_PHRASE, X25519_DOMAIN};
+pub use capacity::Capacity;
+pub use document::{
+	Deployment, DiskData, DiskKind, DocumentError, Mount, PublicIpData, SignatureRequest,
+	SignatureRequirement, VmData, Workload, WorkloadData, WorkloadType, MAX_SAFE_INTEGER,
+};
+pub use encryption::{
+	decrypt, decrypt_with, decrypt_with_secret_key, encrypt, DecryptError, EncryptError,
+	MAX_DEPLOYMENT_DATA,
+};
+pub use hash::{DeploymentHash, HashError, HashParseError};
+pub use signature::{
+	verify_signatures, verify_update, Approval, KeyType, Signature, SignatureError,
+	SR25519_SIGNING_CONTEXT,
+};
+pub use validation::{
+	RequirementError, UpdateError, ValidationError, MAX_CPU, MIN_DISK_SIZE, MIN_MEMORY,
+	MIN_ROOTFS_SIZE,
+};
+
+/// The crates whose key types appear in this API, re-exported so callers use the same versions.
+pub use age;
+pub use ed25519_dalek;
+pub use schnorrkel;

@@ -1,0 +1,236 @@
+//! Workload signatures and the multisignature rules of SPEC §9.4.
+
+use std::{collections::BTreeMap, fmt};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+	document::{Deployment, SignatureRequirement},
+	hash::{DeploymentHash, HashError},
+	hex_bytes,
+	validation::RequirementError,
+};
+
+/// The schnorrkel signing context of substrate's sr25519 (`sp_core`, polkadot.js, subxt-signer).
+pub const SR25519_SIGNING_CONTEXT: &[u8] = b"substrate";
+
+/// The scheme of a twin's account key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+	/// Schnorrkel over Ristretto25519 with the `substrate` context.
+	Sr25519,
+	/// Ed25519 (RFC 8032).
+	Ed25519,
+}
+
+/// A twin's signature of a deployment hash.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+	/// The signing twin.
+	pub twin_id: u32,
+	/// The scheme of its account key.
+	pub key_type: KeyType,
+	/// The 64 signature bytes, written `0x…`.
+	#[serde(with = "hex_bytes")]
+	pub signature: [u8; 64],
+}
+
+/// The signatures of a document satisfy its requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+	/// The twins whose signatures verified, in document order.
+	pub signers: Vec<u32>,
+	/// Their total weight.
+	pub weight: u64,
+	/// The weight the requirement asks for.
+	pub weight_required: u32,
+}
+
+/// The signatures of a document do not satisfy its requirement (SPEC §9.4).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+	/// The document cannot be hashed.
+	#[error(transparent)]
+	Hash(#[from] HashError),
+	/// The requirement itself is invalid.
+	#[error("the signature requirement is invalid: {0}")]
+	Requirement(#[from] RequirementError),
+	/// A twin signed that `requests` does not name.
+	#[error("twin {twin_id} signed, but signature_requirement.requests does not name it")]
+	UnknownSigner { twin_id: u32 },
+	/// A twin signed more than once.
+	#[error("twin {twin_id} signed more than once: keep one signature per twin")]
+	DuplicateSignature { twin_id: u32 },
+	/// A signer's twin has no account on chain to verify with.
+	#[error("twin {twin_id} signed, but it is not a twin on chain")]
+	TwinNotOnChain { twin_id: u32 },
+	/// A signature does not verify with its twin's account key.
+	#[error("the {key_type} signature of twin {twin_id} does not verify against its account and the document's hash {hash}")]
+	BadSignature { twin_id: u32, key_type: KeyType, hash: DeploymentHash },
+	/// A required twin has not signed.
+	#[error("twin {twin_id} is required to sign and has not")]
+	RequiredSignerMissing { twin_id: u32 },
+	/// The signers do not weigh enough.
+	#[error("the signers weigh {weight}, less than the {weight_required} required")]
+	WeightBelowThreshold { weight: u64, weight_required: u32 },
+	/// On update, a twin the previous version requires has not signed.
+	#[error("twin {twin_id} is required to sign by the previous version of the deployment and has not signed the update")]
+	PreviousRequiredSignerMissing { twin_id: u32 },
+	/// On update, the signers do not weigh enough by the previous version's requirement.
+	#[error("by the previous version's requirement the signers of the update weigh {weight}, less than the {weight_required} required")]
+	PreviousWeightBelowThreshold { weight: u64, weight_required: u32 },
+}
+
+impl fmt::Display for KeyType {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(match self {
+			KeyType::Sr25519 => "sr25519",
+			KeyType::Ed25519 => "ed25519",
+		})
+	}
+}
+
+impl Signature {
+	/// A signature made elsewhere with an sr25519 key and the `substrate` context (for example
+	/// `subxt_signer::sr25519::Keypair::sign(hash.as_bytes())`).
+	pub fn sr25519(twin_id: u32, signature: [u8; 64]) -> Signature {
+		Signature { twin_id, key_type: KeyType::Sr25519, signature }
+	}
+
+	/// A signature made elsewhere with an ed25519 key.
+	pub fn ed25519(twin_id: u32, signature: [u8; 64]) -> Signature {
+		Signature { twin_id, key_type: KeyType::Ed25519, signature }
+	}
+
+	/// Signs `hash` with an sr25519 key pair. sr25519 signatures are randomised: signing twice
+	/// gives two different valid signatures.
+	pub fn sign_sr25519(
+		twin_id: u32,
+		hash: &DeploymentHash,
+		keypair: &schnorrkel::Keypair,
+	) -> Signature {
+		let signature = keypair.sign_simple(SR25519_SIGNING_CONTEXT, hash.as_bytes());
+		Signature::sr25519(twin_id, signature.to_bytes())
+	}
+
+	/// Signs `hash` with an ed25519 key.
+	pub fn sign_ed25519(
+		twin_id: u32,
+		hash: &DeploymentHash,
+		key: &ed25519_dalek::SigningKey,
+	) -> Signature {
+		use ed25519_dalek::Signer;
+		Signature::ed25519(twin_id, key.sign(hash.as_bytes()).to_bytes())
+	}
+
+	/// Whether the signature verifies over `hash` with `account_id` as the public key.
+	pub fn verify(&self, hash: &DeploymentHash, account_id: &[u8; 32]) -> bool {
+		match self.key_type {
+			KeyType::Sr25519 => {
+				let (Ok(public), Ok(signature)) = (
+					schnorrkel::PublicKey::from_bytes(account_id),
+					schnorrkel::Signature::from_bytes(&self.signature),
+				) else {
+					return false;
+				};
+				public.verify_simple(SR25519_SIGNING_CONTEXT, hash.as_bytes(), &signature).is_ok()
+			},
+			KeyType::Ed25519 => {
+				let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(account_id) else {
+					return false;
+				};
+				let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
+				public.verify_strict(hash.as_bytes(), &signature).is_ok()
+			},
+		}
+	}
+}
+
+impl Deployment {
+	/// Adds a signature, replacing the earlier one of the same twin.
+	pub fn add_signature(&mut self, signature: Signature) {
+		let signatures = &mut self.signature_requirement.signatures;
+		match signatures.iter_mut().find(|s| s.twin_id == signature.twin_id) {
+			Some(earlier) => *earlier = signature,
+			None => signatures.push(signature),
+		}
+	}
+}
+
+/// Checks that the document's signatures satisfy its requirement (SPEC §9.4), verifying each
+/// with the account id `account_of(twin_id)` returns (`None`: no such twin on chain).
+pub fn verify_signatures(
+	document: &Deployment,
+	account_of: impl Fn(u32) -> Option<[u8; 32]>,
+) -> Result<Approval, SignatureError> {
+	let requirement = &document.signature_requirement;
+	requirement.check()?;
+	let weights: BTreeMap<u32, u32> =
+		requirement.requests.iter().map(|r| (r.twin_id, r.weight)).collect();
+	let mut signers = Vec::new();
+	for signature in &requirement.signatures {
+		if !weights.contains_key(&signature.twin_id) {
+			return Err(SignatureError::UnknownSigner { twin_id: signature.twin_id });
+		}
+		if signers.contains(&signature.twin_id) {
+			return Err(SignatureError::DuplicateSignature { twin_id: signature.twin_id });
+		}
+		signers.push(signature.twin_id);
+	}
+	let hash = document.hash()?;
+	for signature in &requirement.signatures {
+		let twin_id = signature.twin_id;
+		let account = account_of(twin_id).ok_or(SignatureError::TwinNotOnChain { twin_id })?;
+		if !signature.verify(&hash, &account) {
+			return Err(SignatureError::BadSignature { twin_id, key_type: signature.key_type, hash });
+		}
+	}
+	let weight = signed_weight(requirement, &signers)
+		.map_err(|twin_id| SignatureError::RequiredSignerMissing { twin_id })?;
+	if weight < u64::from(requirement.weight_required) {
+		return Err(SignatureError::WeightBelowThreshold {
+			weight,
+			weight_required: requirement.weight_required,
+		});
+	}
+	Ok(Approval { signers, weight, weight_required: requirement.weight_required })
+}
+
+/// Checks an update: the new document's signatures satisfy the new requirement *and* the old
+/// one, so no signer can drop the co-signers. Signers the old requirement does not name are
+/// absent votes by its count. The version rules are [`Deployment::validate_update`]'s.
+pub fn verify_update(
+	old: &Deployment,
+	new: &Deployment,
+	account_of: impl Fn(u32) -> Option<[u8; 32]>,
+) -> Result<Approval, SignatureError> {
+	let approval = verify_signatures(new, account_of)?;
+	let previous = &old.signature_requirement;
+	previous.check()?;
+	let weight = signed_weight(previous, &approval.signers)
+		.map_err(|twin_id| SignatureError::PreviousRequiredSignerMissing { twin_id })?;
+	if weight < u64::from(previous.weight_required) {
+		return Err(SignatureError::PreviousWeightBelowThreshold {
+			weight,
+			weight_required: previous.weight_required,
+		});
+	}
+	Ok(approval)
+}
+
+/// The weight `signers` carry by `requirement`, or the first required twin missing among them.
+fn signed_weight(requirement: &SignatureRequirement, signers: &[u32]) -> Result<u64, u32> {
+	let mut weight = 0u64;
+	for request in &requirement.requests {
+		let signed = signers.contains(&request.twin_id);
+		if request.required && !signed {
+			return Err(request.twin_id);
+		}
+		if signed {
+			weight += u64::from(request.weight);
+		}
+	}
+	Ok(weight)
+}

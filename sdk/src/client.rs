@@ -1,0 +1,205 @@
+//! One connection to the chain and the one way every call is submitted.
+
+use crate::{chain, Error, Result};
+use subxt::{
+	error::{DispatchError, TransactionEventsError, TransactionProgressError, TransactionStatusError},
+	rpcs::RpcClient,
+	tx::{Payload, TransactionStatus},
+	utils::{AccountId32, H256},
+	OnlineClient, OnlineClientAtBlock, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// The chain's configuration as subxt sees it.
+pub type Config = PolkadotConfig;
+
+/// The events of one submitted transaction.
+pub type TxEvents = subxt::extrinsics::ExtrinsicEvents<Config>;
+
+/// How long a call waits before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wait {
+	/// Until the block that includes the transaction is finalized (the default).
+	#[default]
+	Finalized,
+	/// Until the transaction is in a best block.
+	InBlock,
+}
+
+/// Where a submitted transaction landed, and what it emitted.
+pub struct Receipt {
+	/// The block that includes it.
+	pub block_hash: H256,
+	/// That block's number.
+	pub block_number: u64,
+	/// The transaction's events (those of calls nested in a multisig or batch included).
+	pub events: TxEvents,
+}
+
+impl Receipt {
+	/// The first event of type `E`, if the transaction emitted one.
+	pub fn find<E: subxt::events::DecodeAsEvent>(&self) -> Result<Option<E>> {
+		Ok(self.events.find_first::<E>().transpose()?)
+	}
+
+	/// Every event of type `E` the transaction emitted.
+	pub fn find_all<E: subxt::events::DecodeAsEvent>(&self) -> Result<Vec<E>> {
+		Ok(self.events.find::<E>().collect::<Result<Vec<E>, _>>()?)
+	}
+
+	/// The first event of type `E`, or an error naming what was expected.
+	pub fn expect_event<E: subxt::events::DecodeAsEvent>(&self, what: &str) -> Result<E> {
+		self.find::<E>()?.ok_or_else(|| Error::Client(format!("the chain emitted no {what} event")))
+	}
+}
+
+/// A connection to a Gridchain node.
+#[derive(Clone)]
+pub struct Client {
+	pub(crate) api: OnlineClient<Config>,
+	pub(crate) rpc: RpcClient,
+	wait: Wait,
+	pub(crate) multisig: Option<crate::Multisig>,
+}
+
+impl Client {
+	/// Connect to the node at `url` (`ws://127.0.0.1:9944`, `wss://…`).
+	pub async fn connect(url: &str) -> Result<Client> {
+		let connect_error =
+			|reason: String| Error::Connect { url: url.to_string(), reason };
+		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| connect_error(e.to_string()))?;
+		let client = Client { api, rpc, wait: Wait::default(), multisig: None };
+		let at = client.at().await?;
+		if !chain::is_codegen_valid_for(at.metadata_ref()) {
+			tracing::warn!("the chain's runtime differs from the one this client was built for");
+		}
+		Ok(client)
+	}
+
+	/// The same connection, waiting for `wait` on every call.
+	pub fn with_wait(mut self, wait: Wait) -> Client {
+		self.wait = wait;
+		self
+	}
+
+	/// The subxt client, for anything this SDK does not wrap.
+	pub fn api(&self) -> &OnlineClient<Config> {
+		&self.api
+	}
+
+	/// The raw RPC client.
+	pub fn rpc(&self) -> &RpcClient {
+		&self.rpc
+	}
+
+	/// The latest finalized block, where reads happen.
+	pub async fn at(&self) -> Result<OnlineClientAtBlock<Config>> {
+		Ok(self.api.at_current_block().await?)
+	}
+
+	/// The number of the latest finalized block.
+	pub async fn finalized_number(&self) -> Result<u64> {
+		Ok(self.at().await?.block_number())
+	}
+
+	/// Sign `call` with `signer`, submit it, and wait as configured. A pallet error comes back as
+	/// [`Error::Refused`] with the error's name and doc sentence. On a multisig client
+	/// ([`Client::as_multisig`]) the call is the signer's approval.
+	pub async fn submit<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<Receipt> {
+		match &self.multisig {
+			Some(multisig) => self.submit_as_multisig(multisig, call, signer).await,
+			None => self.submit_direct(call, signer).await,
+		}
+	}
+
+	/// `submit`, always as the signer itself.
+	pub(crate) async fn submit_direct<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<Receipt> {
+		let at = self.at().await?;
+		// The pool's next nonce counts transactions not yet finalized, so calls can follow each
+		// other without waiting for finality.
+		let nonce = self.next_nonce(&signer.public_key().to_account_id()).await?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
+		let mut progress = at.tx().sign_and_submit_then_watch(call, signer, params).await.map_err(refusal_from_extrinsic)?;
+		while let Some(status) = progress.next().await {
+			let status = status.map_err(refusal_from_progress)?;
+			let in_block = match status {
+				TransactionStatus::InFinalizedBlock(b) => b,
+				TransactionStatus::InBestBlock(b) if self.wait == Wait::InBlock => b,
+				TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message } => {
+					return Err(Error::Rejected(message))
+				},
+				_ => continue,
+			};
+			let block_hash = in_block.block_hash();
+			let events = in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
+			let block_number = self.api.at_block(block_hash).await?.block_number();
+			return Ok(Receipt { block_hash, block_number, events });
+		}
+		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
+	}
+
+	/// The next nonce of `who`, counting transactions still in the pool.
+	pub async fn next_nonce(&self, who: &AccountId32) -> Result<u64> {
+		let legacy = subxt::rpcs::LegacyRpcMethods::<subxt::config::RpcConfigFor<Config>>::new(self.rpc.clone());
+		Ok(legacy.system_account_next_index(who).await?)
+	}
+
+	fn refusal_from_events(&self, e: TransactionEventsError) -> Error {
+		match e {
+			TransactionEventsError::ExtrinsicFailed(error) => refusal_from_dispatch(error),
+			other => Error::Client(other.to_string()),
+		}
+	}
+
+	/// The name and doc sentence of a pallet error given as `(pallet index, error bytes)`, as
+	/// nested calls (multisig) report them in events.
+	pub(crate) async fn describe_module_error(&self, index: u8, error: [u8; 4]) -> Error {
+		let Ok(at) = self.at().await else {
+			return Error::Dispatch(format!("module error {index}/{}", error[0]));
+		};
+		let metadata = at.metadata_ref();
+		match metadata.pallet_by_error_index(index).and_then(|p| {
+			p.error_variant_by_index(error[0]).map(|v| (p.name().to_string(), v.name.clone(), v.docs.join(" ")))
+		}) {
+			Some((pallet, name, sentence)) => Error::Refused { pallet, name, sentence },
+			None => Error::Dispatch(format!("module error {index}/{}", error[0])),
+		}
+	}
+}
+
+/// A dispatch error in words: a pallet error by name with its doc sentence.
+pub(crate) fn refusal_from_dispatch(error: DispatchError) -> Error {
+	match error {
+		DispatchError::Module(module) => match module.details() {
+			Ok(details) => Error::Refused {
+				pallet: details.pallet.name().to_string(),
+				name: details.variant.name.clone(),
+				sentence: details.variant.docs.join(" "),
+			},
+			Err(_) => Error::Dispatch(module.to_string()),
+		},
+		other => Error::Dispatch(other.to_string()),
+	}
+}
+
+fn refusal_from_progress(e: TransactionProgressError) -> Error {
+	match e {
+		TransactionProgressError::TransactionStatusError(
+			TransactionStatusError::Invalid(message) | TransactionStatusError::Dropped(message) | TransactionStatusError::Error(message),
+		) => Error::Rejected(message),
+		other => Error::Client(other.to_string()),
+	}
+}
+
+fn refusal_from_extrinsic(e: subxt::error::ExtrinsicError) -> Error {
+	match e {
+		subxt::error::ExtrinsicError::TransactionStatusError(
+			TransactionStatusError::Invalid(message) | TransactionStatusError::Dropped(message) | TransactionStatusError::Error(message),
+		) => Error::Rejected(message),
+		subxt::error::ExtrinsicError::ErrorSubmittingTransaction(e) => Error::Rejected(e.to_string()),
+		other => Error::Client(other.to_string()),
+	}
+}

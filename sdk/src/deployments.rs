@@ -1,0 +1,78 @@
+//! Deployments on chain: a document validated, hashed and encrypted into a node contract, and
+//! read back from the chain alone.
+
+use crate::{
+	types::{ContractKind, CreatedContract},
+	Client, Error, Result,
+};
+use gridchain_deployment::{AgeIdentity, Deployment};
+use subxt_signer::sr25519::Keypair;
+
+/// A deployment ready for the chain: its hash and its encrypted bytes.
+pub struct SealedDeployment {
+	pub hash: [u8; 32],
+	pub data: Vec<u8>,
+	/// Public IPs the contract must reserve.
+	pub public_ips: u32,
+}
+
+impl Client {
+	/// Validate `doc`, hash it and encrypt it to its owner twin's key (from the chain) and to
+	/// `extra_recipients`; refuses a document over 8 KiB encrypted before anything is sent.
+	pub async fn seal_deployment(&self, doc: &Deployment, extra_recipients: &[String]) -> Result<SealedDeployment> {
+		doc.validate().map_err(|e| Error::Deployment(e.to_string()))?;
+		let hash = doc.hash().map_err(|e| Error::Deployment(e.to_string()))?;
+		let owner_pk = self.twin_pk(doc.twin_id).await?.ok_or_else(|| {
+			Error::input(
+				"twin_id",
+				format!("twin {} has no encryption key on chain: set one with `grid twin update --pk`", doc.twin_id),
+			)
+		})?;
+		let data = gridchain_deployment::encrypt(doc, owner_pk, extra_recipients)
+			.map_err(|e| Error::Deployment(e.to_string()))?;
+		let public_ips = u32::try_from(doc.capacity().public_ips).unwrap_or(u32::MAX);
+		Ok(SealedDeployment { hash: hash.0, data, public_ips })
+	}
+
+	/// Create a node contract for `doc` on `node_id`, reserving the public IPs it needs.
+	pub async fn create_deployment(
+		&self,
+		owner: &Keypair,
+		node_id: u32,
+		doc: &Deployment,
+		extra_recipients: &[String],
+	) -> Result<CreatedContract> {
+		let sealed = self.seal_deployment(doc, extra_recipients).await?;
+		self.create_node_contract(owner, node_id, sealed.hash, sealed.data, sealed.public_ips).await
+	}
+
+	/// Replace the deployment of contract `contract_id` with `doc`; returns the contract's version.
+	pub async fn update_deployment(
+		&self,
+		owner: &Keypair,
+		contract_id: u64,
+		doc: &Deployment,
+		extra_recipients: &[String],
+	) -> Result<u32> {
+		let sealed = self.seal_deployment(doc, extra_recipients).await?;
+		self.update_node_contract(owner, contract_id, sealed.hash, sealed.data).await
+	}
+
+	/// Rebuild a contract's deployment from the chain alone: decrypt its `deployment_data` with
+	/// `identity` and check that the document hashes to the contract's `deployment_hash`.
+	pub async fn read_deployment(&self, contract_id: u64, identity: &AgeIdentity) -> Result<Deployment> {
+		let contract = self.contract(contract_id).await?;
+		let ContractKind::Node { deployment_hash, deployment_data, .. } = contract.kind else {
+			return Err(Error::input("contract", format!("contract {contract_id} is not a node contract")));
+		};
+		let doc = gridchain_deployment::decrypt(&deployment_data, identity).map_err(|e| Error::Deployment(e.to_string()))?;
+		let hash = doc.hash().map_err(|e| Error::Deployment(e.to_string()))?;
+		let computed = crate::types::hex0x(&hash.0);
+		if computed != deployment_hash {
+			return Err(Error::Deployment(format!(
+				"the decrypted deployment hashes to {computed}, the contract says {deployment_hash}"
+			)));
+		}
+		Ok(doc)
+	}
+}

@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+
+mod balances;
+mod client;
+mod contracts;
+mod deployments;
+mod error;
+mod keys;
+mod multisig;
+mod price;
+mod registry;
+mod types;
+
+/// The typed chain API, generated from `metadata/gridchain.scale` (kept equal to the runtime's
+/// metadata by a test in `gridchain-runtime`; regenerate with `./scripts/metadata.sh`).
+#[subxt::subxt(runtime_metadata_path = "metadata/gridchain.scale", derive_for_all_types = "Clone")]
+pub mod chain {}
+
+pub use balances::{format_tft, parse_tft, UNITS_PER_TFT};
+pub use client::{Client, Config, Receipt, TxEvents, Wait};
+pub use contracts::{Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};
+pub use deployments::SealedDeployment;
+pub use error::{Error, Result};
+pub use gridchain_deployment as deployment;
+pub use keys::{parse_account, Identity};
+pub use multisig::{Multisig, PendingCall};
+pub use price::TftPriceInfo;
+pub use registry::NodeQuery;
+pub use subxt::utils::AccountId32;
+pub use subxt_signer::sr25519::Keypair;
+pub use types::*;

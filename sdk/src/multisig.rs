@@ -1,0 +1,162 @@
+//! k-of-n accounts with the `Multisig` pallet: a twin owned by such an account acts only when
+//! `threshold` of its members approve the same call.
+//!
+//! [`Client::as_multisig`] turns a client into one where every call is an approval of the member
+//! who signs: the first approvals are recorded (`approve_as_multi`) and come back as
+//! [`Error::AwaitingApprovals`]; the approval that reaches the threshold dispatches the call
+//! (`as_multi`) and returns its events like any other call.
+
+use crate::{
+	chain,
+	Client, Error, Receipt, Result,
+};
+use subxt::{ext::codec::Encode, tx::Payload, utils::AccountId32};
+use subxt_signer::sr25519::Keypair;
+
+/// A k-of-n multisig account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Multisig {
+	pub threshold: u16,
+	/// Every member, in any order.
+	pub signatories: Vec<AccountId32>,
+}
+
+/// A call waiting for approvals.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PendingCall {
+	/// `0x`-hex BLAKE2b-256 of the encoded call.
+	pub call_hash: String,
+	/// SS58 addresses of the members who approved.
+	pub approvals: Vec<String>,
+	pub threshold: u16,
+	/// Block of the first approval.
+	pub since_block: u32,
+	/// Held from the first approver until the call runs or is cancelled.
+	pub deposit: u128,
+}
+
+impl Multisig {
+	/// A multisig of `signatories` needing `threshold` approvals; refuses impossible ones.
+	pub fn new(threshold: u16, mut signatories: Vec<AccountId32>) -> Result<Multisig> {
+		signatories.sort();
+		signatories.dedup();
+		if threshold < 2 || usize::from(threshold) > signatories.len() {
+			return Err(Error::input(
+				"threshold",
+				format!("must be between 2 and the number of distinct signatories ({})", signatories.len()),
+			));
+		}
+		Ok(Multisig { threshold, signatories })
+	}
+
+	/// The multisig's account id, as `pallet-multisig` derives it.
+	pub fn account_id(&self) -> AccountId32 {
+		let entropy = (b"modlpy/utilisuba", &self.signatories[..], self.threshold).encode();
+		AccountId32(blake2_256(&entropy))
+	}
+
+	/// The members other than `me`, sorted, as the pallet's calls want them.
+	fn others(&self, me: &AccountId32) -> Result<Vec<AccountId32>> {
+		if !self.signatories.contains(me) {
+			return Err(Error::input("signer", format!("{me} is not a signatory of this multisig")));
+		}
+		Ok(self.signatories.iter().filter(|s| *s != me).cloned().collect())
+	}
+}
+
+pub(crate) fn blake2_256(bytes: &[u8]) -> [u8; 32] {
+	use subxt::config::Hasher;
+	subxt::config::substrate::BlakeTwo256.hash(bytes).0
+}
+
+impl Client {
+	/// This client, with every call made as an approval of `multisig` by the signer.
+	pub fn as_multisig(mut self, multisig: Multisig) -> Client {
+		self.multisig = Some(multisig);
+		self
+	}
+
+	/// The calls of `multisig` waiting for approvals.
+	pub async fn pending_multisig_calls(&self, multisig: &Multisig) -> Result<Vec<PendingCall>> {
+		let at = self.at().await?;
+		let mut entries = at.storage().iter(chain::storage().multisig().multisigs(), (multisig.account_id(),)).await?;
+		let mut pending = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry?;
+			let (_, call_hash): (AccountId32, [u8; 32]) = entry.key()?.decode()?;
+			let open = entry.value().decode()?;
+			pending.push(PendingCall {
+				call_hash: crate::types::hex0x(&call_hash),
+				approvals: open.approvals.0.iter().map(|a| a.to_string()).collect(),
+				threshold: multisig.threshold,
+				since_block: open.when.height,
+				deposit: open.deposit,
+			});
+		}
+		Ok(pending)
+	}
+
+	/// Approve `call` as a member of the client's multisig; dispatch it if this approval reaches
+	/// the threshold.
+	pub(crate) async fn submit_as_multisig<P: Payload>(
+		&self,
+		multisig: &Multisig,
+		call: &P,
+		signer: &Keypair,
+	) -> Result<Receipt> {
+		let call_data = self.at().await?.tx().call_data(call)?;
+		self.approve_multisig_call(multisig, &call_data, signer).await
+	}
+
+	/// Approve the encoded call `call_data` (as `propose` printed it) as a member of `multisig`;
+	/// dispatch it if this approval reaches the threshold. Until then the answer is
+	/// [`Error::AwaitingApprovals`].
+	pub async fn approve_multisig_call(&self, multisig: &Multisig, call_data: &[u8], signer: &Keypair) -> Result<Receipt> {
+		let me = signer.public_key().to_account_id();
+		let others = multisig.others(&me)?;
+		let at = self.at().await?;
+		let call = decode_call(&at, call_data)?;
+		let call_hash = blake2_256(call_data);
+		let open = at
+			.storage()
+			.try_fetch(chain::storage().multisig().multisigs(), (multisig.account_id(), call_hash))
+			.await?;
+		let open = match open {
+			Some(v) => Some(v.decode()?),
+			None => None,
+		};
+		let approvals = open.as_ref().map_or(0, |o| o.approvals.0.len());
+		if open.as_ref().is_some_and(|o| o.approvals.0.contains(&me)) {
+			return Err(Error::input("signer", format!("{me} already approved call 0x{}", hex::encode(call_hash))));
+		}
+		let when = open.map(|o| o.when);
+		let info = at
+			.runtime_apis()
+			.call(chain::runtime_apis().transaction_payment_call_api().query_call_info(call.clone(), call_data.len() as u32))
+			.await?;
+		let max_weight = info.weight;
+		if approvals + 1 < usize::from(multisig.threshold) {
+			let approve = chain::tx().multisig().approve_as_multi(multisig.threshold, others, when, call_hash, max_weight);
+			self.submit_direct(&approve, signer).await?;
+			return Err(Error::AwaitingApprovals {
+				call_hash: crate::types::hex0x(&call_hash),
+				call_data: crate::types::hex0x(call_data),
+				approvals: approvals + 1,
+				threshold: multisig.threshold,
+			});
+		}
+		let execute = chain::tx().multisig().as_multi(multisig.threshold, others, when, call, max_weight);
+		let receipt = self.submit_direct(&execute, signer).await?;
+		let executed = receipt.expect_event::<chain::multisig::events::MultisigExecuted>("MultisigExecuted")?;
+		match executed.result {
+			Ok(()) => Ok(receipt),
+			Err(e) => Err(self.describe_dispatch_error(e).await),
+		}
+	}
+}
+
+fn decode_call(at: &subxt::OnlineClientAtBlock<crate::Config>, call_data: &[u8]) -> Result<chain::Call> {
+	use subxt::ext::scale_decode::DecodeAsType;
+	let metadata = at.metadata_ref();
+	Ok(chain::Call::decode_as_type(&mut &call_data[..], metadata.outer_enums().call_enum_ty(), metadata.types())?)
+}

@@ -1,0 +1,164 @@
+//! What the SDK returns: plain types with serde, independent of the generated chain types.
+
+use crate::chain::runtime_types as rt;
+use serde::Serialize;
+
+/// Capacity in vCPUs and bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct Resources {
+	pub cru: u64,
+	pub sru: u64,
+	pub hru: u64,
+	pub mru: u64,
+}
+
+impl From<rt::gridchain_primitives::resources::Resources> for Resources {
+	fn from(r: rt::gridchain_primitives::resources::Resources) -> Resources {
+		Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
+	}
+}
+
+impl From<Resources> for rt::gridchain_primitives::resources::Resources {
+	fn from(r: Resources) -> Self {
+		rt::gridchain_primitives::resources::Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
+	}
+}
+
+/// A twin: an account's identity on the grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Twin {
+	pub id: u32,
+	/// SS58 address of the account that acts as the twin.
+	pub account: String,
+	/// X25519 public key deployments are encrypted to, `0x`-hex.
+	pub pk: Option<String>,
+	/// Where its messages go: a node agent's URL for a node's twin.
+	pub relay: Option<String>,
+}
+
+/// A public IP of a farm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicIp {
+	pub ip: String,
+	pub gateway: String,
+	/// The contract holding it, 0 when free.
+	pub contract_id: u64,
+}
+
+/// A farm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Farm {
+	pub id: u32,
+	pub name: String,
+	pub twin_id: u32,
+	pub pricing_policy_id: u32,
+	pub dedicated: bool,
+	pub public_ips: Vec<PublicIp>,
+}
+
+/// Where a node is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct Location {
+	pub country: String,
+	pub city: String,
+	pub latitude: String,
+	pub longitude: String,
+}
+
+/// A node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+	pub id: u32,
+	pub farm_id: u32,
+	pub twin_id: u32,
+	pub resources: Resources,
+	pub location: Location,
+	pub certified: bool,
+}
+
+/// An IP a contract holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractIp {
+	pub ip: String,
+	pub gateway: String,
+}
+
+/// Where a contract is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ContractState {
+	Created,
+	Deployed,
+	/// In debt since this block.
+	GracePeriod { since_block: u32 },
+	Deleted { cause: String },
+}
+
+/// What a contract is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContractKind {
+	Node {
+		node_id: u32,
+		/// `0x`-hex of the 32-byte deployment hash.
+		deployment_hash: String,
+		/// The encrypted deployment, as stored.
+		#[serde(skip)]
+		deployment_data: Vec<u8>,
+		deployment_data_size: usize,
+		public_ips: Vec<ContractIp>,
+	},
+	Name {
+		name: String,
+	},
+	Rent {
+		node_id: u32,
+	},
+}
+
+/// A contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contract {
+	pub id: u64,
+	pub version: u32,
+	pub twin_id: u32,
+	#[serde(flatten)]
+	pub state: ContractState,
+	#[serde(flatten)]
+	pub kind: ContractKind,
+}
+
+/// One settlement of a contract: a `ContractBilled` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bill {
+	pub block: u64,
+	pub contract_id: u64,
+	/// TFT units (10^-7 TFT).
+	pub amount: u128,
+	pub discount_level: String,
+}
+
+/// A contract just created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreatedContract {
+	pub contract_id: u64,
+	pub public_ips: Vec<ContractIp>,
+	/// The deposit held while it lives, TFT units.
+	pub deposit: u128,
+}
+
+/// An account's balance, TFT units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Balance {
+	pub free: u128,
+	/// Held: contract deposits and multisig deposits.
+	pub reserved: u128,
+}
+
+pub(crate) fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub(crate) fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
