@@ -9,7 +9,8 @@ use rand_core::{OsRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The phrase of substrate's dev accounts, used by URIs that start with `/` (`//Alice`).
-pub const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+pub const DEV_PHRASE: &str =
+	"bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 
 /// The domain separator of the derivation:
 /// `x25519_secret = BLAKE2b-256(X25519_DOMAIN ‖ mini_secret ‖ path)`.
@@ -28,7 +29,9 @@ pub struct AgeIdentity {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
 	/// The URI carries a `///password`.
-	#[error("the secret URI has a ///password, which the X25519 derivation does not use: remove it")]
+	#[error(
+		"the secret URI has a ///password, which the X25519 derivation does not use: remove it"
+	)]
 	PasswordNotSupported,
 	/// The path part of the URI is not a list of junctions.
 	#[error("`{path}` is not a derivation path of //hard and /soft junctions")]
@@ -94,7 +97,8 @@ impl AgeIdentity {
 	/// Parses an `AGE-SECRET-KEY-1…` string as `age-keygen` writes it.
 	pub fn from_age_secret_string(text: &str) -> Result<AgeIdentity, IdentityError> {
 		let bad = |reason: String| IdentityError::BadAgeSecretKey { reason };
-		let checked = CheckedHrpstring::new::<Bech32>(text.trim()).map_err(|e| bad(e.to_string()))?;
+		let checked =
+			CheckedHrpstring::new::<Bech32>(text.trim()).map_err(|e| bad(e.to_string()))?;
 		if checked.hrp() != SECRET_KEY_HRP {
 			return Err(bad(format!("it starts with `{}`, not AGE-SECRET-KEY-", checked.hrp())));
 		}
@@ -163,7 +167,8 @@ fn check_path(path: &str) -> Result<(), IdentityError> {
 	let bad = || IdentityError::BadDerivationPath { path: path.into() };
 	let mut rest = path;
 	while !rest.is_empty() {
-		let junction = rest.strip_prefix("//").or_else(|| rest.strip_prefix('/')).ok_or_else(bad)?;
+		let junction =
+			rest.strip_prefix("//").or_else(|| rest.strip_prefix('/')).ok_or_else(bad)?;
 		let end = junction.find('/').unwrap_or(junction.len());
 		if end == 0 {
 			return Err(bad());

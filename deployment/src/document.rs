@@ -174,8 +174,11 @@ impl Deployment {
 	/// [`MAX_SAFE_INTEGER`].
 	pub fn from_json(bytes: &[u8]) -> Result<Deployment, DocumentError> {
 		let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-		let document: Deployment = serde_path_to_error::deserialize(&mut deserializer)
-			.map_err(|e| DocumentError { path: e.path().to_string(), message: e.inner().to_string() })?;
+		let document: Deployment =
+			serde_path_to_error::deserialize(&mut deserializer).map_err(|e| DocumentError {
+				path: e.path().to_string(),
+				message: e.inner().to_string(),
+			})?;
 		deserializer
 			.end()
 			.map_err(|e| DocumentError { path: ".".into(), message: e.to_string() })?;
@@ -304,7 +307,11 @@ impl AnyData {
 		if let Some(member) = self.present_members().into_iter().find(|m| !allowed.contains(m)) {
 			return Err(DataError::Foreign { kind, member });
 		}
-		fn take<T>(value: Option<T>, kind: WorkloadType, member: &'static str) -> Result<T, DataError> {
+		fn take<T>(
+			value: Option<T>,
+			kind: WorkloadType,
+			member: &'static str,
+		) -> Result<T, DataError> {
 			value.ok_or(DataError::Missing { kind, member })
 		}
 		Ok(match kind {
@@ -355,7 +362,9 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 	T::deserialize(deserializer).map(Some)
 }
 
-fn present_safe_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+fn present_safe_integer<'de, D: Deserializer<'de>>(
+	deserializer: D,
+) -> Result<Option<u64>, D::Error> {
 	safe_integer(deserializer).map(Some)
 }
 

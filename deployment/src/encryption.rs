@@ -56,9 +56,8 @@ pub fn encrypt(
 ) -> Result<Vec<u8>, EncryptError> {
 	let plaintext = document.canonical_json()?;
 	refuse_too_large(plaintext.len())?;
-	let mut recipients: Vec<Box<dyn age::Recipient>> = vec![Box::new(x25519_recipient(
-		&recipient_from_pk(&owner_pk),
-	)?)];
+	let mut recipients: Vec<Box<dyn age::Recipient>> =
+		vec![Box::new(x25519_recipient(&recipient_from_pk(&owner_pk))?)];
 	for recipient in extra_recipients {
 		recipients.push(parse_recipient(recipient)?);
 	}
@@ -117,11 +116,9 @@ fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient>, EncryptError> 
 	if text.starts_with("age1") {
 		Ok(Box::new(x25519_recipient(text)?))
 	} else if text.starts_with("ssh-ed25519 ") {
-		let recipient: age::ssh::Recipient =
-			text.parse().map_err(|e| EncryptError::BadRecipient {
-				recipient: text.into(),
-				reason: format!("{e:?}"),
-			})?;
+		let recipient: age::ssh::Recipient = text.parse().map_err(|e| {
+			EncryptError::BadRecipient { recipient: text.into(), reason: format!("{e:?}") }
+		})?;
 		Ok(Box::new(recipient))
 	} else {
 		Err(EncryptError::BadRecipient {

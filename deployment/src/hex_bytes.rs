@@ -9,7 +9,8 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
 
 /// Parses `0x` followed by exactly `2 * N` hex digits (either case).
 pub(crate) fn from_hex<const N: usize>(text: &str) -> Result<[u8; N], String> {
-	let digits = text.strip_prefix("0x").ok_or_else(|| format!("`{text}` does not start with 0x"))?;
+	let digits =
+		text.strip_prefix("0x").ok_or_else(|| format!("`{text}` does not start with 0x"))?;
 	let mut bytes = [0u8; N];
 	hex::decode_to_slice(digits, &mut bytes)
 		.map_err(|e| format!("`{text}` is not the hex of {N} bytes: {e}"))?;

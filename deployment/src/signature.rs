@@ -136,14 +136,14 @@ impl Signature {
 					return false;
 				};
 				public.verify_simple(SR25519_SIGNING_CONTEXT, hash.as_bytes(), &signature).is_ok()
-			},
+			}
 			KeyType::Ed25519 => {
 				let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(account_id) else {
 					return false;
 				};
 				let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
 				public.verify_strict(hash.as_bytes(), &signature).is_ok()
-			},
+			}
 		}
 	}
 }
@@ -184,7 +184,11 @@ pub fn verify_signatures(
 		let twin_id = signature.twin_id;
 		let account = account_of(twin_id).ok_or(SignatureError::TwinNotOnChain { twin_id })?;
 		if !signature.verify(&hash, &account) {
-			return Err(SignatureError::BadSignature { twin_id, key_type: signature.key_type, hash });
+			return Err(SignatureError::BadSignature {
+				twin_id,
+				key_type: signature.key_type,
+				hash,
+			});
 		}
 	}
 	let weight = signed_weight(requirement, &signers)

@@ -41,7 +41,9 @@ pub enum ValidationError {
 	#[error("workload `{name}`: data.memory is {memory} bytes, below the minimum of 256 MiB")]
 	MemoryTooSmall { name: String, memory: u64 },
 	/// A VM's `rootfs_size` is below 1 GiB.
-	#[error("workload `{name}`: data.rootfs_size is {rootfs_size} bytes, below the minimum of 1 GiB")]
+	#[error(
+		"workload `{name}`: data.rootfs_size is {rootfs_size} bytes, below the minimum of 1 GiB"
+	)]
 	RootfsTooSmall { name: String, rootfs_size: u64 },
 	/// A disk's `size` is below 1 GiB.
 	#[error("workload `{name}`: data.size is {size} bytes, below the minimum of 1 GiB")]
@@ -105,7 +107,9 @@ pub enum UpdateError {
 	#[error("workload `{name}`: it is added or changed, so its version must be {expected}, not {version}")]
 	ChangedWorkloadVersion { name: String, version: u32, expected: u32 },
 	/// An unchanged workload does not keep its version.
-	#[error("workload `{name}`: it is unchanged, so its version must stay {expected}, not {version}")]
+	#[error(
+		"workload `{name}`: it is unchanged, so its version must stay {expected}, not {version}"
+	)]
 	UnchangedWorkloadVersion { name: String, version: u32, expected: u32 },
 }
 
@@ -157,15 +161,17 @@ impl Deployment {
 					if !vm.public_ip.is_empty() {
 						let public_ip = vm.public_ip.clone();
 						match kinds.get(vm.public_ip.as_str()) {
-							None => return Err(ValidationError::PublicIpMissing { name, public_ip }),
-							Some(WorkloadType::PublicIp) => {},
+							None => {
+								return Err(ValidationError::PublicIpMissing { name, public_ip })
+							}
+							Some(WorkloadType::PublicIp) => {}
 							Some(&kind) => {
 								return Err(ValidationError::PublicIpNotPublicIp {
 									name,
 									public_ip,
 									kind,
 								})
-							},
+							}
 						}
 						if let Some(other) = ip_users.insert(&vm.public_ip, &workload.name) {
 							return Err(ValidationError::PublicIpUsedTwice {
@@ -179,10 +185,10 @@ impl Deployment {
 						let disk = mount.disk.clone();
 						match kinds.get(mount.disk.as_str()) {
 							None => return Err(ValidationError::MountDiskMissing { name, disk }),
-							Some(WorkloadType::Disk) => {},
+							Some(WorkloadType::Disk) => {}
 							Some(&kind) => {
 								return Err(ValidationError::MountNotDisk { name, disk, kind })
-							},
+							}
 						}
 						if let Some(other) = disk_users.insert(&mount.disk, &workload.name) {
 							return Err(ValidationError::DiskMountedTwice {
@@ -192,13 +198,13 @@ impl Deployment {
 							});
 						}
 					}
-				},
+				}
 				WorkloadData::Disk(disk) => {
 					if disk.size < MIN_DISK_SIZE {
 						return Err(ValidationError::DiskTooSmall { name, size: disk.size });
 					}
-				},
-				WorkloadData::PublicIp(_) => {},
+				}
+				WorkloadData::PublicIp(_) => {}
 			}
 		}
 		Ok(())
@@ -215,7 +221,10 @@ impl Deployment {
 			return Err(UpdateError::TwinChanged { old: old.twin_id, new: new.twin_id });
 		}
 		if old.contract_id != new.contract_id {
-			return Err(UpdateError::ContractChanged { old: old.contract_id, new: new.contract_id });
+			return Err(UpdateError::ContractChanged {
+				old: old.contract_id,
+				new: new.contract_id,
+			});
 		}
 		for workload in &new.workloads {
 			let previous = old.workload(&workload.name);
@@ -228,7 +237,7 @@ impl Deployment {
 							expected: previous.version,
 						});
 					}
-				},
+				}
 				_ => {
 					if workload.version != new.version {
 						return Err(UpdateError::ChangedWorkloadVersion {
@@ -237,7 +246,7 @@ impl Deployment {
 							expected: new.version,
 						});
 					}
-				},
+				}
 			}
 		}
 		Ok(())
@@ -254,7 +263,8 @@ impl Deployment {
 				WorkloadData::Disk(disk) => &[("size", disk.size)],
 				WorkloadData::PublicIp(_) => &[],
 			};
-			if let Some((field, value)) = fields.iter().find(|(_, value)| *value > MAX_SAFE_INTEGER) {
+			if let Some((field, value)) = fields.iter().find(|(_, value)| *value > MAX_SAFE_INTEGER)
+			{
 				return Some((format!("workload `{}`: data.{field}", workload.name), *value));
 			}
 		}

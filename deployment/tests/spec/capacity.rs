@@ -21,8 +21,17 @@ fn capacity_sums_vms_and_disks_by_medium_and_counts_public_ips() {
 #[test]
 fn capacity_arithmetic_is_checked_or_saturating() {
 	let one = Capacity { cru: 1, sru: 2, hru: 3, mru: 4, public_ips: 5 };
-	let max = Capacity { cru: u64::MAX, sru: u64::MAX, hru: u64::MAX, mru: u64::MAX, public_ips: u32::MAX };
-	assert_eq!(one.checked_add(one), Some(Capacity { cru: 2, sru: 4, hru: 6, mru: 8, public_ips: 10 }));
+	let max = Capacity {
+		cru: u64::MAX,
+		sru: u64::MAX,
+		hru: u64::MAX,
+		mru: u64::MAX,
+		public_ips: u32::MAX,
+	};
+	assert_eq!(
+		one.checked_add(one),
+		Some(Capacity { cru: 2, sru: 4, hru: 6, mru: 8, public_ips: 10 })
+	);
 	assert_eq!(max.checked_add(one), None);
 	assert_eq!(max.saturating_add(one), max);
 	assert_eq!(Capacity::ZERO.checked_sub(one), None);

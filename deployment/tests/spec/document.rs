@@ -21,13 +21,13 @@ fn object_pointers(value: &Value, pointer: String, out: &mut Vec<String>) {
 			for (key, child) in map {
 				object_pointers(child, format!("{pointer}/{key}"), out);
 			}
-		},
+		}
 		Value::Array(items) => {
 			for (i, child) in items.iter().enumerate() {
 				object_pointers(child, format!("{pointer}/{i}"), out);
 			}
-		},
-		_ => {},
+		}
+		_ => {}
 	}
 }
 
@@ -63,7 +63,8 @@ fn every_missing_member_is_refused() {
 	let mut checked = 0;
 	// `env` is a map of the user's, not a set of members.
 	for pointer in objects.into_iter().filter(|p| !p.ends_with("/env")) {
-		let keys: Vec<String> = value.pointer(&pointer).unwrap().as_object().unwrap().keys().cloned().collect();
+		let keys: Vec<String> =
+			value.pointer(&pointer).unwrap().as_object().unwrap().keys().cloned().collect();
 		for key in keys {
 			let mut edited = value.clone();
 			edited.pointer_mut(&pointer).unwrap().as_object_mut().unwrap().remove(&key);
@@ -82,7 +83,12 @@ fn every_unknown_member_is_refused() {
 	object_pointers(&value, String::new(), &mut objects);
 	for pointer in objects {
 		let mut edited = value.clone();
-		edited.pointer_mut(&pointer).unwrap().as_object_mut().unwrap().insert("extra".into(), json!(1));
+		edited
+			.pointer_mut(&pointer)
+			.unwrap()
+			.as_object_mut()
+			.unwrap()
+			.insert("extra".into(), json!(1));
 		let result = Deployment::from_json(edited.to_string().as_bytes());
 		assert!(result.is_err(), "a document with {pointer}/extra was accepted");
 	}

@@ -10,7 +10,8 @@ use gridchain_deployment::{
 use crate::common::example;
 
 /// age's own test key pair (str4d/rage, `age/src/ssh/identity.rs`), unencrypted.
-const SSH_ED25519_PUBLIC: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN alice@rust";
+const SSH_ED25519_PUBLIC: &str =
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN alice@rust";
 const SSH_ED25519_SECRET: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
 QyNTUxOQAAACB7Ci6nqZYaVvrjm8+XbzII89TsXzP111AflR7WeorBjQAAAJCfEwtqnxML
@@ -53,7 +54,8 @@ fn an_extra_age_recipient_decrypts_too() {
 
 #[test]
 fn an_extra_ssh_ed25519_recipient_decrypts_too() {
-	let data = encrypt(&example(), alice().x25519_public(), &[SSH_ED25519_PUBLIC.to_string()]).unwrap();
+	let data =
+		encrypt(&example(), alice().x25519_public(), &[SSH_ED25519_PUBLIC.to_string()]).unwrap();
 	let identity = age::ssh::Identity::from_buffer(SSH_ED25519_SECRET.as_bytes(), None).unwrap();
 	assert_eq!(decrypt_with(&data, &identity).unwrap(), example());
 }
@@ -112,7 +114,8 @@ fn the_reference_age_tool_decrypts_with_the_printed_identity() {
 	writeln!(key, "{}", alice().to_age_secret_string()).unwrap();
 	let data_file = dir.join("deployment.age");
 	std::fs::write(&data_file, encrypt(&example(), alice().x25519_public(), &[]).unwrap()).unwrap();
-	let output = Command::new("age").arg("-d").arg("-i").arg(&key_file).arg(&data_file).output().unwrap();
+	let output =
+		Command::new("age").arg("-d").arg("-i").arg(&key_file).arg(&data_file).output().unwrap();
 	let public = Command::new("age-keygen").arg("-y").arg(&key_file).output().unwrap();
 	std::fs::remove_dir_all(&dir).unwrap();
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

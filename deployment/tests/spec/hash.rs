@@ -55,11 +55,15 @@ fn the_canonical_json_holds_the_whole_document() {
 fn canonical_json_sorts_keys_by_utf16_and_escapes_like_javascript() {
 	let document = edited(&example(), |v| {
 		v["workloads"][0]["data"]["env"] = json!({"\u{ff61}": "halfwidth", "\u{1f980}": "crab", "\u{e9}": "e", "B": "b", "a": "a"});
-		v["description"] = json!("tab\there \"quoted\" back\\slash \u{1}\u{1f}\u{7f} / \u{2028} é 🦀");
+		v["description"] =
+			json!("tab\there \"quoted\" back\\slash \u{1}\u{1f}\u{7f} / \u{2028} é 🦀");
 	});
 	let challenge = String::from_utf8(document.challenge().unwrap()).unwrap();
 	// UTF-16 order puts the crab (a surrogate pair, 0xD83E…) before U+FF61.
-	assert!(challenge.contains(r#""env":{"B":"b","a":"a","é":"e","🦀":"crab","｡":"halfwidth"}"#), "{challenge}");
+	assert!(
+		challenge.contains(r#""env":{"B":"b","a":"a","é":"e","🦀":"crab","｡":"halfwidth"}"#),
+		"{challenge}"
+	);
 	assert!(challenge.contains("\"description\":\"tab\\there \\\"quoted\\\" back\\\\slash \\u0001\\u001f\u{7f} / \u{2028} é 🦀\""), "{challenge}");
 }
 
@@ -81,7 +85,8 @@ fn a_hash_is_written_and_read_as_0x_and_64_hex_digits() {
 	assert_eq!(text.to_uppercase().replace("0X", "0x").parse::<DeploymentHash>().unwrap(), hash);
 	assert_eq!(serde_json::to_string(&hash).unwrap(), format!("\"{text}\""));
 	assert_eq!(serde_json::from_str::<DeploymentHash>(&format!("\"{text}\"")).unwrap(), hash);
-	for bad in ["ab".repeat(32), format!("0x{}", "ab".repeat(31)), format!("0x{}", "zz".repeat(32))] {
+	for bad in ["ab".repeat(32), format!("0x{}", "ab".repeat(31)), format!("0x{}", "zz".repeat(32))]
+	{
 		assert!(bad.parse::<DeploymentHash>().is_err(), "{bad}");
 	}
 }

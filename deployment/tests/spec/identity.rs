@@ -23,7 +23,10 @@ fn the_dev_phrase_gives_substrates_mini_secret() {
 	let public = mini.expand_to_public(schnorrkel::ExpansionMode::Ed25519);
 	assert_eq!(hex::encode(public.to_bytes()), DEV_SR25519_PUBLIC);
 	let bare = AgeIdentity::from_uri(DEV_PHRASE).unwrap();
-	assert_eq!(bare.x25519_secret(), AgeIdentity::from_mini_secret(&dev_mini_secret(), "").x25519_secret());
+	assert_eq!(
+		bare.x25519_secret(),
+		AgeIdentity::from_mini_secret(&dev_mini_secret(), "").x25519_secret()
+	);
 }
 
 #[test]
@@ -70,15 +73,9 @@ fn bad_uris_are_refused_with_the_reason() {
 		);
 	}
 	let wrong_word = DEV_PHRASE.replace("walk", "walks");
-	assert!(matches!(
-		AgeIdentity::from_uri(&wrong_word),
-		Err(IdentityError::BadPhrase { .. })
-	));
+	assert!(matches!(AgeIdentity::from_uri(&wrong_word), Err(IdentityError::BadPhrase { .. })));
 	let wrong_checksum = DEV_PHRASE.replace("walk", "wall");
-	assert!(matches!(
-		AgeIdentity::from_uri(&wrong_checksum),
-		Err(IdentityError::BadPhrase { .. })
-	));
+	assert!(matches!(AgeIdentity::from_uri(&wrong_checksum), Err(IdentityError::BadPhrase { .. })));
 }
 
 #[test]

@@ -45,19 +45,27 @@ fn workload_data() -> impl Strategy<Value = WorkloadData> {
 			proptest::collection::vec((text(), text()), 0..3),
 		),
 	)
-		.prop_map(|((image, cpu, memory, rootfs_size, entrypoint), (env, ssh_keys, public_ip, mounts))| {
-			WorkloadData::Vm(VmData {
-				image,
-				cpu,
-				memory,
-				rootfs_size,
-				entrypoint,
-				env,
-				ssh_keys,
-				public_ip,
-				mounts: mounts.into_iter().map(|(disk, mount_point)| Mount { disk, mount_point }).collect(),
-			})
-		});
+		.prop_map(
+			|(
+				(image, cpu, memory, rootfs_size, entrypoint),
+				(env, ssh_keys, public_ip, mounts),
+			)| {
+				WorkloadData::Vm(VmData {
+					image,
+					cpu,
+					memory,
+					rootfs_size,
+					entrypoint,
+					env,
+					ssh_keys,
+					public_ip,
+					mounts: mounts
+						.into_iter()
+						.map(|(disk, mount_point)| Mount { disk, mount_point })
+						.collect(),
+				})
+			},
+		);
 	let disk = (safe_integer(), any::<bool>()).prop_map(|(size, ssd)| {
 		WorkloadData::Disk(DiskData { size, kind: if ssd { DiskKind::Ssd } else { DiskKind::Hdd } })
 	});
@@ -65,8 +73,9 @@ fn workload_data() -> impl Strategy<Value = WorkloadData> {
 }
 
 fn workload() -> impl Strategy<Value = Workload> {
-	(any::<u32>(), text(), text(), workload_data())
-		.prop_map(|(version, name, description, data)| Workload { version, name, description, data })
+	(any::<u32>(), text(), text(), workload_data()).prop_map(
+		|(version, name, description, data)| Workload { version, name, description, data },
+	)
 }
 
 fn signature() -> impl Strategy<Value = Signature> {
@@ -88,7 +97,13 @@ fn document() -> impl Strategy<Value = Deployment> {
 		proptest::collection::vec(workload(), 0..4),
 	)
 		.prop_map(
-			|((version, twin_id, contract_id, metadata, description), requests, weight_required, signatures, workloads)| {
+			|(
+				(version, twin_id, contract_id, metadata, description),
+				requests,
+				weight_required,
+				signatures,
+				workloads,
+			)| {
 				Deployment {
 					version,
 					twin_id,
@@ -98,7 +113,11 @@ fn document() -> impl Strategy<Value = Deployment> {
 					signature_requirement: SignatureRequirement {
 						requests: requests
 							.into_iter()
-							.map(|(twin_id, weight, required)| SignatureRequest { twin_id, weight, required })
+							.map(|(twin_id, weight, required)| SignatureRequest {
+								twin_id,
+								weight,
+								required,
+							})
 							.collect(),
 						weight_required,
 						signatures,
@@ -160,7 +179,7 @@ impl Shuffle {
 				}
 				self.space(out);
 				out.push('}');
-			},
+			}
 			Value::Array(items) => {
 				out.push('[');
 				for (i, child) in items.iter().enumerate() {
@@ -170,7 +189,7 @@ impl Shuffle {
 					self.json(child, out);
 				}
 				out.push(']');
-			},
+			}
 			Value::String(text) => self.string(text, out),
 			other => out.push_str(&other.to_string()),
 		}
@@ -186,14 +205,18 @@ fn hashed_leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
 	match value {
 		Value::Object(map) => {
 			for (key, child) in map {
-				hashed_leaves(child, format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")), out);
+				hashed_leaves(
+					child,
+					format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")),
+					out,
+				);
 			}
-		},
+		}
 		Value::Array(items) => {
 			for (i, child) in items.iter().enumerate() {
 				hashed_leaves(child, format!("{pointer}/{i}"), out);
 			}
-		},
+		}
 		_ => out.push(pointer),
 	}
 }
@@ -202,7 +225,10 @@ proptest! {
 	#![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
 	#[test]
-	fn the_hash_ignores_member_order_whitespace_and_escapes(document in document(), seed in any::<u64>()) {
+	fn the_hash_ignores_member_order_whitespace_and_escapes(
+		document in document(),
+		seed in any::<u64>(),
+	) {
 		let mut text = String::new();
 		Shuffle(seed).json(&serde_json::to_value(&document).unwrap(), &mut text);
 		let parsed = Deployment::from_json(text.as_bytes()).unwrap();
@@ -233,7 +259,11 @@ proptest! {
 	}
 
 	#[test]
-	fn changing_any_hashed_member_changes_the_hash(document in document(), pick in any::<prop::sample::Index>(), extra in text()) {
+	fn changing_any_hashed_member_changes_the_hash(
+		document in document(),
+		pick in any::<prop::sample::Index>(),
+		extra in text(),
+	) {
 		let value = serde_json::to_value(&document).unwrap();
 		let mut leaves = Vec::new();
 		hashed_leaves(&value, String::new(), &mut leaves);
@@ -252,7 +282,11 @@ proptest! {
 	}
 
 	#[test]
-	fn adding_or_removing_a_list_item_or_env_entry_changes_the_hash(document in document(), key in text(), pick in any::<prop::sample::Index>()) {
+	fn adding_or_removing_a_list_item_or_env_entry_changes_the_hash(
+		document in document(),
+		key in text(),
+		pick in any::<prop::sample::Index>(),
+	) {
 		let hash = document.hash().unwrap();
 		if !document.workloads.is_empty() {
 			let mut fewer = document.clone();
@@ -260,7 +294,8 @@ proptest! {
 			prop_assert_ne!(fewer.hash().unwrap(), hash);
 		}
 		let mut more = document.clone();
-		more.signature_requirement.requests.push(SignatureRequest { twin_id: 1, weight: 1, required: false });
+		let request = SignatureRequest { twin_id: 1, weight: 1, required: false };
+		more.signature_requirement.requests.push(request);
 		prop_assert_ne!(more.hash().unwrap(), hash);
 		for (i, workload) in document.workloads.iter().enumerate() {
 			if let WorkloadData::Vm(vm) = &workload.data {

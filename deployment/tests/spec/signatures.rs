@@ -116,7 +116,10 @@ fn one_bad_signature_refuses_the_document() {
 	document.add_signature(Signature::sign_ed25519(9, &other_hash, &ed25519_key(9)));
 	let error = verify(&document).unwrap_err();
 	assert!(
-		matches!(error, SignatureError::BadSignature { twin_id: 9, key_type: KeyType::Ed25519, .. }),
+		matches!(
+			error,
+			SignatureError::BadSignature { twin_id: 9, key_type: KeyType::Ed25519, .. }
+		),
 		"{error}"
 	);
 	// A signature with the wrong key type does not verify either.
@@ -155,8 +158,12 @@ fn the_signers_must_weigh_enough() {
 
 #[test]
 fn an_invalid_requirement_is_refused() {
-	let document = with_requirement(json!({"requests": [], "weight_required": 1, "signatures": []}));
-	assert_eq!(verify(&document).unwrap_err(), SignatureError::Requirement(RequirementError::NoRequests));
+	let document =
+		with_requirement(json!({"requests": [], "weight_required": 1, "signatures": []}));
+	assert_eq!(
+		verify(&document).unwrap_err(),
+		SignatureError::Requirement(RequirementError::NoRequests)
+	);
 }
 
 #[test]
@@ -182,7 +189,10 @@ fn signatures_survive_setting_the_contract_id() {
 fn a_signature_is_written_as_twin_key_type_and_0x_hex() {
 	let signature = Signature::ed25519(3, [0xcd; 64]);
 	let text = serde_json::to_string(&signature).unwrap();
-	assert_eq!(text, format!(r#"{{"twin_id":3,"key_type":"ed25519","signature":"0x{}"}}"#, "cd".repeat(64)));
+	assert_eq!(
+		text,
+		format!(r#"{{"twin_id":3,"key_type":"ed25519","signature":"0x{}"}}"#, "cd".repeat(64))
+	);
 	assert_eq!(serde_json::from_str::<Signature>(&text).unwrap(), signature);
 	for bad in [
 		text.replace("ed25519", "ecdsa"),
@@ -270,9 +280,12 @@ fn an_update_signed_by_the_old_and_new_signers_passes() {
 #[test]
 fn an_update_must_satisfy_its_own_requirement_too() {
 	let old = example();
-	let mut new = update_of(&old, json!({"requests": [
+	let mut new = update_of(
+		&old,
+		json!({"requests": [
 		{"twin_id": 3, "weight": 1, "required": true},
-		{"twin_id": 8, "weight": 1, "required": true}], "weight_required": 2, "signatures": []}));
+		{"twin_id": 8, "weight": 1, "required": true}], "weight_required": 2, "signatures": []}),
+	);
 	sign(&mut new, &[3]);
 	let chain = chain();
 	assert_eq!(

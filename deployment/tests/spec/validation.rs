@@ -1,6 +1,8 @@
 //! §9.1 and §9.4: one test per validation rule, and the version rules of an update.
 
-use gridchain_deployment::{Deployment, RequirementError, UpdateError, ValidationError, WorkloadType};
+use gridchain_deployment::{
+	Deployment, RequirementError, UpdateError, ValidationError, WorkloadType,
+};
 use serde_json::{json, Value};
 
 use crate::common::{edited, example, with_requirement};
@@ -147,7 +149,10 @@ fn a_public_ip_is_used_by_at_most_one_vm() {
 #[test]
 fn a_mount_names_a_workload() {
 	let error = invalid(|v| v["workloads"][0]["data"]["mounts"][0]["disk"] = json!("logs"));
-	assert_eq!(error, ValidationError::MountDiskMissing { name: "web".into(), disk: "logs".into() });
+	assert_eq!(
+		error,
+		ValidationError::MountDiskMissing { name: "web".into(), disk: "logs".into() }
+	);
 }
 
 #[test]
@@ -165,8 +170,9 @@ fn a_mount_names_a_disk_workload() {
 
 #[test]
 fn a_disk_is_mounted_at_most_once() {
-	let error =
-		invalid(|v| push_workload(v, vm("web2", "", json!([{"disk": "data", "mount_point": "/d"}]))));
+	let error = invalid(|v| {
+		push_workload(v, vm("web2", "", json!([{"disk": "data", "mount_point": "/d"}])))
+	});
 	assert_eq!(
 		error,
 		ValidationError::DiskMountedTwice {
@@ -221,15 +227,19 @@ fn a_requirement_names_each_twin_once() {
 		{"twin_id": 3, "weight": 1, "required": false}], "weight_required": 1, "signatures": []}))
 	.validate()
 	.unwrap_err();
-	assert_eq!(error, ValidationError::Requirement(RequirementError::TwinRequestedTwice { twin_id: 3 }));
+	assert_eq!(
+		error,
+		ValidationError::Requirement(RequirementError::TwinRequestedTwice { twin_id: 3 })
+	);
 }
 
 #[test]
 fn a_requirement_asks_for_at_least_weight_1() {
-	let error = with_requirement(json!({"requests": [{"twin_id": 3, "weight": 1, "required": true}],
+	let error =
+		with_requirement(json!({"requests": [{"twin_id": 3, "weight": 1, "required": true}],
 		"weight_required": 0, "signatures": []}))
-	.validate()
-	.unwrap_err();
+		.validate()
+		.unwrap_err();
 	assert_eq!(error, ValidationError::Requirement(RequirementError::WeightRequiredZero));
 }
 
@@ -301,8 +311,11 @@ fn a_changed_workload_carries_the_new_version() {
 fn an_added_workload_carries_the_new_version() {
 	let added = |version: u32| {
 		edited(&grown_disk(), |v| {
-			push_workload(v, json!({"version": version, "name": "logs", "type": "disk",
-				"description": "", "data": {"size": 1073741824u64, "kind": "hdd"}}))
+			push_workload(
+				v,
+				json!({"version": version, "name": "logs", "type": "disk",
+				"description": "", "data": {"size": 1073741824u64, "kind": "hdd"}}),
+			)
 		})
 	};
 	Deployment::validate_update(&example(), &added(1)).unwrap();

@@ -79,6 +79,12 @@ const TWO_OF_THREE: &str = r#"{
 const OTHER_PHRASE: &str =
 	"legal winner thank year wave sausage worth useful legal winner thank yellow";
 
+/// A case name, the signers (twin, whether it signs this document's hash), the twins on chain.
+type SignatureCase<'a> = (&'a str, &'a [(u32, bool)], &'a [u32]);
+
+/// A case name, the rule it breaks, and the edit of the example that breaks it.
+type ValidationCase = (&'static str, &'static str, Box<dyn Fn(&mut Value)>);
+
 fn testdata() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
@@ -123,22 +129,30 @@ fn document_vector(name: &str, input: &str) -> Value {
 
 fn outcome(result: Result<Approval, SignatureError>) -> Value {
 	let (rule, details) = match result {
-		Ok(approval) => return json!({"ok": {"signers": approval.signers, "weight": approval.weight}}),
-		Err(SignatureError::UnknownSigner { twin_id }) => ("UnknownSigner", json!({"twin_id": twin_id})),
+		Ok(approval) => {
+			return json!({"ok": {"signers": approval.signers, "weight": approval.weight}})
+		}
+		Err(SignatureError::UnknownSigner { twin_id }) => {
+			("UnknownSigner", json!({"twin_id": twin_id}))
+		}
 		Err(SignatureError::DuplicateSignature { twin_id }) => {
 			("DuplicateSignature", json!({"twin_id": twin_id}))
-		},
-		Err(SignatureError::TwinNotOnChain { twin_id }) => ("TwinNotOnChain", json!({"twin_id": twin_id})),
-		Err(SignatureError::BadSignature { twin_id, .. }) => ("BadSignature", json!({"twin_id": twin_id})),
+		}
+		Err(SignatureError::TwinNotOnChain { twin_id }) => {
+			("TwinNotOnChain", json!({"twin_id": twin_id}))
+		}
+		Err(SignatureError::BadSignature { twin_id, .. }) => {
+			("BadSignature", json!({"twin_id": twin_id}))
+		}
 		Err(SignatureError::RequiredSignerMissing { twin_id }) => {
 			("RequiredSignerMissing", json!({"twin_id": twin_id}))
-		},
+		}
 		Err(SignatureError::WeightBelowThreshold { weight, weight_required }) => {
 			("WeightBelowThreshold", json!({"weight": weight, "weight_required": weight_required}))
-		},
+		}
 		Err(SignatureError::PreviousRequiredSignerMissing { twin_id }) => {
 			("PreviousRequiredSignerMissing", json!({"twin_id": twin_id}))
-		},
+		}
 		Err(SignatureError::PreviousWeightBelowThreshold { weight, weight_required }) => (
 			"PreviousWeightBelowThreshold",
 			json!({"weight": weight, "weight_required": weight_required}),
@@ -163,7 +177,7 @@ fn signed(input: &str, signers: &[(u32, bool)]) -> Deployment {
 
 fn signature_checks() -> Value {
 	let chain: Vec<u32> = vec![7, 8, 9, 10];
-	let cases: &[(&str, &[(u32, bool)], &[u32])] = &[
+	let cases: &[SignatureCase] = &[
 		("7 and 8 sign", &[(7, true), (8, true)], &chain),
 		("7 and 9 sign, 8 is an absent optional vote", &[(9, true), (7, true)], &chain),
 		("all three sign", &[(7, true), (8, true), (9, true)], &chain),
@@ -213,8 +227,10 @@ fn update_checks() -> Value {
 		("7 drops the co-signers and signs alone", signed(&alone, &[(7, true)])),
 		("7 and 9 sign the update", signed(&same, &[(7, true), (9, true)])),
 	];
-	let accounts: serde_json::Map<String, Value> =
-		[7, 8, 9].iter().map(|&t: &u32| (t.to_string(), json!(hex0x(&ed25519_account(t))))).collect();
+	let accounts: serde_json::Map<String, Value> = [7, 8, 9]
+		.iter()
+		.map(|&t: &u32| (t.to_string(), json!(hex0x(&ed25519_account(t)))))
+		.collect();
 	let lookup = |twin: u32| [7, 8, 9].contains(&twin).then(|| ed25519_account(twin));
 	let checks: Vec<Value> = cases
 		.into_iter()
@@ -242,7 +258,8 @@ fn rule_name(error: &ValidationError) -> String {
 fn invalid_documents() -> Value {
 	type Edit = fn(&mut Value);
 	let vm = |name: &str, public_ip: &str, disk: &str| {
-		let mounts = if disk.is_empty() { json!([]) } else { json!([{"disk": disk, "mount_point": "/m"}]) };
+		let mounts =
+			if disk.is_empty() { json!([]) } else { json!([{"disk": disk, "mount_point": "/m"}]) };
 		json!({"version": 0, "name": name, "type": "vm", "description": "", "data": {
 			"image": "i", "cpu": 1, "memory": 268435456u64, "rootfs_size": 1073741824u64,
 			"entrypoint": "", "env": {}, "ssh_keys": [], "public_ip": public_ip, "mounts": mounts}})
@@ -257,34 +274,105 @@ fn invalid_documents() -> Value {
 		("contract_id above 2^53 - 1", |v| v["contract_id"] = json!(9_007_199_254_740_992u64)),
 		("a fractional cpu", |v| v["workloads"][0]["data"]["cpu"] = json!(2.5)),
 		("an unknown workload type", |v| v["workloads"][2]["type"] = json!("gpu")),
-		("a signature of 63 bytes", |v| {
-			v["signature_requirement"]["signatures"] =
-				json!([{"twin_id": 3, "key_type": "ed25519", "signature": format!("0x{}", "00".repeat(63))}])
-		}),
+		(
+			"a signature of 63 bytes",
+			|v| v["signature_requirement"]["signatures"] = json!([{"twin_id": 3, "key_type": "ed25519", "signature": format!("0x{}", "00".repeat(63))}]),
+		),
 	];
-	let validation_cases: Vec<(&str, &str, Box<dyn Fn(&mut Value)>)> = vec![
+	let validation_cases: Vec<ValidationCase> = vec![
 		("no workloads", "NoWorkloads", Box::new(|v| v["workloads"] = json!([]))),
-		("an upper-case workload name", "BadWorkloadName", Box::new(|v| v["workloads"][1]["name"] = json!("Data"))),
-		("a 37-character name", "BadWorkloadName", Box::new(|v| v["workloads"][1]["name"] = json!("d".repeat(37)))),
-		("two workloads named data", "DuplicateWorkloadName", Box::new(|v| v["workloads"][2]["name"] = json!("data"))),
-		("a workload newer than the document", "WorkloadVersionAboveDocument", Box::new(|v| v["workloads"][0]["version"] = json!(1))),
+		(
+			"an upper-case workload name",
+			"BadWorkloadName",
+			Box::new(|v| v["workloads"][1]["name"] = json!("Data")),
+		),
+		(
+			"a 37-character name",
+			"BadWorkloadName",
+			Box::new(|v| v["workloads"][1]["name"] = json!("d".repeat(37))),
+		),
+		(
+			"two workloads named data",
+			"DuplicateWorkloadName",
+			Box::new(|v| v["workloads"][2]["name"] = json!("data")),
+		),
+		(
+			"a workload newer than the document",
+			"WorkloadVersionAboveDocument",
+			Box::new(|v| v["workloads"][0]["version"] = json!(1)),
+		),
 		("cpu 0", "CpuOutOfRange", Box::new(|v| v["workloads"][0]["data"]["cpu"] = json!(0))),
 		("cpu 65", "CpuOutOfRange", Box::new(|v| v["workloads"][0]["data"]["cpu"] = json!(65))),
-		("memory 256 MiB - 1", "MemoryTooSmall", Box::new(|v| v["workloads"][0]["data"]["memory"] = json!(268435455))),
-		("rootfs 1 GiB - 1", "RootfsTooSmall", Box::new(|v| v["workloads"][0]["data"]["rootfs_size"] = json!(1073741823))),
-		("disk 1 GiB - 1", "DiskTooSmall", Box::new(|v| v["workloads"][1]["data"]["size"] = json!(1073741823))),
-		("public_ip naming nothing", "PublicIpMissing", Box::new(|v| v["workloads"][0]["data"]["public_ip"] = json!("ip6"))),
-		("public_ip naming a disk", "PublicIpNotPublicIp", Box::new(|v| v["workloads"][0]["data"]["public_ip"] = json!("data"))),
-		("a public_ip used by two VMs", "PublicIpUsedTwice", Box::new(move |v| v["workloads"].as_array_mut().unwrap().push(vm("web2", "ip4", "")))),
-		("a mount naming nothing", "MountDiskMissing", Box::new(|v| v["workloads"][0]["data"]["mounts"][0]["disk"] = json!("logs"))),
-		("a mount naming a public_ip", "MountNotDisk", Box::new(|v| v["workloads"][0]["data"]["mounts"][0]["disk"] = json!("ip4"))),
-		("a disk mounted by two VMs", "DiskMountedTwice", Box::new(move |v| v["workloads"].as_array_mut().unwrap().push(vm("web2", "", "data")))),
-		("no signature requests", "NoRequests", Box::new(|v| v["signature_requirement"]["requests"] = json!([]))),
-		("a twin requested twice", "TwinRequestedTwice", Box::new(|v| {
-			v["signature_requirement"]["requests"].as_array_mut().unwrap().push(json!({"twin_id": 3, "weight": 1, "required": false}))
-		})),
-		("weight_required 0", "WeightRequiredZero", Box::new(|v| v["signature_requirement"]["weight_required"] = json!(0))),
-		("weight_required above the total", "WeightRequiredAboveTotal", Box::new(|v| v["signature_requirement"]["weight_required"] = json!(2))),
+		(
+			"memory 256 MiB - 1",
+			"MemoryTooSmall",
+			Box::new(|v| v["workloads"][0]["data"]["memory"] = json!(268435455)),
+		),
+		(
+			"rootfs 1 GiB - 1",
+			"RootfsTooSmall",
+			Box::new(|v| v["workloads"][0]["data"]["rootfs_size"] = json!(1073741823)),
+		),
+		(
+			"disk 1 GiB - 1",
+			"DiskTooSmall",
+			Box::new(|v| v["workloads"][1]["data"]["size"] = json!(1073741823)),
+		),
+		(
+			"public_ip naming nothing",
+			"PublicIpMissing",
+			Box::new(|v| v["workloads"][0]["data"]["public_ip"] = json!("ip6")),
+		),
+		(
+			"public_ip naming a disk",
+			"PublicIpNotPublicIp",
+			Box::new(|v| v["workloads"][0]["data"]["public_ip"] = json!("data")),
+		),
+		(
+			"a public_ip used by two VMs",
+			"PublicIpUsedTwice",
+			Box::new(move |v| v["workloads"].as_array_mut().unwrap().push(vm("web2", "ip4", ""))),
+		),
+		(
+			"a mount naming nothing",
+			"MountDiskMissing",
+			Box::new(|v| v["workloads"][0]["data"]["mounts"][0]["disk"] = json!("logs")),
+		),
+		(
+			"a mount naming a public_ip",
+			"MountNotDisk",
+			Box::new(|v| v["workloads"][0]["data"]["mounts"][0]["disk"] = json!("ip4")),
+		),
+		(
+			"a disk mounted by two VMs",
+			"DiskMountedTwice",
+			Box::new(move |v| v["workloads"].as_array_mut().unwrap().push(vm("web2", "", "data"))),
+		),
+		(
+			"no signature requests",
+			"NoRequests",
+			Box::new(|v| v["signature_requirement"]["requests"] = json!([])),
+		),
+		(
+			"a twin requested twice",
+			"TwinRequestedTwice",
+			Box::new(|v| {
+				v["signature_requirement"]["requests"]
+					.as_array_mut()
+					.unwrap()
+					.push(json!({"twin_id": 3, "weight": 1, "required": false}))
+			}),
+		),
+		(
+			"weight_required 0",
+			"WeightRequiredZero",
+			Box::new(|v| v["signature_requirement"]["weight_required"] = json!(0)),
+		),
+		(
+			"weight_required above the total",
+			"WeightRequiredAboveTotal",
+			Box::new(|v| v["signature_requirement"]["weight_required"] = json!(2)),
+		),
 	];
 	let base: Value = serde_json::from_str(EXAMPLE).unwrap();
 	let mut cases = Vec::new();
@@ -368,10 +456,11 @@ fn adopt_randomised_parts(fresh: &mut Value, stored: &Value) {
 	let documents = fresh["documents"].as_array_mut().unwrap();
 	for (i, document) in documents.iter_mut().enumerate() {
 		let stored_sr25519 = &stored["documents"][i]["sr25519"];
-		let signature: [u8; 64] = hex::decode(stored_sr25519["signature"].as_str().unwrap().trim_start_matches("0x"))
-			.unwrap()
-			.try_into()
-			.unwrap();
+		let signature: [u8; 64] =
+			hex::decode(stored_sr25519["signature"].as_str().unwrap().trim_start_matches("0x"))
+				.unwrap()
+				.try_into()
+				.unwrap();
 		let hash = document["hash"].as_str().unwrap().parse().unwrap();
 		let account = sr25519_account(document["sr25519"]["twin_id"].as_u64().unwrap() as u32);
 		let name = &document["name"];
