@@ -40,7 +40,7 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id.to_string(), "--decrypt"]);
 	assert_eq!(decrypted["deployment"], read_json(&file));
 	// Nobody else can read it.
-	chain.grid("//Dave", &["contract", "show", &id.to_string(), "--decrypt"]).fails(2, "decrypt");
+	chain.grid("//Dave", &["contract", "show", &id.to_string(), "--decrypt"]).fails(2, "NotARecipient");
 
 	// Billing: the dev chain settles every 10 blocks; each transaction here makes one.
 	for _ in 0..11 {

@@ -20,8 +20,8 @@ impl Client {
 	/// Validate `doc`, hash it and encrypt it to its owner twin's key (from the chain) and to
 	/// `extra_recipients`; refuses a document over 8 KiB encrypted before anything is sent.
 	pub async fn seal_deployment(&self, doc: &Deployment, extra_recipients: &[String]) -> Result<SealedDeployment> {
-		doc.validate().map_err(|e| Error::Deployment(e.to_string()))?;
-		let hash = doc.hash().map_err(|e| Error::Deployment(e.to_string()))?;
+		doc.validate().map_err(Error::deployment)?;
+		let hash = doc.hash().map_err(Error::deployment)?;
 		let owner_pk = self.twin_pk(doc.twin_id).await?.ok_or_else(|| {
 			Error::input(
 				"twin_id",
@@ -29,7 +29,7 @@ impl Client {
 			)
 		})?;
 		let data = gridchain_deployment::encrypt(doc, owner_pk, extra_recipients)
-			.map_err(|e| Error::Deployment(e.to_string()))?;
+			.map_err(Error::deployment)?;
 		let public_ips = u32::try_from(doc.capacity().public_ips).unwrap_or(u32::MAX);
 		Ok(SealedDeployment { hash: hash.0, data, public_ips })
 	}
@@ -65,8 +65,8 @@ impl Client {
 		let ContractKind::Node { deployment_hash, deployment_data, .. } = contract.kind else {
 			return Err(Error::input("contract", format!("contract {contract_id} is not a node contract")));
 		};
-		let doc = gridchain_deployment::decrypt(&deployment_data, identity).map_err(|e| Error::Deployment(e.to_string()))?;
-		let hash = doc.hash().map_err(|e| Error::Deployment(e.to_string()))?;
+		let doc = gridchain_deployment::decrypt(&deployment_data, identity).map_err(Error::deployment)?;
+		let hash = doc.hash().map_err(Error::deployment)?;
 		let computed = crate::types::hex0x(&hash.0);
 		if computed != deployment_hash {
 			return Err(Error::Deployment(format!(

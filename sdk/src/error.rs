@@ -47,8 +47,24 @@ impl Error {
 		matches!(self, Error::Input { .. } | Error::Deployment(_) | Error::Key(_))
 	}
 
+	/// A deployment error, named: `RequiredSignerMissing: twin 3 is required to sign and has not`.
+	pub fn deployment<E: std::fmt::Debug + std::fmt::Display>(e: E) -> Error {
+		Error::Deployment(named(&e))
+	}
+
 	pub(crate) fn input(field: impl Into<String>, reason: impl Into<String>) -> Error {
 		Error::Input { field: field.into(), reason: reason.into() }
+	}
+}
+
+/// An error as `Name: sentence`, its name being its (outermost) enum variant.
+pub fn named<E: std::fmt::Debug + std::fmt::Display>(e: &E) -> String {
+	let debug = format!("{e:?}");
+	let name: String = debug.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+	if name.is_empty() {
+		e.to_string()
+	} else {
+		format!("{name}: {e}")
 	}
 }
 

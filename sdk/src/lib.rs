@@ -20,7 +20,7 @@ pub use balances::{format_tft, parse_tft, UNITS_PER_TFT};
 pub use client::{Client, Config, Receipt, TxEvents, Wait};
 pub use contracts::{Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};
 pub use deployments::SealedDeployment;
-pub use error::{Error, Result};
+pub use error::{named, Error, Result};
 pub use gridchain_deployment as deployment;
 pub use keys::{parse_account, Identity};
 pub use multisig::{Multisig, PendingCall};

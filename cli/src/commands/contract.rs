@@ -7,7 +7,7 @@ use crate::{
 	output::{table, waiting},
 	Ctx,
 };
-use gridchain_sdk::{deployment::Deployment, format_tft, Contract, ContractKind, ContractState, CreatedContract};
+use gridchain_sdk::{deployment::Deployment, format_tft, named, Contract, ContractKind, ContractState, CreatedContract};
 use serde_json::json;
 
 fn state_text(state: &ContractState) -> String {
@@ -60,7 +60,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
 			// that check to the node.
 			match client.read_deployment(id, identity.age()).await {
-				Ok(previous) => Deployment::validate_update(&previous, &doc).map_err(|e| input(&file.display().to_string(), e))?,
+				Ok(previous) => Deployment::validate_update(&previous, &doc).map_err(|e| input(&file.display().to_string(), named(&e)))?,
 				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
 				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
 			}

@@ -10,7 +10,7 @@ use gridchain_sdk::{
 		verify_signatures, Deployment, DiskData, DiskKind, Mount, PublicIpData, Signature, SignatureRequest,
 		SignatureRequirement, VmData, Workload, WorkloadData,
 	},
-	Client,
+	named, Client,
 };
 use serde_json::json;
 use std::{collections::BTreeMap, path::Path};
@@ -130,7 +130,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				},
 				workloads,
 			};
-			doc.validate().map_err(|e| Failure::Input(e.to_string()))?;
+			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
 			write_document(&doc, output.as_deref())?;
 			if let Some(path) = output {
 				eprintln!("Wrote {} (hash {})", path.display(), hash_hex(&doc)?);
@@ -143,7 +143,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 		},
 		DeploymentCommand::Sign { file, twin } => {
 			let mut doc = read_document(&file)?;
-			doc.validate().map_err(|e| Failure::Input(e.to_string()))?;
+			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
 			let identity = ctx.identity()?;
 			let twin_id = match twin {
 				Some(twin) => twin,
@@ -154,7 +154,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 					})?
 				},
 			};
-			let hash = doc.hash().map_err(|e| Failure::Input(e.to_string()))?;
+			let hash = doc.hash().map_err(|e| Failure::Input(named(&e)))?;
 			doc.add_signature(Signature::sr25519(twin_id, identity.sign(&hash.0)));
 			write_document(&doc, Some(&file))?;
 			let signers: Vec<u32> = doc.signature_requirement.signatures.iter().map(|s| s.twin_id).collect();
@@ -164,10 +164,10 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 		},
 		DeploymentCommand::Verify { file } => {
 			let doc = read_document(&file)?;
-			doc.validate().map_err(|e| Failure::Input(e.to_string()))?;
+			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
 			let client = ctx.client().await?;
 			let accounts = accounts_of(&client, &doc).await?;
-			let approval = verify_signatures(&doc, |twin| accounts.get(&twin).copied()).map_err(|e| Failure::Input(e.to_string()))?;
+			let approval = verify_signatures(&doc, |twin| accounts.get(&twin).copied()).map_err(|e| Failure::Input(named(&e)))?;
 			let capacity = doc.capacity();
 			ctx.out.print(
 				&json!({

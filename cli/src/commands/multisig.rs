@@ -3,7 +3,7 @@
 use crate::{
 	args::{Cli, MultisigCommand, MultisigSpec},
 	fail::{input, CmdResult, Failure},
-	output::{table, waiting},
+	output::{table, waiting, Output},
 	Ctx,
 };
 use clap::Parser;
@@ -45,7 +45,11 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 			if matches!(inner.command, crate::args::Command::Multisig(_) | crate::args::Command::Key(_)) {
 				return Err(input("COMMAND", "must be a command that makes a call on chain"));
 			}
-			let nested = Ctx { global: ctx.global.clone(), out: ctx.out, multisig: Some(multisig(&spec)?) };
+			// The proposed command's own --key and --json count too.
+			let mut global = ctx.global.clone();
+			global.key = inner.global.key.or(global.key);
+			global.json |= inner.global.json;
+			let nested = Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };
 			match crate::run(&nested, inner.command).await {
 				Err(Failure::Awaiting(e)) => awaiting(ctx, e)?,
 				other => other?,

@@ -62,11 +62,12 @@ impl Chain {
 	/// Run `grid` with extra environment variables.
 	pub fn grid_env(&self, key: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
 		let mut command = Command::new(env!("CARGO_BIN_EXE_grid"));
-		command.args(["--url", &self.url]).args(args).env("XDG_CONFIG_HOME", self.dir.path().join("config"));
+		command.args(["--url", &self.url]).env("XDG_CONFIG_HOME", self.dir.path().join("config"));
 		command.env_remove("GRID_MNEMONIC");
 		if !key.is_empty() {
 			command.args(["--key", key]);
 		}
+		command.args(args);
 		for (k, v) in env {
 			command.env(k, v);
 		}
