@@ -6,7 +6,9 @@ use std::path::PathBuf;
 /// Rent IT capacity on Gridchain: keys, twins, farms, nodes, deployments and their contracts.
 #[derive(Debug, Parser)]
 #[command(name = "grid", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 done, 1 the chain refused (or could not be reached), 2 bad usage or bad input.")]
+#[command(
+	after_help = "Exit codes: 0 done, 1 the chain refused (or could not be reached), 2 bad usage or bad input."
+)]
 pub struct Cli {
 	#[command(flatten)]
 	pub global: Global,
@@ -228,6 +230,7 @@ pub enum DiskKindArg {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum DeploymentCommand {
 	/// Write a deployment document: a VM, its disks and a public IP.
 	New {
@@ -391,7 +394,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 		Some('T' | 't') => (&t[..t.len() - 1], 40),
 		_ => (t, 0),
 	};
-	let value: u64 = number.trim().parse().map_err(|_| format!("`{text}` is not a size (e.g. 4G, 512M, 1073741824)"))?;
+	let value: u64 = number
+		.trim()
+		.parse()
+		.map_err(|_| format!("`{text}` is not a size (e.g. 4G, 512M, 1073741824)"))?;
 	value.checked_mul(1u64 << shift).ok_or_else(|| format!("`{text}` is too large"))
 }
 

@@ -10,9 +10,10 @@ pub fn key_path() -> Result<PathBuf, Failure> {
 	let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
 		Some(dir) => PathBuf::from(dir),
 		None => {
-			let home = std::env::var_os("HOME").ok_or_else(|| input("HOME", "is not set, and neither is XDG_CONFIG_HOME"))?;
+			let home = std::env::var_os("HOME")
+				.ok_or_else(|| input("HOME", "is not set, and neither is XDG_CONFIG_HOME"))?;
 			PathBuf::from(home).join(".config")
-		},
+		}
 	};
 	Ok(base.join("grid").join("key"))
 }
@@ -49,7 +50,8 @@ pub fn save(uri: &str, force: bool) -> Result<PathBuf, Failure> {
 		return Err(input("key", format!("{} exists: pass --force to replace it", path.display())));
 	}
 	let dir = path.parent().ok_or_else(|| input("key", "the key path has no folder"))?;
-	std::fs::create_dir_all(dir).map_err(|e| input("key", format!("cannot create {}: {e}", dir.display())))?;
+	std::fs::create_dir_all(dir)
+		.map_err(|e| input("key", format!("cannot create {}: {e}", dir.display())))?;
 	let mut file = std::fs::OpenOptions::new()
 		.write(true)
 		.create(true)
@@ -57,6 +59,7 @@ pub fn save(uri: &str, force: bool) -> Result<PathBuf, Failure> {
 		.mode(0o600)
 		.open(&path)
 		.map_err(|e| input("key", format!("cannot write {}: {e}", path.display())))?;
-	writeln!(file, "{uri}").map_err(|e| input("key", format!("cannot write {}: {e}", path.display())))?;
+	writeln!(file, "{uri}")
+		.map_err(|e| input("key", format!("cannot write {}: {e}", path.display())))?;
 	Ok(path)
 }

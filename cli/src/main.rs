@@ -43,7 +43,10 @@ impl Ctx {
 			None => self.identity()?.account_id(),
 		};
 		client.twin_id_of(&account).await?.ok_or_else(|| {
-			fail::input("twin", format!("{account} has no twin: create one with `grid twin create`"))
+			fail::input(
+				"twin",
+				format!("{account} has no twin: create one with `grid twin create`"),
+			)
 		})
 	}
 }

@@ -11,7 +11,23 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	chain.grid("//Charlie", &["twin", "create"]).ok();
 
 	// Find the node by what the deployment needs.
-	let found = chain.json("//Charlie", &["node", "find", "--country", "BE", "--cru", "2", "--mru", "4G", "--sru", "60G", "--ips", "1"]);
+	let found = chain.json(
+		"//Charlie",
+		&[
+			"node",
+			"find",
+			"--country",
+			"BE",
+			"--cru",
+			"2",
+			"--mru",
+			"4G",
+			"--sru",
+			"60G",
+			"--ips",
+			"1",
+		],
+	);
 	assert_eq!(found[0]["node"]["id"], 1, "{found}");
 	let none = chain.json("//Charlie", &["node", "find", "--cru", "9"]);
 	assert_eq!(none, Value::Array(vec![]));
@@ -19,8 +35,13 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	// Write, sign and verify the deployment.
 	let file = chain.new_deployment("//Charlie", "web", true);
 	let file_text = file.to_string_lossy().to_string();
-	let hash = chain.json("", &["deployment", "hash", &file_text])["deployment_hash"].as_str().expect("hash").to_string();
-	chain.grid("//Charlie", &["deployment", "verify", &file_text]).fails(2, "RequiredSignerMissing");
+	let hash = chain.json("", &["deployment", "hash", &file_text])["deployment_hash"]
+		.as_str()
+		.expect("hash")
+		.to_string();
+	chain
+		.grid("//Charlie", &["deployment", "verify", &file_text])
+		.fails(2, "RequiredSignerMissing");
 	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
 	let verified = chain.json("//Charlie", &["deployment", "verify", &file_text]);
 	assert_eq!(verified["signers"], serde_json::json!([3]));
@@ -40,11 +61,18 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id.to_string(), "--decrypt"]);
 	assert_eq!(decrypted["deployment"], read_json(&file));
 	// Nobody else can read it.
-	chain.grid("//Dave", &["contract", "show", &id.to_string(), "--decrypt"]).fails(2, "NotARecipient");
+	chain
+		.grid("//Dave", &["contract", "show", &id.to_string(), "--decrypt"])
+		.fails(2, "NotARecipient");
 
 	// Billing: the dev chain settles every 10 blocks; each transaction here makes one.
 	for _ in 0..11 {
-		chain.grid("//Ferdie", &["transfer", "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", "1"]).ok();
+		chain
+			.grid(
+				"//Ferdie",
+				&["transfer", "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", "1"],
+			)
+			.ok();
 	}
 	let bills = chain.json("//Charlie", &["contract", "bills", &id.to_string(), "--blocks", "100"]);
 	let bills = bills["bills"].as_array().expect("bills");
@@ -64,7 +92,9 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id.to_string(), "--decrypt"]);
 	assert_eq!(decrypted["deployment"]["workloads"][0]["data"]["cpu"], 4);
 	// An update that breaks the version rules is refused before the chain is asked.
-	chain.grid("//Charlie", &["contract", "update", &id.to_string(), &file_text]).fails(2, "version");
+	chain
+		.grid("//Charlie", &["contract", "update", &id.to_string(), &file_text])
+		.fails(2, "version");
 
 	// Cancel: the IP is free again and the contract gone.
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
@@ -90,10 +120,16 @@ fn every_refusal_names_the_error_and_changes_nothing() {
 		.grid("//Dave", &["contract", "create", "--node", "1", &two])
 		.fails(1, "SmartContract::FarmHasNotEnoughPublicIPsFree: The node's farm has enough public IPs, but too few are free.");
 	assert!(chain.contract_ids("//Dave").is_empty());
-	assert_eq!(chain.json("//Dave", &["balance"])["reserved"], balance_before["reserved"], "no deposit held");
+	assert_eq!(
+		chain.json("//Dave", &["balance"])["reserved"],
+		balance_before["reserved"],
+		"no deposit held"
+	);
 
 	// The same deployment twice on one node.
-	chain.grid("//Charlie", &["contract", "create", "--node", "1", &one_ip]).fails(1, "ContractIsNotUnique");
+	chain
+		.grid("//Charlie", &["contract", "create", "--node", "1", &one_ip])
+		.fails(1, "ContractIsNotUnique");
 	assert_eq!(chain.contract_ids("//Charlie").len(), 1);
 
 	// A node rented by someone else.
@@ -111,7 +147,9 @@ fn every_refusal_names_the_error_and_changes_nothing() {
 	let mut doc = read_json(&no_ip);
 	doc["workloads"][0]["data"]["env"]["PADDING"] = "x".repeat(9000).into();
 	std::fs::write(&big, doc.to_string()).expect("write");
-	chain.grid("//Dave", &["contract", "create", "--node", "1", &big.to_string_lossy()]).fails(2, "8192");
+	chain
+		.grid("//Dave", &["contract", "create", "--node", "1", &big.to_string_lossy()])
+		.fails(2, "8192");
 	assert!(chain.contract_ids("//Dave").is_empty());
 
 	// A document that breaks a rule names the workload and the field.
@@ -119,7 +157,9 @@ fn every_refusal_names_the_error_and_changes_nothing() {
 	doc["workloads"][0]["data"]["cpu"] = 0.into();
 	let bad = chain.path("bad.json");
 	std::fs::write(&bad, doc.to_string()).expect("write");
-	chain.grid("//Dave", &["contract", "create", "--node", "1", &bad.to_string_lossy()]).fails(2, "cpu");
+	chain
+		.grid("//Dave", &["contract", "create", "--node", "1", &bad.to_string_lossy()])
+		.fails(2, "cpu");
 	// An unknown member is refused with its path.
 	let mut doc = read_json(&no_ip);
 	doc["workloads"][0]["data"]["gpu"] = 1.into();
@@ -132,7 +172,12 @@ fn every_refusal_names_the_error_and_changes_nothing() {
 fn bad_usage_exits_2_and_says_which_argument() {
 	let chain = Chain::start();
 	chain.grid("//Alice", &["node", "find", "--mru", "lots"]).fails(2, "lots");
-	chain.grid("//Alice", &["transfer", "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", "1.123456789"]).fails(2, "amount");
+	chain
+		.grid(
+			"//Alice",
+			&["transfer", "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", "1.123456789"],
+		)
+		.fails(2, "amount");
 	chain.grid("//Alice", &["transfer", "not-an-address", "1"]).fails(2, "account");
 	chain.grid("", &["balance"]).fails(2, "grid key new");
 	chain.grid("//Alice", &["contract", "show", "99"]).fails(1, "contract 99 does not exist");
@@ -157,14 +202,22 @@ fn keys_are_saved_owner_only_and_their_age_identity_decrypts_with_the_age_tool()
 	// Charlie deploys; the standard age tool decrypts what the chain stores.
 	chain.grid("//Charlie", &["twin", "create"]).ok();
 	let file = chain.new_deployment("//Charlie", "web", true);
-	let id = chain.json("//Charlie", &["contract", "create", "--node", "1", &file.to_string_lossy()])["contract_id"].to_string();
+	let id = chain
+		.json("//Charlie", &["contract", "create", "--node", "1", &file.to_string_lossy()])
+		["contract_id"]
+		.to_string();
 	let data = chain.path("deployment.age");
 	chain.grid("//Charlie", &["contract", "show", &id, "--data-out", &data.to_string_lossy()]).ok();
 	let identity = chain.path("identity.txt");
-	let age_identity = chain.json("//Charlie", &["key", "age-identity"])["age_identity"].as_str().expect("identity").to_string();
+	let age_identity = chain.json("//Charlie", &["key", "age-identity"])["age_identity"]
+		.as_str()
+		.expect("identity")
+		.to_string();
 	assert!(age_identity.starts_with("AGE-SECRET-KEY-1"));
 	std::fs::write(&identity, format!("{age_identity}\n")).expect("write");
-	let Ok(age) = std::process::Command::new("age").arg("-d").arg("-i").arg(&identity).arg(&data).output() else {
+	let Ok(age) =
+		std::process::Command::new("age").arg("-d").arg("-i").arg(&identity).arg(&data).output()
+	else {
 		eprintln!("SKIPPED: the `age` tool is not installed (scripts/setup.sh installs it); interop not checked");
 		return;
 	};
@@ -177,24 +230,38 @@ fn keys_are_saved_owner_only_and_their_age_identity_decrypts_with_the_age_tool()
 fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approval() {
 	let chain = Chain::grid_with_a_node(1);
 	let members = ["//Charlie", "//Dave", "//Eve"];
-	let addresses: Vec<String> =
-		members.iter().map(|m| chain.json(m, &["key", "show"])["address"].as_str().expect("address").to_string()).collect();
+	let addresses: Vec<String> = members
+		.iter()
+		.map(|m| chain.json(m, &["key", "show"])["address"].as_str().expect("address").to_string())
+		.collect();
 	let signatories = addresses.join(",");
 	let spec = ["-t", "2", "-s", signatories.as_str()];
-	let multisig = chain.json("//Charlie", &[&["multisig", "address"][..], &spec].concat())["address"].as_str().expect("address").to_string();
+	let multisig = chain.json("//Charlie", &[&["multisig", "address"][..], &spec].concat())
+		["address"]
+		.as_str()
+		.expect("address")
+		.to_string();
 	for member in members {
 		chain.grid(member, &["twin", "create"]).ok();
 	}
 	chain.grid("//Ferdie", &["transfer", &multisig, "1000"]).ok();
 
 	// The multisig's twin, encrypting to Charlie's key.
-	let charlie_pk = chain.json("//Charlie", &["key", "show"])["x25519_public_key"].as_str().expect("pk").to_string();
-	let proposed = chain.json("//Charlie", &[&["multisig", "propose"][..], &spec, &["--", "twin", "create", "--pk", &charlie_pk]].concat());
+	let charlie_pk = chain.json("//Charlie", &["key", "show"])["x25519_public_key"]
+		.as_str()
+		.expect("pk")
+		.to_string();
+	let proposed = chain.json(
+		"//Charlie",
+		&[&["multisig", "propose"][..], &spec, &["--", "twin", "create", "--pk", &charlie_pk]]
+			.concat(),
+	);
 	assert_eq!(proposed["status"], "awaiting_approvals");
 	let call = proposed["call"].as_str().expect("call").to_string();
 	let pending = chain.json("//Dave", &[&["multisig", "pending"][..], &spec].concat());
 	assert_eq!(pending[0]["approvals"].as_array().expect("approvals").len(), 1);
-	let done = chain.json("//Dave", &[&["multisig", "approve"][..], &spec, &["--call", &call]].concat());
+	let done =
+		chain.json("//Dave", &[&["multisig", "approve"][..], &spec, &["--call", &call]].concat());
 	assert_eq!(done["status"], "executed");
 	let twin = chain.json("//Charlie", &["twin", "show", "6"]);
 	assert_eq!(twin["account"], multisig.as_str());
@@ -203,7 +270,24 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	let file = chain.path("shared.json");
 	let file_text = file.to_string_lossy().to_string();
 	chain
-		.grid("//Charlie", &["deployment", "new", "--twin", "6", "--image", "alpine", "--cpu", "1", "--memory", "1G", "--public-ip", "-o", &file_text])
+		.grid(
+			"//Charlie",
+			&[
+				"deployment",
+				"new",
+				"--twin",
+				"6",
+				"--image",
+				"alpine",
+				"--cpu",
+				"1",
+				"--memory",
+				"1G",
+				"--public-ip",
+				"-o",
+				&file_text,
+			],
+		)
 		.ok();
 	let mut doc = read_json(&file);
 	doc["signature_requirement"] = serde_json::json!({
@@ -218,7 +302,15 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	chain.grid("//Charlie", &["deployment", "verify", &file_text]).ok();
 
 	// First approval: no contract yet, no IP taken.
-	let proposed = chain.json("//Charlie", &[&["multisig", "propose"][..], &spec, &["--", "contract", "create", "--node", "1", &file_text]].concat());
+	let proposed = chain.json(
+		"//Charlie",
+		&[
+			&["multisig", "propose"][..],
+			&spec,
+			&["--", "contract", "create", "--node", "1", &file_text],
+		]
+		.concat(),
+	);
 	assert_eq!(proposed["approvals"], 1);
 	assert!(chain.contract_ids_of_twin(6).is_empty());
 	assert_eq!(chain.free_ips(), 1);

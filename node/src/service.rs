@@ -312,8 +312,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			(Sealing::Manual, Some(commands_stream)) => commands_stream.boxed(),
 			_ => instant_seal_commands(transaction_pool.clone()),
 		};
-		let task = sc_consensus_manual_seal::run_manual_seal(
-			sc_consensus_manual_seal::ManualSealParams {
+		let task =
+			sc_consensus_manual_seal::run_manual_seal(sc_consensus_manual_seal::ManualSealParams {
 				block_import: client.clone(),
 				env: proposer,
 				client: client.clone(),
@@ -322,8 +322,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				select_chain,
 				consensus_data_provider: Some(consensus_data_provider),
 				create_inherent_data_providers,
-			},
-		);
+			});
 		task_manager.spawn_essential_handle().spawn_blocking("manual-seal", None, task);
 		return Ok(task_manager);
 	}

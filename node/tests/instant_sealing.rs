@@ -27,7 +27,10 @@ async fn transfer_until_finalized(node: &DevNode) -> (Duration, u64) {
 	let started = Instant::now();
 	let progress = at
 		.transactions()
-		.sign_and_submit_then_watch_default(&transfer(dev::bob().public_key().0, TFT), &dev::alice())
+		.sign_and_submit_then_watch_default(
+			&transfer(dev::bob().public_key().0, TFT),
+			&dev::alice(),
+		)
 		.await
 		.expect("transfer accepted by the pool");
 	let finalized = tokio::time::timeout(Duration::from_secs(30), progress.wait_for_finalized())

@@ -9,7 +9,8 @@ const VERSION: u32 = 15;
 
 #[test]
 fn committed_client_metadata_matches_the_runtime() {
-	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/metadata/gridchain.scale");
+	let path =
+		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/metadata/gridchain.scale");
 	let metadata = Runtime::metadata_at_version(VERSION).expect("the runtime offers metadata v15");
 	let current: &[u8] = &metadata;
 	if std::env::var_os("GRIDCHAIN_WRITE_METADATA").is_some() {

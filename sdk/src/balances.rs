@@ -11,13 +11,14 @@ impl Client {
 	/// The free and held balance of an account.
 	pub async fn balance(&self, who: &AccountId32) -> Result<Balance> {
 		let at = self.at().await?;
-		let info = at.storage().fetch(chain::storage().system().account(), (who.clone(),)).await?.decode()?;
+		let info =
+			at.storage().fetch(chain::storage().system().account(), (*who,)).await?.decode()?;
 		Ok(Balance { free: info.data.free, reserved: info.data.reserved })
 	}
 
 	/// Send `amount` TFT units to `to`, keeping the sender's account alive.
 	pub async fn transfer(&self, signer: &Keypair, to: &AccountId32, amount: u128) -> Result<()> {
-		let call = chain::tx().balances().transfer_keep_alive(MultiAddress::Id(to.clone()), amount);
+		let call = chain::tx().balances().transfer_keep_alive(MultiAddress::Id(*to), amount);
 		self.submit(&call, signer).await.map(drop)
 	}
 }
@@ -37,7 +38,8 @@ pub fn parse_tft(text: &str) -> Option<u128> {
 		return None;
 	}
 	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-	let fraction: u128 = if fraction.is_empty() { 0 } else { format!("{fraction:0<7}").parse().ok()? };
+	let fraction: u128 =
+		if fraction.is_empty() { 0 } else { format!("{fraction:0<7}").parse().ok()? };
 	whole.checked_mul(UNITS_PER_TFT)?.checked_add(fraction)
 }
 

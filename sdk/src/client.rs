@@ -2,7 +2,9 @@
 
 use crate::{chain, Error, Result};
 use subxt::{
-	error::{DispatchError, TransactionEventsError, TransactionProgressError, TransactionStatusError},
+	error::{
+		DispatchError, TransactionEventsError, TransactionProgressError, TransactionStatusError,
+	},
 	rpcs::RpcClient,
 	tx::{Payload, TransactionStatus},
 	utils::{AccountId32, H256},
@@ -65,9 +67,9 @@ pub struct Client {
 impl Client {
 	/// Connect to the node at `url` (`ws://127.0.0.1:9944`, `wss://…`).
 	pub async fn connect(url: &str) -> Result<Client> {
-		let connect_error =
-			|reason: String| Error::Connect { url: url.to_string(), reason };
-		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let connect_error = |reason: String| Error::Connect { url: url.to_string(), reason };
+		let rpc =
+			RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
 		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
@@ -116,25 +118,35 @@ impl Client {
 	}
 
 	/// `submit`, always as the signer itself.
-	pub(crate) async fn submit_direct<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<Receipt> {
+	pub(crate) async fn submit_direct<P: Payload>(
+		&self,
+		call: &P,
+		signer: &Keypair,
+	) -> Result<Receipt> {
 		let at = self.at().await?;
 		// The pool's next nonce counts transactions not yet finalized, so calls can follow each
 		// other without waiting for finality.
 		let nonce = self.next_nonce(&signer.public_key().to_account_id()).await?;
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-		let mut progress = at.tx().sign_and_submit_then_watch(call, signer, params).await.map_err(refusal_from_extrinsic)?;
+		let params =
+			subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
+		let mut progress = at
+			.tx()
+			.sign_and_submit_then_watch(call, signer, params)
+			.await
+			.map_err(refusal_from_extrinsic)?;
 		while let Some(status) = progress.next().await {
 			let status = status.map_err(refusal_from_progress)?;
 			let in_block = match status {
 				TransactionStatus::InFinalizedBlock(b) => b,
 				TransactionStatus::InBestBlock(b) if self.wait == Wait::InBlock => b,
-				TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message } => {
-					return Err(Error::Rejected(message))
-				},
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => return Err(Error::Rejected(message)),
 				_ => continue,
 			};
 			let block_hash = in_block.block_hash();
-			let events = in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
+			let events =
+				in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
 			let block_number = self.api.at_block(block_hash).await?.block_number();
 			return Ok(Receipt { block_hash, block_number, events });
 		}
@@ -143,7 +155,9 @@ impl Client {
 
 	/// The next nonce of `who`, counting transactions still in the pool.
 	pub async fn next_nonce(&self, who: &AccountId32) -> Result<u64> {
-		let legacy = subxt::rpcs::LegacyRpcMethods::<subxt::config::RpcConfigFor<Config>>::new(self.rpc.clone());
+		let legacy = subxt::rpcs::LegacyRpcMethods::<subxt::config::RpcConfigFor<Config>>::new(
+			self.rpc.clone(),
+		);
 		Ok(legacy.system_account_next_index(who).await?)
 	}
 
@@ -162,7 +176,8 @@ impl Client {
 		};
 		let metadata = at.metadata_ref();
 		match metadata.pallet_by_error_index(index).and_then(|p| {
-			p.error_variant_by_index(error[0]).map(|v| (p.name().to_string(), v.name.clone(), v.docs.join(" ")))
+			p.error_variant_by_index(error[0])
+				.map(|v| (p.name().to_string(), v.name.clone(), v.docs.join(" ")))
 		}) {
 			Some((pallet, name, sentence)) => Error::Refused { pallet, name, sentence },
 			None => Error::Dispatch(format!("module error {index}/{}", error[0])),
@@ -188,7 +203,9 @@ pub(crate) fn refusal_from_dispatch(error: DispatchError) -> Error {
 fn refusal_from_progress(e: TransactionProgressError) -> Error {
 	match e {
 		TransactionProgressError::TransactionStatusError(
-			TransactionStatusError::Invalid(message) | TransactionStatusError::Dropped(message) | TransactionStatusError::Error(message),
+			TransactionStatusError::Invalid(message)
+			| TransactionStatusError::Dropped(message)
+			| TransactionStatusError::Error(message),
 		) => Error::Rejected(message),
 		other => Error::Client(other.to_string()),
 	}
@@ -197,9 +214,13 @@ fn refusal_from_progress(e: TransactionProgressError) -> Error {
 fn refusal_from_extrinsic(e: subxt::error::ExtrinsicError) -> Error {
 	match e {
 		subxt::error::ExtrinsicError::TransactionStatusError(
-			TransactionStatusError::Invalid(message) | TransactionStatusError::Dropped(message) | TransactionStatusError::Error(message),
+			TransactionStatusError::Invalid(message)
+			| TransactionStatusError::Dropped(message)
+			| TransactionStatusError::Error(message),
 		) => Error::Rejected(message),
-		subxt::error::ExtrinsicError::ErrorSubmittingTransaction(e) => Error::Rejected(e.to_string()),
+		subxt::error::ExtrinsicError::ErrorSubmittingTransaction(e) => {
+			Error::Rejected(e.to_string())
+		}
 		other => Error::Client(other.to_string()),
 	}
 }

@@ -2,7 +2,10 @@
 
 use crate::{
 	chain::{self, runtime_types as rt},
-	types::{hex0x, text, Bill, Contract, ContractIp, ContractKind, ContractState, CreatedContract, Resources},
+	types::{
+		hex0x, text, Bill, Contract, ContractIp, ContractKind, ContractState, CreatedContract,
+		Resources,
+	},
 	Client, Error, Receipt, Result,
 };
 use subxt_signer::sr25519::Keypair;
@@ -31,12 +34,19 @@ pub struct ReportOutcome {
 pub const MAX_REPORTS_PER_CALL: usize = 256;
 
 fn contract_ips(ips: Vec<rt::pallet_smart_contract::types::ContractIp>) -> Vec<ContractIp> {
-	ips.into_iter().map(|ip| ContractIp { ip: text(&ip.ip.0), gateway: text(&ip.gateway.0) }).collect()
+	ips.into_iter()
+		.map(|ip| ContractIp { ip: text(&ip.ip.0), gateway: text(&ip.gateway.0) })
+		.collect()
 }
 
 fn created(receipt: &Receipt) -> Result<CreatedContract> {
-	let event = receipt.expect_event::<chain::smart_contract::events::ContractCreated>("ContractCreated")?;
-	Ok(CreatedContract { contract_id: event.contract_id, public_ips: contract_ips(event.public_ips), deposit: event.deposit })
+	let event = receipt
+		.expect_event::<chain::smart_contract::events::ContractCreated>("ContractCreated")?;
+	Ok(CreatedContract {
+		contract_id: event.contract_id,
+		public_ips: contract_ips(event.public_ips),
+		deposit: event.deposit,
+	})
 }
 
 impl Client {
@@ -51,7 +61,12 @@ impl Client {
 		deployment_data: Vec<u8>,
 		public_ips: u32,
 	) -> Result<CreatedContract> {
-		let call = chain::tx().smart_contract().create_node_contract(node_id, deployment_hash, deployment_data, public_ips);
+		let call = chain::tx().smart_contract().create_node_contract(
+			node_id,
+			deployment_hash,
+			deployment_data,
+			public_ips,
+		);
 		created(&self.submit(&call, signer).await?)
 	}
 
@@ -63,39 +78,72 @@ impl Client {
 		deployment_hash: [u8; 32],
 		deployment_data: Vec<u8>,
 	) -> Result<u32> {
-		let call = chain::tx().smart_contract().update_node_contract(contract_id, deployment_hash, deployment_data);
+		let call = chain::tx().smart_contract().update_node_contract(
+			contract_id,
+			deployment_hash,
+			deployment_data,
+		);
 		let receipt = self.submit(&call, signer).await?;
-		Ok(receipt.expect_event::<chain::smart_contract::events::ContractUpdated>("ContractUpdated")?.version)
+		Ok(receipt
+			.expect_event::<chain::smart_contract::events::ContractUpdated>("ContractUpdated")?
+			.version)
 	}
 
 	/// Cancel a contract (its owner, or the node for a node contract); returns what it still
 	/// owed and could not pay, in TFT units.
 	pub async fn cancel_contract(&self, signer: &Keypair, contract_id: u64) -> Result<u128> {
-		let receipt = self.submit(&chain::tx().smart_contract().cancel_contract(contract_id), signer).await?;
-		Ok(receipt.expect_event::<chain::smart_contract::events::ContractCanceled>("ContractCanceled")?.unpaid)
+		let receipt =
+			self.submit(&chain::tx().smart_contract().cancel_contract(contract_id), signer).await?;
+		Ok(receipt
+			.expect_event::<chain::smart_contract::events::ContractCanceled>("ContractCanceled")?
+			.unpaid)
 	}
 
 	/// Reserve a unique name on the grid.
-	pub async fn create_name_contract(&self, signer: &Keypair, name: &str) -> Result<CreatedContract> {
+	pub async fn create_name_contract(
+		&self,
+		signer: &Keypair,
+		name: &str,
+	) -> Result<CreatedContract> {
 		let call = chain::tx().smart_contract().create_name_contract(name.as_bytes().to_vec());
 		created(&self.submit(&call, signer).await?)
 	}
 
 	/// Rent a whole node.
-	pub async fn create_rent_contract(&self, signer: &Keypair, node_id: u32) -> Result<CreatedContract> {
-		created(&self.submit(&chain::tx().smart_contract().create_rent_contract(node_id), signer).await?)
+	pub async fn create_rent_contract(
+		&self,
+		signer: &Keypair,
+		node_id: u32,
+	) -> Result<CreatedContract> {
+		created(
+			&self
+				.submit(&chain::tx().smart_contract().create_rent_contract(node_id), signer)
+				.await?,
+		)
 	}
 
 	/// The node confirms that it deployed `deployment_hash` for `contract_id`.
-	pub async fn confirm_deployment(&self, node_key: &Keypair, contract_id: u64, deployment_hash: [u8; 32]) -> Result<()> {
+	pub async fn confirm_deployment(
+		&self,
+		node_key: &Keypair,
+		contract_id: u64,
+		deployment_hash: [u8; 32],
+	) -> Result<()> {
 		let call = chain::tx().smart_contract().confirm_deployment(contract_id, deployment_hash);
 		self.submit(&call, node_key).await.map(drop)
 	}
 
 	/// The node reports consumption, at most [`MAX_REPORTS_PER_CALL`] reports.
-	pub async fn report_consumption(&self, node_key: &Keypair, reports: &[Consumption]) -> Result<ReportOutcome> {
+	pub async fn report_consumption(
+		&self,
+		node_key: &Keypair,
+		reports: &[Consumption],
+	) -> Result<ReportOutcome> {
 		if reports.len() > MAX_REPORTS_PER_CALL {
-			return Err(Error::input("reports", format!("{} reports, at most {MAX_REPORTS_PER_CALL} per call", reports.len())));
+			return Err(Error::input(
+				"reports",
+				format!("{} reports, at most {MAX_REPORTS_PER_CALL} per call", reports.len()),
+			));
 		}
 		let reports = reports
 			.iter()
@@ -109,7 +157,9 @@ impl Client {
 				nru: r.nru,
 			})
 			.collect();
-		let call = chain::tx().smart_contract().report_consumption(rt::bounded_collections::bounded_vec::BoundedVec(reports));
+		let call = chain::tx()
+			.smart_contract()
+			.report_consumption(rt::bounded_collections::bounded_vec::BoundedVec(reports));
 		let receipt = self.submit(&call, node_key).await?;
 		let mut outcome = ReportOutcome::default();
 		for e in receipt.find_all::<chain::smart_contract::events::ConsumptionReportReceived>()? {
@@ -123,32 +173,50 @@ impl Client {
 
 	/// Settle a contract now (anyone may): it pays what it owes, leaving grace if it can.
 	pub async fn settle_contract(&self, signer: &Keypair, contract_id: u64) -> Result<()> {
-		self.submit(&chain::tx().smart_contract().settle_contract(contract_id), signer).await.map(drop)
+		self.submit(&chain::tx().smart_contract().settle_contract(contract_id), signer)
+			.await
+			.map(drop)
 	}
 
 	/// Cancel any contract (restricted origin, through `Sudo`).
-	pub async fn cancel_contract_collective(&self, sudo_key: &Keypair, contract_id: u64) -> Result<()> {
-		let call = chain::Call::SmartContract(rt::pallet_smart_contract::pallet::Call::cancel_contract_collective { contract_id });
+	pub async fn cancel_contract_collective(
+		&self,
+		sudo_key: &Keypair,
+		contract_id: u64,
+	) -> Result<()> {
+		let call = chain::Call::SmartContract(
+			rt::pallet_smart_contract::pallet::Call::cancel_contract_collective { contract_id },
+		);
 		self.sudo(sudo_key, call).await
 	}
 
 	/// Bill every `blocks` blocks (restricted origin, through `Sudo`).
 	pub async fn set_billing_frequency(&self, sudo_key: &Keypair, blocks: u32) -> Result<()> {
-		let call = chain::Call::SmartContract(rt::pallet_smart_contract::pallet::Call::set_billing_frequency { blocks });
+		let call = chain::Call::SmartContract(
+			rt::pallet_smart_contract::pallet::Call::set_billing_frequency { blocks },
+		);
 		self.sudo(sudo_key, call).await
 	}
 
 	/// Set the grace period in blocks (restricted origin, through `Sudo`).
 	pub async fn set_grace_period(&self, sudo_key: &Keypair, blocks: u32) -> Result<()> {
-		let call = chain::Call::SmartContract(rt::pallet_smart_contract::pallet::Call::set_grace_period { blocks });
+		let call =
+			chain::Call::SmartContract(rt::pallet_smart_contract::pallet::Call::set_grace_period {
+				blocks,
+			});
 		self.sudo(sudo_key, call).await
 	}
 
 	/// A contract by id.
 	pub async fn contract(&self, contract_id: u64) -> Result<Contract> {
 		let at = self.at().await?;
-		let value = at.storage().try_fetch(chain::storage().smart_contract().contracts(), (contract_id,)).await?;
-		let c = value.ok_or(Error::NotFound { what: "contract", id: contract_id.to_string() })?.decode()?;
+		let value = at
+			.storage()
+			.try_fetch(chain::storage().smart_contract().contracts(), (contract_id,))
+			.await?;
+		let c = value
+			.ok_or(Error::NotFound { what: "contract", id: contract_id.to_string() })?
+			.decode()?;
 		use rt::pallet_smart_contract::types::{Cause, ContractState as S, ContractType as T};
 		let state = match c.state {
 			S::Created => ContractState::Created,
@@ -181,7 +249,10 @@ impl Client {
 	/// The ids of a twin's live contracts, in order.
 	pub async fn contracts_of_twin(&self, twin_id: u32) -> Result<Vec<u64>> {
 		let at = self.at().await?;
-		let mut entries = at.storage().iter(chain::storage().smart_contract().contracts_by_twin(), (twin_id,)).await?;
+		let mut entries = at
+			.storage()
+			.iter(chain::storage().smart_contract().contracts_by_twin(), (twin_id,))
+			.await?;
 		let mut ids = Vec::new();
 		while let Some(entry) = entries.next().await {
 			let (_, contract_id): (u32, u64) = entry?.key()?.decode()?;
@@ -194,7 +265,10 @@ impl Client {
 	/// The ids of a node's live node contracts, in order.
 	pub async fn contracts_of_node(&self, node_id: u32) -> Result<Vec<u64>> {
 		let at = self.at().await?;
-		let mut entries = at.storage().iter(chain::storage().smart_contract().contracts_by_node(), (node_id,)).await?;
+		let mut entries = at
+			.storage()
+			.iter(chain::storage().smart_contract().contracts_by_node(), (node_id,))
+			.await?;
 		let mut ids = Vec::new();
 		while let Some(entry) = entries.next().await {
 			ids.push(entry?.value().decode()?);

@@ -19,18 +19,25 @@ pub struct SealedDeployment {
 impl Client {
 	/// Validate `doc`, hash it and encrypt it to its owner twin's key (from the chain) and to
 	/// `extra_recipients`; refuses a document over 8 KiB encrypted before anything is sent.
-	pub async fn seal_deployment(&self, doc: &Deployment, extra_recipients: &[String]) -> Result<SealedDeployment> {
+	pub async fn seal_deployment(
+		&self,
+		doc: &Deployment,
+		extra_recipients: &[String],
+	) -> Result<SealedDeployment> {
 		doc.validate().map_err(Error::deployment)?;
 		let hash = doc.hash().map_err(Error::deployment)?;
 		let owner_pk = self.twin_pk(doc.twin_id).await?.ok_or_else(|| {
 			Error::input(
 				"twin_id",
-				format!("twin {} has no encryption key on chain: set one with `grid twin update --pk`", doc.twin_id),
+				format!(
+					"twin {} has no encryption key on chain: set one with `grid twin update --pk`",
+					doc.twin_id
+				),
 			)
 		})?;
 		let data = gridchain_deployment::encrypt(doc, owner_pk, extra_recipients)
 			.map_err(Error::deployment)?;
-		let public_ips = u32::try_from(doc.capacity().public_ips).unwrap_or(u32::MAX);
+		let public_ips = doc.capacity().public_ips;
 		Ok(SealedDeployment { hash: hash.0, data, public_ips })
 	}
 
@@ -60,12 +67,20 @@ impl Client {
 
 	/// Rebuild a contract's deployment from the chain alone: decrypt its `deployment_data` with
 	/// `identity` and check that the document hashes to the contract's `deployment_hash`.
-	pub async fn read_deployment(&self, contract_id: u64, identity: &AgeIdentity) -> Result<Deployment> {
+	pub async fn read_deployment(
+		&self,
+		contract_id: u64,
+		identity: &AgeIdentity,
+	) -> Result<Deployment> {
 		let contract = self.contract(contract_id).await?;
 		let ContractKind::Node { deployment_hash, deployment_data, .. } = contract.kind else {
-			return Err(Error::input("contract", format!("contract {contract_id} is not a node contract")));
+			return Err(Error::input(
+				"contract",
+				format!("contract {contract_id} is not a node contract"),
+			));
 		};
-		let doc = gridchain_deployment::decrypt(&deployment_data, identity).map_err(Error::deployment)?;
+		let doc =
+			gridchain_deployment::decrypt(&deployment_data, identity).map_err(Error::deployment)?;
 		let hash = doc.hash().map_err(Error::deployment)?;
 		let computed = crate::types::hex0x(&hash.0);
 		if computed != deployment_hash {

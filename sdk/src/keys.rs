@@ -18,8 +18,10 @@ pub struct Identity {
 impl Identity {
 	/// The keys of a secret URI.
 	pub fn from_uri(uri: &str) -> Result<Identity> {
-		let parsed = SecretUri::from_str(uri.trim()).map_err(|e| Error::Key(format!("not a secret URI: {e}")))?;
-		let keypair = Keypair::from_uri(&parsed).map_err(|e| Error::Key(format!("cannot derive the account key: {e}")))?;
+		let parsed = SecretUri::from_str(uri.trim())
+			.map_err(|e| Error::Key(format!("not a secret URI: {e}")))?;
+		let keypair = Keypair::from_uri(&parsed)
+			.map_err(|e| Error::Key(format!("cannot derive the account key: {e}")))?;
 		let age = AgeIdentity::from_uri(uri.trim()).map_err(|e| Error::Key(e.to_string()))?;
 		Ok(Identity { keypair, age })
 	}
@@ -68,13 +70,15 @@ impl Identity {
 /// Parse an SS58 address or `0x`-hex account id.
 pub fn parse_account(text: &str) -> Result<AccountId32> {
 	if let Some(hex_text) = text.strip_prefix("0x") {
-		let bytes = hex::decode(hex_text).map_err(|e| Error::input("account", format!("`{text}` is not hex: {e}")))?;
+		let bytes = hex::decode(hex_text)
+			.map_err(|e| Error::input("account", format!("`{text}` is not hex: {e}")))?;
 		let bytes: [u8; 32] = bytes
 			.try_into()
 			.map_err(|_| Error::input("account", format!("`{text}` is not 32 bytes")))?;
 		return Ok(AccountId32(bytes));
 	}
-	AccountId32::from_str(text).map_err(|e| Error::input("account", format!("`{text}` is not an SS58 address: {e}")))
+	AccountId32::from_str(text)
+		.map_err(|e| Error::input("account", format!("`{text}` is not an SS58 address: {e}")))
 }
 
 #[cfg(test)]
@@ -85,7 +89,10 @@ mod tests {
 	fn dev_uris_give_the_dev_accounts() {
 		let alice = Identity::from_uri("//Alice").expect("alice");
 		assert_eq!(alice.address(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
-		assert_ne!(alice.x25519_public(), Identity::from_uri("//Bob").expect("bob").x25519_public());
+		assert_ne!(
+			alice.x25519_public(),
+			Identity::from_uri("//Bob").expect("bob").x25519_public()
+		);
 	}
 
 	#[test]
@@ -100,7 +107,10 @@ mod tests {
 	#[test]
 	fn accounts_parse_from_ss58_and_hex() {
 		let alice = Identity::from_uri("//Alice").expect("alice").account_id();
-		assert_eq!(parse_account("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY").expect("ss58"), alice);
+		assert_eq!(
+			parse_account("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY").expect("ss58"),
+			alice
+		);
 		assert_eq!(parse_account(&format!("0x{}", hex::encode(alice.0))).expect("hex"), alice);
 		assert!(parse_account("5Grwva").is_err());
 		assert!(parse_account("0x1234").is_err());

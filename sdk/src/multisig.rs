@@ -6,10 +6,7 @@
 //! [`Error::AwaitingApprovals`]; the approval that reaches the threshold dispatches the call
 //! (`as_multi`) and returns its events like any other call.
 
-use crate::{
-	chain,
-	Client, Error, Receipt, Result,
-};
+use crate::{chain, Client, Error, Receipt, Result};
 use subxt::{ext::codec::Encode, tx::Payload, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
 
@@ -43,7 +40,10 @@ impl Multisig {
 		if threshold < 2 || usize::from(threshold) > signatories.len() {
 			return Err(Error::input(
 				"threshold",
-				format!("must be between 2 and the number of distinct signatories ({})", signatories.len()),
+				format!(
+					"must be between 2 and the number of distinct signatories ({})",
+					signatories.len()
+				),
 			));
 		}
 		Ok(Multisig { threshold, signatories })
@@ -58,7 +58,10 @@ impl Multisig {
 	/// The members other than `me`, sorted, as the pallet's calls want them.
 	fn others(&self, me: &AccountId32) -> Result<Vec<AccountId32>> {
 		if !self.signatories.contains(me) {
-			return Err(Error::input("signer", format!("{me} is not a signatory of this multisig")));
+			return Err(Error::input(
+				"signer",
+				format!("{me} is not a signatory of this multisig"),
+			));
 		}
 		Ok(self.signatories.iter().filter(|s| *s != me).cloned().collect())
 	}
@@ -79,7 +82,10 @@ impl Client {
 	/// The calls of `multisig` waiting for approvals.
 	pub async fn pending_multisig_calls(&self, multisig: &Multisig) -> Result<Vec<PendingCall>> {
 		let at = self.at().await?;
-		let mut entries = at.storage().iter(chain::storage().multisig().multisigs(), (multisig.account_id(),)).await?;
+		let mut entries = at
+			.storage()
+			.iter(chain::storage().multisig().multisigs(), (multisig.account_id(),))
+			.await?;
 		let mut pending = Vec::new();
 		while let Some(entry) = entries.next().await {
 			let entry = entry?;
@@ -111,7 +117,12 @@ impl Client {
 	/// Approve the encoded call `call_data` (as `propose` printed it) as a member of `multisig`;
 	/// dispatch it if this approval reaches the threshold. Until then the answer is
 	/// [`Error::AwaitingApprovals`].
-	pub async fn approve_multisig_call(&self, multisig: &Multisig, call_data: &[u8], signer: &Keypair) -> Result<Receipt> {
+	pub async fn approve_multisig_call(
+		&self,
+		multisig: &Multisig,
+		call_data: &[u8],
+		signer: &Keypair,
+	) -> Result<Receipt> {
 		let me = signer.public_key().to_account_id();
 		let others = multisig.others(&me)?;
 		let at = self.at().await?;
@@ -127,16 +138,29 @@ impl Client {
 		};
 		let approvals = open.as_ref().map_or(0, |o| o.approvals.0.len());
 		if open.as_ref().is_some_and(|o| o.approvals.0.contains(&me)) {
-			return Err(Error::input("signer", format!("{me} already approved call 0x{}", hex::encode(call_hash))));
+			return Err(Error::input(
+				"signer",
+				format!("{me} already approved call 0x{}", hex::encode(call_hash)),
+			));
 		}
 		let when = open.map(|o| o.when);
 		let info = at
 			.runtime_apis()
-			.call(chain::runtime_apis().transaction_payment_call_api().query_call_info(call.clone(), call_data.len() as u32))
+			.call(
+				chain::runtime_apis()
+					.transaction_payment_call_api()
+					.query_call_info(call.clone(), call_data.len() as u32),
+			)
 			.await?;
 		let max_weight = info.weight;
 		if approvals + 1 < usize::from(multisig.threshold) {
-			let approve = chain::tx().multisig().approve_as_multi(multisig.threshold, others, when, call_hash, max_weight);
+			let approve = chain::tx().multisig().approve_as_multi(
+				multisig.threshold,
+				others,
+				when,
+				call_hash,
+				max_weight,
+			);
 			self.submit_direct(&approve, signer).await?;
 			return Err(Error::AwaitingApprovals {
 				call_hash: crate::types::hex0x(&call_hash),
@@ -145,9 +169,11 @@ impl Client {
 				threshold: multisig.threshold,
 			});
 		}
-		let execute = chain::tx().multisig().as_multi(multisig.threshold, others, when, call, max_weight);
+		let execute =
+			chain::tx().multisig().as_multi(multisig.threshold, others, when, call, max_weight);
 		let receipt = self.submit_direct(&execute, signer).await?;
-		let executed = receipt.expect_event::<chain::multisig::events::MultisigExecuted>("MultisigExecuted")?;
+		let executed = receipt
+			.expect_event::<chain::multisig::events::MultisigExecuted>("MultisigExecuted")?;
 		match executed.result {
 			Ok(()) => Ok(receipt),
 			Err(e) => Err(self.describe_dispatch_error(e).await),
@@ -155,8 +181,15 @@ impl Client {
 	}
 }
 
-fn decode_call(at: &subxt::OnlineClientAtBlock<crate::Config>, call_data: &[u8]) -> Result<chain::Call> {
+fn decode_call(
+	at: &subxt::OnlineClientAtBlock<crate::Config>,
+	call_data: &[u8],
+) -> Result<chain::Call> {
 	use subxt::ext::scale_decode::DecodeAsType;
 	let metadata = at.metadata_ref();
-	Ok(chain::Call::decode_as_type(&mut &call_data[..], metadata.outer_enums().call_enum_ty(), metadata.types())?)
+	Ok(chain::Call::decode_as_type(
+		&mut &call_data[..],
+		metadata.outer_enums().call_enum_ty(),
+		metadata.types(),
+	)?)
 }

@@ -22,22 +22,44 @@ impl Client {
 
 	/// Set the lowest price billing uses (restricted origin, through `Sudo`).
 	pub async fn set_min_tft_price(&self, sudo_key: &Keypair, price_musd: u32) -> Result<()> {
-		self.sudo(sudo_key, chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::set_min_price { price_musd })).await
+		self.sudo(
+			sudo_key,
+			chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::set_min_price { price_musd }),
+		)
+		.await
 	}
 
 	/// Set the highest price billing uses (restricted origin, through `Sudo`).
 	pub async fn set_max_tft_price(&self, sudo_key: &Keypair, price_musd: u32) -> Result<()> {
-		self.sudo(sudo_key, chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::set_max_price { price_musd })).await
+		self.sudo(
+			sudo_key,
+			chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::set_max_price { price_musd }),
+		)
+		.await
 	}
 
 	/// Allow an account to report prices (restricted origin, through `Sudo`).
 	pub async fn add_price_oracle(&self, sudo_key: &Keypair, account: AccountId32) -> Result<()> {
-		self.sudo(sudo_key, chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::add_price_oracle { account })).await
+		self.sudo(
+			sudo_key,
+			chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::add_price_oracle { account }),
+		)
+		.await
 	}
 
 	/// Stop an account reporting prices (restricted origin, through `Sudo`).
-	pub async fn remove_price_oracle(&self, sudo_key: &Keypair, account: AccountId32) -> Result<()> {
-		self.sudo(sudo_key, chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::remove_price_oracle { account })).await
+	pub async fn remove_price_oracle(
+		&self,
+		sudo_key: &Keypair,
+		account: AccountId32,
+	) -> Result<()> {
+		self.sudo(
+			sudo_key,
+			chain::Call::TftPrice(rt::pallet_tft_price::pallet::Call::remove_price_oracle {
+				account,
+			}),
+		)
+		.await
 	}
 
 	/// The current price, its average and bounds.

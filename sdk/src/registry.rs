@@ -22,14 +22,24 @@ fn location_input(l: &Location) -> LocationInput {
 impl Client {
 	/// Create the signer's twin with its X25519 key `pk` (deployments are encrypted to it) and
 	/// relay; returns the new twin id.
-	pub async fn create_twin(&self, signer: &Keypair, pk: Option<[u8; 32]>, relay: Option<&str>) -> Result<u32> {
+	pub async fn create_twin(
+		&self,
+		signer: &Keypair,
+		pk: Option<[u8; 32]>,
+		relay: Option<&str>,
+	) -> Result<u32> {
 		let call = chain::tx().registry().create_twin(pk, relay.map(|r| r.as_bytes().to_vec()));
 		let receipt = self.submit(&call, signer).await?;
 		Ok(receipt.expect_event::<chain::registry::events::TwinCreated>("TwinCreated")?.twin_id)
 	}
 
 	/// Replace the signer's twin key and relay.
-	pub async fn update_twin(&self, signer: &Keypair, pk: Option<[u8; 32]>, relay: Option<&str>) -> Result<()> {
+	pub async fn update_twin(
+		&self,
+		signer: &Keypair,
+		pk: Option<[u8; 32]>,
+		relay: Option<&str>,
+	) -> Result<()> {
 		let call = chain::tx().registry().update_twin(pk, relay.map(|r| r.as_bytes().to_vec()));
 		self.submit(&call, signer).await.map(drop)
 	}
@@ -42,8 +52,18 @@ impl Client {
 	}
 
 	/// Add a public IP (`185.206.122.33/24`) with its gateway to a farm.
-	pub async fn add_farm_ip(&self, signer: &Keypair, farm_id: u32, ip: &str, gateway: &str) -> Result<()> {
-		let call = chain::tx().registry().add_farm_ip(farm_id, ip.as_bytes().to_vec(), gateway.as_bytes().to_vec());
+	pub async fn add_farm_ip(
+		&self,
+		signer: &Keypair,
+		farm_id: u32,
+		ip: &str,
+		gateway: &str,
+	) -> Result<()> {
+		let call = chain::tx().registry().add_farm_ip(
+			farm_id,
+			ip.as_bytes().to_vec(),
+			gateway.as_bytes().to_vec(),
+		);
 		self.submit(&call, signer).await.map(drop)
 	}
 
@@ -54,21 +74,40 @@ impl Client {
 	}
 
 	/// Mark a farm dedicated (its nodes only rented whole) or not.
-	pub async fn set_farm_dedicated(&self, signer: &Keypair, farm_id: u32, dedicated: bool) -> Result<()> {
+	pub async fn set_farm_dedicated(
+		&self,
+		signer: &Keypair,
+		farm_id: u32,
+		dedicated: bool,
+	) -> Result<()> {
 		let call = chain::tx().registry().set_farm_dedicated(farm_id, dedicated);
 		self.submit(&call, signer).await.map(drop)
 	}
 
 	/// Register the signer's twin as a node of `farm_id`; returns the node id.
-	pub async fn create_node(&self, signer: &Keypair, farm_id: u32, resources: Resources, location: &Location) -> Result<u32> {
-		let call = chain::tx().registry().create_node(farm_id, resources.into(), location_input(location));
+	pub async fn create_node(
+		&self,
+		signer: &Keypair,
+		farm_id: u32,
+		resources: Resources,
+		location: &Location,
+	) -> Result<u32> {
+		let call =
+			chain::tx().registry().create_node(farm_id, resources.into(), location_input(location));
 		let receipt = self.submit(&call, signer).await?;
 		Ok(receipt.expect_event::<chain::registry::events::NodeCreated>("NodeCreated")?.node_id)
 	}
 
 	/// Update a node's capacity and location.
-	pub async fn update_node(&self, signer: &Keypair, node_id: u32, resources: Resources, location: &Location) -> Result<()> {
-		let call = chain::tx().registry().update_node(node_id, resources.into(), location_input(location));
+	pub async fn update_node(
+		&self,
+		signer: &Keypair,
+		node_id: u32,
+		resources: Resources,
+		location: &Location,
+	) -> Result<()> {
+		let call =
+			chain::tx().registry().update_node(node_id, resources.into(), location_input(location));
 		self.submit(&call, signer).await.map(drop)
 	}
 
@@ -78,10 +117,20 @@ impl Client {
 	}
 
 	/// Certify a node or not (restricted origin: submitted through `Sudo` by `sudo_key`).
-	pub async fn set_node_certification(&self, sudo_key: &Keypair, node_id: u32, certified: bool) -> Result<()> {
+	pub async fn set_node_certification(
+		&self,
+		sudo_key: &Keypair,
+		node_id: u32,
+		certified: bool,
+	) -> Result<()> {
 		use rt::pallet_registry::types::NodeCertification;
-		let certification = if certified { NodeCertification::Certified } else { NodeCertification::Diy };
-		let call = chain::Call::Registry(rt::pallet_registry::pallet::Call::set_node_certification { node_id, certification });
+		let certification =
+			if certified { NodeCertification::Certified } else { NodeCertification::Diy };
+		let call =
+			chain::Call::Registry(rt::pallet_registry::pallet::Call::set_node_certification {
+				node_id,
+				certification,
+			});
 		self.sudo(sudo_key, call).await
 	}
 
@@ -99,7 +148,8 @@ impl Client {
 	pub async fn twin(&self, twin_id: u32) -> Result<Twin> {
 		let at = self.at().await?;
 		let value = at.storage().try_fetch(chain::storage().registry().twins(), (twin_id,)).await?;
-		let twin = value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?;
+		let twin =
+			value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?;
 		Ok(Twin {
 			id: twin.id,
 			account: twin.account_id.to_string(),
@@ -111,7 +161,10 @@ impl Client {
 	/// The twin id of an account, if it has one.
 	pub async fn twin_id_of(&self, account: &AccountId32) -> Result<Option<u32>> {
 		let at = self.at().await?;
-		let value = at.storage().try_fetch(chain::storage().registry().twin_id_by_account(), (account.clone(),)).await?;
+		let value = at
+			.storage()
+			.try_fetch(chain::storage().registry().twin_id_by_account(), (*account,))
+			.await?;
 		Ok(match value {
 			Some(v) => Some(v.decode()?),
 			None => None,
@@ -120,7 +173,10 @@ impl Client {
 
 	/// The twin of an account, or `NotFound`.
 	pub async fn twin_of(&self, account: &AccountId32) -> Result<Twin> {
-		let id = self.twin_id_of(account).await?.ok_or(Error::NotFound { what: "twin of account", id: account.to_string() })?;
+		let id = self
+			.twin_id_of(account)
+			.await?
+			.ok_or(Error::NotFound { what: "twin of account", id: account.to_string() })?;
 		self.twin(id).await
 	}
 
@@ -135,14 +191,18 @@ impl Client {
 	pub async fn twin_account(&self, twin_id: u32) -> Result<AccountId32> {
 		let at = self.at().await?;
 		let value = at.storage().try_fetch(chain::storage().registry().twins(), (twin_id,)).await?;
-		Ok(value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?.account_id)
+		Ok(value
+			.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?
+			.decode()?
+			.account_id)
 	}
 
 	/// A farm by id, with its IPs.
 	pub async fn farm(&self, farm_id: u32) -> Result<Farm> {
 		let at = self.at().await?;
 		let value = at.storage().try_fetch(chain::storage().registry().farms(), (farm_id,)).await?;
-		let farm = value.ok_or(Error::NotFound { what: "farm", id: farm_id.to_string() })?.decode()?;
+		let farm =
+			value.ok_or(Error::NotFound { what: "farm", id: farm_id.to_string() })?.decode()?;
 		Ok(Farm {
 			id: farm.id,
 			name: text(&farm.name.0),
@@ -153,21 +213,32 @@ impl Client {
 				.public_ips
 				.0
 				.into_iter()
-				.map(|ip| PublicIp { ip: text(&ip.ip.0), gateway: text(&ip.gateway.0), contract_id: ip.contract_id })
+				.map(|ip| PublicIp {
+					ip: text(&ip.ip.0),
+					gateway: text(&ip.gateway.0),
+					contract_id: ip.contract_id,
+				})
 				.collect(),
 		})
 	}
 
 	/// The free public IPs of a farm.
 	pub async fn free_ips(&self, farm_id: u32) -> Result<Vec<PublicIp>> {
-		Ok(self.farm(farm_id).await?.public_ips.into_iter().filter(|ip| ip.contract_id == 0).collect())
+		Ok(self
+			.farm(farm_id)
+			.await?
+			.public_ips
+			.into_iter()
+			.filter(|ip| ip.contract_id == 0)
+			.collect())
 	}
 
 	/// A node by id.
 	pub async fn node(&self, node_id: u32) -> Result<Node> {
 		let at = self.at().await?;
 		let value = at.storage().try_fetch(chain::storage().registry().nodes(), (node_id,)).await?;
-		let node = value.ok_or(Error::NotFound { what: "node", id: node_id.to_string() })?.decode()?;
+		let node =
+			value.ok_or(Error::NotFound { what: "node", id: node_id.to_string() })?.decode()?;
 		Ok(Node {
 			id: node.id,
 			farm_id: node.farm_id,
@@ -179,14 +250,20 @@ impl Client {
 				latitude: text(&node.location.latitude.0),
 				longitude: text(&node.location.longitude.0),
 			},
-			certified: matches!(node.certification, rt::pallet_registry::types::NodeCertification::Certified),
+			certified: matches!(
+				node.certification,
+				rt::pallet_registry::types::NodeCertification::Certified
+			),
 		})
 	}
 
 	/// The node id of a twin (a node's own twin), if it is a node.
 	pub async fn node_id_of_twin(&self, twin_id: u32) -> Result<Option<u32>> {
 		let at = self.at().await?;
-		let value = at.storage().try_fetch(chain::storage().registry().node_id_by_twin(), (twin_id,)).await?;
+		let value = at
+			.storage()
+			.try_fetch(chain::storage().registry().node_id_by_twin(), (twin_id,))
+			.await?;
 		Ok(match value {
 			Some(v) => Some(v.decode()?),
 			None => None,
@@ -198,17 +275,20 @@ impl Client {
 	pub async fn find_nodes(&self, query: &NodeQuery) -> Result<Vec<u32>> {
 		let at = self.at().await?;
 		let apis = chain::runtime_apis().registry_api();
-		let mut found: Vec<u32> = at.runtime_apis().call(apis.nodes_with_free_resources(query.min_free.into())).await?;
+		let mut found: Vec<u32> =
+			at.runtime_apis().call(apis.nodes_with_free_resources(query.min_free.into())).await?;
 		if let Some(farm_id) = query.farm_id {
 			let in_farm: Vec<u32> = at.runtime_apis().call(apis.nodes_by_farm(farm_id)).await?;
 			found.retain(|n| in_farm.contains(n));
 		}
 		if let Some(country) = &query.country {
-			let in_country: Vec<u32> = at.runtime_apis().call(apis.nodes_by_country(country.as_bytes().to_vec())).await?;
+			let in_country: Vec<u32> =
+				at.runtime_apis().call(apis.nodes_by_country(country.as_bytes().to_vec())).await?;
 			found.retain(|n| in_country.contains(n));
 		}
 		if query.min_free_ips > 0 {
-			let farms: Vec<u32> = at.runtime_apis().call(apis.farms_with_free_ips(query.min_free_ips)).await?;
+			let farms: Vec<u32> =
+				at.runtime_apis().call(apis.farms_with_free_ips(query.min_free_ips)).await?;
 			let mut keep = Vec::with_capacity(found.len());
 			for node_id in found {
 				if farms.contains(&self.node(node_id).await?.farm_id) {
@@ -224,8 +304,10 @@ impl Client {
 	/// What a node has free: its capacity less what its contracts' latest reports use.
 	pub async fn free_resources(&self, node_id: u32) -> Result<Resources> {
 		let at = self.at().await?;
-		let free: Option<rt::gridchain_primitives::resources::Resources> =
-			at.runtime_apis().call(chain::runtime_apis().registry_api().free_resources(node_id)).await?;
+		let free: Option<rt::gridchain_primitives::resources::Resources> = at
+			.runtime_apis()
+			.call(chain::runtime_apis().registry_api().free_resources(node_id))
+			.await?;
 		free.map(Into::into).ok_or(Error::NotFound { what: "node", id: node_id.to_string() })
 	}
 }
@@ -246,7 +328,9 @@ impl Client {
 	/// A dispatch error reported inside an event (by `Sudo` or `Multisig`), in words.
 	pub(crate) async fn describe_dispatch_error(&self, e: rt::sp_runtime::DispatchError) -> Error {
 		match e {
-			rt::sp_runtime::DispatchError::Module(m) => self.describe_module_error(m.index, m.error).await,
+			rt::sp_runtime::DispatchError::Module(m) => {
+				self.describe_module_error(m.index, m.error).await
+			}
 			other => Error::Dispatch(format!("{other:?}")),
 		}
 	}

@@ -20,7 +20,12 @@ impl From<rt::gridchain_primitives::resources::Resources> for Resources {
 
 impl From<Resources> for rt::gridchain_primitives::resources::Resources {
 	fn from(r: Resources) -> Self {
-		rt::gridchain_primitives::resources::Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
+		rt::gridchain_primitives::resources::Resources {
+			cru: r.cru,
+			sru: r.sru,
+			hru: r.hru,
+			mru: r.mru,
+		}
 	}
 }
 
@@ -90,8 +95,12 @@ pub enum ContractState {
 	Created,
 	Deployed,
 	/// In debt since this block.
-	GracePeriod { since_block: u32 },
-	Deleted { cause: String },
+	GracePeriod {
+		since_block: u32,
+	},
+	Deleted {
+		cause: String,
+	},
 }
 
 /// What a contract is for.

@@ -7,22 +7,32 @@ use crate::{
 	output::{table, waiting},
 	Ctx,
 };
-use gridchain_sdk::{deployment::Deployment, format_tft, named, Contract, ContractKind, ContractState, CreatedContract};
+use gridchain_sdk::{
+	deployment::Deployment, format_tft, named, Contract, ContractKind, ContractState,
+	CreatedContract,
+};
 use serde_json::json;
 
 fn state_text(state: &ContractState) -> String {
 	match state {
 		ContractState::Created => "created".into(),
 		ContractState::Deployed => "deployed".into(),
-		ContractState::GracePeriod { since_block } => format!("grace period since block {since_block}"),
+		ContractState::GracePeriod { since_block } => {
+			format!("grace period since block {since_block}")
+		}
 		ContractState::Deleted { cause } => format!("deleted ({cause})"),
 	}
 }
 
 fn created_text(what: &str, c: &CreatedContract) -> String {
 	let ips: Vec<&str> = c.public_ips.iter().map(|ip| ip.ip.as_str()).collect();
-	let ips = if ips.is_empty() { String::new() } else { format!(", public IPs {}", ips.join(", ")) };
-	format!("Created contract {} {what}: deposit {} TFT held{ips}.", c.contract_id, format_tft(c.deposit))
+	let ips =
+		if ips.is_empty() { String::new() } else { format!(", public IPs {}", ips.join(", ")) };
+	format!(
+		"Created contract {} {what}: deposit {} TFT held{ips}.",
+		c.contract_id,
+		format_tft(c.deposit)
+	)
 }
 
 fn contract_text(c: &Contract) -> String {
@@ -32,13 +42,19 @@ fn contract_text(c: &Contract) -> String {
 		format!("State:     {}", state_text(&c.state)),
 	];
 	match &c.kind {
-		ContractKind::Node { node_id, deployment_hash, deployment_data_size, public_ips, .. } => {
+		ContractKind::Node {
+			node_id, deployment_hash, deployment_data_size, public_ips, ..
+		} => {
 			lines.push(format!("Node:      {node_id}"));
 			lines.push(format!("Hash:      {deployment_hash}"));
 			lines.push(format!("Data:      {deployment_data_size} bytes, encrypted"));
-			let ips: Vec<String> = public_ips.iter().map(|ip| format!("{} (gateway {})", ip.ip, ip.gateway)).collect();
-			lines.push(format!("Public IP: {}", if ips.is_empty() { "-".to_string() } else { ips.join(", ") }));
-		},
+			let ips: Vec<String> =
+				public_ips.iter().map(|ip| format!("{} (gateway {})", ip.ip, ip.gateway)).collect();
+			lines.push(format!(
+				"Public IP: {}",
+				if ips.is_empty() { "-".to_string() } else { ips.join(", ") }
+			));
+		}
 		ContractKind::Name { name } => lines.push(format!("Name:      {name}")),
 		ContractKind::Rent { node_id } => lines.push(format!("Rents:     node {node_id}")),
 	}
@@ -51,38 +67,56 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 		ContractCommand::Create { node, file, recipients } => {
 			let doc = read_document(&file)?;
 			let identity = ctx.identity()?;
-			let created = waiting("creating the contract", client.create_deployment(identity.keypair(), node, &doc, &recipients)).await?;
+			let created = waiting(
+				"creating the contract",
+				client.create_deployment(identity.keypair(), node, &doc, &recipients),
+			)
+			.await?;
 			ctx.out.print(&created, || created_text(&format!("on node {node}"), &created));
-		},
+		}
 		ContractCommand::Update { id, file, recipients } => {
 			let doc = read_document(&file)?;
 			let identity = ctx.identity()?;
 			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
 			// that check to the node.
 			match client.read_deployment(id, identity.age()).await {
-				Ok(previous) => Deployment::validate_update(&previous, &doc).map_err(|e| input(&file.display().to_string(), named(&e)))?,
+				Ok(previous) => Deployment::validate_update(&previous, &doc)
+					.map_err(|e| input(&file.display().to_string(), named(&e)))?,
 				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
 				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
 			}
-			let version = waiting("updating the contract", client.update_deployment(identity.keypair(), id, &doc, &recipients)).await?;
-			ctx.out.print(&json!({"contract_id": id, "version": version}), || format!("Updated contract {id} to version {version}."));
-		},
+			let version = waiting(
+				"updating the contract",
+				client.update_deployment(identity.keypair(), id, &doc, &recipients),
+			)
+			.await?;
+			ctx.out.print(&json!({"contract_id": id, "version": version}), || {
+				format!("Updated contract {id} to version {version}.")
+			});
+		}
 		ContractCommand::Show { id, decrypt, data_out } => {
 			let contract = client.contract(id).await?;
-			if let (Some(path), ContractKind::Node { deployment_data, .. }) = (&data_out, &contract.kind) {
-				std::fs::write(path, deployment_data).map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}")))?;
+			if let (Some(path), ContractKind::Node { deployment_data, .. }) =
+				(&data_out, &contract.kind)
+			{
+				std::fs::write(path, deployment_data).map_err(|e| {
+					input(&path.display().to_string(), format!("cannot write: {e}"))
+				})?;
 			}
 			if decrypt {
 				let identity = ctx.identity()?;
 				let doc = client.read_deployment(id, identity.age()).await?;
 				ctx.out.print(&json!({"contract": contract, "deployment": doc}), || {
 					let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
-					format!("{}\n\nDeployment (decrypted; its hash matches the contract's):\n{pretty}", contract_text(&contract))
+					format!(
+						"{}\n\nDeployment (decrypted; its hash matches the contract's):\n{pretty}",
+						contract_text(&contract)
+					)
 				});
 			} else {
 				ctx.out.print(&contract, || contract_text(&contract));
 			}
-		},
+		}
 		ContractCommand::List { twin } => {
 			let twin = match twin {
 				Some(twin) => twin,
@@ -100,7 +134,9 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.iter()
 					.map(|c| {
 						let (kind, what) = match &c.kind {
-							ContractKind::Node { node_id, public_ips, .. } => ("node", format!("node {node_id}, {} IPs", public_ips.len())),
+							ContractKind::Node { node_id, public_ips, .. } => {
+								("node", format!("node {node_id}, {} IPs", public_ips.len()))
+							}
 							ContractKind::Name { name } => ("name", name.clone()),
 							ContractKind::Rent { node_id } => ("rent", format!("node {node_id}")),
 						};
@@ -109,19 +145,27 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.collect();
 				table(&["ID", "TYPE", "STATE", "WHAT"], rows)
 			});
-		},
+		}
 		ContractCommand::Cancel { ids } => {
 			let identity = ctx.identity()?;
 			let mut cancelled = Vec::new();
 			for id in ids {
-				let unpaid = waiting("cancelling", client.cancel_contract(identity.keypair(), id)).await?;
+				let unpaid =
+					waiting("cancelling", client.cancel_contract(identity.keypair(), id)).await?;
 				if !ctx.out.json {
-					println!("Cancelled contract {id}{}.", if unpaid > 0 { format!(" ({} TFT left unpaid)", format_tft(unpaid)) } else { String::new() });
+					println!(
+						"Cancelled contract {id}{}.",
+						if unpaid > 0 {
+							format!(" ({} TFT left unpaid)", format_tft(unpaid))
+						} else {
+							String::new()
+						}
+					);
 				}
 				cancelled.push(json!({"contract_id": id, "unpaid": unpaid}));
 			}
 			ctx.out.print(&cancelled, String::new);
-		},
+		}
 		ContractCommand::Bills { id, blocks } => {
 			let head = client.finalized_number().await?;
 			let bills = waiting("reading blocks", client.bills(id, blocks)).await?;
@@ -139,7 +183,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					bills.len()
 				)
 			});
-		},
+		}
 	}
 	Ok(())
 }
@@ -148,7 +192,9 @@ pub async fn name(ctx: &Ctx, command: NameCommand) -> CmdResult {
 	let NameCommand::Reserve { name } = command;
 	let client = ctx.client().await?;
 	let identity = ctx.identity()?;
-	let created = waiting("reserving the name", client.create_name_contract(identity.keypair(), &name)).await?;
+	let created =
+		waiting("reserving the name", client.create_name_contract(identity.keypair(), &name))
+			.await?;
 	ctx.out.print(&created, || created_text(&format!("for the name {name}"), &created));
 	Ok(())
 }
@@ -156,7 +202,8 @@ pub async fn name(ctx: &Ctx, command: NameCommand) -> CmdResult {
 pub async fn rent(ctx: &Ctx, node: u32) -> CmdResult {
 	let client = ctx.client().await?;
 	let identity = ctx.identity()?;
-	let created = waiting("renting the node", client.create_rent_contract(identity.keypair(), node)).await?;
+	let created =
+		waiting("renting the node", client.create_rent_contract(identity.keypair(), node)).await?;
 	ctx.out.print(&created, || created_text(&format!("renting node {node}"), &created));
 	Ok(())
 }

@@ -7,8 +7,8 @@ use crate::{
 };
 use gridchain_sdk::{
 	deployment::{
-		verify_signatures, Deployment, DiskData, DiskKind, Mount, PublicIpData, Signature, SignatureRequest,
-		SignatureRequirement, VmData, Workload, WorkloadData,
+		verify_signatures, Deployment, DiskData, DiskKind, Mount, PublicIpData, Signature,
+		SignatureRequest, SignatureRequirement, VmData, Workload, WorkloadData,
 	},
 	named, Client,
 };
@@ -17,18 +17,21 @@ use std::{collections::BTreeMap, path::Path};
 
 /// Read and parse a deployment document; a parse error names the field.
 pub fn read_document(path: &Path) -> CmdResult<Deployment> {
-	let bytes = std::fs::read(path).map_err(|e| input(&path.display().to_string(), format!("cannot read: {e}")))?;
+	let bytes = std::fs::read(path)
+		.map_err(|e| input(&path.display().to_string(), format!("cannot read: {e}")))?;
 	Deployment::from_json(&bytes).map_err(|e| input(&path.display().to_string(), e))
 }
 
 fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
-	let text = serde_json::to_string_pretty(doc).map_err(|e| Failure::Input(format!("cannot write the document: {e}")))?;
+	let text = serde_json::to_string_pretty(doc)
+		.map_err(|e| Failure::Input(format!("cannot write the document: {e}")))?;
 	match path {
-		Some(path) => std::fs::write(path, format!("{text}\n")).map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}"))),
+		Some(path) => std::fs::write(path, format!("{text}\n"))
+			.map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}"))),
 		None => {
 			println!("{text}");
 			Ok(())
-		},
+		}
 	}
 }
 
@@ -40,15 +43,19 @@ fn hash_hex(doc: &Deployment) -> CmdResult<String> {
 /// The account of every twin a document names, read from the chain.
 async fn accounts_of(client: &Client, doc: &Deployment) -> CmdResult<BTreeMap<u32, [u8; 32]>> {
 	let requirement = &doc.signature_requirement;
-	let twins = requirement.requests.iter().map(|r| r.twin_id).chain(requirement.signatures.iter().map(|s| s.twin_id));
+	let twins = requirement
+		.requests
+		.iter()
+		.map(|r| r.twin_id)
+		.chain(requirement.signatures.iter().map(|s| s.twin_id));
 	let mut accounts = BTreeMap::new();
 	for twin_id in twins {
 		if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(twin_id) {
 			match client.twin_account(twin_id).await {
 				Ok(account) => {
 					slot.insert(account.0);
-				},
-				Err(gridchain_sdk::Error::NotFound { .. }) => {},
+				}
+				Err(gridchain_sdk::Error::NotFound { .. }) => {}
 				Err(e) => return Err(e.into()),
 			}
 		}
@@ -81,7 +88,9 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			};
 			let mut env_map = BTreeMap::new();
 			for pair in env {
-				let (k, v) = pair.split_once('=').ok_or_else(|| input("--env", format!("`{pair}` is not NAME=VALUE")))?;
+				let (k, v) = pair
+					.split_once('=')
+					.ok_or_else(|| input("--env", format!("`{pair}` is not NAME=VALUE")))?;
 				env_map.insert(k.to_string(), v.to_string());
 			}
 			let kind = match disk_kind {
@@ -94,7 +103,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				let disk = if i == 0 { format!("{name}_data") } else { format!("{name}_data{i}") };
 				let mount_point = if i == 0 { "/data".to_string() } else { format!("/data{i}") };
 				mounts.push(Mount { disk: disk.clone(), mount_point });
-				workloads.push(Workload { version: 0, name: disk, description: String::new(), data: WorkloadData::Disk(DiskData { size, kind }) });
+				workloads.push(Workload {
+					version: 0,
+					name: disk,
+					description: String::new(),
+					data: WorkloadData::Disk(DiskData { size, kind }),
+				});
 			}
 			let ip_name = format!("{name}_ip");
 			if public_ip {
@@ -116,7 +130,15 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				public_ip: if public_ip { ip_name } else { String::new() },
 				mounts,
 			};
-			workloads.insert(0, Workload { version: 0, name, description: String::new(), data: WorkloadData::Vm(vm) });
+			workloads.insert(
+				0,
+				Workload {
+					version: 0,
+					name,
+					description: String::new(),
+					data: WorkloadData::Vm(vm),
+				},
+			);
 			let doc = Deployment {
 				version: 0,
 				twin_id,
@@ -135,12 +157,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			if let Some(path) = output {
 				eprintln!("Wrote {} (hash {})", path.display(), hash_hex(&doc)?);
 			}
-		},
+		}
 		DeploymentCommand::Hash { file } => {
 			let doc = read_document(&file)?;
 			let hash = hash_hex(&doc)?;
 			ctx.out.print(&json!({"deployment_hash": hash}), || hash.clone());
-		},
+		}
 		DeploymentCommand::Sign { file, twin } => {
 			let mut doc = read_document(&file)?;
 			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
@@ -150,24 +172,38 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				None => {
 					let client = ctx.client().await?;
 					client.twin_id_of(&identity.account_id()).await?.ok_or_else(|| {
-						input("twin", format!("{} has no twin: create one with `grid twin create`", identity.address()))
+						input(
+							"twin",
+							format!(
+								"{} has no twin: create one with `grid twin create`",
+								identity.address()
+							),
+						)
 					})?
-				},
+				}
 			};
 			let hash = doc.hash().map_err(|e| Failure::Input(named(&e)))?;
 			doc.add_signature(Signature::sr25519(twin_id, identity.sign(&hash.0)));
 			write_document(&doc, Some(&file))?;
-			let signers: Vec<u32> = doc.signature_requirement.signatures.iter().map(|s| s.twin_id).collect();
-			ctx.out.print(&json!({"deployment_hash": hash_hex(&doc)?, "twin_id": twin_id, "signers": signers}), || {
-				format!("Signed {} as twin {twin_id}; signed by twins {signers:?}.", file.display())
-			});
-		},
+			let signers: Vec<u32> =
+				doc.signature_requirement.signatures.iter().map(|s| s.twin_id).collect();
+			ctx.out.print(
+				&json!({"deployment_hash": hash_hex(&doc)?, "twin_id": twin_id, "signers": signers}),
+				|| {
+					format!(
+						"Signed {} as twin {twin_id}; signed by twins {signers:?}.",
+						file.display()
+					)
+				},
+			);
+		}
 		DeploymentCommand::Verify { file } => {
 			let doc = read_document(&file)?;
 			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
 			let client = ctx.client().await?;
 			let accounts = accounts_of(&client, &doc).await?;
-			let approval = verify_signatures(&doc, |twin| accounts.get(&twin).copied()).map_err(|e| Failure::Input(named(&e)))?;
+			let approval = verify_signatures(&doc, |twin| accounts.get(&twin).copied())
+				.map_err(|e| Failure::Input(named(&e)))?;
 			let capacity = doc.capacity();
 			ctx.out.print(
 				&json!({
@@ -188,7 +224,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 					)
 				},
 			);
-		},
+		}
 	}
 	Ok(())
 }

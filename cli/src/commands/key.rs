@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, command: KeyCommand) -> CmdResult {
 					identity.address()
 				)
 			});
-		},
+		}
 		KeyCommand::Import { force } => {
 			let mut uri = String::new();
 			std::io::stdin()
@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, command: KeyCommand) -> CmdResult {
 			ctx.out.print(&json!({"address": identity.address(), "path": path}), || {
 				format!("Saved the key of {} to {}", identity.address(), path.display())
 			});
-		},
+		}
 		KeyCommand::Show => {
 			let identity = ctx.identity()?;
 			let show = json!({
@@ -46,12 +46,12 @@ pub fn run(ctx: &Ctx, command: KeyCommand) -> CmdResult {
 					identity.age().recipient_string()
 				)
 			});
-		},
+		}
 		KeyCommand::AgeIdentity => {
 			let identity = ctx.identity()?;
 			let secret = identity.age().to_age_secret_string();
 			ctx.out.print(&json!({"age_identity": secret}), || secret.clone());
-		},
+		}
 	}
 	Ok(())
 }

@@ -11,7 +11,8 @@ use gridchain_sdk::{parse_account, Error, Multisig};
 use serde_json::json;
 
 fn multisig(spec: &MultisigSpec) -> CmdResult<Multisig> {
-	let signatories = spec.signatories.iter().map(|s| parse_account(s)).collect::<Result<Vec<_>, _>>()?;
+	let signatories =
+		spec.signatories.iter().map(|s| parse_account(s)).collect::<Result<Vec<_>, _>>()?;
 	Ok(Multisig::new(spec.threshold, signatories)?)
 }
 
@@ -28,7 +29,7 @@ fn awaiting(ctx: &Ctx, error: Error) -> CmdResult {
 				},
 			);
 			Ok(())
-		},
+		}
 		other => Err(other.into()),
 	}
 }
@@ -38,38 +39,47 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 		MultisigCommand::Address { spec } => {
 			let account = multisig(&spec)?.account_id();
 			ctx.out.print(&json!({"address": account.to_string()}), || account.to_string());
-		},
+		}
 		MultisigCommand::Propose { spec, command } => {
 			let inner = Cli::try_parse_from(std::iter::once("grid".to_string()).chain(command))
 				.map_err(|e| input("COMMAND", e.to_string().trim_end().to_string()))?;
-			if matches!(inner.command, crate::args::Command::Multisig(_) | crate::args::Command::Key(_)) {
+			if matches!(
+				inner.command,
+				crate::args::Command::Multisig(_) | crate::args::Command::Key(_)
+			) {
 				return Err(input("COMMAND", "must be a command that makes a call on chain"));
 			}
 			// The proposed command's own --key and --json count too.
 			let mut global = ctx.global.clone();
 			global.key = inner.global.key.or(global.key);
 			global.json |= inner.global.json;
-			let nested = Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };
+			let nested =
+				Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };
 			match crate::run(&nested, inner.command).await {
 				Err(Failure::Awaiting(e)) => awaiting(ctx, e)?,
 				other => other?,
 			}
-		},
+		}
 		MultisigCommand::Approve { spec, call } => {
-			let call_data = hex::decode(call.trim_start_matches("0x")).map_err(|e| input("--call", format!("not hex: {e}")))?;
+			let call_data = hex::decode(call.trim_start_matches("0x"))
+				.map_err(|e| input("--call", format!("not hex: {e}")))?;
 			let client = ctx.client().await?;
 			let identity = ctx.identity()?;
-			match waiting("approving", client.approve_multisig_call(&multisig(&spec)?, &call_data, identity.keypair())).await {
+			match waiting(
+				"approving",
+				client.approve_multisig_call(&multisig(&spec)?, &call_data, identity.keypair()),
+			)
+			.await
+			{
 				Ok(receipt) => {
 					let number = receipt.block_number;
 					ctx.out.print(&json!({"status": "executed", "block": number}), || {
 						format!("The threshold is reached: the call ran in block {number}.")
 					});
-				},
+				}
 				Err(e) => awaiting(ctx, e)?,
-
 			}
-		},
+		}
 		MultisigCommand::Pending { spec } => {
 			let client = ctx.client().await?;
 			let pending = client.pending_multisig_calls(&multisig(&spec)?).await?;
@@ -79,11 +89,17 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 				}
 				let rows = pending
 					.iter()
-					.map(|p| vec![p.call_hash.clone(), format!("{} of {}", p.approvals.len(), p.threshold), p.since_block.to_string()])
+					.map(|p| {
+						vec![
+							p.call_hash.clone(),
+							format!("{} of {}", p.approvals.len(), p.threshold),
+							p.since_block.to_string(),
+						]
+					})
 					.collect();
 				table(&["CALL HASH", "APPROVALS", "SINCE BLOCK"], rows)
 			});
-		},
+		}
 	}
 	Ok(())
 }

@@ -13,13 +13,15 @@ const GIB: u64 = 1 << 30;
 
 fn parse_pk(pk: Option<&str>) -> CmdResult<Option<[u8; 32]>> {
 	let Some(text) = pk else { return Ok(None) };
-	let bytes = hex::decode(text.trim_start_matches("0x")).map_err(|e| input("--pk", format!("not hex: {e}")))?;
-	let pk: [u8; 32] = bytes.try_into().map_err(|_| input("--pk", "must be 32 bytes (64 hex digits)"))?;
+	let bytes = hex::decode(text.trim_start_matches("0x"))
+		.map_err(|e| input("--pk", format!("not hex: {e}")))?;
+	let pk: [u8; 32] =
+		bytes.try_into().map_err(|_| input("--pk", "must be 32 bytes (64 hex digits)"))?;
 	Ok(Some(pk))
 }
 
 fn gib(bytes: u64) -> String {
-	if bytes % GIB == 0 {
+	if bytes.is_multiple_of(GIB) {
 		format!("{} GiB", bytes / GIB)
 	} else {
 		format!("{:.2} GiB", bytes as f64 / GIB as f64)
@@ -32,16 +34,24 @@ pub async fn twin(ctx: &Ctx, command: TwinCommand) -> CmdResult {
 		TwinCommand::Create { relay, pk } => {
 			let identity = ctx.identity()?;
 			let pk = parse_pk(pk.as_deref())?.unwrap_or(identity.x25519_public());
-			let twin_id = waiting("creating the twin", client.create_twin(identity.keypair(), Some(pk), relay.as_deref())).await?;
+			let twin_id = waiting(
+				"creating the twin",
+				client.create_twin(identity.keypair(), Some(pk), relay.as_deref()),
+			)
+			.await?;
 			ctx.out.print(&json!({"twin_id": twin_id}), || format!("Created twin {twin_id}."));
-		},
+		}
 		TwinCommand::Update { relay, pk } => {
 			let identity = ctx.identity()?;
 			let pk = parse_pk(pk.as_deref())?.unwrap_or(identity.x25519_public());
-			waiting("updating the twin", client.update_twin(identity.keypair(), Some(pk), relay.as_deref())).await?;
+			waiting(
+				"updating the twin",
+				client.update_twin(identity.keypair(), Some(pk), relay.as_deref()),
+			)
+			.await?;
 			let twin_id = ctx.own_twin(&client).await?;
 			ctx.out.print(&json!({"twin_id": twin_id}), || format!("Updated twin {twin_id}."));
-		},
+		}
 		TwinCommand::Show { id } => {
 			let id = match id {
 				Some(id) => id,
@@ -57,7 +67,7 @@ pub async fn twin(ctx: &Ctx, command: TwinCommand) -> CmdResult {
 					twin.relay.as_deref().unwrap_or("-")
 				)
 			});
-		},
+		}
 	}
 	Ok(())
 }
@@ -67,9 +77,12 @@ pub async fn farm(ctx: &Ctx, command: FarmCommand) -> CmdResult {
 	match command {
 		FarmCommand::Create { name } => {
 			let identity = ctx.identity()?;
-			let farm_id = waiting("creating the farm", client.create_farm(identity.keypair(), &name)).await?;
-			ctx.out.print(&json!({"farm_id": farm_id}), || format!("Created farm {farm_id} ({name})."));
-		},
+			let farm_id =
+				waiting("creating the farm", client.create_farm(identity.keypair(), &name)).await?;
+			ctx.out.print(&json!({"farm_id": farm_id}), || {
+				format!("Created farm {farm_id} ({name}).")
+			});
+		}
 		FarmCommand::Show { id } => {
 			let farm = client.farm(id).await?;
 			ctx.out.print(&farm, || {
@@ -84,17 +97,23 @@ pub async fn farm(ctx: &Ctx, command: FarmCommand) -> CmdResult {
 					farm.public_ips.len()
 				)
 			});
-		},
+		}
 		FarmCommand::AddIp { farm, ip, gateway } => {
 			let identity = ctx.identity()?;
-			waiting("adding the IP", client.add_farm_ip(identity.keypair(), farm, &ip, &gateway)).await?;
-			ctx.out.print(&json!({"farm_id": farm, "ip": ip, "gateway": gateway}), || format!("Added {ip} (gateway {gateway}) to farm {farm}."));
-		},
+			waiting("adding the IP", client.add_farm_ip(identity.keypair(), farm, &ip, &gateway))
+				.await?;
+			ctx.out.print(&json!({"farm_id": farm, "ip": ip, "gateway": gateway}), || {
+				format!("Added {ip} (gateway {gateway}) to farm {farm}.")
+			});
+		}
 		FarmCommand::RemoveIp { farm, ip } => {
 			let identity = ctx.identity()?;
-			waiting("removing the IP", client.remove_farm_ip(identity.keypair(), farm, &ip)).await?;
-			ctx.out.print(&json!({"farm_id": farm, "ip": ip}), || format!("Removed {ip} from farm {farm}."));
-		},
+			waiting("removing the IP", client.remove_farm_ip(identity.keypair(), farm, &ip))
+				.await?;
+			ctx.out.print(&json!({"farm_id": farm, "ip": ip}), || {
+				format!("Removed {ip} from farm {farm}.")
+			});
+		}
 		FarmCommand::Ips { farm, free } => {
 			let mut ips = client.farm(farm).await?.public_ips;
 			if free {
@@ -104,13 +123,17 @@ pub async fn farm(ctx: &Ctx, command: FarmCommand) -> CmdResult {
 				let rows = ips
 					.iter()
 					.map(|ip| {
-						let holder = if ip.contract_id == 0 { "free".to_string() } else { format!("contract {}", ip.contract_id) };
+						let holder = if ip.contract_id == 0 {
+							"free".to_string()
+						} else {
+							format!("contract {}", ip.contract_id)
+						};
 						vec![ip.ip.clone(), ip.gateway.clone(), holder]
 					})
 					.collect();
 				table(&["IP", "GATEWAY", "HELD BY"], rows)
 			});
-		},
+		}
 	}
 	Ok(())
 }
@@ -133,20 +156,30 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 		NodeCommand::Create { farm, spec } => {
 			let identity = ctx.identity()?;
 			let (resources, location) = spec_parts(&spec);
-			let node_id = waiting("registering the node", client.create_node(identity.keypair(), farm, resources, &location)).await?;
-			ctx.out.print(&json!({"node_id": node_id}), || format!("Registered node {node_id} in farm {farm}."));
-		},
+			let node_id = waiting(
+				"registering the node",
+				client.create_node(identity.keypair(), farm, resources, &location),
+			)
+			.await?;
+			ctx.out.print(&json!({"node_id": node_id}), || {
+				format!("Registered node {node_id} in farm {farm}.")
+			});
+		}
 		NodeCommand::Update { id, spec } => {
 			let identity = ctx.identity()?;
 			let (resources, location) = spec_parts(&spec);
-			waiting("updating the node", client.update_node(identity.keypair(), id, resources, &location)).await?;
+			waiting(
+				"updating the node",
+				client.update_node(identity.keypair(), id, resources, &location),
+			)
+			.await?;
 			ctx.out.print(&json!({"node_id": id}), || format!("Updated node {id}."));
-		},
+		}
 		NodeCommand::Delete { id } => {
 			let identity = ctx.identity()?;
 			waiting("deleting the node", client.delete_node(identity.keypair(), id)).await?;
 			ctx.out.print(&json!({"node_id": id}), || format!("Deleted node {id}."));
-		},
+		}
 		NodeCommand::Show { id } => {
 			let node = client.node(id).await?;
 			let free = client.free_resources(id).await?;
@@ -170,9 +203,14 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 					gib(free.hru)
 				)
 			});
-		},
+		}
 		NodeCommand::Find { farm, country, cru, mru, sru, hru, ips } => {
-			let query = NodeQuery { farm_id: farm, country, min_free: Resources { cru, sru, hru, mru }, min_free_ips: ips };
+			let query = NodeQuery {
+				farm_id: farm,
+				country,
+				min_free: Resources { cru, sru, hru, mru },
+				min_free_ips: ips,
+			};
 			let mut found = Vec::new();
 			for id in client.find_nodes(&query).await? {
 				let node = client.node(id).await?;
@@ -191,7 +229,11 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 						vec![
 							n["id"].to_string(),
 							n["farm_id"].to_string(),
-							format!("{}, {}", n["location"]["city"].as_str().unwrap_or(""), n["location"]["country"].as_str().unwrap_or("")),
+							format!(
+								"{}, {}",
+								n["location"]["city"].as_str().unwrap_or(""),
+								n["location"]["country"].as_str().unwrap_or("")
+							),
 							free["cru"].to_string(),
 							gib(free["mru"].as_u64().unwrap_or(0)),
 							gib(free["sru"].as_u64().unwrap_or(0)),
@@ -199,9 +241,12 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 						]
 					})
 					.collect();
-				table(&["NODE", "FARM", "LOCATION", "FREE CRU", "FREE MRU", "FREE SRU", "FREE HRU"], rows)
+				table(
+					&["NODE", "FARM", "LOCATION", "FREE CRU", "FREE MRU", "FREE SRU", "FREE HRU"],
+					rows,
+				)
 			});
-		},
+		}
 	}
 	Ok(())
 }

@@ -17,7 +17,11 @@ fn node_binary() -> PathBuf {
 	}
 	let grid = PathBuf::from(env!("CARGO_BIN_EXE_grid"));
 	let node = grid.with_file_name("gridchain-node");
-	assert!(node.exists(), "{} is missing: build it with `cargo build -p gridchain-node`", node.display());
+	assert!(
+		node.exists(),
+		"{} is missing: build it with `cargo build -p gridchain-node`",
+		node.display()
+	);
 	node
 }
 
@@ -32,12 +36,21 @@ pub struct Chain {
 impl Chain {
 	/// Start a throw-away dev chain with instant sealing; returns once `grid` can talk to it.
 	pub fn start() -> Chain {
-		let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+		let port = TcpListener::bind("127.0.0.1:0")
+			.and_then(|l| l.local_addr())
+			.map(|a| a.port())
+			.expect("free port");
 		let dir = tempfile::tempdir().expect("temp dir");
 		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
 		let child = Command::new(node_binary())
 			.args(["--dev", "--tmp", "--sealing", "instant", "--rpc-port", &port.to_string()])
-			.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args([
+				"--listen-addr",
+				"/ip4/127.0.0.1/tcp/0",
+				"--no-prometheus",
+				"--no-telemetry",
+				"--no-mdns",
+			])
 			.stdout(Stdio::null())
 			.stderr(Stdio::from(log))
 			.spawn()
@@ -86,7 +99,8 @@ impl Chain {
 		all.extend_from_slice(args);
 		let run = self.grid(key, &all);
 		run.ok();
-		serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("grid {:?} printed no JSON ({e}): {}", run.args, run.stdout))
+		serde_json::from_str(&run.stdout)
+			.unwrap_or_else(|e| panic!("grid {:?} printed no JSON ({e}): {}", run.args, run.stdout))
 	}
 
 	/// A path in the test's folder.
@@ -106,7 +120,25 @@ impl Chain {
 		}
 		chain.grid("//Bob", &["twin", "create", "--relay", "http://127.0.0.1:1"]).ok();
 		chain
-			.grid("//Bob", &["node", "create", "--farm", "1", "--cru", "8", "--mru", "32G", "--sru", "1000G", "--country", "BE", "--city", "Ghent"])
+			.grid(
+				"//Bob",
+				&[
+					"node",
+					"create",
+					"--farm",
+					"1",
+					"--cru",
+					"8",
+					"--mru",
+					"32G",
+					"--sru",
+					"1000G",
+					"--country",
+					"BE",
+					"--city",
+					"Ghent",
+				],
+			)
 			.ok();
 		chain
 	}
@@ -117,8 +149,24 @@ impl Chain {
 		let path = self.path(&format!("{name}.json"));
 		let path_text = path.to_string_lossy().to_string();
 		let mut args = vec![
-			"deployment", "new", "--name", name, "--image", "docker.io/library/nginx:1.27", "--cpu", "2", "--memory", "4G",
-			"--disk", "50G", "--env", "TZ=UTC", "--entrypoint", "nginx -g 'daemon off;'", "-o", &path_text,
+			"deployment",
+			"new",
+			"--name",
+			name,
+			"--image",
+			"docker.io/library/nginx:1.27",
+			"--cpu",
+			"2",
+			"--memory",
+			"4G",
+			"--disk",
+			"50G",
+			"--env",
+			"TZ=UTC",
+			"--entrypoint",
+			"nginx -g 'daemon off;'",
+			"-o",
+			&path_text,
 		];
 		if public_ip {
 			args.push("--public-ip");
@@ -167,8 +215,17 @@ impl Run {
 
 	/// It failed with `code` and said `text` on stderr.
 	pub fn fails(&self, code: i32, text: &str) -> &Run {
-		assert_eq!(self.code, code, "grid {:?}: exit {} (expected {code}):\n{}{}", self.args, self.code, self.stdout, self.stderr);
-		assert!(self.stderr.contains(text), "grid {:?}: stderr lacks `{text}`:\n{}", self.args, self.stderr);
+		assert_eq!(
+			self.code, code,
+			"grid {:?}: exit {} (expected {code}):\n{}{}",
+			self.args, self.code, self.stdout, self.stderr
+		);
+		assert!(
+			self.stderr.contains(text),
+			"grid {:?}: stderr lacks `{text}`:\n{}",
+			self.args,
+			self.stderr
+		);
 		self
 	}
 }

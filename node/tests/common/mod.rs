@@ -325,11 +325,8 @@ impl DevNode {
 
 	/// The number of block `hash`.
 	pub async fn block_number(&self, hash: subxt::utils::H256) -> u64 {
-		let header: serde_json::Value = self
-			.rpc
-			.request("chain_getHeader", rpc_params![hash])
-			.await
-			.expect("header");
+		let header: serde_json::Value =
+			self.rpc.request("chain_getHeader", rpc_params![hash]).await.expect("header");
 		let number = header["number"].as_str().expect("block number");
 		u64::from_str_radix(number.trim_start_matches("0x"), 16).expect("hex block number")
 	}
