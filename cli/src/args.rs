@@ -285,6 +285,11 @@ pub enum DeploymentCommand {
 	},
 	/// Check a document and its signatures against the accounts on chain.
 	Verify { file: PathBuf },
+	/// What the node reports of a deployment: each workload's state.
+	Status {
+		/// The contract id.
+		id: u64,
+	},
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +303,19 @@ pub enum ContractCommand {
 		/// Also encrypt to this age1… or ssh-ed25519 key (repeatable).
 		#[arg(long = "recipient", value_name = "KEY")]
 		recipients: Vec<String>,
+	},
+	/// Deploy: create the contract, send the signed document to the node's agent, and wait until
+	/// the node confirms it on chain. If the node refuses, the contract is cancelled.
+	Deploy {
+		#[arg(long)]
+		node: u32,
+		/// The deployment document, signed.
+		file: PathBuf,
+		#[arg(long = "recipient", value_name = "KEY")]
+		recipients: Vec<String>,
+		/// How long to wait for the node's confirmation, in seconds.
+		#[arg(long, default_value = "120")]
+		timeout: u64,
 	},
 	/// Replace a node contract's deployment.
 	Update {

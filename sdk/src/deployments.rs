@@ -91,3 +91,74 @@ impl Client {
 		Ok(doc)
 	}
 }
+
+impl Client {
+	/// The whole deploy: create the contract for `doc`, send the signed document to the node's
+	/// agent (its twin's relay), and wait until the node confirms it on chain. If the agent
+	/// refuses, the contract just created is cancelled, so nothing is left behind.
+	pub async fn deploy(
+		&self,
+		owner: &crate::Identity,
+		node_id: u32,
+		doc: &mut Deployment,
+		extra_recipients: &[String],
+		wait_for: std::time::Duration,
+	) -> Result<(CreatedContract, crate::agent::DeploymentStatus)> {
+		let agent = self.agent_of_node(node_id).await?;
+		let requester = self.twin_id_of(&owner.account_id()).await?.ok_or_else(|| {
+			Error::input(
+				"key",
+				format!("{} has no twin: create one with `grid twin create`", owner.address()),
+			)
+		})?;
+		let created =
+			self.create_deployment(owner.keypair(), node_id, doc, extra_recipients).await?;
+		doc.contract_id = created.contract_id;
+		let status = match agent.deploy(owner, requester, doc).await {
+			Ok(status) => status,
+			Err(refusal) => {
+				if let Err(e) = self.cancel_contract(owner.keypair(), created.contract_id).await {
+					tracing::warn!(
+						"the node refused and contract {} could not be cancelled: {e}",
+						created.contract_id
+					);
+				}
+				return Err(refusal);
+			}
+		};
+		self.wait_until_deployed(created.contract_id, wait_for).await?;
+		Ok((created, status))
+	}
+
+	/// The agent client of a node: its twin's relay.
+	pub async fn agent_of_node(&self, node_id: u32) -> Result<crate::agent::AgentClient> {
+		let node = self.node(node_id).await?;
+		let relay = self.twin(node.twin_id).await?.relay.ok_or_else(|| {
+			Error::input(
+				"node",
+				format!("node {node_id}'s twin has no relay: its agent cannot be reached"),
+			)
+		})?;
+		Ok(crate::agent::AgentClient::new(&relay))
+	}
+
+	/// Wait until contract `contract_id` is `Deployed` on chain (finalized), at most `timeout`.
+	pub async fn wait_until_deployed(
+		&self,
+		contract_id: u64,
+		timeout: std::time::Duration,
+	) -> Result<()> {
+		let deadline = std::time::Instant::now() + timeout;
+		loop {
+			if self.contract(contract_id).await?.state == crate::ContractState::Deployed {
+				return Ok(());
+			}
+			if std::time::Instant::now() > deadline {
+				return Err(Error::Client(format!(
+					"contract {contract_id} was not confirmed by its node within {timeout:?}"
+				)));
+			}
+			tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+		}
+	}
+}

@@ -18,6 +18,9 @@ pub enum Error {
 	/// A multisig member's approval was recorded; the call runs when `threshold` members approved.
 	#[error("approval {approvals} of {threshold} recorded for call {call_hash}; it runs when {threshold} members approved")]
 	AwaitingApprovals { call_hash: String, call_data: String, approvals: usize, threshold: u16 },
+	/// The node agent refused a request: the rule, by name, and why.
+	#[error("the node refused: {code}: {message}")]
+	Agent { code: String, message: String },
 	/// Something asked for does not exist on chain.
 	#[error("{what} {id} does not exist")]
 	NotFound { what: &'static str, id: String },
@@ -39,7 +42,10 @@ impl Error {
 	/// True when the chain (or its transaction pool) refused what was asked, as opposed to bad
 	/// input or a broken connection.
 	pub fn is_refusal(&self) -> bool {
-		matches!(self, Error::Refused { .. } | Error::Dispatch(_) | Error::Rejected(_))
+		matches!(
+			self,
+			Error::Refused { .. } | Error::Dispatch(_) | Error::Rejected(_) | Error::Agent { .. }
+		)
 	}
 
 	/// True when the input was wrong before the chain was asked.

@@ -74,6 +74,27 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			.await?;
 			ctx.out.print(&created, || created_text(&format!("on node {node}"), &created));
 		}
+		ContractCommand::Deploy { node, file, recipients, timeout } => {
+			let mut doc = read_document(&file)?;
+			let identity = ctx.identity()?;
+			let wait = std::time::Duration::from_secs(timeout);
+			let (created, status) =
+				waiting("deploying", client.deploy(&identity, node, &mut doc, &recipients, wait))
+					.await?;
+			ctx.out.print(&json!({"contract": created, "status": status}), || {
+				let mut lines = vec![
+					created_text(&format!("on node {node}"), &created),
+					format!("Deployed: node {node} confirmed it on chain."),
+				];
+				lines.extend(
+					status
+						.workloads
+						.iter()
+						.map(|w| format!("  {:<12} {:?} {}", w.name, w.state, w.message)),
+				);
+				lines.join("\n")
+			});
+		}
 		ContractCommand::Update { id, file, recipients } => {
 			let doc = read_document(&file)?;
 			let identity = ctx.identity()?;

@@ -197,6 +197,36 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				},
 			);
 		}
+		DeploymentCommand::Status { id } => {
+			let client = ctx.client().await?;
+			let identity = ctx.identity()?;
+			let node_id = match client.contract(id).await?.kind {
+				gridchain_sdk::ContractKind::Node { node_id, .. } => node_id,
+				_ => {
+					return Err(input("contract", format!("contract {id} is not a node contract")))
+				}
+			};
+			let requester = ctx.own_twin(&client).await?;
+			let status =
+				client.agent_of_node(node_id).await?.status(&identity, requester, id).await?;
+			ctx.out.print(&status, || {
+				let rows = status
+					.workloads
+					.iter()
+					.map(|w| {
+						vec![
+							w.name.clone(),
+							format!("{:?}", w.state).to_lowercase(),
+							w.message.clone(),
+						]
+					})
+					.collect();
+				format!(
+					"Contract {id} on node {node_id}:\n{}",
+					crate::output::table(&["WORKLOAD", "STATE", "MESSAGE"], rows)
+				)
+			});
+		}
 		DeploymentCommand::Verify { file } => {
 			let doc = read_document(&file)?;
 			doc.validate().map_err(|e| Failure::Input(named(&e)))?;

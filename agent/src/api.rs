@@ -1,0 +1,249 @@
+//! The HTTP API under `/v1` (SPEC §10), signed requests, and `/metrics`.
+
+use crate::{
+	agent::{now_secs, Agent, Shared},
+	checks,
+	state::Record,
+};
+use axum::{
+	body::Bytes,
+	extract::{Path, State},
+	http::{HeaderMap, Method, StatusCode, Uri},
+	response::{IntoResponse, Response},
+	routing::{get, post},
+	Json, Router,
+};
+use gridchain_sdk::{
+	agent::{
+		request_message, verify_request_signature, DeploymentStatus, HEADER_SIGNATURE,
+		HEADER_TIMESTAMP, HEADER_TWIN, MAX_CLOCK_SKEW_SECS,
+	},
+	deployment::Deployment,
+	Error,
+};
+
+/// A refused request: an HTTP status and `{"code", "message"}`.
+#[derive(Debug)]
+pub struct Refusal {
+	pub status: StatusCode,
+	pub code: String,
+	pub message: String,
+}
+
+impl Refusal {
+	pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
+		Refusal { status, code: code.to_string(), message: message.into() }
+	}
+
+	/// The chain could not answer a check.
+	pub fn unavailable(e: Error) -> Refusal {
+		Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "ChainUnavailable", e.to_string())
+	}
+
+	pub fn internal(e: impl std::fmt::Display) -> Refusal {
+		Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal", e.to_string())
+	}
+}
+
+impl IntoResponse for Refusal {
+	fn into_response(self) -> Response {
+		let body = Json(gridchain_sdk::agent::Refusal { code: self.code, message: self.message });
+		(self.status, body).into_response()
+	}
+}
+
+pub fn router(agent: Shared) -> Router {
+	Router::new()
+		.route("/v1/deployments", post(deploy))
+		.route("/v1/deployments/{contract_id}", get(status).put(update))
+		.route("/v1/capacity", get(capacity))
+		.route("/v1/health", get(health))
+		.route("/metrics", get(metrics))
+		.with_state(agent)
+}
+
+/// Check a request's signature headers; returns the requesting twin.
+async fn authenticate(
+	agent: &Agent,
+	method: &Method,
+	uri: &Uri,
+	headers: &HeaderMap,
+	body: &[u8],
+) -> Result<u32, Refusal> {
+	let unauthorized =
+		|code: &str, message: String| Refusal::new(StatusCode::UNAUTHORIZED, code, message);
+	let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+	let (Some(twin), Some(timestamp), Some(signature)) =
+		(header(HEADER_TWIN), header(HEADER_TIMESTAMP), header(HEADER_SIGNATURE))
+	else {
+		return Err(unauthorized("Unsigned", format!("the request needs the {HEADER_TWIN}, {HEADER_TIMESTAMP} and {HEADER_SIGNATURE} headers")));
+	};
+	let twin: u32 = twin
+		.parse()
+		.map_err(|_| unauthorized("Unsigned", format!("{HEADER_TWIN} is not a twin id")))?;
+	let timestamp: u64 = timestamp
+		.parse()
+		.map_err(|_| unauthorized("Unsigned", format!("{HEADER_TIMESTAMP} is not unix seconds")))?;
+	let now = now_secs();
+	if now.abs_diff(timestamp) > MAX_CLOCK_SKEW_SECS {
+		return Err(unauthorized("StaleRequest", format!("the request's time is {timestamp}, the node's {now}: more than {MAX_CLOCK_SKEW_SECS} s apart")));
+	}
+	let account = match agent.client.twin_account(twin).await {
+		Ok(account) => account,
+		Err(Error::NotFound { .. }) => {
+			return Err(unauthorized("UnknownTwin", format!("twin {twin} does not exist")))
+		}
+		Err(e) => return Err(Refusal::unavailable(e)),
+	};
+	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+	let message = request_message(method.as_str(), path, timestamp, body);
+	if !verify_request_signature(&signature, &account.0, &message) {
+		return Err(unauthorized(
+			"BadRequestSignature",
+			format!("the signature is not twin {twin}'s over this request"),
+		));
+	}
+	if !agent
+		.state
+		.first_sighting(&signature, now, now.saturating_sub(2 * MAX_CLOCK_SKEW_SECS))
+		.map_err(Refusal::internal)?
+	{
+		return Err(unauthorized(
+			"ReplayedRequest",
+			"this request was received before".to_string(),
+		));
+	}
+	Ok(twin)
+}
+
+fn parse(body: &[u8]) -> Result<Deployment, Refusal> {
+	Deployment::from_json(body)
+		.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "InvalidDocument", e.to_string()))
+}
+
+fn status_of(contract_id: u64, record: Record) -> DeploymentStatus {
+	DeploymentStatus { contract_id, deployment: record.deployment, workloads: record.workloads }
+}
+
+fn refused(agent: &Agent, refusal: Refusal) -> Refusal {
+	crate::metrics::Metrics::add(&agent.metrics.requests_refused, 1);
+	tracing::info!(code = %refusal.code, "refused: {}", refusal.message);
+	refusal
+}
+
+async fn deploy(
+	State(agent): State<Shared>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Result<Json<DeploymentStatus>, Refusal> {
+	let answer = async {
+		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
+		let doc = parse(&body)?;
+		let _change = agent.changes.lock().await;
+		if agent.state.get(doc.contract_id).map_err(Refusal::internal)?.is_some() {
+			return Err(Refusal::new(
+				StatusCode::CONFLICT,
+				"AlreadyDeployed",
+				format!("contract {} is deployed here already: send an update", doc.contract_id),
+			));
+		}
+		let ips = checks::check(&agent, requester, &doc, None).await?;
+		let contract_id = doc.contract_id;
+		let record = agent
+			.provision_and_confirm(contract_id, Record::new(doc, &ips))
+			.await
+			.map_err(Refusal::internal)?;
+		Ok(Json(status_of(contract_id, record)))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+async fn update(
+	State(agent): State<Shared>,
+	Path(contract_id): Path<u64>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Result<Json<DeploymentStatus>, Refusal> {
+	let answer = async {
+		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
+		let doc = parse(&body)?;
+		if doc.contract_id != contract_id {
+			return Err(Refusal::new(
+				StatusCode::BAD_REQUEST,
+				"ContractIdMismatch",
+				format!("the path names contract {contract_id}, the document {}", doc.contract_id),
+			));
+		}
+		let _change = agent.changes.lock().await;
+		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
+			return Err(Refusal::new(
+				StatusCode::NOT_FOUND,
+				"NotDeployed",
+				format!("contract {contract_id} is not deployed here"),
+			));
+		};
+		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
+		let mut record = Record::new(doc, &ips);
+		record.pids = previous.pids;
+		let record =
+			agent.provision_and_confirm(contract_id, record).await.map_err(Refusal::internal)?;
+		Ok(Json(status_of(contract_id, record)))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+async fn status(
+	State(agent): State<Shared>,
+	Path(contract_id): Path<u64>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Result<Json<DeploymentStatus>, Refusal> {
+	let answer = async {
+		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
+		let Some(record) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
+			return Err(Refusal::new(
+				StatusCode::NOT_FOUND,
+				"NotDeployed",
+				format!("contract {contract_id} is not deployed here"),
+			));
+		};
+		let requirement = &record.deployment.signature_requirement;
+		if requester != record.deployment.twin_id
+			&& !requirement.requests.iter().any(|r| r.twin_id == requester)
+		{
+			return Err(Refusal::new(
+				StatusCode::FORBIDDEN,
+				"NotAllowed",
+				format!("twin {requester} is not named in the deployment's requirement"),
+			));
+		}
+		Ok(Json(status_of(contract_id, record)))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+async fn capacity(State(agent): State<Shared>) -> Result<Json<serde_json::Value>, Refusal> {
+	let reserved = agent.reserved(None).map_err(Refusal::internal)?;
+	let total = agent.total;
+	let free = gridchain_sdk::Resources {
+		cru: total.cru.saturating_sub(reserved.cru),
+		sru: total.sru.saturating_sub(reserved.sru),
+		hru: total.hru.saturating_sub(reserved.hru),
+		mru: total.mru.saturating_sub(reserved.mru),
+	};
+	Ok(Json(serde_json::json!({"total": total, "reserved": reserved, "free": free})))
+}
+
+async fn health(State(agent): State<Shared>) -> Json<serde_json::Value> {
+	Json(serde_json::json!({"status": "ok", "node_id": agent.node_id, "twin_id": agent.twin_id}))
+}
+
+async fn metrics(State(agent): State<Shared>) -> String {
+	agent.metrics.render(&agent.counts(), now_secs())
+}

@@ -1,0 +1,64 @@
+//! Running workloads, behind one trait: `process` runs them, `sim` only records them.
+
+mod process;
+mod sim;
+
+pub use process::ProcessProvisioner;
+pub use sim::SimProvisioner;
+
+use crate::state::Record;
+use gridchain_sdk::agent::{WorkloadResult, WorkloadState};
+use gridchain_sdk::deployment::WorkloadData;
+
+/// Runs the workloads of deployments.
+pub trait Provisioner: Send + Sync {
+	/// Start every workload of `record` (replacing what ran before, on update) and fill in
+	/// `record.workloads` with a result each.
+	fn provision(&self, contract_id: u64, record: &mut Record);
+	/// Stop and remove everything of the deployment: processes, disks.
+	fn deprovision(&self, contract_id: u64, record: &Record);
+	/// Stop running, keep data (the contract is in grace).
+	fn pause(&self, contract_id: u64, record: &mut Record);
+	/// Run again after a pause.
+	fn resume(&self, contract_id: u64, record: &mut Record);
+	/// After the agent restarts: take over what still runs, restart what died.
+	fn restore(&self, contract_id: u64, record: &mut Record);
+	/// Network bytes the deployment used since the last call.
+	fn take_network_bytes(&self, contract_id: u64) -> u64;
+	/// Restart processes that died (called periodically); true if `record` changed.
+	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool;
+}
+
+/// The result of a public IP workload: the contract's IPs in order.
+pub fn public_ip_results(record: &Record) -> Vec<WorkloadResult> {
+	let mut ips = record.public_ips.iter();
+	record
+		.deployment
+		.workloads
+		.iter()
+		.filter(|w| matches!(w.data, WorkloadData::PublicIp(_)))
+		.map(|w| match ips.next() {
+			Some((ip, gateway)) => WorkloadResult {
+				name: w.name.clone(),
+				state: WorkloadState::Ok,
+				message: String::new(),
+				data: serde_json::json!({"ip": ip, "gateway": gateway}),
+			},
+			None => WorkloadResult {
+				name: w.name.clone(),
+				state: WorkloadState::Error,
+				message: "the contract reserved no IP for this workload".into(),
+				data: serde_json::Value::Null,
+			},
+		})
+		.collect()
+}
+
+/// Set every workload result of `record` to `state`.
+pub fn mark_all(record: &mut Record, state: WorkloadState) {
+	for w in &mut record.workloads {
+		if w.state != WorkloadState::Error {
+			w.state = state;
+		}
+	}
+}

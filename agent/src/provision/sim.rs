@@ -1,0 +1,60 @@
+//! Records and reports, runs nothing: for tests and dry runs.
+
+use super::{mark_all, public_ip_results, Provisioner};
+use crate::state::Record;
+use gridchain_sdk::{
+	agent::{WorkloadResult, WorkloadState},
+	deployment::WorkloadData,
+};
+
+#[derive(Default)]
+pub struct SimProvisioner;
+
+impl Provisioner for SimProvisioner {
+	fn provision(&self, _contract_id: u64, record: &mut Record) {
+		let ips = public_ip_results(record);
+		record.workloads = record
+			.deployment
+			.workloads
+			.iter()
+			.map(|w| match w.data {
+				WorkloadData::PublicIp(_) => {
+					ips.iter().find(|r| r.name == w.name).cloned().unwrap_or_else(|| {
+						WorkloadResult {
+							name: w.name.clone(),
+							state: WorkloadState::Error,
+							message: "no IP".into(),
+							data: serde_json::Value::Null,
+						}
+					})
+				}
+				_ => WorkloadResult {
+					name: w.name.clone(),
+					state: WorkloadState::Ok,
+					message: "simulated".into(),
+					data: serde_json::Value::Null,
+				},
+			})
+			.collect();
+	}
+
+	fn deprovision(&self, _contract_id: u64, _record: &Record) {}
+
+	fn pause(&self, _contract_id: u64, record: &mut Record) {
+		mark_all(record, WorkloadState::Paused);
+	}
+
+	fn resume(&self, _contract_id: u64, record: &mut Record) {
+		mark_all(record, WorkloadState::Ok);
+	}
+
+	fn restore(&self, _contract_id: u64, _record: &mut Record) {}
+
+	fn take_network_bytes(&self, _contract_id: u64) -> u64 {
+		0
+	}
+
+	fn supervise(&self, _contract_id: u64, _record: &mut Record) -> bool {
+		false
+	}
+}

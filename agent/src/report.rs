@@ -1,0 +1,66 @@
+//! Consumption reports: every interval, one per deployment, in calls of at most 256.
+
+use crate::{
+	agent::{Agent, Shared},
+	capacity,
+	metrics::Metrics,
+};
+use gridchain_sdk::{agent::WorkloadState, Consumption, Resources, MAX_REPORTS_PER_CALL};
+use std::time::Duration;
+
+/// Report forever, every `report_interval_secs`.
+pub async fn run(agent: Shared) {
+	let mut interval =
+		tokio::time::interval(Duration::from_secs(agent.config.report_interval_secs));
+	interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+	interval.tick().await;
+	loop {
+		interval.tick().await;
+		if let Err(e) = report_once(&agent).await {
+			tracing::warn!("reporting failed: {e:#}");
+		}
+	}
+}
+
+/// What a deployment uses now: the reserved capacity of its `ok` workloads (none while paused).
+fn used(record: &crate::state::Record) -> Resources {
+	if record.paused {
+		return Resources::default();
+	}
+	let mut doc = record.deployment.clone();
+	doc.workloads.retain(|w| {
+		record.workloads.iter().any(|r| r.name == w.name && r.state == WorkloadState::Ok)
+	});
+	capacity::resources(&doc.capacity())
+}
+
+/// Send one report per deployment. Timestamps are the chain's time, always after the previous
+/// report's, and stored before sending so a crash never sends one twice.
+pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
+	let chain_now = agent.client.chain_time_secs().await?;
+	let mut reports = Vec::new();
+	for (contract_id, record) in agent.state.all()? {
+		let last = agent.state.last_report(contract_id)?.unwrap_or(0);
+		let timestamp = chain_now.max(last.saturating_add(1));
+		reports.push(Consumption {
+			contract_id,
+			timestamp,
+			used: used(&record),
+			nru: agent.provisioner.take_network_bytes(contract_id),
+		});
+	}
+	for batch in reports.chunks(MAX_REPORTS_PER_CALL) {
+		agent.state.set_last_reports(
+			&batch.iter().map(|r| (r.contract_id, r.timestamp)).collect::<Vec<_>>(),
+		)?;
+		let outcome = agent.client.report_consumption(agent.identity.keypair(), batch).await?;
+		Metrics::add(&agent.metrics.reports_sent, outcome.received.len() as u64);
+		Metrics::add(&agent.metrics.reports_rejected, outcome.rejected.len() as u64);
+		for (contract_id, reason) in outcome.rejected {
+			// Not retried: the chain said why, and the next interval reports afresh.
+			tracing::warn!(contract_id, reason = %reason, "the chain rejected a consumption report");
+		}
+		tracing::info!(reports = batch.len(), "consumption reported");
+	}
+	Ok(())
+}

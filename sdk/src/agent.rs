@@ -1,0 +1,167 @@
+//! Talking to a node's agent (SPEC §10): signed HTTP requests, and the answers' types.
+
+use crate::{deployment::Deployment, Error, Identity, Result};
+use serde::{Deserialize, Serialize};
+
+/// Header naming the requesting twin.
+pub const HEADER_TWIN: &str = "x-grid-twin";
+/// Header with the request's unix time in seconds.
+pub const HEADER_TIMESTAMP: &str = "x-grid-timestamp";
+/// Header with `sr25519:0x…` or `ed25519:0x…`.
+pub const HEADER_SIGNATURE: &str = "x-grid-signature";
+/// How far a request's timestamp may be from the agent's clock.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 60;
+
+/// What a request's signature covers:
+/// `"{METHOD} {PATH}\n{timestamp}\n{hex BLAKE2b-256 of the body}"`.
+pub fn request_message(method: &str, path_and_query: &str, timestamp: u64, body: &[u8]) -> Vec<u8> {
+	let body_hash = hex::encode(crate::multisig::blake2_256(body));
+	format!("{method} {path_and_query}\n{timestamp}\n{body_hash}").into_bytes()
+}
+
+/// Check a request signature (`sr25519:0x…` or `ed25519:0x…`) by `account` over `message`.
+pub fn verify_request_signature(header: &str, account: &[u8; 32], message: &[u8]) -> bool {
+	let Some((kind, hex_sig)) = header.split_once(':') else { return false };
+	let Ok(bytes) = hex::decode(hex_sig.trim_start_matches("0x")) else { return false };
+	let Ok(signature): std::result::Result<[u8; 64], _> = bytes.try_into() else { return false };
+	match kind {
+		"sr25519" => {
+			use crate::deployment::schnorrkel;
+			let (Ok(public), Ok(signature)) = (
+				schnorrkel::PublicKey::from_bytes(account),
+				schnorrkel::Signature::from_bytes(&signature),
+			) else {
+				return false;
+			};
+			public.verify_simple(b"substrate", message, &signature).is_ok()
+		}
+		"ed25519" => {
+			use crate::deployment::ed25519_dalek::{Signature, VerifyingKey};
+			let Ok(key) = VerifyingKey::from_bytes(account) else { return false };
+			key.verify_strict(message, &Signature::from_bytes(&signature)).is_ok()
+		}
+		_ => false,
+	}
+}
+
+/// A workload's state on the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadState {
+	Ok,
+	Error,
+	Paused,
+	Deleted,
+}
+
+/// What the node did with one workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadResult {
+	pub name: String,
+	pub state: WorkloadState,
+	pub message: String,
+	/// Facts about it, such as a public IP's address.
+	pub data: serde_json::Value,
+}
+
+/// A deployment as the node holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentStatus {
+	pub contract_id: u64,
+	pub deployment: Deployment,
+	pub workloads: Vec<WorkloadResult>,
+}
+
+/// A refusal: the rule that failed, by name, and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+	pub code: String,
+	pub message: String,
+}
+
+/// A client of one node agent, signing each request with the user's key.
+pub struct AgentClient {
+	base: String,
+	http: reqwest::Client,
+}
+
+impl AgentClient {
+	/// The agent at `relay` (a node twin's relay, e.g. `http://10.0.0.7:8080`).
+	pub fn new(relay: &str) -> AgentClient {
+		AgentClient { base: relay.trim_end_matches('/').to_string(), http: reqwest::Client::new() }
+	}
+
+	/// Send a deployment for its contract (`deployment.contract_id` set).
+	pub async fn deploy(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		deployment: &Deployment,
+	) -> Result<DeploymentStatus> {
+		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
+		self.send(identity, twin_id, reqwest::Method::POST, "/v1/deployments", body).await
+	}
+
+	/// Send an update of a deployment.
+	pub async fn update(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		deployment: &Deployment,
+	) -> Result<DeploymentStatus> {
+		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
+		let path = format!("/v1/deployments/{}", deployment.contract_id);
+		self.send(identity, twin_id, reqwest::Method::PUT, &path, body).await
+	}
+
+	/// The node's view of a deployment.
+	pub async fn status(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		contract_id: u64,
+	) -> Result<DeploymentStatus> {
+		let path = format!("/v1/deployments/{contract_id}");
+		self.send(identity, twin_id, reqwest::Method::GET, &path, Vec::new()).await
+	}
+
+	async fn send<T: for<'de> Deserialize<'de>>(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		method: reqwest::Method,
+		path: &str,
+		body: Vec<u8>,
+	) -> Result<T> {
+		let timestamp = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_secs())
+			.unwrap_or_default();
+		let signature = identity.sign(&request_message(method.as_str(), path, timestamp, &body));
+		let response = self
+			.http
+			.request(method, format!("{}{path}", self.base))
+			.header(HEADER_TWIN, twin_id.to_string())
+			.header(HEADER_TIMESTAMP, timestamp.to_string())
+			.header(HEADER_SIGNATURE, format!("sr25519:0x{}", hex::encode(signature)))
+			.header("content-type", "application/json")
+			.body(body)
+			.send()
+			.await
+			.map_err(|e| Error::Agent {
+				code: "Unreachable".into(),
+				message: format!("cannot reach the node agent at {}: {e}", self.base),
+			})?;
+		let status = response.status();
+		let bytes = response.bytes().await.map_err(|e| Error::Client(e.to_string()))?;
+		if status.is_success() {
+			return serde_json::from_slice(&bytes)
+				.map_err(|e| Error::Client(format!("the agent's answer: {e}")));
+		}
+		let refusal: Refusal = serde_json::from_slice(&bytes).unwrap_or(Refusal {
+			code: status.to_string(),
+			message: String::from_utf8_lossy(&bytes).into_owned(),
+		});
+		Err(Error::Agent { code: refusal.code, message: refusal.message })
+	}
+}
