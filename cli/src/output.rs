@@ -1,7 +1,12 @@
 //! Printing: JSON with `--json`, otherwise sentences and tables; a spinner on a terminal.
 
 use serde::Serialize;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+/// Print a line on stdout; a closed pipe (`grid … | head`) is not an error.
+pub fn println_quiet(text: &str) {
+	let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy)]
@@ -14,13 +19,13 @@ impl Output {
 	pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
 		if self.json {
 			match serde_json::to_string_pretty(value) {
-				Ok(text) => println!("{text}"),
+				Ok(text) => println_quiet(&text),
 				Err(e) => eprintln!("error: cannot print JSON: {e}"),
 			}
 		} else {
 			let text = human();
 			if !text.is_empty() {
-				println!("{}", text.trim_end());
+				println_quiet(text.trim_end());
 			}
 		}
 	}

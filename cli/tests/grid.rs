@@ -324,18 +324,3 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id, "--decrypt"]);
 	assert_eq!(decrypted["deployment"], read_json(&file));
 }
-
-trait TwinContracts {
-	fn contract_ids_of_twin(&self, twin: u32) -> Vec<u64>;
-}
-
-impl TwinContracts for Chain {
-	fn contract_ids_of_twin(&self, twin: u32) -> Vec<u64> {
-		self.json("//Alice", &["contract", "list", "--twin", &twin.to_string()])
-			.as_array()
-			.expect("a list")
-			.iter()
-			.map(|c| c["id"].as_u64().expect("id"))
-			.collect()
-	}
-}

@@ -24,7 +24,7 @@ pub use deployments::SealedDeployment;
 pub use error::{named, Error, Result};
 pub use gridchain_deployment as deployment;
 pub use keys::{parse_account, Identity};
-pub use multisig::{Multisig, PendingCall};
+pub use multisig::{call_hash, Multisig, PendingCall};
 pub use price::TftPriceInfo;
 pub use registry::NodeQuery;
 pub use subxt::utils::AccountId32;

@@ -67,6 +67,11 @@ impl Multisig {
 	}
 }
 
+/// The `0x`-hex hash a multisig knows an encoded call by.
+pub fn call_hash(call_data: &[u8]) -> String {
+	crate::types::hex0x(&blake2_256(call_data))
+}
+
 pub(crate) fn blake2_256(bytes: &[u8]) -> [u8; 32] {
 	use subxt::config::Hasher;
 	subxt::config::substrate::BlakeTwo256.hash(bytes).0

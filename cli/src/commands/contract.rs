@@ -156,7 +156,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.map(|c| {
 						let (kind, what) = match &c.kind {
 							ContractKind::Node { node_id, public_ips, .. } => {
-								("node", format!("node {node_id}, {} IPs", public_ips.len()))
+								("node", format!("node {node_id}, {} IP{}", public_ips.len(), if public_ips.len() == 1 { "" } else { "s" }))
 							}
 							ContractKind::Name { name } => ("name", name.clone()),
 							ContractKind::Rent { node_id } => ("rent", format!("node {node_id}")),
@@ -174,14 +174,14 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 				let unpaid =
 					waiting("cancelling", client.cancel_contract(identity.keypair(), id)).await?;
 				if !ctx.out.json {
-					println!(
-						"Cancelled contract {id}{}.",
+					crate::output::println_quiet(&format!(
+						"Cancelled contract {id}: settled, deposit released{}.",
 						if unpaid > 0 {
-							format!(" ({} TFT left unpaid)", format_tft(unpaid))
+							format!(", {} TFT left unpaid", format_tft(unpaid))
 						} else {
 							String::new()
 						}
-					);
+					));
 				}
 				cancelled.push(json!({"contract_id": id, "unpaid": unpaid}));
 			}
@@ -198,10 +198,11 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.map(|b| vec![b.block.to_string(), format_tft(b.amount), b.discount_level.clone()])
 					.collect();
 				format!(
-					"Bills of contract {id} in blocks {from}..={head} (the last {blocks} blocks; older bills need --blocks or the indexer):\n{}\nTotal: {} TFT in {} bills",
+					"Bills of contract {id} in blocks {from} to {head} (at most {blocks} blocks back; older bills need a larger --blocks):\n{}\nTotal: {} TFT in {} bill{}",
 					table(&["BLOCK", "AMOUNT (TFT)", "DISCOUNT"], rows),
 					format_tft(total),
-					bills.len()
+					bills.len(),
+					if bills.len() == 1 { "" } else { "s" }
 				)
 			});
 		}

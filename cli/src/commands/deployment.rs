@@ -29,7 +29,7 @@ fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
 		Some(path) => std::fs::write(path, format!("{text}\n"))
 			.map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}"))),
 		None => {
-			println!("{text}");
+			crate::output::println_quiet(&text);
 			Ok(())
 		}
 	}

@@ -17,14 +17,15 @@ fn multisig(spec: &MultisigSpec) -> CmdResult<Multisig> {
 }
 
 /// Print an approval that was recorded without running the call yet.
-fn awaiting(ctx: &Ctx, error: Error) -> CmdResult {
+fn awaiting(ctx: &Ctx, spec: &MultisigSpec, error: Error) -> CmdResult {
 	match error {
 		Error::AwaitingApprovals { call_hash, call_data, approvals, threshold } => {
 			ctx.out.print(
 				&json!({"status": "awaiting_approvals", "call_hash": call_hash, "call": call_data, "approvals": approvals, "threshold": threshold}),
 				|| {
 					format!(
-						"Approval {approvals} of {threshold} recorded for call {call_hash}.\nThe other members approve with:\n  grid multisig approve --call {call_data} -t {threshold} -s …"
+						"Approval {approvals} of {threshold} recorded (call hash {call_hash}).\nThe other members approve with:\n  grid multisig approve -t {threshold} -s {} --call {call_data}",
+						spec.signatories.join(",")
 					)
 				},
 			);
@@ -56,7 +57,7 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 			let nested =
 				Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };
 			match crate::run(&nested, inner.command).await {
-				Err(Failure::Awaiting(e)) => awaiting(ctx, e)?,
+				Err(Failure::Awaiting(e)) => awaiting(ctx, &spec, e)?,
 				other => other?,
 			}
 		}
@@ -77,7 +78,7 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 						format!("The threshold is reached: the call ran in block {number}.")
 					});
 				}
-				Err(e) => awaiting(ctx, e)?,
+				Err(e) => awaiting(ctx, &spec, e)?,
 			}
 		}
 		MultisigCommand::Pending { spec } => {

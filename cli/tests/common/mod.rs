@@ -10,19 +10,21 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// The `gridchain-node` binary: `GRIDCHAIN_NODE`, else beside `grid` in the target dir.
+/// A binary of the workspace, beside this test's own in the target dir (`target/debug/NAME`).
+pub fn target_bin(name: &str) -> PathBuf {
+	let exe = std::env::current_exe().expect("test binary path");
+	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+	let bin = dir.join(name);
+	assert!(bin.exists(), "{} is missing: build it with `cargo build --workspace`", bin.display());
+	bin
+}
+
+/// The `gridchain-node` binary: `GRIDCHAIN_NODE`, else the workspace's.
 fn node_binary() -> PathBuf {
-	if let Some(path) = std::env::var_os("GRIDCHAIN_NODE") {
-		return PathBuf::from(path);
+	match std::env::var_os("GRIDCHAIN_NODE") {
+		Some(path) => PathBuf::from(path),
+		None => target_bin("gridchain-node"),
 	}
-	let grid = PathBuf::from(env!("CARGO_BIN_EXE_grid"));
-	let node = grid.with_file_name("gridchain-node");
-	assert!(
-		node.exists(),
-		"{} is missing: build it with `cargo build -p gridchain-node`",
-		node.display()
-	);
-	node
 }
 
 /// A running dev node, killed on drop.
@@ -74,7 +76,7 @@ impl Chain {
 
 	/// Run `grid` with extra environment variables.
 	pub fn grid_env(&self, key: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-		let mut command = Command::new(env!("CARGO_BIN_EXE_grid"));
+		let mut command = Command::new(target_bin("grid"));
 		command.args(["--url", &self.url]).env("XDG_CONFIG_HOME", self.dir.path().join("config"));
 		command.env_remove("GRID_MNEMONIC");
 		if !key.is_empty() {
@@ -108,9 +110,8 @@ impl Chain {
 		self.dir.path().join(name)
 	}
 
-	/// Alice farms (farm 1 with `ips` public IPs 185.206.122.33, .34, …); Bob's twin is node 1 on it
-	/// with 8 vCPUs, 32 GiB of memory and 1000 GiB of SSD, in Ghent.
-	pub fn grid_with_a_node(ips: u8) -> Chain {
+	/// Alice farms: farm 1 with `ips` public IPs 185.206.122.33, .34, …
+	pub fn grid_with_a_farm(ips: u8) -> Chain {
 		let chain = Chain::start();
 		chain.grid("//Alice", &["twin", "create"]).ok();
 		chain.grid("//Alice", &["farm", "create", "farm-one"]).ok();
@@ -118,6 +119,13 @@ impl Chain {
 			let ip = format!("185.206.122.{}/24", 33 + i);
 			chain.grid("//Alice", &["farm", "add-ip", "1", &ip, "185.206.122.1"]).ok();
 		}
+		chain
+	}
+
+	/// A farm (as `grid_with_a_farm`), and Bob's twin is node 1 on it with 8 vCPUs, 32 GiB of
+	/// memory and 1000 GiB of SSD, in Ghent.
+	pub fn grid_with_a_node(ips: u8) -> Chain {
+		let chain = Chain::grid_with_a_farm(ips);
 		chain.grid("//Bob", &["twin", "create", "--relay", "http://127.0.0.1:1"]).ok();
 		chain
 			.grid(
@@ -178,6 +186,16 @@ impl Chain {
 	/// The ids of every live contract of `key`'s twin.
 	pub fn contract_ids(&self, key: &str) -> Vec<u64> {
 		self.json(key, &["contract", "list"])
+			.as_array()
+			.expect("a list")
+			.iter()
+			.map(|c| c["id"].as_u64().expect("id"))
+			.collect()
+	}
+
+	/// The ids of every live contract of twin `twin`.
+	pub fn contract_ids_of_twin(&self, twin: u32) -> Vec<u64> {
+		self.json("//Alice", &["contract", "list", "--twin", &twin.to_string()])
 			.as_array()
 			.expect("a list")
 			.iter()
