@@ -30,7 +30,10 @@ impl Agent {
 	/// Write a config for Bob's node on farm 1 (8 vCPUs, 32 GiB, 1000 GiB SSD, reports every 2 s)
 	/// and start the agent.
 	fn start(chain: &Chain, provisioner: &str) -> Agent {
-		let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
+		let port = std::net::TcpListener::bind("127.0.0.1:0")
+			.and_then(|l| l.local_addr())
+			.map(|a| a.port())
+			.expect("port");
 		let data_dir = chain.path("agent");
 		let config = chain.path("grid-agent.toml");
 		std::fs::write(
@@ -66,7 +69,11 @@ hru = 0
 	/// (Re)start the agent process and wait until it answers.
 	fn restart(&mut self) {
 		std::fs::create_dir_all(&self.data_dir).expect("data dir");
-		let log = std::fs::OpenOptions::new().create(true).append(true).open(self.data_dir.join("agent.log")).expect("log");
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(self.data_dir.join("agent.log"))
+			.expect("log");
 		let child = Command::new(target_bin("grid-agent"))
 			.args(["run", "--config"])
 			.arg(&self.config)
@@ -77,7 +84,11 @@ hru = 0
 		self.child = Some(child);
 		let deadline = Instant::now() + Duration::from_secs(60);
 		while http(self.port, "GET", "/v1/health", &[], b"").0 != 200 {
-			assert!(Instant::now() < deadline, "the agent never answered; see {}", self.data_dir.join("agent.log").display());
+			assert!(
+				Instant::now() < deadline,
+				"the agent never answered; see {}",
+				self.data_dir.join("agent.log").display()
+			);
 			std::thread::sleep(Duration::from_millis(200));
 		}
 	}
@@ -110,8 +121,16 @@ impl Drop for Agent {
 }
 
 /// A plain HTTP/1.1 request to the agent: (status, body).
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, String) {
-	let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
+fn http(
+	port: u16,
+	method: &str,
+	path: &str,
+	headers: &[(&str, String)],
+	body: &[u8],
+) -> (u16, String) {
+	let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+		return (0, String::new());
+	};
 	let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
 	for (k, v) in headers {
 		request.push_str(&format!("{k}: {v}\r\n"));
@@ -156,24 +175,51 @@ fn read_doc(path: &std::path::Path) -> Deployment {
 
 /// Create a node contract for `doc` on node 1 as `owner`, reserving `ips`; returns `doc` with its
 /// contract id.
-async fn contract_for(client: &Client, owner: &Identity, mut doc: Deployment, ips: u32) -> Deployment {
+async fn contract_for(
+	client: &Client,
+	owner: &Identity,
+	mut doc: Deployment,
+	ips: u32,
+) -> Deployment {
 	let sealed = client.seal_deployment(&doc, &[]).await.expect("sealed");
-	let created = client.create_node_contract(owner.keypair(), 1, sealed.hash, sealed.data, ips).await.expect("contract");
+	let created = client
+		.create_node_contract(owner.keypair(), 1, sealed.hash, sealed.data, ips)
+		.await
+		.expect("contract");
 	doc.contract_id = created.contract_id;
 	doc
 }
 
 /// The agent refused with `code`, and the contract was neither deployed nor confirmed.
-async fn assert_refused(client: &Client, agent: &Agent, result: gridchain_sdk::Result<impl std::fmt::Debug>, code: &str, contract_id: u64) {
+async fn assert_refused(
+	client: &Client,
+	agent: &Agent,
+	result: gridchain_sdk::Result<impl std::fmt::Debug>,
+	code: &str,
+	contract_id: u64,
+) {
 	match result {
-		Err(Error::Agent { code: got, message }) => assert_eq!(got, code, "refused with {got}: {message}"),
+		Err(Error::Agent { code: got, message }) => {
+			assert_eq!(got, code, "refused with {got}: {message}")
+		}
 		other => panic!("expected the refusal {code}, got {other:?}"),
 	}
-	assert_eq!(client.contract(contract_id).await.expect("contract").state, ContractState::Created, "nothing confirmed");
-	assert_eq!(http(agent.port, "GET", &format!("/v1/deployments/{contract_id}"), &[], b"").0, 401, "unsigned reads are refused");
+	assert_eq!(
+		client.contract(contract_id).await.expect("contract").state,
+		ContractState::Created,
+		"nothing confirmed"
+	);
+	assert_eq!(
+		http(agent.port, "GET", &format!("/v1/deployments/{contract_id}"), &[], b"").0,
+		401,
+		"unsigned reads are refused"
+	);
 	let charlie = identity("//Charlie");
 	let status = AgentClient::new(&agent.url()).status(&charlie, 3, contract_id).await;
-	assert!(matches!(status, Err(Error::Agent { ref code, .. }) if code == "NotDeployed"), "nothing provisioned: {status:?}");
+	assert!(
+		matches!(status, Err(Error::Agent { ref code, .. }) if code == "NotDeployed"),
+		"nothing provisioned: {status:?}"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -191,13 +237,34 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	chain
 		.grid(
 			"//Charlie",
-			&["deployment", "new", "--name", "web", "--image", "busybox", "--cpu", "2", "--memory", "1G", "--disk", "2G", "--public-ip", "--entrypoint", "sleep 600", "-o", &file_text],
+			&[
+				"deployment",
+				"new",
+				"--name",
+				"web",
+				"--image",
+				"busybox",
+				"--cpu",
+				"2",
+				"--memory",
+				"1G",
+				"--disk",
+				"2G",
+				"--public-ip",
+				"--entrypoint",
+				"sleep 600",
+				"-o",
+				&file_text,
+			],
 		)
 		.ok();
 	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
 	let deployed = chain.json("//Charlie", &["contract", "deploy", "--node", "1", &file_text]);
 	let id = deployed["contract"]["contract_id"].as_u64().expect("id");
-	assert_eq!(chain.json("//Charlie", &["contract", "show", &id.to_string()])["state"], "deployed");
+	assert_eq!(
+		chain.json("//Charlie", &["contract", "show", &id.to_string()])["state"],
+		"deployed"
+	);
 
 	// What the node did: a process, a disk file of its size, the contract's IP.
 	let status = chain.json("//Charlie", &["deployment", "status", &id.to_string()]);
@@ -206,17 +273,25 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	let vm = workloads.iter().find(|w| w["name"] == "web").expect("vm");
 	assert_eq!(vm["data"]["public_ip"], "185.206.122.33/24");
 	let message = vm["message"].as_str().expect("message");
-	assert!(message.contains("limited to 2 vCPU") || message.contains("without limits: "), "{message}");
+	assert!(
+		message.contains("limited to 2 vCPU") || message.contains("without limits: "),
+		"{message}"
+	);
 	let pid = vm["data"]["pid"].as_u64().expect("pid");
 	assert!(PathBuf::from(format!("/proc/{pid}")).exists(), "the VM's process runs");
 	let disk = agent.data_dir.join(format!("disks/{id}-web_data.img"));
 	assert_eq!(std::fs::metadata(&disk).expect("disk file").len(), 2 << 30);
 
 	// Reports arrive and the owner is billed.
-	eventually(60, "a report taken by the chain", || agent.metric("grid_agent_reports_sent_total") >= 1);
+	eventually(60, "a report taken by the chain", || {
+		agent.metric("grid_agent_reports_sent_total") >= 1
+	});
 	eventually(90, "a bill", || {
-		let bills = chain.json("//Charlie", &["contract", "bills", &id.to_string(), "--blocks", "200"]);
-		bills["bills"].as_array().is_some_and(|b| b.iter().any(|b| b["amount"].as_u64().unwrap_or(0) > 0))
+		let bills =
+			chain.json("//Charlie", &["contract", "bills", &id.to_string(), "--blocks", "200"]);
+		bills["bills"]
+			.as_array()
+			.is_some_and(|b| b.iter().any(|b| b["amount"].as_u64().unwrap_or(0) > 0))
 	});
 	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0);
 
@@ -224,7 +299,11 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
 	eventually(30, "the process stopped", || !PathBuf::from(format!("/proc/{pid}")).exists());
 	eventually(30, "the disk removed", || !disk.exists());
-	chain.grid("//Charlie", &["deployment", "status", &id.to_string()]).fails(1, "NotDeployed");
+	let gone = AgentClient::new(&agent.url()).status(&identity("//Charlie"), 3, id).await;
+	assert!(
+		matches!(gone, Err(Error::Agent { ref code, .. }) if code == "NotDeployed"),
+		"{gone:?}"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -237,7 +316,25 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	// Ferdie is node 2 on the same farm, with no agent.
 	chain.grid("//Ferdie", &["twin", "create"]).ok();
 	chain
-		.grid("//Ferdie", &["node", "create", "--farm", "1", "--cru", "8", "--mru", "32G", "--sru", "1000G", "--country", "BE", "--city", "Gent"])
+		.grid(
+			"//Ferdie",
+			&[
+				"node",
+				"create",
+				"--farm",
+				"1",
+				"--cru",
+				"8",
+				"--mru",
+				"32G",
+				"--sru",
+				"1000G",
+				"--country",
+				"BE",
+				"--city",
+				"Gent",
+			],
+		)
 		.ok();
 	let client = Client::connect(&chain.url).await.expect("client");
 	let api = AgentClient::new(&agent.url());
@@ -252,40 +349,90 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 		vm.cpu = 8;
 	}
 	let tampered = signed(tampered, &[(&charlie, 3)]);
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &tampered).await, "HashMismatch", doc.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &tampered).await,
+		"HashMismatch",
+		doc.contract_id,
+	)
+	.await;
 
 	// A bad signature.
 	let mut bad = doc.clone();
-	bad.signature_requirement.signatures = vec![Signature::sr25519(3, charlie.sign(b"something else"))];
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &bad).await, "BadSignature", doc.contract_id).await;
+	bad.signature_requirement.signatures =
+		vec![Signature::sr25519(3, charlie.sign(b"something else"))];
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &bad).await,
+		"BadSignature",
+		doc.contract_id,
+	)
+	.await;
 
 	// The required owner did not sign.
 	let unsigned = signed(doc.clone(), &[]);
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &unsigned).await, "RequiredSignerMissing", doc.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &unsigned).await,
+		"RequiredSignerMissing",
+		doc.contract_id,
+	)
+	.await;
 
 	// A contract of another node.
 	let mut other = base.clone();
 	other.metadata = "for node 2".into();
 	let other = signed(other, &[(&charlie, 3)]);
 	let sealed = client.seal_deployment(&other, &[]).await.expect("sealed");
-	let created = client.create_node_contract(charlie.keypair(), 2, sealed.hash, sealed.data, 0).await.expect("contract");
+	let created = client
+		.create_node_contract(charlie.keypair(), 2, sealed.hash, sealed.data, 0)
+		.await
+		.expect("contract");
 	let mut other = other;
 	other.contract_id = created.contract_id;
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &other).await, "ContractOfAnotherNode", other.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &other).await,
+		"ContractOfAnotherNode",
+		other.contract_id,
+	)
+	.await;
 
 	// Another twin's contract: Dave's contract, holding the hash of Charlie's document.
 	let mut theirs = base.clone();
 	theirs.metadata = "dave's contract".into();
 	let theirs = signed(theirs, &[(&charlie, 3)]);
 	let hash = theirs.hash().expect("hash");
-	let created = client.create_node_contract(dave.keypair(), 1, hash.0, vec![0; 16], 0).await.expect("contract");
+	let created = client
+		.create_node_contract(dave.keypair(), 1, hash.0, vec![0; 16], 0)
+		.await
+		.expect("contract");
 	let mut theirs = theirs;
 	theirs.contract_id = created.contract_id;
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &theirs).await, "ContractOfAnotherTwin", theirs.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &theirs).await,
+		"ContractOfAnotherTwin",
+		theirs.contract_id,
+	)
+	.await;
 
 	// Too few IPs reserved: the document has a public IP, the contract reserved none.
-	let doc_ip = contract_for(&client, &charlie, signed(with_ip.clone(), &[(&charlie, 3)]), 0).await;
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &doc_ip).await, "NotEnoughPublicIps", doc_ip.contract_id).await;
+	let doc_ip =
+		contract_for(&client, &charlie, signed(with_ip.clone(), &[(&charlie, 3)]), 0).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &doc_ip).await,
+		"NotEnoughPublicIps",
+		doc_ip.contract_id,
+	)
+	.await;
 
 	// Not enough capacity: 64 vCPUs on an 8-vCPU node.
 	let mut big = base.clone();
@@ -294,21 +441,49 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 		vm.cpu = 64;
 	}
 	let big = contract_for(&client, &charlie, signed(big, &[(&charlie, 3)]), 0).await;
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &big).await, "NotEnoughCapacity", big.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &big).await,
+		"NotEnoughCapacity",
+		big.contract_id,
+	)
+	.await;
 
 	// A twin the requirement does not name may not send it.
-	assert_refused(&client, &agent, api.deploy(&eve, 5, &doc).await, "NotAllowed", doc.contract_id).await;
+	assert_refused(&client, &agent, api.deploy(&eve, 5, &doc).await, "NotAllowed", doc.contract_id)
+		.await;
 
 	// Unsigned, badly signed and replayed requests.
 	let body = serde_json::to_vec(&doc).expect("json");
-	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &[("content-type", "application/json".into())], &body);
+	let (status, answer) = http(
+		agent.port,
+		"POST",
+		"/v1/deployments",
+		&[("content-type", "application/json".into())],
+		&body,
+	);
 	assert_eq!((status, answer.contains("\"Unsigned\"")), (401, true), "{answer}");
-	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
-	let sign = |ts: u64| format!("sr25519:0x{}", hex::encode(charlie.sign(&request_message("POST", "/v1/deployments", ts, &body))));
-	let headers = |ts: u64, sig: String| vec![(HEADER_TWIN, "3".to_string()), (HEADER_TIMESTAMP, ts.to_string()), (HEADER_SIGNATURE, sig)];
-	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &headers(now - 120, sign(now - 120)), &body);
+	let now =
+		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
+	let sign = |ts: u64| {
+		format!(
+			"sr25519:0x{}",
+			hex::encode(charlie.sign(&request_message("POST", "/v1/deployments", ts, &body)))
+		)
+	};
+	let headers = |ts: u64, sig: String| {
+		vec![
+			(HEADER_TWIN, "3".to_string()),
+			(HEADER_TIMESTAMP, ts.to_string()),
+			(HEADER_SIGNATURE, sig),
+		]
+	};
+	let (status, answer) =
+		http(agent.port, "POST", "/v1/deployments", &headers(now - 120, sign(now - 120)), &body);
 	assert_eq!((status, answer.contains("\"StaleRequest\"")), (401, true), "{answer}");
-	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &headers(now, sign(now + 1)), &body);
+	let (status, answer) =
+		http(agent.port, "POST", "/v1/deployments", &headers(now, sign(now + 1)), &body);
 	assert_eq!((status, answer.contains("\"BadRequestSignature\"")), (401, true), "{answer}");
 	let replayed = headers(now, sign(now));
 	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &replayed, &body);
@@ -316,7 +491,9 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &replayed, &body);
 	assert_eq!((status, answer.contains("\"ReplayedRequest\"")), (401, true), "{answer}");
 	eventually(30, "the deployment confirmed", || {
-		futures_lite_block(client.contract(doc.contract_id)).map(|c| c.state == ContractState::Deployed).unwrap_or(false)
+		futures_lite_block(client.contract(doc.contract_id))
+			.map(|c| c.state == ContractState::Deployed)
+			.unwrap_or(false)
 	});
 	assert!(agent.metric("grid_agent_requests_refused_total") >= 12);
 }
@@ -337,15 +514,26 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 	let api = AgentClient::new(&agent.url());
 	let (charlie, dave, eve) = (identity("//Charlie"), identity("//Dave"), identity("//Eve"));
 	let mut doc = read_doc(&chain.new_deployment("//Charlie", "shared", false));
-	doc.signature_requirement.requests = (3..=5).map(|twin_id| SignatureRequest { twin_id, weight: 1, required: false }).collect();
+	doc.signature_requirement.requests =
+		(3..=5).map(|twin_id| SignatureRequest { twin_id, weight: 1, required: false }).collect();
 	doc.signature_requirement.weight_required = 2;
 	let doc = contract_for(&client, &charlie, doc, 0).await;
 
 	let one = signed(doc.clone(), &[(&charlie, 3)]);
-	assert_refused(&client, &agent, api.deploy(&charlie, 3, &one).await, "WeightBelowThreshold", doc.contract_id).await;
+	assert_refused(
+		&client,
+		&agent,
+		api.deploy(&charlie, 3, &one).await,
+		"WeightBelowThreshold",
+		doc.contract_id,
+	)
+	.await;
 	let two = signed(doc.clone(), &[(&charlie, 3), (&eve, 5)]);
 	api.deploy(&dave, 4, &two).await.expect("deployed with two of three signatures");
-	client.wait_until_deployed(doc.contract_id, Duration::from_secs(30)).await.expect("confirmed on chain");
+	client
+		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
+		.await
+		.expect("confirmed on chain");
 
 	// An update that makes Charlie the only signer, signed by Charlie alone: refused, since the
 	// deployed requirement still wants two of three.
@@ -354,21 +542,39 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 	alone.workloads[0].version = 1;
 	alone.description = "charlie alone".into();
 	if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut alone.workloads[0].data {
-		vm.cpu = 2;
+		vm.cpu = 4;
 	}
-	alone.signature_requirement.requests = vec![SignatureRequest { twin_id: 3, weight: 1, required: true }];
+	alone.signature_requirement.requests =
+		vec![SignatureRequest { twin_id: 3, weight: 1, required: true }];
 	alone.signature_requirement.weight_required = 1;
 	let alone = signed(alone, &[(&charlie, 3)]);
 	let hash = alone.hash().expect("hash");
-	client.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16]).await.expect("contract updated");
+	client
+		.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16])
+		.await
+		.expect("contract updated");
 	match api.update(&charlie, 3, &alone).await {
 		Err(Error::Agent { code, .. }) => assert_eq!(code, "PreviousWeightBelowThreshold"),
 		other => panic!("expected PreviousWeightBelowThreshold, got {other:?}"),
 	}
-	// Signed by two of the old three, the same update goes through.
-	let agreed = signed(alone, &[(&charlie, 3), (&dave, 4)]);
+	// With Dave still named (not required) and signing, two of the old three agree: it goes through.
+	let mut agreed = alone;
+	agreed.signature_requirement.requests.push(SignatureRequest {
+		twin_id: 4,
+		weight: 1,
+		required: false,
+	});
+	let agreed = signed(agreed, &[(&charlie, 3), (&dave, 4)]);
+	let hash = agreed.hash().expect("hash");
+	client
+		.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16])
+		.await
+		.expect("contract updated");
 	api.update(&dave, 4, &agreed).await.expect("update with the co-signers");
-	client.wait_until_deployed(doc.contract_id, Duration::from_secs(30)).await.expect("confirmed again");
+	client
+		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
+		.await
+		.expect("confirmed again");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -379,12 +585,34 @@ async fn grace_pauses_the_workload_a_top_up_resumes_it_and_a_kill_9_loses_nothin
 	let file = chain.path("vm.json");
 	let file_text = file.to_string_lossy().to_string();
 	chain
-		.grid("//Charlie", &["deployment", "new", "--image", "busybox", "--cpu", "1", "--memory", "1G", "--entrypoint", "sleep 600", "-o", &file_text])
+		.grid(
+			"//Charlie",
+			&[
+				"deployment",
+				"new",
+				"--image",
+				"busybox",
+				"--cpu",
+				"1",
+				"--memory",
+				"1G",
+				"--entrypoint",
+				"sleep 600",
+				"-o",
+				&file_text,
+			],
+		)
 		.ok();
 	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
-	let id = chain.json("//Charlie", &["contract", "deploy", "--node", "1", &file_text])["contract"]["contract_id"].as_u64().expect("id");
+	let id = chain.json("//Charlie", &["contract", "deploy", "--node", "1", &file_text])
+		["contract"]["contract_id"]
+		.as_u64()
+		.expect("id");
 	let pid_of = |chain: &Chain| {
-		chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["data"]["pid"].as_u64().expect("pid")
+		chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["data"]
+			["pid"]
+			.as_u64()
+			.expect("pid")
 	};
 	let pid = pid_of(&chain);
 	eventually(60, "a report", || agent.metric("grid_agent_reports_sent_total") >= 1);
@@ -401,14 +629,19 @@ async fn grace_pauses_the_workload_a_top_up_resumes_it_and_a_kill_9_loses_nothin
 	let client = Client::connect(&chain.url).await.expect("client");
 	let charlie = identity("//Charlie").account_id();
 	let set_balance = |free: u128| {
-		chain::Call::Balances(chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
-			who: subxt::utils::MultiAddress::Id(charlie),
-			new_free: free,
-		})
+		chain::Call::Balances(
+			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
+				who: subxt::utils::MultiAddress::Id(charlie),
+				new_free: free,
+			},
+		)
 	};
 	let alice = identity("//Alice");
 	client.sudo(alice.keypair(), set_balance(100_001)).await.expect("balance drained");
-	let state = |chain: &Chain| chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["state"].clone();
+	let state = |chain: &Chain| {
+		chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["state"]
+			.clone()
+	};
 	eventually(120, "the workload paused in grace", || state(&chain) == "paused");
 	let stopped = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
 	assert!(stopped.contains(") T "), "the process is stopped: {stopped}");

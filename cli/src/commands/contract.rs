@@ -155,9 +155,14 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.iter()
 					.map(|c| {
 						let (kind, what) = match &c.kind {
-							ContractKind::Node { node_id, public_ips, .. } => {
-								("node", format!("node {node_id}, {} IP{}", public_ips.len(), if public_ips.len() == 1 { "" } else { "s" }))
-							}
+							ContractKind::Node { node_id, public_ips, .. } => (
+								"node",
+								format!(
+									"node {node_id}, {} IP{}",
+									public_ips.len(),
+									if public_ips.len() == 1 { "" } else { "s" }
+								),
+							),
 							ContractKind::Name { name } => ("name", name.clone()),
 							ContractKind::Rent { node_id } => ("rent", format!("node {node_id}")),
 						};
