@@ -116,6 +116,14 @@ async fn authenticate(
 	Ok(twin)
 }
 
+fn not_deployed(contract_id: u64) -> Refusal {
+	Refusal::new(
+		StatusCode::NOT_FOUND,
+		"NotDeployed",
+		format!("contract {contract_id} is not deployed here"),
+	)
+}
+
 fn parse(body: &[u8]) -> Result<Deployment, Refusal> {
 	Deployment::from_json(body)
 		.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "InvalidDocument", e.to_string()))
@@ -180,11 +188,7 @@ async fn update(
 		}
 		let _change = agent.changes.lock().await;
 		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
-			return Err(Refusal::new(
-				StatusCode::NOT_FOUND,
-				"NotDeployed",
-				format!("contract {contract_id} is not deployed here"),
-			));
+			return Err(not_deployed(contract_id));
 		};
 		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
 		let mut record = Record::new(doc, &ips);
@@ -207,22 +211,9 @@ async fn status(
 	let answer = async {
 		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
 		let Some(record) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
-			return Err(Refusal::new(
-				StatusCode::NOT_FOUND,
-				"NotDeployed",
-				format!("contract {contract_id} is not deployed here"),
-			));
+			return Err(not_deployed(contract_id));
 		};
-		let requirement = &record.deployment.signature_requirement;
-		if requester != record.deployment.twin_id
-			&& !requirement.requests.iter().any(|r| r.twin_id == requester)
-		{
-			return Err(Refusal::new(
-				StatusCode::FORBIDDEN,
-				"NotAllowed",
-				format!("twin {requester} is not named in the deployment's requirement"),
-			));
-		}
+		checks::may_act(requester, &record.deployment)?;
 		Ok(Json(status_of(contract_id, record)))
 	};
 	answer.await.map_err(|r| refused(&agent, r))

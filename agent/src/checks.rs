@@ -20,6 +20,20 @@ fn named_refusal<E: std::fmt::Debug + std::fmt::Display>(status: StatusCode, e: 
 	Refusal::new(status, code, message)
 }
 
+/// Only the owner and the twins a deployment's requirement names may send or read it.
+pub fn may_act(requester: u32, doc: &Deployment) -> Result<(), Refusal> {
+	if requester == doc.twin_id
+		|| doc.signature_requirement.requests.iter().any(|r| r.twin_id == requester)
+	{
+		return Ok(());
+	}
+	Err(Refusal::new(
+		StatusCode::FORBIDDEN,
+		"NotAllowed",
+		format!("twin {requester} is neither the deployment's owner nor named in its signature requirement"),
+	))
+}
+
 /// Check a deploy (`previous` = None) or an update of `doc` from `requester`; returns the
 /// contract's public IPs.
 pub async fn check(
@@ -29,13 +43,8 @@ pub async fn check(
 	previous: Option<&Record>,
 ) -> Result<Vec<gridchain_sdk::ContractIp>, Refusal> {
 	doc.validate().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
-	let requirement = &doc.signature_requirement;
-	if requester != doc.twin_id && !requirement.requests.iter().any(|r| r.twin_id == requester) {
-		return Err(Refusal::new(
-			StatusCode::FORBIDDEN,
-			"NotAllowed",
-			format!("twin {requester} is neither the deployment's owner nor named in its signature requirement"),
-		));
+	if previous.is_none_or(|p| may_act(requester, &p.deployment).is_err()) {
+		may_act(requester, doc)?;
 	}
 	if let Some(previous) = previous {
 		Deployment::validate_update(&previous.deployment, doc)

@@ -294,6 +294,20 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 			.is_some_and(|b| b.iter().any(|b| b["amount"].as_u64().unwrap_or(0) > 0))
 	});
 	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0);
+	// Each report is charged exactly SPEC §5.3 for its window: 2 vCPUs, 1 GiB, 10 GiB rootfs +
+	// 2 GiB SSD disk, no traffic.
+	let client = Client::connect(&chain.url).await.expect("client");
+	let reports = reports_of(&client, id).await;
+	let used = gridchain_primitives::Resources { cru: 2, mru: 1 << 30, sru: 12 << 30, hru: 0 };
+	let prices = gridchain_primitives::UnitPrices::GENESIS;
+	assert!(reports.iter().any(|(window, _)| *window > 0), "{reports:?}");
+	for (window, cost) in &reports {
+		assert_eq!(
+			*cost,
+			gridchain_primitives::cost::capacity_cost(&prices, &used, *window, false),
+			"window {window} s"
+		);
+	}
 
 	// Cancelled on chain: the process is gone and its disk removed.
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
@@ -385,42 +399,16 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	// A contract of another node.
 	let mut other = base.clone();
 	other.metadata = "for node 2".into();
-	let other = signed(other, &[(&charlie, 3)]);
-	let sealed = client.seal_deployment(&other, &[]).await.expect("sealed");
-	let created = client
-		.create_node_contract(charlie.keypair(), 2, sealed.hash, sealed.data, 0)
-		.await
-		.expect("contract");
-	let mut other = other;
-	other.contract_id = created.contract_id;
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &other).await,
-		"ContractOfAnotherNode",
-		other.contract_id,
-	)
-	.await;
+	let other = contract_on(&client, &charlie, 2, signed(other, &[(&charlie, 3)]), 0).await;
+	let refusal = api.deploy(&charlie, 3, &other).await;
+	assert_refused(&client, &agent, refusal, "ContractOfAnotherNode", other.contract_id).await;
 
 	// Another twin's contract: Dave's contract, holding the hash of Charlie's document.
 	let mut theirs = base.clone();
 	theirs.metadata = "dave's contract".into();
-	let theirs = signed(theirs, &[(&charlie, 3)]);
-	let hash = theirs.hash().expect("hash");
-	let created = client
-		.create_node_contract(dave.keypair(), 1, hash.0, vec![0; 16], 0)
-		.await
-		.expect("contract");
-	let mut theirs = theirs;
-	theirs.contract_id = created.contract_id;
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &theirs).await,
-		"ContractOfAnotherTwin",
-		theirs.contract_id,
-	)
-	.await;
+	let theirs = contract_for(&client, &dave, signed(theirs, &[(&charlie, 3)]), 0).await;
+	let refusal = api.deploy(&charlie, 3, &theirs).await;
+	assert_refused(&client, &agent, refusal, "ContractOfAnotherTwin", theirs.contract_id).await;
 
 	// Too few IPs reserved: the document has a public IP, the contract reserved none.
 	let doc_ip =
@@ -496,6 +484,30 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 			.unwrap_or(false)
 	});
 	assert!(agent.metric("grid_agent_requests_refused_total") >= 12);
+}
+
+/// `(window_secs, cost_scaled_uusd)` of every report of `contract_id` the chain took.
+async fn reports_of(client: &Client, contract_id: u64) -> Vec<(u64, u128)> {
+	let head = client.finalized_number().await.expect("head");
+	let mut reports = Vec::new();
+	for number in 1..=head {
+		let events = client
+			.api()
+			.at_block(number)
+			.await
+			.expect("block")
+			.events()
+			.fetch()
+			.await
+			.expect("events");
+		for e in events.find::<chain::smart_contract::events::ConsumptionReportReceived>() {
+			let e = e.expect("event");
+			if e.contract_id == contract_id {
+				reports.push((e.window_secs, e.cost_scaled_uusd));
+			}
+		}
+	}
+	reports
 }
 
 /// Run a future to completion from sync code inside the multi-thread test runtime.

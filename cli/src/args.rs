@@ -270,6 +270,13 @@ pub enum DeploymentCommand {
 		description: String,
 		#[arg(long, default_value = "")]
 		metadata: String,
+		/// A twin that signs, as TWIN[:WEIGHT[:required]] (repeatable); the owner alone, weight 1,
+		/// required, when none is given. A multisig twin names its members here.
+		#[arg(long = "signer", value_name = "TWIN[:WEIGHT[:required]]")]
+		signers: Vec<String>,
+		/// The weight of signatures needed (1 by default).
+		#[arg(long, default_value = "1")]
+		weight_required: u32,
 		/// Write here instead of standard output.
 		#[arg(short, long)]
 		output: Option<PathBuf>,
@@ -356,7 +363,23 @@ pub enum ContractCommand {
 #[derive(Debug, Subcommand)]
 pub enum NameCommand {
 	/// Reserve a name ([a-z0-9_-], 3..=64).
-	Reserve { name: String },
+	Reserve {
+		#[arg(value_parser = parse_name)]
+		name: String,
+	},
+}
+
+/// A grid name: 3..=64 of `a-z 0-9 _ -`, as the chain requires.
+fn parse_name(text: &str) -> Result<String, String> {
+	let ok = (3..=64).contains(&text.len())
+		&& text
+			.bytes()
+			.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+	if ok {
+		Ok(text.to_string())
+	} else {
+		Err(format!("`{text}` is not a name: 3 to 64 of a-z, 0-9, _ and -"))
+	}
 }
 
 /// Which multisig account.
@@ -393,6 +416,14 @@ pub enum MultisigCommand {
 		/// The call as `propose` printed it (0x…).
 		#[arg(long)]
 		call: String,
+	},
+	/// Withdraw a call you proposed; its deposit is released.
+	Cancel {
+		#[command(flatten)]
+		spec: MultisigSpec,
+		/// The call hash `propose` and `pending` print (0x…).
+		#[arg(long)]
+		call_hash: String,
 	},
 	/// List the multisig's calls waiting for approvals.
 	Pending {

@@ -269,33 +269,32 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	// A deployment of the multisig twin, signed by two of its members.
 	let file = chain.path("shared.json");
 	let file_text = file.to_string_lossy().to_string();
-	chain
-		.grid(
-			"//Charlie",
-			&[
-				"deployment",
-				"new",
-				"--twin",
-				"6",
-				"--image",
-				"alpine",
-				"--cpu",
-				"1",
-				"--memory",
-				"1G",
-				"--public-ip",
-				"-o",
-				&file_text,
-			],
-		)
-		.ok();
-	let mut doc = read_json(&file);
-	doc["signature_requirement"] = serde_json::json!({
-		"requests": [{"twin_id": 3, "weight": 1, "required": false}, {"twin_id": 4, "weight": 1, "required": false}, {"twin_id": 5, "weight": 1, "required": false}],
-		"weight_required": 2,
-		"signatures": []
-	});
-	std::fs::write(&file, doc.to_string()).expect("write");
+	// Its members sign for it: any two of twins 3, 4 and 5.
+	let new_doc = [
+		"deployment",
+		"new",
+		"--twin",
+		"6",
+		"--image",
+		"alpine",
+		"--cpu",
+		"1",
+		"--memory",
+		"1G",
+		"--public-ip",
+		"--signer",
+		"3",
+		"--signer",
+		"4",
+		"--signer",
+		"5",
+		"--weight-required",
+		"2",
+		"-o",
+		&file_text,
+	];
+	chain.grid("//Charlie", &new_doc).ok();
+	assert_eq!(read_json(&file)["signature_requirement"]["requests"][2]["twin_id"], 5);
 	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
 	chain.grid("//Charlie", &["deployment", "verify", &file_text]).fails(2, "WeightBelowThreshold");
 	chain.grid("//Eve", &["deployment", "sign", &file_text]).ok();
@@ -323,4 +322,19 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	let id = chain.contract_ids_of_twin(6)[0].to_string();
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id, "--decrypt"]);
 	assert_eq!(decrypted["deployment"], read_json(&file));
+
+	// A proposal can be withdrawn by its proposer, releasing its deposit.
+	let transfer =
+		[&["multisig", "propose"][..], &spec, &["--", "transfer", &addresses[0], "1"]].concat();
+	let proposed = chain.json("//Dave", &transfer);
+	let hash = proposed["call_hash"].as_str().expect("hash").to_string();
+	let cancel = [&["multisig", "cancel"][..], &spec, &["--call-hash", &hash]].concat();
+	chain.grid("//Dave", &cancel).ok();
+	assert_eq!(
+		chain.json("//Dave", &[&["multisig", "pending"][..], &spec].concat()),
+		serde_json::json!([])
+	);
+	// Approving a call nobody proposed starts nothing.
+	let approve = [&["multisig", "approve"][..], &spec, &["--call", "0x0000"]].concat();
+	chain.grid("//Eve", &approve).fails(2, "--call");
 }

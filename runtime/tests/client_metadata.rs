@@ -5,13 +5,13 @@
 use gridchain_runtime::Runtime;
 
 /// The metadata version the clients are generated from.
-const VERSION: u32 = 15;
+const VERSION: u32 = 16;
 
 #[test]
 fn committed_client_metadata_matches_the_runtime() {
 	let path =
 		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/metadata/gridchain.scale");
-	let metadata = Runtime::metadata_at_version(VERSION).expect("the runtime offers metadata v15");
+	let metadata = Runtime::metadata_at_version(VERSION).expect("the runtime offers metadata v16");
 	let current: &[u8] = &metadata;
 	if std::env::var_os("GRIDCHAIN_WRITE_METADATA").is_some() {
 		std::fs::write(&path, current).expect("metadata file written");

@@ -107,6 +107,35 @@ impl Client {
 		Ok(pending)
 	}
 
+	/// Withdraw a pending call of `multisig` that the signer proposed; its deposit is released.
+	pub async fn cancel_multisig_call(
+		&self,
+		multisig: &Multisig,
+		call_hash: [u8; 32],
+		signer: &Keypair,
+	) -> Result<()> {
+		let others = multisig.others(&signer.public_key().to_account_id())?;
+		let at = self.at().await?;
+		let open = at
+			.storage()
+			.try_fetch(chain::storage().multisig().multisigs(), (multisig.account_id(), call_hash))
+			.await?
+			.ok_or_else(|| {
+				Error::input(
+					"call",
+					format!("no call 0x{} is pending for this multisig", hex::encode(call_hash)),
+				)
+			})?
+			.decode()?;
+		let cancel = chain::tx().multisig().cancel_as_multi(
+			multisig.threshold,
+			others,
+			open.when,
+			call_hash,
+		);
+		self.submit_direct(&cancel, signer).await.map(drop)
+	}
+
 	/// Approve `call` as a member of the client's multisig; dispatch it if this approval reaches
 	/// the threshold.
 	pub(crate) async fn submit_as_multisig<P: Payload>(

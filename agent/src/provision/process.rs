@@ -21,6 +21,9 @@ use std::{
 	time::{Duration, Instant},
 };
 
+/// A VM whose entrypoint exits this many times is left in `error`.
+const MAX_RESTARTS: u64 = 5;
+
 /// Where a cgroup v2 hierarchy may be mounted: alone, or beside v1 controllers.
 const CGROUP_MOUNTS: [&str; 2] = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"];
 
@@ -303,20 +306,38 @@ impl Provisioner for ProcessProvisioner {
 			if running.is_some_and(|pid| self.alive(contract_id, &name, pid)) {
 				continue;
 			}
-			tracing::warn!(contract_id, workload = %name, "the VM's process is gone; restarting it");
-			record.pids.retain(|(n, _)| *n != name);
-			let (state, message, pid) = match self.start_vm(contract_id, &name, &vm) {
-				Ok((pid, note)) => (WorkloadState::Ok, format!("restarted; {note}"), Some(pid)),
-				Err(reason) => (WorkloadState::Error, reason, None),
+			let Some(result) = record.workloads.iter_mut().find(|w| w.name == name) else {
+				continue;
 			};
-			if let Some(pid) = pid {
-				record.pids.push((name.clone(), pid));
+			if result.state == WorkloadState::Error {
+				continue;
 			}
-			if let Some(w) = record.workloads.iter_mut().find(|w| w.name == name) {
-				w.state = state;
-				w.message = message;
-				w.data["pid"] = pid.map(serde_json::Value::from).unwrap_or_default();
+			record.pids.retain(|(n, _)| *n != name);
+			let restarts = result.data["restarts"].as_u64().unwrap_or(0);
+			if restarts >= MAX_RESTARTS {
+				let log = self.data_dir.join("logs").join(format!("{contract_id}-{name}.log"));
+				tracing::warn!(contract_id, workload = %name, "the VM's process keeps exiting; giving up");
+				result.state = WorkloadState::Error;
+				result.message = format!(
+					"the entrypoint exited {restarts} times; not restarted again (see {})",
+					log.display()
+				);
+				changed = true;
+				continue;
 			}
+			tracing::warn!(contract_id, workload = %name, "the VM's process is gone; restarting it");
+			match self.start_vm(contract_id, &name, &vm) {
+				Ok((pid, note)) => {
+					record.pids.push((name.clone(), pid));
+					result.message = format!("restarted; {note}");
+					result.data["pid"] = pid.into();
+				}
+				Err(reason) => {
+					result.state = WorkloadState::Error;
+					result.message = reason;
+				}
+			}
+			result.data["restarts"] = (restarts + 1).into();
 			changed = true;
 		}
 		changed

@@ -82,17 +82,11 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 				waiting("deploying", client.deploy(&identity, node, &mut doc, &recipients, wait))
 					.await?;
 			ctx.out.print(&json!({"contract": created, "status": status}), || {
-				let mut lines = vec![
+				format!(
+					"{}\nDeployed: node {node} confirmed it on chain.\n{}",
 					created_text(&format!("on node {node}"), &created),
-					format!("Deployed: node {node} confirmed it on chain."),
-				];
-				lines.extend(
-					status
-						.workloads
-						.iter()
-						.map(|w| format!("  {:<12} {:?} {}", w.name, w.state, w.message)),
-				);
-				lines.join("\n")
+					crate::commands::deployment::workloads_table(&status.workloads)
+				)
 			});
 		}
 		ContractCommand::Update { id, file, recipients } => {

@@ -15,6 +15,35 @@ use gridchain_sdk::{
 use serde_json::json;
 use std::{collections::BTreeMap, path::Path};
 
+/// What a node reports of each workload, as a table.
+pub fn workloads_table(workloads: &[gridchain_sdk::agent::WorkloadResult]) -> String {
+	let rows = workloads
+		.iter()
+		.map(|w| vec![w.name.clone(), format!("{:?}", w.state).to_lowercase(), w.message.clone()])
+		.collect();
+	crate::output::table(&["WORKLOAD", "STATE", "MESSAGE"], rows)
+}
+
+/// `TWIN[:WEIGHT[:required]]` as a signature request.
+fn parse_signer(text: &str) -> CmdResult<SignatureRequest> {
+	let mut parts = text.split(':');
+	let bad = || input("--signer", format!("`{text}` is not TWIN[:WEIGHT[:required]]"));
+	let twin_id = parts.next().and_then(|t| t.parse().ok()).ok_or_else(bad)?;
+	let weight = match parts.next() {
+		Some(w) => w.parse().map_err(|_| bad())?,
+		None => 1,
+	};
+	let required = match parts.next() {
+		Some("required") => true,
+		Some(_) => return Err(bad()),
+		None => false,
+	};
+	if parts.next().is_some() {
+		return Err(bad());
+	}
+	Ok(SignatureRequest { twin_id, weight, required })
+}
+
 /// Read and parse a deployment document; a parse error names the field.
 pub fn read_document(path: &Path) -> CmdResult<Deployment> {
 	let bytes = std::fs::read(path)
@@ -80,6 +109,8 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			public_ip,
 			description,
 			metadata,
+			signers,
+			weight_required,
 			output,
 		} => {
 			let twin_id = match twin {
@@ -146,8 +177,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 				metadata,
 				description,
 				signature_requirement: SignatureRequirement {
-					requests: vec![SignatureRequest { twin_id, weight: 1, required: true }],
-					weight_required: 1,
+					requests: if signers.is_empty() {
+						vec![SignatureRequest { twin_id, weight: 1, required: true }]
+					} else {
+						signers.iter().map(|s| parse_signer(s)).collect::<CmdResult<Vec<_>>>()?
+					},
+					weight_required,
 					signatures: vec![],
 				},
 				workloads,
@@ -210,21 +245,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			let status =
 				client.agent_of_node(node_id).await?.status(&identity, requester, id).await?;
 			ctx.out.print(&status, || {
-				let rows = status
-					.workloads
-					.iter()
-					.map(|w| {
-						vec![
-							w.name.clone(),
-							format!("{:?}", w.state).to_lowercase(),
-							w.message.clone(),
-						]
-					})
-					.collect();
-				format!(
-					"Contract {id} on node {node_id}:\n{}",
-					crate::output::table(&["WORKLOAD", "STATE", "MESSAGE"], rows)
-				)
+				format!("Contract {id} on node {node_id}:\n{}", workloads_table(&status.workloads))
 			});
 		}
 		DeploymentCommand::Verify { file } => {

@@ -81,6 +81,22 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 				Err(e) => awaiting(ctx, &spec, e)?,
 			}
 		}
+		MultisigCommand::Cancel { spec, call_hash } => {
+			let bytes = hex::decode(call_hash.trim_start_matches("0x"))
+				.map_err(|e| input("--call-hash", format!("not hex: {e}")))?;
+			let hash: [u8; 32] =
+				bytes.try_into().map_err(|_| input("--call-hash", "must be 32 bytes"))?;
+			let client = ctx.client().await?;
+			let identity = ctx.identity()?;
+			waiting(
+				"cancelling",
+				client.cancel_multisig_call(&multisig(&spec)?, hash, identity.keypair()),
+			)
+			.await?;
+			ctx.out.print(&json!({"status": "cancelled", "call_hash": call_hash}), || {
+				format!("Withdrew call {call_hash}; its deposit is released.")
+			});
+		}
 		MultisigCommand::Pending { spec } => {
 			let client = ctx.client().await?;
 			let pending = client.pending_multisig_calls(&multisig(&spec)?).await?;
