@@ -175,15 +175,21 @@ fn read_doc(path: &std::path::Path) -> Deployment {
 
 /// Create a node contract for `doc` on node 1 as `owner`, reserving `ips`; returns `doc` with its
 /// contract id.
-async fn contract_for(
+async fn contract_for(client: &Client, owner: &Identity, doc: Deployment, ips: u32) -> Deployment {
+	contract_on(client, owner, 1, doc, ips).await
+}
+
+/// Create a node contract for `doc` on `node` as `owner`, reserving `ips`.
+async fn contract_on(
 	client: &Client,
 	owner: &Identity,
+	node: u32,
 	mut doc: Deployment,
 	ips: u32,
 ) -> Deployment {
 	let sealed = client.seal_deployment(&doc, &[]).await.expect("sealed");
 	let created = client
-		.create_node_contract(owner.keypair(), 1, sealed.hash, sealed.data, ips)
+		.create_node_contract(owner.keypair(), node, sealed.hash, sealed.data, ips)
 		.await
 		.expect("contract");
 	doc.contract_id = created.contract_id;

@@ -66,9 +66,18 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 				.map_err(|e| input("--call", format!("not hex: {e}")))?;
 			let client = ctx.client().await?;
 			let identity = ctx.identity()?;
+			let account = multisig(&spec)?;
+			// Approving starts nothing: a member must have proposed the call first.
+			let hash = gridchain_sdk::call_hash(&call_data);
+			if !client.pending_multisig_calls(&account).await?.iter().any(|p| p.call_hash == hash) {
+				return Err(input(
+					"--call",
+					format!("no member proposed this call (hash {hash}) for this multisig: check the call, -t and -s, or propose it"),
+				));
+			}
 			match waiting(
 				"approving",
-				client.approve_multisig_call(&multisig(&spec)?, &call_data, identity.keypair()),
+				client.approve_multisig_call(&account, &call_data, identity.keypair()),
 			)
 			.await
 			{
