@@ -61,13 +61,3 @@ mod tests {
 		assert_eq!(parse_tft("."), None);
 	}
 }
-
-impl Client {
-	/// Chain time of the latest finalized block, unix seconds.
-	pub async fn chain_time_secs(&self) -> Result<u64> {
-		let at = self.at().await?;
-		let millis: u64 =
-			at.storage().fetch(chain::storage().timestamp().now(), ()).await?.decode()?;
-		Ok(millis / 1000)
-	}
-}

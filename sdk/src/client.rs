@@ -153,6 +153,18 @@ impl Client {
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
 	}
 
+	/// Chain time of the latest finalized block, unix seconds.
+	pub async fn chain_time_secs(&self) -> Result<u64> {
+		let millis: u64 = self
+			.at()
+			.await?
+			.storage()
+			.fetch(chain::storage().timestamp().now(), ())
+			.await?
+			.decode()?;
+		Ok(millis / 1000)
+	}
+
 	/// The next nonce of `who`, counting transactions still in the pool.
 	pub async fn next_nonce(&self, who: &AccountId32) -> Result<u64> {
 		let legacy = subxt::rpcs::LegacyRpcMethods::<subxt::config::RpcConfigFor<Config>>::new(

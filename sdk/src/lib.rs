@@ -26,7 +26,7 @@ pub use gridchain_deployment as deployment;
 pub use keys::{parse_account, Identity};
 pub use multisig::{call_hash, Multisig, PendingCall};
 pub use price::TftPriceInfo;
-pub use registry::NodeQuery;
+pub use registry::{NodeQuery, PricingPolicy};
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;
 pub use types::*;

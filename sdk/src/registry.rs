@@ -335,3 +335,80 @@ impl Client {
 		}
 	}
 }
+
+/// A pricing policy: unit prices in uUSD per hour (NU per GB) and where the money goes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PricingPolicy {
+	pub name: String,
+	pub su: u64,
+	pub cu: u64,
+	pub nu: u64,
+	pub ipu: u64,
+	pub unique_name: u64,
+	/// Percent off for nodes rented whole.
+	pub discount_for_dedicated_nodes: u8,
+	pub foundation_account: AccountId32,
+	pub sales_account: AccountId32,
+}
+
+impl Client {
+	/// Create a pricing policy (restricted origin, through `Sudo`).
+	pub async fn create_pricing_policy(
+		&self,
+		sudo_key: &Keypair,
+		policy: &PricingPolicy,
+	) -> Result<()> {
+		let p = policy.clone();
+		let call =
+			chain::Call::Registry(rt::pallet_registry::pallet::Call::create_pricing_policy {
+				name: p.name.into_bytes(),
+				su: p.su,
+				cu: p.cu,
+				nu: p.nu,
+				ipu: p.ipu,
+				unique_name: p.unique_name,
+				discount_for_dedicated_nodes: rt::sp_arithmetic::per_things::Percent(
+					p.discount_for_dedicated_nodes,
+				),
+				foundation_account: p.foundation_account,
+				sales_account: p.sales_account,
+			});
+		self.sudo(sudo_key, call).await
+	}
+
+	/// Replace pricing policy `policy_id` (restricted origin, through `Sudo`).
+	pub async fn update_pricing_policy(
+		&self,
+		sudo_key: &Keypair,
+		policy_id: u32,
+		policy: &PricingPolicy,
+	) -> Result<()> {
+		let p = policy.clone();
+		let call =
+			chain::Call::Registry(rt::pallet_registry::pallet::Call::update_pricing_policy {
+				policy_id,
+				name: p.name.into_bytes(),
+				su: p.su,
+				cu: p.cu,
+				nu: p.nu,
+				ipu: p.ipu,
+				unique_name: p.unique_name,
+				discount_for_dedicated_nodes: rt::sp_arithmetic::per_things::Percent(
+					p.discount_for_dedicated_nodes,
+				),
+				foundation_account: p.foundation_account,
+				sales_account: p.sales_account,
+			});
+		self.sudo(sudo_key, call).await
+	}
+
+	/// How many pricing policies exist (their ids are 1..=count).
+	pub async fn pricing_policy_count(&self) -> Result<u32> {
+		let at = self.at().await?;
+		Ok(at
+			.storage()
+			.fetch(chain::storage().registry().pricing_policy_count(), ())
+			.await?
+			.decode()?)
+	}
+}
