@@ -27,13 +27,7 @@ pub struct Agent {
 
 pub type Shared = Arc<Agent>;
 
-/// Unix seconds now.
-pub fn now_secs() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_secs())
-		.unwrap_or_default()
-}
+pub use gridchain_sdk::agent::now_secs;
 
 impl Agent {
 	/// What the deployments held use, except `except`'s.
@@ -56,17 +50,54 @@ impl Agent {
 	) -> anyhow::Result<Record> {
 		tokio::task::block_in_place(|| self.provisioner.provision(contract_id, &mut record));
 		self.state.put(contract_id, &record)?;
-		if record.all_ok() {
-			let hash = record.deployment.hash()?;
-			self.client.confirm_deployment(self.identity.keypair(), contract_id, hash.0).await?;
-			tracing::info!(contract_id, hash = %hash, "deployed and confirmed on chain");
-		} else {
+		if !record.all_ok() {
 			tracing::warn!(
 				contract_id,
 				"not every workload is ok; the deployment is not confirmed"
 			);
+			return Ok(record);
+		}
+		if let Err(e) = self.confirm(contract_id, &mut record).await {
+			// Retried by `confirm_pending` on the next report interval.
+			tracing::warn!(contract_id, "confirming on chain failed: {e:#}");
 		}
 		Ok(record)
+	}
+
+	/// Confirm `record` on chain and remember it.
+	async fn confirm(&self, contract_id: u64, record: &mut Record) -> anyhow::Result<()> {
+		let hash = record.deployment.hash()?;
+		self.client.confirm_deployment(self.identity.keypair(), contract_id, hash.0).await?;
+		record.confirmed = true;
+		self.state.put(contract_id, record)?;
+		tracing::info!(contract_id, hash = %hash, "deployed and confirmed on chain");
+		Ok(())
+	}
+
+	/// Confirm the deployments that run but whose confirmation did not reach the chain.
+	pub async fn confirm_pending(&self) -> anyhow::Result<()> {
+		let _change = self.changes.lock().await;
+		for (contract_id, mut record) in self.state.all()? {
+			if record.confirmed || !record.all_ok() {
+				continue;
+			}
+			let contract = self.client.contract(contract_id).await?;
+			let hash = format!("0x{}", hex::encode(record.deployment.hash()?.0));
+			let gridchain_sdk::ContractKind::Node { deployment_hash, .. } = &contract.kind else {
+				continue;
+			};
+			if *deployment_hash != hash {
+				// The owner updated the contract and has not sent the new document yet.
+				continue;
+			}
+			if contract.state == gridchain_sdk::ContractState::Created {
+				self.confirm(contract_id, &mut record).await?;
+			} else {
+				record.confirmed = true;
+				self.state.put(contract_id, &record)?;
+			}
+		}
+		Ok(())
 	}
 
 	/// Remove a deployment whose contract ended.

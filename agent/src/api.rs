@@ -192,7 +192,7 @@ async fn update(
 		};
 		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
 		let mut record = Record::new(doc, &ips);
-		record.pids = previous.pids;
+		record.vms = previous.vms;
 		let record =
 			agent.provision_and_confirm(contract_id, record).await.map_err(Refusal::internal)?;
 		Ok(Json(status_of(contract_id, record)))

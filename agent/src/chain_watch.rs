@@ -16,8 +16,9 @@ pub async fn run(agent: Shared) {
 }
 
 async fn follow(agent: &Agent) -> anyhow::Result<()> {
-	reconcile(agent).await?;
+	// Subscribe first: what is finalized while reconciling then still comes through the stream.
 	let mut blocks = agent.client.api().stream_blocks().await?;
+	reconcile(agent).await?;
 	while let Some(block) = blocks.next().await {
 		let block = block?;
 		let events = block.at().await?.events().fetch().await?;

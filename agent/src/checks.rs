@@ -7,7 +7,6 @@ use gridchain_sdk::{
 	deployment::{verify_signatures, verify_update, Deployment},
 	named, ContractKind, ContractState, Error,
 };
-use std::collections::BTreeMap;
 
 fn bad(code: &str, message: impl Into<String>) -> Refusal {
 	Refusal::new(StatusCode::BAD_REQUEST, code, message)
@@ -49,6 +48,7 @@ pub async fn check(
 	if let Some(previous) = previous {
 		Deployment::validate_update(&previous.deployment, doc)
 			.map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
+		refuse_shrunk_disks(&previous.deployment, doc)?;
 	}
 
 	let contract = match agent.client.contract(doc.contract_id).await {
@@ -103,7 +103,9 @@ pub async fn check(
 		));
 	}
 
-	let accounts = accounts_of(agent, doc, previous.map(|p| &p.deployment)).await?;
+	let docs: Vec<&Deployment> =
+		std::iter::once(doc).chain(previous.map(|p| &p.deployment)).collect();
+	let accounts = agent.client.signer_accounts(&docs).await.map_err(Refusal::unavailable)?;
 	let lookup = |twin: u32| accounts.get(&twin).copied();
 	match previous {
 		None => verify_signatures(doc, lookup).map(drop),
@@ -136,35 +138,23 @@ pub async fn check(
 	Ok(public_ips.clone())
 }
 
-/// The on-chain account of every twin the document (and the previous one) names.
-async fn accounts_of(
-	agent: &Agent,
-	doc: &Deployment,
-	previous: Option<&Deployment>,
-) -> Result<BTreeMap<u32, [u8; 32]>, Refusal> {
-	let mut accounts = BTreeMap::new();
-	let docs = std::iter::once(doc).chain(previous);
-	let twins: Vec<u32> = docs
-		.flat_map(|d| {
-			let r = &d.signature_requirement;
-			r.requests
-				.iter()
-				.map(|q| q.twin_id)
-				.chain(r.signatures.iter().map(|s| s.twin_id))
-				.collect::<Vec<_>>()
-		})
-		.collect();
-	for twin in twins {
-		if accounts.contains_key(&twin) {
+/// A disk keeps its data across an update, so it may grow but not shrink.
+fn refuse_shrunk_disks(old: &Deployment, new: &Deployment) -> Result<(), Refusal> {
+	use gridchain_sdk::deployment::WorkloadData::Disk;
+	for w in &new.workloads {
+		let (Disk(now), Some(Disk(before))) = (&w.data, old.workload(&w.name).map(|o| &o.data))
+		else {
 			continue;
-		}
-		match agent.client.twin_account(twin).await {
-			Ok(account) => {
-				accounts.insert(twin, account.0);
-			}
-			Err(Error::NotFound { .. }) => {}
-			Err(e) => return Err(Refusal::unavailable(e)),
+		};
+		if now.size < before.size {
+			return Err(bad(
+				"DiskShrunk",
+				format!(
+					"disk {} would shrink from {} to {} bytes and lose data: a disk can only grow",
+					w.name, before.size, now.size
+				),
+			));
 		}
 	}
-	Ok(accounts)
+	Ok(())
 }

@@ -152,11 +152,12 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 		metrics: Default::default(),
 		changes: tokio::sync::Mutex::new(()),
 	});
+	// Contracts that ended while the agent was away go first; then what remains is taken over.
+	chain_watch::reconcile(&agent).await?;
 	for (contract_id, mut record) in agent.state.all()? {
 		tokio::task::block_in_place(|| agent.provisioner.restore(contract_id, &mut record));
 		agent.state.put(contract_id, &record)?;
 	}
-	chain_watch::reconcile(&agent).await?;
 	tokio::spawn(chain_watch::run(agent.clone()));
 	tokio::spawn(report::run(agent.clone()));
 	let supervisor = agent.clone();

@@ -16,6 +16,9 @@ pub async fn run(agent: Shared) {
 	interval.tick().await;
 	loop {
 		interval.tick().await;
+		if let Err(e) = agent.confirm_pending().await {
+			tracing::warn!("confirming deployments failed: {e:#}");
+		}
 		if let Err(e) = report_once(&agent).await {
 			tracing::warn!("reporting failed: {e:#}");
 		}

@@ -21,8 +21,23 @@ pub struct Record {
 	pub public_ips: Vec<(String, String)>,
 	/// Paused while the contract is in grace.
 	pub paused: bool,
-	/// Process ids of running VM workloads, by workload name (`process` provisioner).
-	pub pids: Vec<(String, u32)>,
+	/// The node confirmed this version on chain.
+	pub confirmed: bool,
+	/// The processes of running VM workloads (`process` provisioner).
+	pub vms: Vec<RunningVm>,
+}
+
+/// A VM workload's process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningVm {
+	/// The workload.
+	pub name: String,
+	pub pid: u32,
+	/// Its start time in clock ticks since boot (`/proc/PID/stat`): after a restart of the agent
+	/// or the machine, it tells this process from a later one that got the same pid.
+	pub start_ticks: u64,
+	/// Unix seconds when it was started.
+	pub started_at: u64,
 }
 
 impl Record {
@@ -32,7 +47,8 @@ impl Record {
 			workloads: Vec::new(),
 			public_ips: public_ips.iter().map(|ip| (ip.ip.clone(), ip.gateway.clone())).collect(),
 			paused: false,
-			pids: Vec::new(),
+			confirmed: false,
+			vms: Vec::new(),
 		}
 	}
 

@@ -286,7 +286,10 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	let pid = vm["data"]["pid"].as_u64().expect("pid");
 	assert!(PathBuf::from(format!("/proc/{pid}")).exists(), "the VM's process runs");
 	let disk = agent.data_dir.join(format!("disks/{id}-web_data.img"));
-	assert_eq!(std::fs::metadata(&disk).expect("disk file").len(), 2 << 30);
+	let disk_file = std::fs::metadata(&disk).expect("disk file");
+	assert_eq!(disk_file.len(), 2 << 30);
+	use std::os::unix::fs::MetadataExt;
+	assert!(disk_file.blocks() * 512 >= 2 << 30, "the disk's blocks are allocated, not sparse");
 
 	// Reports arrive and the owner is billed.
 	eventually(60, "a report taken by the chain", || {
@@ -306,14 +309,51 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	let reports = reports_of(&client, id).await;
 	let used = gridchain_primitives::Resources { cru: 2, mru: 1 << 30, sru: 12 << 30, hru: 0 };
 	let prices = gridchain_primitives::UnitPrices::GENESIS;
-	assert!(reports.iter().any(|(window, _)| *window > 0), "{reports:?}");
-	for (window, cost) in &reports {
+	assert!(reports.iter().any(|(_, window, _)| *window > 0), "{reports:?}");
+	for (_, window, cost) in &reports {
 		assert_eq!(
 			*cost,
 			gridchain_primitives::cost::capacity_cost(&prices, &used, *window, false),
 			"window {window} s"
 		);
 	}
+
+	// An update through the node: 2 GiB of memory, the disk grown to 3 GiB.
+	let mut doc = read_json(&file);
+	doc["version"] = 1.into();
+	doc["signature_requirement"]["signatures"] = serde_json::json!([]);
+	for w in doc["workloads"].as_array_mut().expect("workloads") {
+		match w["name"].as_str() {
+			Some("web") => w["data"]["memory"] = (2u64 << 30).into(),
+			Some("web_data") => w["data"]["size"] = (3u64 << 30).into(),
+			_ => continue,
+		}
+		w["version"] = 1.into();
+	}
+	std::fs::write(&file, doc.to_string()).expect("write");
+	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
+	let updated =
+		chain.json("//Charlie", &["contract", "update", &id.to_string(), &file_text, "--deploy"]);
+	assert_eq!(updated["version"], 2);
+	assert_eq!(
+		chain.json("//Charlie", &["contract", "show", &id.to_string()])["state"],
+		"deployed"
+	);
+	assert_eq!(std::fs::metadata(&disk).expect("disk file").len(), 3 << 30);
+	let status = chain.json("//Charlie", &["deployment", "status", &id.to_string()]);
+	let pid = status["workloads"][0]["data"]["pid"].as_u64().expect("pid of the updated VM");
+	assert_eq!(status["deployment"]["version"], 1);
+	// A disk never shrinks: its data would be lost.
+	let mut doc = read_json(&file);
+	doc["version"] = 2.into();
+	doc["signature_requirement"]["signatures"] = serde_json::json!([]);
+	doc["workloads"][1]["version"] = 2.into();
+	doc["workloads"][1]["data"]["size"] = (1u64 << 30).into();
+	std::fs::write(&file, doc.to_string()).expect("write");
+	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
+	chain
+		.grid("//Charlie", &["contract", "update", &id.to_string(), &file_text, "--deploy"])
+		.fails(1, "DiskShrunk");
 
 	// Cancelled on chain: the process is gone and its disk removed.
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
@@ -492,8 +532,9 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	assert!(agent.metric("grid_agent_requests_refused_total") >= 12);
 }
 
-/// `(window_secs, cost_scaled_uusd)` of every report of `contract_id` the chain took.
-async fn reports_of(client: &Client, contract_id: u64) -> Vec<(u64, u128)> {
+/// `(timestamp, window_secs, cost_scaled_uusd)` of every report of `contract_id` the chain took,
+/// in chain order.
+async fn reports_of(client: &Client, contract_id: u64) -> Vec<(u64, u64, u128)> {
 	let head = client.finalized_number().await.expect("head");
 	let mut reports = Vec::new();
 	for number in 1..=head {
@@ -509,7 +550,7 @@ async fn reports_of(client: &Client, contract_id: u64) -> Vec<(u64, u128)> {
 		for e in events.find::<chain::smart_contract::events::ConsumptionReportReceived>() {
 			let e = e.expect("event");
 			if e.contract_id == contract_id {
-				reports.push((e.window_secs, e.cost_scaled_uusd));
+				reports.push((e.timestamp, e.window_secs, e.cost_scaled_uusd));
 			}
 		}
 	}
@@ -641,10 +682,14 @@ async fn grace_pauses_the_workload_a_top_up_resumes_it_and_a_kill_9_loses_nothin
 	agent.restart();
 	assert_eq!(pid_of(&chain), pid, "the same process, taken over");
 	eventually(60, "reports again", || agent.metric("grid_agent_reports_sent_total") >= 2);
-	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0, "no timestamp sent twice");
+	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0, "no report refused");
+	// Every report the chain took, across the kill, is later than the one before.
+	let client = Client::connect(&chain.url).await.expect("client");
+	let timestamps: Vec<u64> =
+		reports_of(&client, id).await.into_iter().map(|(t, _, _)| t).collect();
+	assert!(timestamps.len() >= 2 && timestamps.windows(2).all(|w| w[0] < w[1]), "{timestamps:?}");
 
 	// Out of funds: grace pauses the process.
-	let client = Client::connect(&chain.url).await.expect("client");
 	let charlie = identity("//Charlie").account_id();
 	let set_balance = |free: u128| {
 		chain::Call::Balances(

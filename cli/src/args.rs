@@ -324,12 +324,18 @@ pub enum ContractCommand {
 		#[arg(long, default_value = "120")]
 		timeout: u64,
 	},
-	/// Replace a node contract's deployment.
+	/// Replace a node contract's deployment; with --deploy, also on its node.
 	Update {
 		id: u64,
 		file: PathBuf,
 		#[arg(long = "recipient", value_name = "KEY")]
 		recipients: Vec<String>,
+		/// Send the new document to the node's agent and wait until it confirms it.
+		#[arg(long)]
+		deploy: bool,
+		/// With --deploy: how long to wait for the node's confirmation, in seconds.
+		#[arg(long, default_value = "120")]
+		timeout: u64,
 	},
 	/// Show a contract; --decrypt rebuilds its deployment from the chain.
 	Show {

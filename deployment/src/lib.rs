@@ -21,7 +21,7 @@ pub use encryption::{
 };
 pub use hash::{DeploymentHash, HashError, HashParseError};
 pub use signature::{
-	verify_signatures, verify_update, Approval, KeyType, Signature, SignatureError,
+	verify_raw, verify_signatures, verify_update, Approval, KeyType, Signature, SignatureError,
 	SR25519_SIGNING_CONTEXT,
 };
 pub use validation::{

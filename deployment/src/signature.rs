@@ -127,24 +127,7 @@ impl Signature {
 
 	/// Whether the signature verifies over `hash` with `account_id` as the public key.
 	pub fn verify(&self, hash: &DeploymentHash, account_id: &[u8; 32]) -> bool {
-		match self.key_type {
-			KeyType::Sr25519 => {
-				let (Ok(public), Ok(signature)) = (
-					schnorrkel::PublicKey::from_bytes(account_id),
-					schnorrkel::Signature::from_bytes(&self.signature),
-				) else {
-					return false;
-				};
-				public.verify_simple(SR25519_SIGNING_CONTEXT, hash.as_bytes(), &signature).is_ok()
-			}
-			KeyType::Ed25519 => {
-				let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(account_id) else {
-					return false;
-				};
-				let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-				public.verify_strict(hash.as_bytes(), &signature).is_ok()
-			}
-		}
+		verify_raw(self.key_type, &self.signature, account_id, hash.as_bytes())
 	}
 }
 
@@ -155,6 +138,33 @@ impl Deployment {
 		match signatures.iter_mut().find(|s| s.twin_id == signature.twin_id) {
 			Some(earlier) => *earlier = signature,
 			None => signatures.push(signature),
+		}
+	}
+}
+
+/// Whether `signature` of `key_type` by `account_id` (the public key) verifies over `message`;
+/// sr25519 in the `substrate` signing context. Request signatures (SPEC §10) use it too.
+pub fn verify_raw(
+	key_type: KeyType,
+	signature: &[u8; 64],
+	account_id: &[u8; 32],
+	message: &[u8],
+) -> bool {
+	match key_type {
+		KeyType::Sr25519 => {
+			let (Ok(public), Ok(signature)) = (
+				schnorrkel::PublicKey::from_bytes(account_id),
+				schnorrkel::Signature::from_bytes(signature),
+			) else {
+				return false;
+			};
+			public.verify_simple(SR25519_SIGNING_CONTEXT, message, &signature).is_ok()
+		}
+		KeyType::Ed25519 => {
+			let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(account_id) else {
+				return false;
+			};
+			public.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
 		}
 	}
 }

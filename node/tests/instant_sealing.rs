@@ -71,6 +71,9 @@ async fn a_burst_of_a_thousand_transactions_is_all_finalized() {
 	let bob = dev::bob().public_key().0;
 	let at = node.api.at_current_block().await.expect("best block");
 	let mut txs = at.transactions();
+	// When each transfer was submitted; every so often, each one submitted more than a second
+	// ago must be final already (the nonce at the finalized head counts them).
+	let mut submitted: Vec<Instant> = Vec::with_capacity(1000);
 	for nonce in 0..1000u64 {
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::PolkadotConfig>::new()
 			.nonce(nonce)
@@ -79,10 +82,18 @@ async fn a_burst_of_a_thousand_transactions_is_all_finalized() {
 		txs.sign_and_submit(&transfer(bob, TFT), &alice, params)
 			.await
 			.expect("transfer accepted by the pool");
+		submitted.push(Instant::now());
+		if nonce % 50 == 49 {
+			let due = submitted.iter().filter(|t| t.elapsed() > WITHIN).count() as u64;
+			let final_nonce = node.nonce(alice.public_key().0).await;
+			assert!(
+				final_nonce >= due,
+				"{due} transfers were submitted over a second ago, {final_nonce} are final"
+			);
+		}
 	}
 	let last_submitted = Instant::now();
 	loop {
-		// The nonce as of the finalized head counts Alice's transfers that are final.
 		let final_nonce = node.nonce(alice.public_key().0).await;
 		if final_nonce == 1000 {
 			break;

@@ -1,7 +1,18 @@
 //! Talking to a node's agent (SPEC §10): signed HTTP requests, and the answers' types.
 
-use crate::{deployment::Deployment, Error, Identity, Result};
+use crate::{
+	deployment::{verify_raw, Deployment, KeyType},
+	Error, Identity, Result,
+};
 use serde::{Deserialize, Serialize};
+
+/// Unix seconds now.
+pub fn now_secs() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_secs())
+		.unwrap_or_default()
+}
 
 /// Header naming the requesting twin.
 pub const HEADER_TWIN: &str = "x-grid-twin";
@@ -19,29 +30,27 @@ pub fn request_message(method: &str, path_and_query: &str, timestamp: u64, body:
 	format!("{method} {path_and_query}\n{timestamp}\n{body_hash}").into_bytes()
 }
 
-/// Check a request signature (`sr25519:0x…` or `ed25519:0x…`) by `account` over `message`.
-pub fn verify_request_signature(header: &str, account: &[u8; 32], message: &[u8]) -> bool {
-	let Some((kind, hex_sig)) = header.split_once(':') else { return false };
-	let Ok(bytes) = hex::decode(hex_sig.trim_start_matches("0x")) else { return false };
-	let Ok(signature): std::result::Result<[u8; 64], _> = bytes.try_into() else { return false };
-	match kind {
-		"sr25519" => {
-			use crate::deployment::schnorrkel;
-			let (Ok(public), Ok(signature)) = (
-				schnorrkel::PublicKey::from_bytes(account),
-				schnorrkel::Signature::from_bytes(&signature),
-			) else {
-				return false;
-			};
-			public.verify_simple(b"substrate", message, &signature).is_ok()
-		}
-		"ed25519" => {
-			use crate::deployment::ed25519_dalek::{Signature, VerifyingKey};
-			let Ok(key) = VerifyingKey::from_bytes(account) else { return false };
-			key.verify_strict(message, &Signature::from_bytes(&signature)).is_ok()
-		}
-		_ => false,
+/// A request signature header, `sr25519:0x…` or `ed25519:0x…` (64 bytes, lower-case hex), read.
+pub fn parse_request_signature(header: &str) -> Option<(KeyType, [u8; 64])> {
+	let (kind, hex_sig) = header.split_once(':')?;
+	let key_type = match kind {
+		"sr25519" => KeyType::Sr25519,
+		"ed25519" => KeyType::Ed25519,
+		_ => return None,
+	};
+	let hex_sig = hex_sig.strip_prefix("0x")?;
+	if hex_sig.bytes().any(|b| b.is_ascii_uppercase()) {
+		return None;
 	}
+	let signature: [u8; 64] = hex::decode(hex_sig).ok()?.try_into().ok()?;
+	Some((key_type, signature))
+}
+
+/// Check a request signature header by `account` over `message`; only the canonical form
+/// (`0x`, lower-case hex) is accepted, so one signature has one spelling.
+pub fn verify_request_signature(header: &str, account: &[u8; 32], message: &[u8]) -> bool {
+	parse_request_signature(header)
+		.is_some_and(|(key_type, signature)| verify_raw(key_type, &signature, account, message))
 }
 
 /// A workload's state on the node.
@@ -133,10 +142,7 @@ impl AgentClient {
 		path: &str,
 		body: Vec<u8>,
 	) -> Result<T> {
-		let timestamp = std::time::SystemTime::now()
-			.duration_since(std::time::UNIX_EPOCH)
-			.map(|d| d.as_secs())
-			.unwrap_or_default();
+		let timestamp = now_secs();
 		let signature = identity.sign(&request_message(method.as_str(), path, timestamp, &body));
 		let response = self
 			.http

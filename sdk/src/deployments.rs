@@ -92,6 +92,19 @@ impl Client {
 	}
 }
 
+/// A node's answer with a workload in `error` is a refusal too: it names the workload.
+fn failed_workloads(
+	status: crate::agent::DeploymentStatus,
+) -> Result<crate::agent::DeploymentStatus> {
+	match status.workloads.iter().find(|w| w.state == crate::agent::WorkloadState::Error) {
+		Some(w) => Err(Error::Agent {
+			code: "WorkloadFailed".into(),
+			message: format!("workload {}: {}", w.name, w.message),
+		}),
+		None => Ok(status),
+	}
+}
+
 impl Client {
 	/// The whole deploy: create the contract for `doc`, send the signed document to the node's
 	/// agent (its twin's relay), and wait until the node confirms it on chain. If the agent
@@ -114,7 +127,11 @@ impl Client {
 		let created =
 			self.create_deployment(owner.keypair(), node_id, doc, extra_recipients).await?;
 		doc.contract_id = created.contract_id;
-		let status = match agent.deploy(owner, requester, doc).await {
+		let outcome = match agent.deploy(owner, requester, doc).await {
+			Ok(status) => failed_workloads(status),
+			Err(refusal) => Err(refusal),
+		};
+		let status = match outcome {
 			Ok(status) => status,
 			Err(refusal) => {
 				if let Err(e) = self.cancel_contract(owner.keypair(), created.contract_id).await {
@@ -128,6 +145,35 @@ impl Client {
 		};
 		self.wait_until_deployed(created.contract_id, wait_for).await?;
 		Ok((created, status))
+	}
+
+	/// Update a deployment on chain and on its node: the contract takes the new hash and data,
+	/// the node's agent the new document, and this waits until the node confirms it.
+	pub async fn redeploy(
+		&self,
+		owner: &crate::Identity,
+		doc: &Deployment,
+		extra_recipients: &[String],
+		wait_for: std::time::Duration,
+	) -> Result<(u32, crate::agent::DeploymentStatus)> {
+		let ContractKind::Node { node_id, .. } = self.contract(doc.contract_id).await?.kind else {
+			return Err(Error::input(
+				"contract_id",
+				format!("contract {} is not a node contract", doc.contract_id),
+			));
+		};
+		let agent = self.agent_of_node(node_id).await?;
+		let requester = self.twin_id_of(&owner.account_id()).await?.ok_or_else(|| {
+			Error::input(
+				"key",
+				format!("{} has no twin: create one with `grid twin create`", owner.address()),
+			)
+		})?;
+		let version =
+			self.update_deployment(owner.keypair(), doc.contract_id, doc, extra_recipients).await?;
+		let status = failed_workloads(agent.update(owner, requester, doc).await?)?;
+		self.wait_until_deployed(doc.contract_id, wait_for).await?;
+		Ok((version, status))
 	}
 
 	/// The agent client of a node: its twin's relay.

@@ -63,10 +63,24 @@ impl Error {
 	}
 }
 
-/// An error as `Name: sentence`, its name being its (outermost) enum variant.
+/// An error as `Name: sentence`, its name being its innermost enum variant: a wrapper such as
+/// `Requirement(NoRequests)` is named `NoRequests`.
 pub fn named<E: std::fmt::Debug + std::fmt::Display>(e: &E) -> String {
 	let debug = format!("{e:?}");
-	let name: String = debug.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+	let mut rest = debug.as_str();
+	let mut name = "";
+	loop {
+		let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+		let (ident, after) = rest.split_at(end);
+		if !ident.starts_with(|c: char| c.is_ascii_uppercase()) {
+			break;
+		}
+		name = ident;
+		match after.strip_prefix('(') {
+			Some(inner) => rest = inner,
+			None => break,
+		}
+	}
 	if name.is_empty() {
 		e.to_string()
 	} else {
@@ -101,6 +115,34 @@ client_error_from!(
 	subxt::rpcs::Error,
 	subxt::ext::scale_decode::Error,
 );
+
+#[cfg(test)]
+mod tests {
+	use super::named;
+
+	#[derive(Debug)]
+	enum Inner {
+		NoRequests,
+	}
+	#[derive(Debug)]
+	enum Outer {
+		Requirement(Inner),
+		Plain { twin_id: u32 },
+		Value(u32),
+	}
+	impl std::fmt::Display for Outer {
+		fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+			f.write_str("it failed")
+		}
+	}
+
+	#[test]
+	fn an_error_is_named_by_its_innermost_variant() {
+		assert_eq!(named(&Outer::Requirement(Inner::NoRequests)), "NoRequests: it failed");
+		assert_eq!(named(&Outer::Plain { twin_id: 3 }), "Plain: it failed");
+		assert_eq!(named(&Outer::Value(7)), "Value: it failed");
+	}
+}
 
 /// The SDK's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -171,7 +171,10 @@ impl Client {
 			None => None,
 		};
 		let approvals = open.as_ref().map_or(0, |o| o.approvals.0.len());
-		if open.as_ref().is_some_and(|o| o.approvals.0.contains(&me)) {
+		let mine = open.as_ref().is_some_and(|o| o.approvals.0.contains(&me));
+		// Once the threshold is reached, any member (one who approved too) may run the call.
+		let reached = approvals + usize::from(!mine) >= usize::from(multisig.threshold);
+		if mine && !reached {
 			return Err(Error::input(
 				"signer",
 				format!("{me} already approved call 0x{}", hex::encode(call_hash)),
@@ -187,7 +190,7 @@ impl Client {
 			)
 			.await?;
 		let max_weight = info.weight;
-		if approvals + 1 < usize::from(multisig.threshold) {
+		if !reached {
 			let approve = chain::tx().multisig().approve_as_multi(
 				multisig.threshold,
 				others,

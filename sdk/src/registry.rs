@@ -144,12 +144,19 @@ impl Client {
 		}
 	}
 
-	/// A twin by id.
-	pub async fn twin(&self, twin_id: u32) -> Result<Twin> {
+	/// A twin as stored.
+	async fn twin_record(
+		&self,
+		twin_id: u32,
+	) -> Result<rt::pallet_registry::types::Twin<AccountId32>> {
 		let at = self.at().await?;
 		let value = at.storage().try_fetch(chain::storage().registry().twins(), (twin_id,)).await?;
-		let twin =
-			value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?;
+		Ok(value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?)
+	}
+
+	/// A twin by id.
+	pub async fn twin(&self, twin_id: u32) -> Result<Twin> {
+		let twin = self.twin_record(twin_id).await?;
 		Ok(Twin {
 			id: twin.id,
 			account: twin.account_id.to_string(),
@@ -182,19 +189,39 @@ impl Client {
 
 	/// The X25519 key of a twin, which its deployments are encrypted to.
 	pub async fn twin_pk(&self, twin_id: u32) -> Result<Option<[u8; 32]>> {
-		let at = self.at().await?;
-		let value = at.storage().try_fetch(chain::storage().registry().twins(), (twin_id,)).await?;
-		Ok(value.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?.decode()?.pk)
+		Ok(self.twin_record(twin_id).await?.pk)
 	}
 
 	/// The account id of a twin.
 	pub async fn twin_account(&self, twin_id: u32) -> Result<AccountId32> {
-		let at = self.at().await?;
-		let value = at.storage().try_fetch(chain::storage().registry().twins(), (twin_id,)).await?;
-		Ok(value
-			.ok_or(Error::NotFound { what: "twin", id: twin_id.to_string() })?
-			.decode()?
-			.account_id)
+		Ok(self.twin_record(twin_id).await?.account_id)
+	}
+
+	/// The account (verifying key) of every twin the documents name as signers or signatures;
+	/// twins that do not exist are left out, so their signatures fail to verify.
+	pub async fn signer_accounts(
+		&self,
+		docs: &[&crate::deployment::Deployment],
+	) -> Result<std::collections::BTreeMap<u32, [u8; 32]>> {
+		let mut accounts = std::collections::BTreeMap::new();
+		for doc in docs {
+			let r = &doc.signature_requirement;
+			for twin_id in
+				r.requests.iter().map(|q| q.twin_id).chain(r.signatures.iter().map(|s| s.twin_id))
+			{
+				if accounts.contains_key(&twin_id) {
+					continue;
+				}
+				match self.twin_account(twin_id).await {
+					Ok(account) => {
+						accounts.insert(twin_id, account.0);
+					}
+					Err(Error::NotFound { .. }) => {}
+					Err(e) => return Err(e),
+				}
+			}
+		}
+		Ok(accounts)
 	}
 
 	/// A farm by id, with its IPs.

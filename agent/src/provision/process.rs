@@ -3,13 +3,13 @@
 //! size in the data dir. zos's VMs, containers and networks are out of scope.
 
 use super::{mark_all, public_ip_results, Provisioner};
-use crate::state::Record;
+use crate::state::{Record, RunningVm};
 use gridchain_sdk::{
 	agent::{WorkloadResult, WorkloadState},
 	deployment::{VmData, WorkloadData},
 };
 use nix::{
-	sys::signal::{kill, killpg, Signal},
+	sys::signal::{killpg, Signal},
 	unistd::Pid,
 };
 use std::{
@@ -21,8 +21,10 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// A VM whose entrypoint exits this many times is left in `error`.
+/// A VM whose entrypoint exits this many times in a row is left in `error`.
 const MAX_RESTARTS: u64 = 5;
+/// A process that ran this long before it exited had a clean run.
+const STABLE_SECS: u64 = 600;
 
 /// Where a cgroup v2 hierarchy may be mounted: alone, or beside v1 controllers.
 const CGROUP_MOUNTS: [&str; 2] = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"];
@@ -89,8 +91,13 @@ impl ProcessProvisioner {
 		write("cgroup.procs", pid.to_string())
 	}
 
-	fn start_vm(&self, contract_id: u64, name: &str, vm: &VmData) -> Result<(u32, String), String> {
-		let log_path = self.data_dir.join("logs").join(format!("{contract_id}-{name}.log"));
+	fn start_vm(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+	) -> Result<(RunningVm, String), String> {
+		let log_path = self.log_path(contract_id, name);
 		let log = std::fs::OpenOptions::new()
 			.create(true)
 			.append(true)
@@ -120,45 +127,84 @@ impl ProcessProvisioner {
 		if let Ok(mut children) = self.children.lock() {
 			children.insert((contract_id, name.to_string()), child);
 		}
-		Ok((pid, note))
+		let running = RunningVm {
+			name: name.to_string(),
+			pid,
+			start_ticks: start_ticks(pid).unwrap_or_default(),
+			started_at: gridchain_sdk::agent::now_secs(),
+		};
+		Ok((running, note))
 	}
 
-	fn stop_vm(&self, contract_id: u64, name: &str, pid: u32) {
-		let group = Pid::from_raw(pid as i32);
-		let _ = killpg(group, Signal::SIGCONT);
-		let _ = killpg(group, Signal::SIGTERM);
-		let deadline = Instant::now() + Duration::from_secs(5);
-		while Instant::now() < deadline && self.alive(contract_id, name, pid) {
-			std::thread::sleep(Duration::from_millis(50));
-		}
-		if self.alive(contract_id, name, pid) {
-			let _ = killpg(group, Signal::SIGKILL);
-			std::thread::sleep(Duration::from_millis(50));
-			self.alive(contract_id, name, pid);
+	fn stop_vm(&self, contract_id: u64, vm: &RunningVm) {
+		if self.alive(contract_id, vm) {
+			let group = Pid::from_raw(vm.pid as i32);
+			let _ = killpg(group, Signal::SIGCONT);
+			let _ = killpg(group, Signal::SIGTERM);
+			let deadline = Instant::now() + Duration::from_secs(5);
+			while Instant::now() < deadline && self.alive(contract_id, vm) {
+				std::thread::sleep(Duration::from_millis(50));
+			}
+			if self.alive(contract_id, vm) {
+				let _ = killpg(group, Signal::SIGKILL);
+				std::thread::sleep(Duration::from_millis(50));
+				self.alive(contract_id, vm);
+			}
 		}
 		if let Ok(mut children) = self.children.lock() {
-			children.remove(&(contract_id, name.to_string()));
+			children.remove(&(contract_id, vm.name.clone()));
 		}
 		if let Ok(root) = cgroup_root() {
-			let _ = std::fs::remove_dir(Self::cgroup_dir(&root, contract_id, name));
+			let _ = std::fs::remove_dir(Self::cgroup_dir(&root, contract_id, &vm.name));
 		}
 	}
 
-	/// Whether the VM's process runs; reaps it if it was our child and exited.
-	fn alive(&self, contract_id: u64, name: &str, pid: u32) -> bool {
+	/// Whether the VM's process runs; reaps it if it was our child and exited. A process the
+	/// agent took over after a restart counts only if its start time is the recorded one.
+	fn alive(&self, contract_id: u64, vm: &RunningVm) -> bool {
 		if let Ok(mut children) = self.children.lock() {
-			if let Some(child) = children.get_mut(&(contract_id, name.to_string())) {
+			if let Some(child) = children.get_mut(&(contract_id, vm.name.clone())) {
 				return matches!(child.try_wait(), Ok(None));
 			}
 		}
-		kill(Pid::from_raw(pid as i32), None).is_ok()
+		is_ours(vm)
 	}
 
 	fn stop_all(&self, contract_id: u64, record: &Record) {
-		for (name, pid) in &record.pids {
-			self.stop_vm(contract_id, name, *pid);
+		for vm in &record.vms {
+			self.stop_vm(contract_id, vm);
 		}
 	}
+
+	fn log_path(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.data_dir.join("logs").join(format!("{contract_id}-{name}.log"))
+	}
+}
+
+/// A file of `size` bytes with its blocks allocated, so the node's disk cannot fill up behind
+/// the capacity it promised; a sparse file where the filesystem cannot allocate ahead. An
+/// existing file keeps its data.
+fn preallocate(path: &Path, size: u64) -> std::io::Result<()> {
+	let file = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(path)?;
+	let len = i64::try_from(size).map_err(|_| std::io::Error::other("the disk is too large"))?;
+	match nix::fcntl::fallocate(&file, nix::fcntl::FallocateFlags::empty(), 0, len) {
+		Ok(()) => Ok(()),
+		Err(nix::errno::Errno::EOPNOTSUPP) => file.set_len(size),
+		Err(e) => Err(std::io::Error::from(e)),
+	}
+}
+
+/// The start time of process `pid` in clock ticks since boot (field 22 of `/proc/PID/stat`).
+fn start_ticks(pid: u32) -> Option<u64> {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+	// The command name (field 2) may hold spaces; the fields after it start at field 3.
+	let after_name = &stat[stat.rfind(')')? + 1..];
+	after_name.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// The process still runs and is the one that was started (not a later one with its pid).
+fn is_ours(vm: &RunningVm) -> bool {
+	start_ticks(vm.pid).is_some_and(|ticks| ticks == vm.start_ticks)
 }
 
 fn result(
@@ -173,7 +219,7 @@ fn result(
 impl Provisioner for ProcessProvisioner {
 	fn provision(&self, contract_id: u64, record: &mut Record) {
 		self.stop_all(contract_id, record);
-		record.pids.clear();
+		record.vms.clear();
 		let ips = public_ip_results(record);
 		let mut results = Vec::new();
 		let mut disks = Vec::new();
@@ -182,12 +228,7 @@ impl Provisioner for ProcessProvisioner {
 				WorkloadData::Disk(disk) => {
 					let path = self.disk_path(contract_id, &w.name);
 					disks.push(path.clone());
-					std::fs::OpenOptions::new()
-						.create(true)
-						.write(true)
-						.truncate(false)
-						.open(&path)
-						.and_then(|f| f.set_len(disk.size))
+					preallocate(&path, disk.size)
 						.map(|()| {
 							result(
 								&w.name,
@@ -216,8 +257,9 @@ impl Provisioner for ProcessProvisioner {
 					})
 				}
 				WorkloadData::Vm(vm) => match self.start_vm(contract_id, &w.name, vm) {
-					Ok((pid, note)) => {
-						record.pids.push((w.name.clone(), pid));
+					Ok((running, note)) => {
+						let pid = running.pid;
+						record.vms.push(running);
 						let ip = vm.public_ip.clone();
 						let address = ips
 							.iter()
@@ -265,15 +307,15 @@ impl Provisioner for ProcessProvisioner {
 	}
 
 	fn pause(&self, _contract_id: u64, record: &mut Record) {
-		for (_, pid) in &record.pids {
-			let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGSTOP);
+		for vm in record.vms.iter().filter(|vm| is_ours(vm)) {
+			let _ = killpg(Pid::from_raw(vm.pid as i32), Signal::SIGSTOP);
 		}
 		mark_all(record, WorkloadState::Paused);
 	}
 
 	fn resume(&self, _contract_id: u64, record: &mut Record) {
-		for (_, pid) in &record.pids {
-			let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGCONT);
+		for vm in record.vms.iter().filter(|vm| is_ours(vm)) {
+			let _ = killpg(Pid::from_raw(vm.pid as i32), Signal::SIGCONT);
 		}
 		mark_all(record, WorkloadState::Ok);
 	}
@@ -302,8 +344,8 @@ impl Provisioner for ProcessProvisioner {
 			})
 			.collect();
 		for (name, vm) in vms {
-			let running = record.pids.iter().find(|(n, _)| *n == name).map(|(_, pid)| *pid);
-			if running.is_some_and(|pid| self.alive(contract_id, &name, pid)) {
+			let running = record.vms.iter().find(|r| r.name == name).cloned();
+			if running.as_ref().is_some_and(|r| self.alive(contract_id, r)) {
 				continue;
 			}
 			let Some(result) = record.workloads.iter_mut().find(|w| w.name == name) else {
@@ -312,14 +354,24 @@ impl Provisioner for ProcessProvisioner {
 			if result.state == WorkloadState::Error {
 				continue;
 			}
-			record.pids.retain(|(n, _)| *n != name);
-			let restarts = result.data["restarts"].as_u64().unwrap_or(0);
+			record.vms.retain(|r| r.name != name);
+			// A process that ran a good while had a clean run: its count starts again.
+			let mut restarts = result.data["restarts"].as_u64().unwrap_or(0);
+			if let Some(old) = &running {
+				if gridchain_sdk::agent::now_secs().saturating_sub(old.started_at) >= STABLE_SECS {
+					restarts = 0;
+				}
+				// The group leader is gone; whatever it left in its group goes too.
+				if start_ticks(old.pid).is_none() {
+					let _ = killpg(Pid::from_raw(old.pid as i32), Signal::SIGKILL);
+				}
+			}
 			if restarts >= MAX_RESTARTS {
-				let log = self.data_dir.join("logs").join(format!("{contract_id}-{name}.log"));
+				let log = self.log_path(contract_id, &name);
 				tracing::warn!(contract_id, workload = %name, "the VM's process keeps exiting; giving up");
 				result.state = WorkloadState::Error;
 				result.message = format!(
-					"the entrypoint exited {restarts} times; not restarted again (see {})",
+					"the entrypoint exited {restarts} times in a row; not restarted again (see {})",
 					log.display()
 				);
 				changed = true;
@@ -327,10 +379,10 @@ impl Provisioner for ProcessProvisioner {
 			}
 			tracing::warn!(contract_id, workload = %name, "the VM's process is gone; restarting it");
 			match self.start_vm(contract_id, &name, &vm) {
-				Ok((pid, note)) => {
-					record.pids.push((name.clone(), pid));
+				Ok((started, note)) => {
 					result.message = format!("restarted; {note}");
-					result.data["pid"] = pid.into();
+					result.data["pid"] = started.pid.into();
+					record.vms.push(started);
 				}
 				Err(reason) => {
 					result.state = WorkloadState::Error;

@@ -89,8 +89,8 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 				)
 			});
 		}
-		ContractCommand::Update { id, file, recipients } => {
-			let doc = read_document(&file)?;
+		ContractCommand::Update { id, file, recipients, deploy, timeout } => {
+			let mut doc = read_document(&file)?;
 			let identity = ctx.identity()?;
 			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
 			// that check to the node.
@@ -99,6 +99,23 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.map_err(|e| input(&file.display().to_string(), named(&e)))?,
 				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
 				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
+			}
+			if deploy {
+				doc.contract_id = id;
+				let wait = std::time::Duration::from_secs(timeout);
+				let (version, status) =
+					waiting("updating", client.redeploy(&identity, &doc, &recipients, wait))
+						.await?;
+				ctx.out.print(
+					&json!({"contract_id": id, "version": version, "status": status}),
+					|| {
+						format!(
+						"Updated contract {id} to version {version}; the node runs it and confirmed it on chain.\n{}",
+						crate::commands::deployment::workloads_table(&status.workloads)
+					)
+					},
+				);
+				return Ok(());
 			}
 			let version = waiting(
 				"updating the contract",

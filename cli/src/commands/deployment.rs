@@ -10,7 +10,7 @@ use gridchain_sdk::{
 		verify_signatures, Deployment, DiskData, DiskKind, Mount, PublicIpData, Signature,
 		SignatureRequest, SignatureRequirement, VmData, Workload, WorkloadData,
 	},
-	named, Client,
+	named,
 };
 use serde_json::json;
 use std::{collections::BTreeMap, path::Path};
@@ -67,29 +67,6 @@ fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
 fn hash_hex(doc: &Deployment) -> CmdResult<String> {
 	let hash = doc.hash().map_err(|e| Failure::Input(format!("cannot hash the document: {e}")))?;
 	Ok(format!("0x{}", hex::encode(hash.0)))
-}
-
-/// The account of every twin a document names, read from the chain.
-async fn accounts_of(client: &Client, doc: &Deployment) -> CmdResult<BTreeMap<u32, [u8; 32]>> {
-	let requirement = &doc.signature_requirement;
-	let twins = requirement
-		.requests
-		.iter()
-		.map(|r| r.twin_id)
-		.chain(requirement.signatures.iter().map(|s| s.twin_id));
-	let mut accounts = BTreeMap::new();
-	for twin_id in twins {
-		if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(twin_id) {
-			match client.twin_account(twin_id).await {
-				Ok(account) => {
-					slot.insert(account.0);
-				}
-				Err(gridchain_sdk::Error::NotFound { .. }) => {}
-				Err(e) => return Err(e.into()),
-			}
-		}
-	}
-	Ok(accounts)
 }
 
 pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
@@ -252,7 +229,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			let doc = read_document(&file)?;
 			doc.validate().map_err(|e| Failure::Input(named(&e)))?;
 			let client = ctx.client().await?;
-			let accounts = accounts_of(&client, &doc).await?;
+			let accounts = client.signer_accounts(&[&doc]).await?;
 			let approval = verify_signatures(&doc, |twin| accounts.get(&twin).copied())
 				.map_err(|e| Failure::Input(named(&e)))?;
 			let capacity = doc.capacity();
