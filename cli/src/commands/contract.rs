@@ -94,14 +94,17 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			let identity = ctx.identity()?;
 			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
 			// that check to the node.
+			// The document stored at creation predates its contract id.
+			doc.contract_id = id;
 			match client.read_deployment(id, identity.age()).await {
-				Ok(previous) => Deployment::validate_update(&previous, &doc)
-					.map_err(|e| input(&file.display().to_string(), named(&e)))?,
+				Ok(previous) => {
+					Deployment::validate_update(&Deployment { contract_id: id, ..previous }, &doc)
+						.map_err(|e| input(&file.display().to_string(), named(&e)))?
+				}
 				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
 				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
 			}
 			if deploy {
-				doc.contract_id = id;
 				let wait = std::time::Duration::from_secs(timeout);
 				let (version, status) =
 					waiting("updating", client.redeploy(&identity, &doc, &recipients, wait))
