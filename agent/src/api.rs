@@ -7,7 +7,7 @@ use crate::{
 };
 use axum::{
 	body::Bytes,
-	extract::{Path, State},
+	extract::{FromRequest, Path, Request, State},
 	http::{HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
 	routing::{get, post},
@@ -60,6 +60,36 @@ pub fn router(agent: Shared) -> Router {
 		.route("/v1/health", get(health))
 		.route("/metrics", get(metrics))
 		.with_state(agent)
+}
+
+/// The largest request body: a deployment document is at most 8 KiB encrypted, so this is ample.
+const MAX_BODY: usize = 256 * 1024;
+
+/// A request whose signature checked out: the requesting twin and the body.
+pub struct Signed {
+	requester: u32,
+	body: Bytes,
+}
+
+impl FromRequest<Shared> for Signed {
+	type Rejection = Refusal;
+
+	async fn from_request(request: Request, agent: &Shared) -> Result<Signed, Refusal> {
+		let (parts, body) = request.into_parts();
+		let checked = async {
+			let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+				Refusal::new(
+					StatusCode::PAYLOAD_TOO_LARGE,
+					"BodyTooLarge",
+					format!("the body is over {MAX_BODY} bytes: {e}"),
+				)
+			})?;
+			let requester =
+				authenticate(agent, &parts.method, &parts.uri, &parts.headers, &body).await?;
+			Ok(Signed { requester, body })
+		};
+		checked.await.map_err(|r| refused(agent, r))
+	}
 }
 
 /// Check a request's signature headers; returns the requesting twin.
@@ -141,13 +171,9 @@ fn refused(agent: &Agent, refusal: Refusal) -> Refusal {
 
 async fn deploy(
 	State(agent): State<Shared>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
-	body: Bytes,
+	Signed { requester, body }: Signed,
 ) -> Result<Json<DeploymentStatus>, Refusal> {
 	let answer = async {
-		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
 		let doc = parse(&body)?;
 		let _change = agent.changes.lock().await;
 		if agent.state.get(doc.contract_id).map_err(Refusal::internal)?.is_some() {
@@ -171,13 +197,9 @@ async fn deploy(
 async fn update(
 	State(agent): State<Shared>,
 	Path(contract_id): Path<u64>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
-	body: Bytes,
+	Signed { requester, body }: Signed,
 ) -> Result<Json<DeploymentStatus>, Refusal> {
 	let answer = async {
-		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
 		let doc = parse(&body)?;
 		if doc.contract_id != contract_id {
 			return Err(Refusal::new(
@@ -203,13 +225,9 @@ async fn update(
 async fn status(
 	State(agent): State<Shared>,
 	Path(contract_id): Path<u64>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
-	body: Bytes,
+	Signed { requester, .. }: Signed,
 ) -> Result<Json<DeploymentStatus>, Refusal> {
 	let answer = async {
-		let requester = authenticate(&agent, &method, &uri, &headers, &body).await?;
 		let Some(record) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
 			return Err(not_deployed(contract_id));
 		};

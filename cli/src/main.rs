@@ -42,12 +42,7 @@ impl Ctx {
 			Some(multisig) => multisig.account_id(),
 			None => self.identity()?.account_id(),
 		};
-		client.twin_id_of(&account).await?.ok_or_else(|| {
-			fail::input(
-				"twin",
-				format!("{account} has no twin: create one with `grid twin create`"),
-			)
-		})
+		Ok(client.own_twin_id(&account).await?)
 	}
 }
 

@@ -118,12 +118,7 @@ impl Client {
 		wait_for: std::time::Duration,
 	) -> Result<(CreatedContract, crate::agent::DeploymentStatus)> {
 		let agent = self.agent_of_node(node_id).await?;
-		let requester = self.twin_id_of(&owner.account_id()).await?.ok_or_else(|| {
-			Error::input(
-				"key",
-				format!("{} has no twin: create one with `grid twin create`", owner.address()),
-			)
-		})?;
+		let requester = self.own_twin_id(&owner.account_id()).await?;
 		let created =
 			self.create_deployment(owner.keypair(), node_id, doc, extra_recipients).await?;
 		doc.contract_id = created.contract_id;
@@ -163,12 +158,7 @@ impl Client {
 			));
 		};
 		let agent = self.agent_of_node(node_id).await?;
-		let requester = self.twin_id_of(&owner.account_id()).await?.ok_or_else(|| {
-			Error::input(
-				"key",
-				format!("{} has no twin: create one with `grid twin create`", owner.address()),
-			)
-		})?;
+		let requester = self.own_twin_id(&owner.account_id()).await?;
 		let version =
 			self.update_deployment(owner.keypair(), doc.contract_id, doc, extra_recipients).await?;
 		let status = failed_workloads(agent.update(owner, requester, doc).await?)?;

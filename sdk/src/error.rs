@@ -116,6 +116,9 @@ client_error_from!(
 	subxt::ext::scale_decode::Error,
 );
 
+/// The SDK's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
 	use super::named;
@@ -125,6 +128,7 @@ mod tests {
 		NoRequests,
 	}
 	#[derive(Debug)]
+	#[allow(dead_code)]
 	enum Outer {
 		Requirement(Inner),
 		Plain { twin_id: u32 },
@@ -143,6 +147,3 @@ mod tests {
 		assert_eq!(named(&Outer::Value(7)), "Value: it failed");
 	}
 }
-
-/// The SDK's result.
-pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -178,6 +178,16 @@ impl Client {
 		})
 	}
 
+	/// The twin id of an account that must have one; the error says how to make it.
+	pub async fn own_twin_id(&self, account: &AccountId32) -> Result<u32> {
+		self.twin_id_of(account).await?.ok_or_else(|| {
+			Error::input(
+				"twin",
+				format!("{account} has no twin: create one with `grid twin create`"),
+			)
+		})
+	}
+
 	/// The twin of an account, or `NotFound`.
 	pub async fn twin_of(&self, account: &AccountId32) -> Result<Twin> {
 		let id = self

@@ -181,18 +181,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			let identity = ctx.identity()?;
 			let twin_id = match twin {
 				Some(twin) => twin,
-				None => {
-					let client = ctx.client().await?;
-					client.twin_id_of(&identity.account_id()).await?.ok_or_else(|| {
-						input(
-							"twin",
-							format!(
-								"{} has no twin: create one with `grid twin create`",
-								identity.address()
-							),
-						)
-					})?
-				}
+				None => ctx.client().await?.own_twin_id(&identity.account_id()).await?,
 			};
 			let hash = doc.hash().map_err(|e| Failure::Input(named(&e)))?;
 			doc.add_signature(Signature::sr25519(twin_id, identity.sign(&hash.0)));
