@@ -30,6 +30,17 @@ pub struct ReportOutcome {
 	pub rejected: Vec<(u64, String)>,
 }
 
+/// A contract's bills found in a range of blocks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Bills {
+	pub contract_id: u64,
+	/// The first block read.
+	pub from_block: u64,
+	/// The last block read: the finalized head.
+	pub to_block: u64,
+	pub bills: Vec<Bill>,
+}
+
 /// At most this many reports go in one `report_consumption` call.
 pub const MAX_REPORTS_PER_CALL: usize = 256;
 
@@ -279,10 +290,11 @@ impl Client {
 
 	/// A contract's bills (`ContractBilled` events) in the last `blocks` finalized blocks, oldest
 	/// first. Without an indexer this reads every block in the range.
-	pub async fn bills(&self, contract_id: u64, blocks: u64) -> Result<Vec<Bill>> {
+	pub async fn bills(&self, contract_id: u64, blocks: u64) -> Result<Bills> {
 		let head = self.finalized_number().await?;
+		let from_block = head.saturating_sub(blocks.saturating_sub(1)).max(1);
 		let mut bills = Vec::new();
-		for number in head.saturating_sub(blocks.saturating_sub(1)).max(1)..=head {
+		for number in from_block..=head {
 			let at = self.api.at_block(number).await?;
 			let events = at.events().fetch().await?;
 			for billed in events.find::<chain::smart_contract::events::ContractBilled>() {
@@ -297,6 +309,6 @@ impl Client {
 				}
 			}
 		}
-		Ok(bills)
+		Ok(Bills { contract_id, from_block, to_block: head, bills })
 	}
 }

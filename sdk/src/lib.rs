@@ -19,7 +19,7 @@ pub mod chain {}
 
 pub use balances::{format_tft, parse_tft, UNITS_PER_TFT};
 pub use client::{Client, Config, Receipt, TxEvents, Wait};
-pub use contracts::{Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};
+pub use contracts::{Bills, Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};
 pub use deployments::SealedDeployment;
 pub use error::{named, Error, Result};
 pub use gridchain_deployment as deployment;

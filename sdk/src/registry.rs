@@ -388,6 +388,25 @@ pub struct PricingPolicy {
 	pub sales_account: AccountId32,
 }
 
+/// A `Registry` pricing policy call with the fields of `$policy`, plus the variables `$extra`.
+macro_rules! policy_call {
+	($call:ident { $($extra:ident),* }, $policy:expr) => {{
+		let p = $policy.clone();
+		chain::Call::Registry(rt::pallet_registry::pallet::Call::$call {
+			$($extra,)*
+			name: p.name.into_bytes(),
+			su: p.su,
+			cu: p.cu,
+			nu: p.nu,
+			ipu: p.ipu,
+			unique_name: p.unique_name,
+			discount_for_dedicated_nodes: rt::sp_arithmetic::per_things::Percent(p.discount_for_dedicated_nodes),
+			foundation_account: p.foundation_account,
+			sales_account: p.sales_account,
+		})
+	}};
+}
+
 impl Client {
 	/// Create a pricing policy (restricted origin, through `Sudo`).
 	pub async fn create_pricing_policy(
@@ -395,22 +414,7 @@ impl Client {
 		sudo_key: &Keypair,
 		policy: &PricingPolicy,
 	) -> Result<()> {
-		let p = policy.clone();
-		let call =
-			chain::Call::Registry(rt::pallet_registry::pallet::Call::create_pricing_policy {
-				name: p.name.into_bytes(),
-				su: p.su,
-				cu: p.cu,
-				nu: p.nu,
-				ipu: p.ipu,
-				unique_name: p.unique_name,
-				discount_for_dedicated_nodes: rt::sp_arithmetic::per_things::Percent(
-					p.discount_for_dedicated_nodes,
-				),
-				foundation_account: p.foundation_account,
-				sales_account: p.sales_account,
-			});
-		self.sudo(sudo_key, call).await
+		self.sudo(sudo_key, policy_call!(create_pricing_policy {}, policy)).await
 	}
 
 	/// Replace pricing policy `policy_id` (restricted origin, through `Sudo`).
@@ -420,23 +424,7 @@ impl Client {
 		policy_id: u32,
 		policy: &PricingPolicy,
 	) -> Result<()> {
-		let p = policy.clone();
-		let call =
-			chain::Call::Registry(rt::pallet_registry::pallet::Call::update_pricing_policy {
-				policy_id,
-				name: p.name.into_bytes(),
-				su: p.su,
-				cu: p.cu,
-				nu: p.nu,
-				ipu: p.ipu,
-				unique_name: p.unique_name,
-				discount_for_dedicated_nodes: rt::sp_arithmetic::per_things::Percent(
-					p.discount_for_dedicated_nodes,
-				),
-				foundation_account: p.foundation_account,
-				sales_account: p.sales_account,
-			});
-		self.sudo(sudo_key, call).await
+		self.sudo(sudo_key, policy_call!(update_pricing_policy { policy_id }, policy)).await
 	}
 
 	/// How many pricing policies exist (their ids are 1..=count).

@@ -29,29 +29,29 @@ pub trait Provisioner: Send + Sync {
 	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool;
 }
 
-/// The result of a public IP workload: the contract's IPs in order.
-pub fn public_ip_results(record: &Record) -> Vec<WorkloadResult> {
-	let mut ips = record.public_ips.iter();
-	record
+/// The result of public IP workload `name`: the contract's IPs go to the public IP workloads in
+/// document order.
+pub fn public_ip_result(record: &Record, name: &str) -> WorkloadResult {
+	let position = record
 		.deployment
 		.workloads
 		.iter()
 		.filter(|w| matches!(w.data, WorkloadData::PublicIp(_)))
-		.map(|w| match ips.next() {
-			Some((ip, gateway)) => WorkloadResult {
-				name: w.name.clone(),
-				state: WorkloadState::Ok,
-				message: String::new(),
-				data: serde_json::json!({"ip": ip, "gateway": gateway}),
-			},
-			None => WorkloadResult {
-				name: w.name.clone(),
-				state: WorkloadState::Error,
-				message: "the contract reserved no IP for this workload".into(),
-				data: serde_json::Value::Null,
-			},
-		})
-		.collect()
+		.position(|w| w.name == name);
+	match position.and_then(|i| record.public_ips.get(i)) {
+		Some((ip, gateway)) => WorkloadResult {
+			name: name.to_string(),
+			state: WorkloadState::Ok,
+			message: String::new(),
+			data: serde_json::json!({"ip": ip, "gateway": gateway}),
+		},
+		None => WorkloadResult {
+			name: name.to_string(),
+			state: WorkloadState::Error,
+			message: "the contract reserved no IP for this workload".into(),
+			data: serde_json::Value::Null,
+		},
+	}
 }
 
 /// Set every workload result of `record` to `state`.

@@ -2,7 +2,7 @@
 //! cgroup v2 (cpu.max, memory.max) where `/sys/fs/cgroup` is writable; a disk is a file of its
 //! size in the data dir. zos's VMs, containers and networks are out of scope.
 
-use super::{mark_all, public_ip_results, Provisioner};
+use super::{mark_all, public_ip_result, Provisioner};
 use crate::state::{Record, RunningVm};
 use gridchain_sdk::{
 	agent::{WorkloadResult, WorkloadState},
@@ -220,7 +220,6 @@ impl Provisioner for ProcessProvisioner {
 	fn provision(&self, contract_id: u64, record: &mut Record) {
 		self.stop_all(contract_id, record);
 		record.vms.clear();
-		let ips = public_ip_results(record);
 		let mut results = Vec::new();
 		let mut disks = Vec::new();
 		for w in &record.deployment.workloads {
@@ -246,26 +245,15 @@ impl Provisioner for ProcessProvisioner {
 							)
 						})
 				}
-				WorkloadData::PublicIp(_) => {
-					ips.iter().find(|r| r.name == w.name).cloned().unwrap_or_else(|| {
-						result(
-							&w.name,
-							WorkloadState::Error,
-							"no IP".into(),
-							serde_json::Value::Null,
-						)
-					})
-				}
+				WorkloadData::PublicIp(_) => public_ip_result(record, &w.name),
 				WorkloadData::Vm(vm) => match self.start_vm(contract_id, &w.name, vm) {
 					Ok((running, note)) => {
 						let pid = running.pid;
 						record.vms.push(running);
-						let ip = vm.public_ip.clone();
-						let address = ips
-							.iter()
-							.find(|r| r.name == ip)
-							.map(|r| r.data["ip"].clone())
-							.unwrap_or_default();
+						let address = match vm.public_ip.as_str() {
+							"" => serde_json::Value::Null,
+							ip => public_ip_result(record, ip).data["ip"].clone(),
+						};
 						result(
 							&w.name,
 							WorkloadState::Ok,

@@ -1,6 +1,6 @@
 //! Records and reports, runs nothing: for tests and dry runs.
 
-use super::{mark_all, public_ip_results, Provisioner};
+use super::{mark_all, public_ip_result, Provisioner};
 use crate::state::Record;
 use gridchain_sdk::{
 	agent::{WorkloadResult, WorkloadState},
@@ -12,22 +12,12 @@ pub struct SimProvisioner;
 
 impl Provisioner for SimProvisioner {
 	fn provision(&self, _contract_id: u64, record: &mut Record) {
-		let ips = public_ip_results(record);
 		record.workloads = record
 			.deployment
 			.workloads
 			.iter()
 			.map(|w| match w.data {
-				WorkloadData::PublicIp(_) => {
-					ips.iter().find(|r| r.name == w.name).cloned().unwrap_or_else(|| {
-						WorkloadResult {
-							name: w.name.clone(),
-							state: WorkloadState::Error,
-							message: "no IP".into(),
-							data: serde_json::Value::Null,
-						}
-					})
-				}
+				WorkloadData::PublicIp(_) => public_ip_result(record, &w.name),
 				_ => WorkloadResult {
 					name: w.name.clone(),
 					state: WorkloadState::Ok,

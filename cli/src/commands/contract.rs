@@ -207,10 +207,9 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			ctx.out.print(&cancelled, String::new);
 		}
 		ContractCommand::Bills { id, blocks } => {
-			let head = client.finalized_number().await?;
-			let bills = waiting("reading blocks", client.bills(id, blocks)).await?;
-			let from = head.saturating_sub(blocks.saturating_sub(1)).max(1);
-			ctx.out.print(&json!({"contract_id": id, "from_block": from, "to_block": head, "bills": bills}), || {
+			let found = waiting("reading blocks", client.bills(id, blocks)).await?;
+			let (from, head, bills) = (found.from_block, found.to_block, &found.bills);
+			ctx.out.print(&found, || {
 				let total: u128 = bills.iter().map(|b| b.amount).sum();
 				let rows = bills
 					.iter()
