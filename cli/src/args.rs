@@ -48,10 +48,10 @@ pub enum Command {
 	/// Register, update and find nodes.
 	#[command(subcommand)]
 	Node(NodeCommand),
-	/// Write, hash, sign and verify deployment documents.
+	/// Write, hash, sign and verify deployment documents; a deployment's state on its node.
 	#[command(subcommand)]
 	Deployment(DeploymentCommand),
-	/// Node contracts: create, update, show, list, cancel, bills.
+	/// Node contracts: create, deploy, update, show, list, cancel, bills.
 	#[command(subcommand)]
 	Contract(ContractCommand),
 	/// Reserve a unique name on the grid.
