@@ -196,6 +196,20 @@ async fn contract_on(
 	doc
 }
 
+/// `who` (twin `twin`) sends `doc` to the agent, which refuses it with `code` and neither
+/// provisions nor confirms anything.
+async fn deploy_refused(
+	client: &Client,
+	agent: &Agent,
+	who: &Identity,
+	twin: u32,
+	doc: &Deployment,
+	code: &str,
+) {
+	let result = AgentClient::new(&agent.url()).deploy(who, twin, doc).await;
+	assert_refused(client, agent, result, code, doc.contract_id).await;
+}
+
 /// The agent refused with `code`, and the contract was neither deployed nor confirmed.
 async fn assert_refused(
 	client: &Client,
@@ -375,29 +389,8 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	}
 	// Ferdie is node 2 on the same farm, with no agent.
 	chain.grid("//Ferdie", &["twin", "create"]).ok();
-	chain
-		.grid(
-			"//Ferdie",
-			&[
-				"node",
-				"create",
-				"--farm",
-				"1",
-				"--cru",
-				"8",
-				"--mru",
-				"32G",
-				"--sru",
-				"1000G",
-				"--country",
-				"BE",
-				"--city",
-				"Gent",
-			],
-		)
-		.ok();
+	chain.register_node("//Ferdie");
 	let client = Client::connect(&chain.url).await.expect("client");
-	let api = AgentClient::new(&agent.url());
 	let (charlie, dave, eve) = (identity("//Charlie"), identity("//Dave"), identity("//Eve"));
 	let base = read_doc(&chain.new_deployment("//Charlie", "vm", false));
 	let with_ip = read_doc(&chain.new_deployment("//Charlie", "ipvm", true));
@@ -409,64 +402,34 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 		vm.cpu = 8;
 	}
 	let tampered = signed(tampered, &[(&charlie, 3)]);
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &tampered).await,
-		"HashMismatch",
-		doc.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &tampered, "HashMismatch").await;
 
 	// A bad signature.
 	let mut bad = doc.clone();
 	bad.signature_requirement.signatures =
 		vec![Signature::sr25519(3, charlie.sign(b"something else"))];
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &bad).await,
-		"BadSignature",
-		doc.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &bad, "BadSignature").await;
 
 	// The required owner did not sign.
 	let unsigned = signed(doc.clone(), &[]);
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &unsigned).await,
-		"RequiredSignerMissing",
-		doc.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &unsigned, "RequiredSignerMissing").await;
 
 	// A contract of another node.
 	let mut other = base.clone();
 	other.metadata = "for node 2".into();
 	let other = contract_on(&client, &charlie, 2, signed(other, &[(&charlie, 3)]), 0).await;
-	let refusal = api.deploy(&charlie, 3, &other).await;
-	assert_refused(&client, &agent, refusal, "ContractOfAnotherNode", other.contract_id).await;
+	deploy_refused(&client, &agent, &charlie, 3, &other, "ContractOfAnotherNode").await;
 
 	// Another twin's contract: Dave's contract, holding the hash of Charlie's document.
 	let mut theirs = base.clone();
 	theirs.metadata = "dave's contract".into();
 	let theirs = contract_for(&client, &dave, signed(theirs, &[(&charlie, 3)]), 0).await;
-	let refusal = api.deploy(&charlie, 3, &theirs).await;
-	assert_refused(&client, &agent, refusal, "ContractOfAnotherTwin", theirs.contract_id).await;
+	deploy_refused(&client, &agent, &charlie, 3, &theirs, "ContractOfAnotherTwin").await;
 
 	// Too few IPs reserved: the document has a public IP, the contract reserved none.
 	let doc_ip =
 		contract_for(&client, &charlie, signed(with_ip.clone(), &[(&charlie, 3)]), 0).await;
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &doc_ip).await,
-		"NotEnoughPublicIps",
-		doc_ip.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &doc_ip, "NotEnoughPublicIps").await;
 
 	// Not enough capacity: 64 vCPUs on an 8-vCPU node.
 	let mut big = base.clone();
@@ -475,18 +438,10 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 		vm.cpu = 64;
 	}
 	let big = contract_for(&client, &charlie, signed(big, &[(&charlie, 3)]), 0).await;
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &big).await,
-		"NotEnoughCapacity",
-		big.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &big, "NotEnoughCapacity").await;
 
 	// A twin the requirement does not name may not send it.
-	assert_refused(&client, &agent, api.deploy(&eve, 5, &doc).await, "NotAllowed", doc.contract_id)
-		.await;
+	deploy_refused(&client, &agent, &eve, 5, &doc, "NotAllowed").await;
 
 	// Unsigned, badly signed and replayed requests.
 	let body = serde_json::to_vec(&doc).expect("json");
@@ -579,14 +534,7 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 	let doc = contract_for(&client, &charlie, doc, 0).await;
 
 	let one = signed(doc.clone(), &[(&charlie, 3)]);
-	assert_refused(
-		&client,
-		&agent,
-		api.deploy(&charlie, 3, &one).await,
-		"WeightBelowThreshold",
-		doc.contract_id,
-	)
-	.await;
+	deploy_refused(&client, &agent, &charlie, 3, &one, "WeightBelowThreshold").await;
 	let two = signed(doc.clone(), &[(&charlie, 3), (&eve, 5)]);
 	api.deploy(&dave, 4, &two).await.expect("deployed with two of three signatures");
 	client

@@ -127,27 +127,7 @@ impl Chain {
 	pub fn grid_with_a_node(ips: u8) -> Chain {
 		let chain = Chain::grid_with_a_farm(ips);
 		chain.grid("//Bob", &["twin", "create", "--relay", "http://127.0.0.1:1"]).ok();
-		chain
-			.grid(
-				"//Bob",
-				&[
-					"node",
-					"create",
-					"--farm",
-					"1",
-					"--cru",
-					"8",
-					"--mru",
-					"32G",
-					"--sru",
-					"1000G",
-					"--country",
-					"BE",
-					"--city",
-					"Ghent",
-				],
-			)
-			.ok();
+		chain.register_node("//Bob");
 		chain
 	}
 
@@ -191,6 +171,14 @@ impl Chain {
 			.iter()
 			.map(|c| c["id"].as_u64().expect("id"))
 			.collect()
+	}
+
+	/// `key`'s twin registers a node on farm 1: 8 vCPUs, 32 GiB of memory, 1000 GiB of SSD, in
+	/// Ghent.
+	pub fn register_node(&self, key: &str) {
+		let spec =
+			["--cru", "8", "--mru", "32G", "--sru", "1000G", "--country", "BE", "--city", "Ghent"];
+		self.grid(key, &[&["node", "create", "--farm", "1"][..], &spec].concat()).ok();
 	}
 
 	/// The ids of every live contract of twin `twin`.
