@@ -1,0 +1,523 @@
+//! The database: SQLite (a file, the default) or PostgreSQL, through sqlx's `Any` driver so that
+//! one set of migrations and queries serves both.
+
+use crate::fetch::{BlockData, Change, ContractRecord, NodeRecord};
+use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
+use std::collections::BTreeSet;
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+	Sqlite,
+	Postgres,
+}
+
+/// What can go wrong with the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+	#[error("database: {0}")]
+	Sql(#[from] sqlx::Error),
+	#[error("database migration: {0}")]
+	Migrate(#[from] sqlx::migrate::MigrateError),
+	#[error("{what} {value} does not fit the database's 64-bit integers")]
+	TooLarge { what: &'static str, value: u128 },
+	#[error("--database {0}: expected postgres://…, sqlite://PATH or a file path")]
+	Url(String),
+	#[error("block {got} does not follow the last indexed block {last}")]
+	Gap { last: i64, got: u64 },
+}
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// The indexer's database.
+#[derive(Clone)]
+pub struct Db {
+	pub pool: AnyPool,
+	pub backend: Backend,
+}
+
+/// The database URL for `--database`: a `postgres://` URL as is, anything else a SQLite file.
+pub fn database_url(arg: &str) -> Result<(String, Backend)> {
+	if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+		return Ok((arg.to_string(), Backend::Postgres));
+	}
+	let path = arg.strip_prefix("sqlite://").or_else(|| arg.strip_prefix("sqlite:")).unwrap_or(arg);
+	if path.is_empty() || path.contains("://") {
+		return Err(DbError::Url(arg.to_string()));
+	}
+	let path = path.split('?').next().unwrap_or(path);
+	Ok((format!("sqlite://{path}?mode=rwc"), Backend::Sqlite))
+}
+
+impl Db {
+	/// Open (creating a SQLite file if needed) and migrate.
+	pub async fn connect(arg: &str) -> Result<Db> {
+		sqlx::any::install_default_drivers();
+		let (url, backend) = database_url(arg)?;
+		let options = AnyPoolOptions::new()
+			.max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+			.after_connect(move |conn, _| {
+				Box::pin(async move {
+					if backend == Backend::Sqlite {
+						// WAL: readers do not wait for the writer, and a killed process leaves the
+						// last committed transaction intact.
+						conn.execute("PRAGMA journal_mode = WAL").await?;
+						conn.execute("PRAGMA synchronous = NORMAL").await?;
+						conn.execute("PRAGMA busy_timeout = 10000").await?;
+						conn.execute("PRAGMA foreign_keys = ON").await?;
+					}
+					Ok(())
+				})
+			});
+		let pool = options.connect(&url).await?;
+		sqlx::migrate!("./migrations").run(&pool).await?;
+		Ok(Db { pool, backend })
+	}
+
+	/// The last committed block, if any.
+	pub async fn cursor(&self) -> Result<Option<(i64, String)>> {
+		let row: Option<(i64, String)> =
+			sqlx::query_as("SELECT block_number, block_hash FROM cursor WHERE id = 1")
+				.fetch_optional(&self.pool)
+				.await?;
+		Ok(row)
+	}
+
+	/// Write `blocks` (consecutive, following the cursor) and move the cursor, in one
+	/// transaction: after a crash the database holds all of them or none.
+	pub async fn commit(&self, blocks: &[BlockData]) -> Result<()> {
+		let Some(last) = blocks.last() else { return Ok(()) };
+		let mut tx = self.pool.begin().await?;
+		let cursor: Option<(i64,)> = sqlx::query_as("SELECT block_number FROM cursor WHERE id = 1")
+			.fetch_optional(&mut *tx)
+			.await?;
+		let mut expected = cursor.map(|(n,)| n + 1).unwrap_or(0);
+		let mut touched_nodes = BTreeSet::new();
+		for block in blocks {
+			if i64::try_from(block.number).ok() != Some(expected) {
+				return Err(DbError::Gap { last: expected - 1, got: block.number });
+			}
+			expected += 1;
+			sqlx::query("INSERT INTO blocks (number, hash, time, events) VALUES ($1, $2, $3, $4)")
+				.bind(int(block.number, "block number")?)
+				.bind(&block.hash)
+				.bind(int(block.time, "block time")?)
+				.bind(int(block.events, "event count")?)
+				.execute(&mut *tx)
+				.await?;
+			for (index, change) in &block.changes {
+				apply(&mut tx, block, *index, change, &mut touched_nodes).await?;
+			}
+		}
+		for node_id in touched_nodes {
+			sqlx::query(
+				"UPDATE nodes SET \
+				 used_cru = (SELECT COALESCE(SUM(used_cru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+				 used_sru = (SELECT COALESCE(SUM(used_sru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+				 used_hru = (SELECT COALESCE(SUM(used_hru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+				 used_mru = (SELECT COALESCE(SUM(used_mru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted') \
+				 WHERE id = $1",
+			)
+			.bind(node_id)
+			.execute(&mut *tx)
+			.await?;
+		}
+		sqlx::query(
+			"INSERT INTO cursor (id, block_number, block_hash) VALUES (1, $1, $2) \
+			 ON CONFLICT (id) DO UPDATE SET block_number = excluded.block_number, block_hash = excluded.block_hash",
+		)
+		.bind(int(last.number, "block number")?)
+		.bind(&last.hash)
+		.execute(&mut *tx)
+		.await?;
+		tx.commit().await?;
+		Ok(())
+	}
+}
+
+/// A chain integer as a database BIGINT, or a named error when it does not fit.
+pub fn int<T: Into<u128>>(value: T, what: &'static str) -> Result<i64> {
+	let value = value.into();
+	i64::try_from(value).map_err(|_| DbError::TooLarge { what, value })
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+async fn apply(
+	tx: &mut Tx<'_>,
+	block: &BlockData,
+	index: u32,
+	change: &Change,
+	touched_nodes: &mut BTreeSet<i64>,
+) -> Result<()> {
+	let number = int(block.number, "block number")?;
+	let time = int(block.time, "block time")?;
+	let index = i64::from(index);
+	match change {
+		Change::Twin { id, account, pk, relay } => {
+			sqlx::query(
+				"INSERT INTO twins (id, account, pk, relay, created_block, updated_block) VALUES ($1, $2, $3, $4, $5, $5) \
+				 ON CONFLICT (id) DO UPDATE SET account = excluded.account, pk = excluded.pk, relay = excluded.relay, updated_block = excluded.updated_block",
+			)
+			.bind(i64::from(*id))
+			.bind(account)
+			.bind(pk.clone())
+			.bind(relay.clone())
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+		}
+		Change::Farm { id, name, twin_id, pricing_policy_id, dedicated } => {
+			sqlx::query(
+				"INSERT INTO farms (id, name, twin_id, pricing_policy_id, dedicated, created_block) VALUES ($1, $2, $3, $4, $5, $6) \
+				 ON CONFLICT (id) DO UPDATE SET name = excluded.name, twin_id = excluded.twin_id, pricing_policy_id = excluded.pricing_policy_id, dedicated = excluded.dedicated",
+			)
+			.bind(i64::from(*id))
+			.bind(name)
+			.bind(i64::from(*twin_id))
+			.bind(i64::from(*pricing_policy_id))
+			.bind(i64::from(*dedicated))
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+		}
+		Change::FarmIpAdded { farm_id, ip, gateway } => {
+			sqlx::query("INSERT INTO public_ips (farm_id, ip, gateway, contract_id) VALUES ($1, $2, $3, 0)")
+				.bind(i64::from(*farm_id))
+				.bind(ip)
+				.bind(gateway)
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::FarmIpRemoved { farm_id, ip } => {
+			sqlx::query("DELETE FROM public_ips WHERE farm_id = $1 AND ip = $2")
+				.bind(i64::from(*farm_id))
+				.bind(ip)
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::FarmDedicated { farm_id, dedicated } => {
+			sqlx::query("UPDATE farms SET dedicated = $2 WHERE id = $1")
+				.bind(i64::from(*farm_id))
+				.bind(i64::from(*dedicated))
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::Node(node) => upsert_node(tx, node, number).await?,
+		Change::NodeDeleted { id } => {
+			sqlx::query("UPDATE nodes SET deleted = 1, updated_block = $2 WHERE id = $1")
+				.bind(i64::from(*id))
+				.bind(number)
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::ContractCreated(c) => {
+			insert_contract(tx, c, number, time).await?;
+			contract_event(tx, number, index, time, c.id, "created", "").await?;
+		}
+		Change::ContractUpdated { id, version, deployment_hash } => {
+			sqlx::query(
+				"UPDATE contracts SET version = $2, deployment_hash = COALESCE($3, deployment_hash), state = 'created', updated_block = $4 WHERE id = $1",
+			)
+			.bind(int(*id, "contract id")?)
+			.bind(i64::from(*version))
+			.bind(deployment_hash.clone())
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			let detail = format!("version {version}");
+			contract_event(tx, number, index, time, *id, "updated", &detail).await?;
+		}
+		Change::ContractDeployed { id } => {
+			set_state(tx, *id, "deployed", number).await?;
+			contract_event(tx, number, index, time, *id, "deployed", "").await?;
+		}
+		Change::ContractCanceled { id, cause, unpaid } => {
+			let node: Option<(Option<i64>,)> =
+				sqlx::query_as("SELECT node_id FROM contracts WHERE id = $1")
+					.bind(int(*id, "contract id")?)
+					.fetch_optional(&mut **tx)
+					.await?;
+			if let Some((Some(node_id),)) = node {
+				touched_nodes.insert(node_id);
+			}
+			sqlx::query(
+				"UPDATE contracts SET state = 'deleted', cause = $2, unpaid = $3, updated_block = $4 WHERE id = $1",
+			)
+			.bind(int(*id, "contract id")?)
+			.bind(*cause)
+			.bind(int(*unpaid, "unpaid amount")?)
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			sqlx::query(
+				"UPDATE grace_periods SET ended_block = $2, ended_by = 'canceled' WHERE contract_id = $1 AND ended_block IS NULL",
+			)
+			.bind(int(*id, "contract id")?)
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			let detail = format!("{cause}, unpaid {unpaid}");
+			contract_event(tx, number, index, time, *id, "canceled", &detail).await?;
+		}
+		Change::IpsReserved { contract_id, farm_id: Some(farm_id), ips } => {
+			for ip in ips {
+				sqlx::query("UPDATE public_ips SET contract_id = $1 WHERE farm_id = $2 AND ip = $3")
+					.bind(int(*contract_id, "contract id")?)
+					.bind(i64::from(*farm_id))
+					.bind(ip)
+					.execute(&mut **tx)
+					.await?;
+			}
+		}
+		Change::IpsReserved { farm_id: None, .. } => {}
+		Change::IpsFreed { contract_id, ips } => {
+			for ip in ips {
+				sqlx::query("UPDATE public_ips SET contract_id = 0 WHERE contract_id = $1 AND ip = $2")
+					.bind(int(*contract_id, "contract id")?)
+					.bind(ip)
+					.execute(&mut **tx)
+					.await?;
+			}
+		}
+		Change::ReportAccepted { contract_id, timestamp, window_secs, cost_scaled_uusd, used } => {
+			let id = int(*contract_id, "contract id")?;
+			let node_id = node_of(tx, id).await?;
+			let r = used.unwrap_or_default();
+			sqlx::query(
+				"INSERT INTO reports (block_number, event_index, contract_id, node_id, accepted, reason, timestamp, window_secs, cost_scaled_uusd, cru, sru, hru, mru, time) \
+				 VALUES ($1, $2, $3, $4, 1, NULL, $5, $6, $7, $8, $9, $10, $11, $12)",
+			)
+			.bind(number)
+			.bind(index)
+			.bind(id)
+			.bind(node_id)
+			.bind(int(*timestamp, "report timestamp")?)
+			.bind(int(*window_secs, "report window")?)
+			.bind(cost_scaled_uusd.to_string())
+			.bind(used.map(|_| int(r.cru, "cru")).transpose()?)
+			.bind(used.map(|_| int(r.sru, "sru")).transpose()?)
+			.bind(used.map(|_| int(r.hru, "hru")).transpose()?)
+			.bind(used.map(|_| int(r.mru, "mru")).transpose()?)
+			.bind(time)
+			.execute(&mut **tx)
+			.await?;
+			if used.is_some() {
+				sqlx::query(
+					"UPDATE contracts SET used_cru = $2, used_sru = $3, used_hru = $4, used_mru = $5 WHERE id = $1",
+				)
+				.bind(id)
+				.bind(int(r.cru, "cru")?)
+				.bind(int(r.sru, "sru")?)
+				.bind(int(r.hru, "hru")?)
+				.bind(int(r.mru, "mru")?)
+				.execute(&mut **tx)
+				.await?;
+				if let Some(node_id) = node_id {
+					touched_nodes.insert(node_id);
+				}
+			}
+		}
+		Change::ReportRejected { contract_id, reason } => {
+			let id = int(*contract_id, "contract id")?;
+			let node_id = node_of(tx, id).await?;
+			sqlx::query(
+				"INSERT INTO reports (block_number, event_index, contract_id, node_id, accepted, reason, time) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+			)
+			.bind(number)
+			.bind(index)
+			.bind(id)
+			.bind(node_id)
+			.bind(*reason)
+			.bind(time)
+			.execute(&mut **tx)
+			.await?;
+		}
+		Change::Billed { contract_id, amount, discount_level } => {
+			let id = int(*contract_id, "contract id")?;
+			let amount = int(*amount, "bill amount")?;
+			let owner: Option<(i64, Option<i64>)> =
+				sqlx::query_as("SELECT twin_id, node_id FROM contracts WHERE id = $1")
+					.bind(id)
+					.fetch_optional(&mut **tx)
+					.await?;
+			let (twin_id, node_id) = owner.unwrap_or((0, None));
+			sqlx::query(
+				"INSERT INTO bills (block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			)
+			.bind(number)
+			.bind(index)
+			.bind(id)
+			.bind(twin_id)
+			.bind(node_id)
+			.bind(amount)
+			.bind(*discount_level)
+			.bind(time)
+			.execute(&mut **tx)
+			.await?;
+			sqlx::query("UPDATE contracts SET billed = billed + $2 WHERE id = $1")
+				.bind(id)
+				.bind(amount)
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::GraceStarted { contract_id, debt } => {
+			let id = int(*contract_id, "contract id")?;
+			sqlx::query(
+				"UPDATE contracts SET state_before_grace = state, state = 'grace_period', updated_block = $2 WHERE id = $1",
+			)
+			.bind(id)
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			sqlx::query("INSERT INTO grace_periods (contract_id, started_block, debt) VALUES ($1, $2, $3)")
+				.bind(id)
+				.bind(number)
+				.bind(int(*debt, "debt")?)
+				.execute(&mut **tx)
+				.await?;
+			let detail = format!("debt {debt}");
+			contract_event(tx, number, index, time, *contract_id, "grace_started", &detail).await?;
+		}
+		Change::GraceEnded { contract_id } => {
+			let id = int(*contract_id, "contract id")?;
+			sqlx::query(
+				"UPDATE contracts SET state = COALESCE(state_before_grace, 'created'), state_before_grace = NULL, updated_block = $2 WHERE id = $1",
+			)
+			.bind(id)
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			sqlx::query(
+				"UPDATE grace_periods SET ended_block = $2, ended_by = 'paid' WHERE contract_id = $1 AND ended_block IS NULL",
+			)
+			.bind(id)
+			.bind(number)
+			.execute(&mut **tx)
+			.await?;
+			contract_event(tx, number, index, time, *contract_id, "grace_ended", "").await?;
+		}
+		Change::Burned { amount } => {
+			sqlx::query("INSERT INTO burns (block_number, event_index, amount, time) VALUES ($1, $2, $3, $4)")
+				.bind(number)
+				.bind(index)
+				.bind(int(*amount, "burned amount")?)
+				.bind(time)
+				.execute(&mut **tx)
+				.await?;
+		}
+		Change::Price { kind, price_musd } => {
+			sqlx::query(
+				"INSERT INTO prices (block_number, event_index, kind, price_musd, time) VALUES ($1, $2, $3, $4, $5)",
+			)
+			.bind(number)
+			.bind(index)
+			.bind(*kind)
+			.bind(i64::from(*price_musd))
+			.bind(time)
+			.execute(&mut **tx)
+			.await?;
+		}
+		Change::Transfer { from, to, amount } => {
+			sqlx::query(
+				"INSERT INTO transfers (block_number, event_index, from_account, to_account, amount, time) VALUES ($1, $2, $3, $4, $5, $6)",
+			)
+			.bind(number)
+			.bind(index)
+			.bind(from)
+			.bind(to)
+			.bind(int(*amount, "transfer amount")?)
+			.bind(time)
+			.execute(&mut **tx)
+			.await?;
+		}
+	}
+	Ok(())
+}
+
+async fn upsert_node(tx: &mut Tx<'_>, n: &NodeRecord, number: i64) -> Result<()> {
+	sqlx::query(
+		"INSERT INTO nodes (id, farm_id, twin_id, cru, sru, hru, mru, used_cru, used_sru, used_hru, used_mru, country, city, latitude, longitude, certified, deleted, created_block, updated_block) \
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, $8, $9, $10, $11, $12, 0, $13, $13) \
+		 ON CONFLICT (id) DO UPDATE SET farm_id = excluded.farm_id, twin_id = excluded.twin_id, cru = excluded.cru, sru = excluded.sru, hru = excluded.hru, mru = excluded.mru, \
+		 country = excluded.country, city = excluded.city, latitude = excluded.latitude, longitude = excluded.longitude, certified = excluded.certified, updated_block = excluded.updated_block",
+	)
+	.bind(i64::from(n.id))
+	.bind(i64::from(n.farm_id))
+	.bind(i64::from(n.twin_id))
+	.bind(int(n.resources.cru, "cru")?)
+	.bind(int(n.resources.sru, "sru")?)
+	.bind(int(n.resources.hru, "hru")?)
+	.bind(int(n.resources.mru, "mru")?)
+	.bind(&n.country)
+	.bind(&n.city)
+	.bind(&n.latitude)
+	.bind(&n.longitude)
+	.bind(i64::from(n.certified))
+	.bind(number)
+	.execute(&mut **tx)
+	.await?;
+	Ok(())
+}
+
+async fn insert_contract(tx: &mut Tx<'_>, c: &ContractRecord, number: i64, time: i64) -> Result<()> {
+	sqlx::query(
+		"INSERT INTO contracts (id, twin_id, kind, node_id, name, deployment_hash, version, state, deposit, public_ips, used_cru, used_sru, used_hru, used_mru, billed, created_block, created_time, updated_block) \
+		 VALUES ($1, $2, $3, $4, $5, $6, 1, 'created', $7, $8, 0, 0, 0, 0, 0, $9, $10, $9)",
+	)
+	.bind(int(c.id, "contract id")?)
+	.bind(i64::from(c.twin_id))
+	.bind(c.kind)
+	.bind(c.node_id.map(i64::from))
+	.bind(c.name.clone())
+	.bind(c.deployment_hash.clone())
+	.bind(int(c.deposit, "deposit")?)
+	.bind(i64::from(c.public_ips))
+	.bind(number)
+	.bind(time)
+	.execute(&mut **tx)
+	.await?;
+	Ok(())
+}
+
+async fn set_state(tx: &mut Tx<'_>, id: u64, state: &str, number: i64) -> Result<()> {
+	sqlx::query("UPDATE contracts SET state = $2, updated_block = $3 WHERE id = $1")
+		.bind(int(id, "contract id")?)
+		.bind(state)
+		.bind(number)
+		.execute(&mut **tx)
+		.await?;
+	Ok(())
+}
+
+async fn node_of(tx: &mut Tx<'_>, contract_id: i64) -> Result<Option<i64>> {
+	let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT node_id FROM contracts WHERE id = $1")
+		.bind(contract_id)
+		.fetch_optional(&mut **tx)
+		.await?;
+	Ok(row.and_then(|(n,)| n))
+}
+
+async fn contract_event(
+	tx: &mut Tx<'_>,
+	number: i64,
+	index: i64,
+	time: i64,
+	contract_id: u64,
+	kind: &str,
+	detail: &str,
+) -> Result<()> {
+	sqlx::query(
+		"INSERT INTO contract_events (block_number, event_index, contract_id, kind, state, detail, time) \
+		 SELECT $1, $2, $3, $4, COALESCE((SELECT state FROM contracts WHERE id = $3), 'deleted'), $5, $6",
+	)
+	.bind(number)
+	.bind(index)
+	.bind(int(contract_id, "contract id")?)
+	.bind(kind)
+	.bind(detail)
+	.bind(time)
+	.execute(&mut **tx)
+	.await?;
+	Ok(())
+}

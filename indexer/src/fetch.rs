@@ -1,0 +1,370 @@
+//! Reading a finalized block: its time, its events decoded into [`Change`]s, and the storage
+//! records the events do not carry (a node's location, a twin's key, a report's resources).
+
+use gridchain_sdk::{
+	chain::{self, runtime_types as rt},
+	Config, Resources,
+};
+use subxt::{client::OnlineClientAtBlockImpl, OnlineClient};
+
+type At = subxt::client::ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
+
+/// A finalized block, read and decoded.
+#[derive(Debug, Clone)]
+pub struct BlockData {
+	pub number: u64,
+	pub hash: String,
+	/// Unix seconds (the timestamp inherent; 0 for genesis).
+	pub time: u64,
+	/// How many events the block has, indexed or not.
+	pub events: u64,
+	/// What the indexed events change, in event order.
+	pub changes: Vec<(u32, Change)>,
+}
+
+/// One indexed event, with what the indexer read alongside it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+	Twin { id: u32, account: String, pk: Option<String>, relay: Option<String> },
+	Farm { id: u32, name: String, twin_id: u32, pricing_policy_id: u32, dedicated: bool },
+	FarmIpAdded { farm_id: u32, ip: String, gateway: String },
+	FarmIpRemoved { farm_id: u32, ip: String },
+	FarmDedicated { farm_id: u32, dedicated: bool },
+	Node(NodeRecord),
+	NodeDeleted { id: u32 },
+	ContractCreated(ContractRecord),
+	ContractUpdated { id: u64, version: u32, deployment_hash: Option<String> },
+	ContractDeployed { id: u64 },
+	ContractCanceled { id: u64, cause: &'static str, unpaid: u128 },
+	/// `farm_id` is `None` when the contract is gone by the end of the block (its IPs are freed
+	/// again in the same block).
+	IpsReserved { contract_id: u64, farm_id: Option<u32>, ips: Vec<String> },
+	IpsFreed { contract_id: u64, ips: Vec<String> },
+	ReportAccepted {
+		contract_id: u64,
+		timestamp: u64,
+		window_secs: u64,
+		cost_scaled_uusd: u128,
+		/// What the contract uses after this block's reports (its billing record).
+		used: Option<Resources>,
+	},
+	ReportRejected { contract_id: u64, reason: &'static str },
+	Billed { contract_id: u64, amount: u128, discount_level: &'static str },
+	GraceStarted { contract_id: u64, debt: u128 },
+	GraceEnded { contract_id: u64 },
+	Burned { amount: u128 },
+	Price { kind: &'static str, price_musd: u32 },
+	Transfer { from: String, to: String, amount: u128 },
+}
+
+/// A node as its storage record says after the event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRecord {
+	pub id: u32,
+	pub farm_id: u32,
+	pub twin_id: u32,
+	pub resources: Resources,
+	pub country: String,
+	pub city: String,
+	pub latitude: String,
+	pub longitude: String,
+	pub certified: bool,
+}
+
+/// A new contract: the event's fields, with the kind, name and hash from storage when the
+/// contract still exists at the end of its block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractRecord {
+	pub id: u64,
+	pub twin_id: u32,
+	pub kind: &'static str,
+	pub node_id: Option<u32>,
+	pub name: Option<String>,
+	pub deployment_hash: Option<String>,
+	pub public_ips: u32,
+	pub deposit: u128,
+}
+
+fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+	let mut out = String::with_capacity(2 + bytes.len() * 2);
+	out.push_str("0x");
+	for b in bytes {
+		out.push_str(&format!("{b:02x}"));
+	}
+	out
+}
+
+fn cause_name(cause: &rt::pallet_smart_contract::types::Cause) -> &'static str {
+	use rt::pallet_smart_contract::types::Cause;
+	match cause {
+		Cause::CanceledByUser => "canceled_by_user",
+		Cause::CanceledByNode => "canceled_by_node",
+		Cause::CanceledByCollective => "canceled_by_collective",
+		Cause::OutOfFunds => "out_of_funds",
+	}
+}
+
+fn rejection_name(reason: &rt::pallet_smart_contract::types::ReportRejection) -> &'static str {
+	use rt::pallet_smart_contract::types::ReportRejection as R;
+	match reason {
+		R::NotANodeContractOfThisNode => "NotANodeContractOfThisNode",
+		R::TimestampNotAfterPrevious => "TimestampNotAfterPrevious",
+		R::TimestampInFuture => "TimestampInFuture",
+		R::ExceedsNodeCapacity => "ExceedsNodeCapacity",
+	}
+}
+
+fn discount_name(level: &rt::gridchain_primitives::tft::DiscountLevel) -> &'static str {
+	use rt::gridchain_primitives::tft::DiscountLevel as D;
+	match level {
+		D::None => "None",
+		D::Default => "Default",
+		D::Bronze => "Bronze",
+		D::Silver => "Silver",
+		D::Gold => "Gold",
+	}
+}
+
+fn ip_texts(ips: &[rt::pallet_smart_contract::types::ContractIp]) -> Vec<String> {
+	ips.iter().map(|ip| text(&ip.ip.0)).collect()
+}
+
+/// Read finalized block `number` and decode what the indexer keeps.
+pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Result<BlockData> {
+	let at = api.at_block(number).await?;
+	let hash = format!("{:?}", at.block_hash());
+	let time_ms: u64 = match at.storage().try_fetch(chain::storage().timestamp().now(), ()).await? {
+		Some(v) => v.decode()?,
+		None => 0,
+	};
+	let events = at.events().fetch().await?;
+	let mut changes = Vec::new();
+	let mut count = 0u64;
+	for event in events.iter() {
+		let event = event?;
+		count += 1;
+		let index = event.index();
+		let decoded: chain::Event = event.decode_as()?;
+		if let Some(change) = change_of(&at, decoded).await? {
+			changes.push((index, change));
+		}
+	}
+	if number == 0 {
+		// Genesis has no events; its price is in storage.
+		let price: u32 = at.storage().fetch(chain::storage().tft_price().tft_price(), ()).await?.decode()?;
+		let average: u32 =
+			at.storage().fetch(chain::storage().tft_price().average_tft_price(), ()).await?.decode()?;
+		changes.push((0, Change::Price { kind: "price", price_musd: price }));
+		changes.push((1, Change::Price { kind: "average", price_musd: average }));
+	}
+	Ok(BlockData { number, hash, time: time_ms / 1000, events: count, changes })
+}
+
+async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change>> {
+	use rt::{
+		pallet_balances::pallet::Event as Balances, pallet_registry::pallet::Event as Registry,
+		pallet_smart_contract::pallet::Event as Contract, pallet_tft_price::pallet::Event as Price,
+	};
+	Ok(Some(match event {
+		chain::Event::Registry(e) => match e {
+			Registry::TwinCreated { twin_id, .. } | Registry::TwinUpdated { twin_id } => {
+				twin(at, twin_id).await?
+			}
+			Registry::FarmCreated { farm_id, .. } => farm(at, farm_id).await?,
+			Registry::FarmIpAdded { farm_id, ip, gateway } => {
+				Change::FarmIpAdded { farm_id, ip: text(&ip), gateway: text(&gateway) }
+			}
+			Registry::FarmIpRemoved { farm_id, ip } => {
+				Change::FarmIpRemoved { farm_id, ip: text(&ip) }
+			}
+			Registry::FarmDedicatedSet { farm_id, dedicated } => {
+				Change::FarmDedicated { farm_id, dedicated }
+			}
+			Registry::NodeCreated { node_id, .. }
+			| Registry::NodeUpdated { node_id, .. }
+			| Registry::NodeCertificationSet { node_id, .. } => match node(at, node_id).await? {
+				Some(node) => Change::Node(node),
+				// Deleted later in the same block: its NodeDeleted follows.
+				None => return Ok(None),
+			},
+			Registry::NodeDeleted { node_id } => Change::NodeDeleted { id: node_id },
+			_ => return Ok(None),
+		},
+		chain::Event::SmartContract(e) => match e {
+			Contract::ContractCreated { contract_id, twin_id, node_id, public_ips, deposit } => {
+				let mut record = ContractRecord {
+					id: contract_id,
+					twin_id,
+					kind: if node_id.is_some() { "node" } else { "name" },
+					node_id,
+					name: None,
+					deployment_hash: None,
+					public_ips: public_ips.len() as u32,
+					deposit,
+				};
+				if let Some(c) = contract(at, contract_id).await? {
+					use rt::pallet_smart_contract::types::ContractType as T;
+					match c.contract_type {
+						T::Node(n) => {
+							record.kind = "node";
+							record.deployment_hash = Some(hex0x(&n.deployment_hash));
+						}
+						T::Name { name } => {
+							record.kind = "name";
+							record.name = Some(text(&name.0));
+						}
+						T::Rent { node_id } => {
+							record.kind = "rent";
+							record.node_id = Some(node_id);
+						}
+					}
+				}
+				Change::ContractCreated(record)
+			}
+			Contract::ContractUpdated { contract_id, version } => {
+				let deployment_hash = match contract(at, contract_id).await? {
+					Some(c) => match c.contract_type {
+						rt::pallet_smart_contract::types::ContractType::Node(n) => {
+							Some(hex0x(&n.deployment_hash))
+						}
+						_ => None,
+					},
+					None => None,
+				};
+				Change::ContractUpdated { id: contract_id, version, deployment_hash }
+			}
+			Contract::ContractDeployed { contract_id, .. } => {
+				Change::ContractDeployed { id: contract_id }
+			}
+			Contract::ContractCanceled { contract_id, cause, unpaid } => {
+				Change::ContractCanceled { id: contract_id, cause: cause_name(&cause), unpaid }
+			}
+			Contract::IpsReserved { contract_id, public_ips } => Change::IpsReserved {
+				contract_id,
+				farm_id: farm_of_contract(at, contract_id).await?,
+				ips: ip_texts(&public_ips),
+			},
+			Contract::IpsFreed { contract_id, public_ips } => {
+				Change::IpsFreed { contract_id, ips: ip_texts(&public_ips) }
+			}
+			Contract::ConsumptionReportReceived {
+				contract_id,
+				timestamp,
+				window_secs,
+				cost_scaled_uusd,
+			} => Change::ReportAccepted {
+				contract_id,
+				timestamp,
+				window_secs,
+				cost_scaled_uusd,
+				used: used_by(at, contract_id).await?,
+			},
+			Contract::ConsumptionReportRejected { contract_id, reason } => {
+				Change::ReportRejected { contract_id, reason: rejection_name(&reason) }
+			}
+			Contract::ContractBilled { contract_id, amount, discount_level } => Change::Billed {
+				contract_id,
+				amount,
+				discount_level: discount_name(&discount_level),
+			},
+			Contract::ContractGracePeriodStarted { contract_id, debt } => {
+				Change::GraceStarted { contract_id, debt }
+			}
+			Contract::ContractGracePeriodEnded { contract_id } => {
+				Change::GraceEnded { contract_id }
+			}
+			Contract::TokensBurned { amount } => Change::Burned { amount },
+			_ => return Ok(None),
+		},
+		chain::Event::TftPrice(e) => match e {
+			Price::PriceStored { price_musd } => Change::Price { kind: "price", price_musd },
+			Price::AveragePriceStored { price_musd } => {
+				Change::Price { kind: "average", price_musd }
+			}
+			_ => return Ok(None),
+		},
+		chain::Event::Balances(Balances::Transfer { from, to, amount }) => {
+			Change::Transfer { from: from.to_string(), to: to.to_string(), amount }
+		}
+		_ => return Ok(None),
+	}))
+}
+
+async fn twin(at: &At, twin_id: u32) -> anyhow::Result<Change> {
+	let t = at.storage().fetch(chain::storage().registry().twins(), (twin_id,)).await?.decode()?;
+	Ok(Change::Twin {
+		id: t.id,
+		account: t.account_id.to_string(),
+		pk: t.pk.map(|pk| hex0x(&pk)),
+		relay: t.relay.map(|r| text(&r.0)),
+	})
+}
+
+async fn farm(at: &At, farm_id: u32) -> anyhow::Result<Change> {
+	let f = at.storage().fetch(chain::storage().registry().farms(), (farm_id,)).await?.decode()?;
+	Ok(Change::Farm {
+		id: f.id,
+		name: text(&f.name.0),
+		twin_id: f.twin_id,
+		pricing_policy_id: f.pricing_policy_id,
+		dedicated: f.dedicated,
+	})
+}
+
+async fn node(at: &At, node_id: u32) -> anyhow::Result<Option<NodeRecord>> {
+	let Some(value) = at.storage().try_fetch(chain::storage().registry().nodes(), (node_id,)).await?
+	else {
+		return Ok(None);
+	};
+	let n = value.decode()?;
+	Ok(Some(NodeRecord {
+		id: n.id,
+		farm_id: n.farm_id,
+		twin_id: n.twin_id,
+		resources: n.resources.into(),
+		country: text(&n.location.country.0),
+		city: text(&n.location.city.0),
+		latitude: text(&n.location.latitude.0),
+		longitude: text(&n.location.longitude.0),
+		certified: matches!(
+			n.certification,
+			rt::pallet_registry::types::NodeCertification::Certified
+		),
+	}))
+}
+
+async fn contract(
+	at: &At,
+	contract_id: u64,
+) -> anyhow::Result<Option<rt::pallet_smart_contract::types::Contract<u32>>> {
+	let value =
+		at.storage().try_fetch(chain::storage().smart_contract().contracts(), (contract_id,)).await?;
+	Ok(match value {
+		Some(v) => Some(v.decode()?),
+		None => None,
+	})
+}
+
+async fn farm_of_contract(at: &At, contract_id: u64) -> anyhow::Result<Option<u32>> {
+	use rt::pallet_smart_contract::types::ContractType as T;
+	let node_id = match contract(at, contract_id).await?.map(|c| c.contract_type) {
+		Some(T::Node(n)) => n.node_id,
+		Some(T::Rent { node_id }) => node_id,
+		_ => return Ok(None),
+	};
+	Ok(node(at, node_id).await?.map(|n| n.farm_id))
+}
+
+async fn used_by(at: &At, contract_id: u64) -> anyhow::Result<Option<Resources>> {
+	let value =
+		at.storage().try_fetch(chain::storage().smart_contract().billing(), (contract_id,)).await?;
+	let Some(value) = value else { return Ok(None) };
+	Ok(match value.decode()?.kind {
+		rt::pallet_smart_contract::types::BillingKind::Node { used, .. } => Some(used.into()),
+		_ => None,
+	})
+}

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+pub mod db;
+pub mod fetch;
+pub mod server;
+pub mod sync;

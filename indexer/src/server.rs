@@ -1,0 +1,87 @@
+//! The HTTP server: GraphQL (POST `/` or `/graphql`), GraphiQL (GET `/`), `/health`, `/metrics`.
+
+use crate::{
+	api::{backend_name, GridSchema},
+	db::Db,
+	sync::Status,
+};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+	extract::State,
+	http::{header, StatusCode},
+	response::{Html, IntoResponse, Response},
+	routing::get,
+	Json, Router,
+};
+use std::sync::{atomic::Ordering, Arc};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+	pub schema: GridSchema,
+	pub db: Db,
+	pub status: Arc<Status>,
+	/// `/health` answers 503 when the indexer is more blocks than this behind.
+	pub max_lag: i64,
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+	Router::new()
+		.route("/", get(graphiql).post(graphql))
+		.route("/graphql", get(graphiql).post(graphql))
+		.route("/health", get(health))
+		.route("/metrics", get(metrics))
+		.with_state(state)
+}
+
+async fn graphiql() -> Html<String> {
+	Html(GraphiQLSource::build().endpoint("/graphql").title("Gridchain indexer").finish())
+}
+
+async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+	state.schema.execute(request.into_inner()).await.into()
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+	let indexed = state.status.indexed.load(Ordering::Relaxed);
+	let finalized = state.status.finalized.load(Ordering::Relaxed);
+	let lag = if finalized < 0 { -1 } else { (finalized - indexed).max(0) };
+	let database_ok = sqlx::query("SELECT 1").execute(&state.db.pool).await.is_ok();
+	let healthy = database_ok && finalized >= 0 && lag <= state.max_lag;
+	let body = serde_json::json!({
+		"status": if healthy { "ok" } else if !database_ok { "database unreachable" } else if finalized < 0 { "chain not reached yet" } else { "behind" },
+		"indexed_height": indexed,
+		"finalized_height": finalized,
+		"lag_blocks": lag,
+		"database": backend_name(state.db.backend),
+	});
+	let code = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+	(code, Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+	let s = &state.status;
+	let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+	let indexed = s.indexed.load(Ordering::Relaxed);
+	let finalized = s.finalized.load(Ordering::Relaxed);
+	let mut out = String::new();
+	let mut metric = |name: &str, kind: &str, help: &str, value: String| {
+		out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+	};
+	metric("grid_indexer_indexed_height", "gauge", "The last block committed.", indexed.to_string());
+	metric("grid_indexer_finalized_height", "gauge", "The chain's finalized head when last asked.", finalized.to_string());
+	metric("grid_indexer_lag_blocks", "gauge", "Blocks behind the finalized head.", (finalized - indexed).max(0).to_string());
+	metric("grid_indexer_blocks_total", "counter", "Blocks indexed since start.", get(&s.blocks).to_string());
+	metric("grid_indexer_events_total", "counter", "Events in the blocks indexed since start.", get(&s.events).to_string());
+	metric("grid_indexer_batches_total", "counter", "Database transactions committed since start.", get(&s.batches).to_string());
+	metric(
+		"grid_indexer_commit_seconds_total",
+		"counter",
+		"Time spent committing batches.",
+		format!("{:.6}", get(&s.commit_micros) as f64 / 1e6),
+	);
+	metric("grid_indexer_chain_errors_total", "counter", "Failed connections or reads of the chain.", get(&s.chain_errors).to_string());
+	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

@@ -1,0 +1,168 @@
+//! Following the chain: catch up on finalized blocks with many reads in flight, commit them in
+//! batches (data and cursor in one transaction), then follow new finalized blocks.
+
+use crate::{db::Db, fetch::fetch_block};
+use futures::StreamExt;
+use gridchain_sdk::Client;
+use std::{
+	sync::{
+		atomic::{AtomicI64, AtomicU64, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
+};
+use tokio::sync::watch;
+
+/// How the follower works.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+	/// Blocks read from the node at the same time.
+	pub concurrency: usize,
+	/// Blocks per database transaction, at most.
+	pub batch_blocks: usize,
+	/// How often to ask for a new finalized head once caught up.
+	pub poll: Duration,
+}
+
+impl Default for SyncOptions {
+	fn default() -> Self {
+		SyncOptions { concurrency: 32, batch_blocks: 500, poll: Duration::from_millis(500) }
+	}
+}
+
+/// What the follower has done, for `/health` and `/metrics`.
+#[derive(Debug)]
+pub struct Status {
+	/// The last committed block, -1 before the first.
+	pub indexed: AtomicI64,
+	/// The chain's finalized head when last asked, -1 before.
+	pub finalized: AtomicI64,
+	pub blocks: AtomicU64,
+	pub events: AtomicU64,
+	pub batches: AtomicU64,
+	pub commit_micros: AtomicU64,
+	pub chain_errors: AtomicU64,
+}
+
+impl Default for Status {
+	fn default() -> Self {
+		Status {
+			indexed: AtomicI64::new(-1),
+			finalized: AtomicI64::new(-1),
+			blocks: AtomicU64::new(0),
+			events: AtomicU64::new(0),
+			batches: AtomicU64::new(0),
+			commit_micros: AtomicU64::new(0),
+			chain_errors: AtomicU64::new(0),
+		}
+	}
+}
+
+/// Follow the chain at `url` into `db` until `shutdown` turns true. Connection errors are logged
+/// and retried; database errors end the follower (the database is left at its last commit).
+pub async fn follow(
+	url: String,
+	db: Db,
+	status: Arc<Status>,
+	options: SyncOptions,
+	mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+	if let Some((number, _)) = db.cursor().await? {
+		status.indexed.store(number, Ordering::Relaxed);
+	}
+	let mut backoff = Duration::from_millis(250);
+	while !*shutdown.borrow() {
+		let client = match Client::connect(&url).await {
+			Ok(client) => client,
+			Err(e) => {
+				status.chain_errors.fetch_add(1, Ordering::Relaxed);
+				tracing::warn!("{e}; retrying in {backoff:?}");
+				wait_or_shutdown(&mut shutdown, backoff).await;
+				backoff = (backoff * 2).min(Duration::from_secs(10));
+				continue;
+			}
+		};
+		backoff = Duration::from_millis(250);
+		match run(&client, &db, &status, &options, &mut shutdown).await {
+			Ok(()) => return Ok(()),
+			Err(Failure::Database(e)) => return Err(e.into()),
+			Err(Failure::Chain(e)) => {
+				status.chain_errors.fetch_add(1, Ordering::Relaxed);
+				tracing::warn!("reading the chain: {e:#}; reconnecting");
+				wait_or_shutdown(&mut shutdown, backoff).await;
+			}
+		}
+	}
+	Ok(())
+}
+
+enum Failure {
+	Chain(anyhow::Error),
+	Database(crate::db::DbError),
+}
+
+async fn wait_or_shutdown(shutdown: &mut watch::Receiver<bool>, pause: Duration) {
+	let _ = tokio::time::timeout(pause, shutdown.changed()).await;
+}
+
+async fn run(
+	client: &Client,
+	db: &Db,
+	status: &Status,
+	options: &SyncOptions,
+	shutdown: &mut watch::Receiver<bool>,
+) -> Result<(), Failure> {
+	let api = client.api();
+	loop {
+		if *shutdown.borrow() {
+			return Ok(());
+		}
+		let head = client.finalized_number().await.map_err(|e| Failure::Chain(e.into()))?;
+		status.finalized.store(head as i64, Ordering::Relaxed);
+		let next = db.cursor().await.map_err(Failure::Database)?.map(|(n, _)| n + 1).unwrap_or(0);
+		let next = u64::try_from(next).unwrap_or(0);
+		if next > head {
+			wait_or_shutdown(shutdown, options.poll).await;
+			continue;
+		}
+		tracing::debug!("indexing blocks {next}..={head}");
+		let mut blocks =
+			futures::stream::iter(next..=head).map(|n| fetch_block(api, n)).buffered(options.concurrency.max(1));
+		let mut batch = Vec::with_capacity(options.batch_blocks);
+		let mut since = Instant::now();
+		loop {
+			let block = blocks.next().await.transpose().map_err(Failure::Chain)?;
+			let done = block.is_none();
+			if let Some(block) = block {
+				batch.push(block);
+			}
+			let stop = *shutdown.borrow();
+			if !batch.is_empty()
+				&& (done || stop || batch.len() >= options.batch_blocks || since.elapsed() >= Duration::from_secs(1))
+			{
+				commit(db, status, &batch).await.map_err(Failure::Database)?;
+				batch.clear();
+				since = Instant::now();
+			}
+			if done || stop {
+				break;
+			}
+		}
+	}
+}
+
+async fn commit(db: &Db, status: &Status, batch: &[crate::fetch::BlockData]) -> crate::db::Result<()> {
+	let started = Instant::now();
+	db.commit(batch).await?;
+	let micros = started.elapsed().as_micros() as u64;
+	let events: u64 = batch.iter().map(|b| b.events).sum();
+	if let Some(last) = batch.last() {
+		status.indexed.store(last.number as i64, Ordering::Relaxed);
+		tracing::info!("indexed up to block {} ({} blocks, {events} events)", last.number, batch.len());
+	}
+	status.blocks.fetch_add(batch.len() as u64, Ordering::Relaxed);
+	status.events.fetch_add(events, Ordering::Relaxed);
+	status.batches.fetch_add(1, Ordering::Relaxed);
+	status.commit_micros.fetch_add(micros, Ordering::Relaxed);
+	Ok(())
+}
