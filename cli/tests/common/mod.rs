@@ -38,6 +38,11 @@ pub struct Chain {
 impl Chain {
 	/// Start a throw-away dev chain with instant sealing; returns once `grid` can talk to it.
 	pub fn start() -> Chain {
+		Chain::start_sealing("instant")
+	}
+
+	/// Start a throw-away dev chain sealing `instant` or `manual` (blocks on `engine_createBlock`).
+	pub fn start_sealing(sealing: &str) -> Chain {
 		let port = TcpListener::bind("127.0.0.1:0")
 			.and_then(|l| l.local_addr())
 			.map(|a| a.port())
@@ -45,7 +50,7 @@ impl Chain {
 		let dir = tempfile::tempdir().expect("temp dir");
 		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
 		let child = Command::new(node_binary())
-			.args(["--dev", "--tmp", "--sealing", "instant", "--rpc-port", &port.to_string()])
+			.args(["--dev", "--tmp", "--sealing", sealing, "--rpc-port", &port.to_string()])
 			.args([
 				"--listen-addr",
 				"/ip4/127.0.0.1/tcp/0",

@@ -1,0 +1,373 @@
+//! `grid-indexer` end to end: the real `gridchain-node`, the real indexer binary on SQLite and on
+//! a real PostgreSQL server, and the chain's own storage and events as the truth.
+
+#[path = "../../cli/tests/common/mod.rs"]
+mod common;
+mod support;
+
+use common::Chain;
+use gridchain_sdk::{chain, Client, Identity, Location, Resources};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use support::{Indexer, Postgres};
+
+fn identity(uri: &str) -> Identity {
+	Identity::from_uri(uri).expect("dev identity")
+}
+
+const GIB: u64 = 1 << 30;
+
+/// What the chain's events say, read block by block by the test itself.
+#[derive(Debug, Default)]
+struct Truth {
+	head: u64,
+	events: u64,
+	billed: BTreeMap<u64, u128>,
+	bills: usize,
+	owner: BTreeMap<u64, u32>,
+	accepted_reports: usize,
+	rejected_reports: Vec<(u64, String)>,
+	grace_started: Vec<u64>,
+	grace_ended: Vec<u64>,
+	burned: u128,
+	transfers: usize,
+	prices: usize,
+}
+
+async fn read_truth(client: &Client) -> Truth {
+	use chain::{balances::events as b, smart_contract::events as sc, tft_price::events as p};
+	let mut truth = Truth { head: client.finalized_number().await.expect("head"), ..Truth::default() };
+	for number in 0..=truth.head {
+		let at = client.api().at_block(number).await.expect("block");
+		let events = at.events().fetch().await.expect("events");
+		truth.events += u64::from(events.len());
+		for e in events.find::<sc::ContractCreated>() {
+			let e = e.expect("ContractCreated");
+			truth.owner.insert(e.contract_id, e.twin_id);
+		}
+		for e in events.find::<sc::ContractBilled>() {
+			let e = e.expect("ContractBilled");
+			*truth.billed.entry(e.contract_id).or_default() += e.amount;
+			truth.bills += 1;
+		}
+		truth.accepted_reports += events.find::<sc::ConsumptionReportReceived>().count();
+		for e in events.find::<sc::ConsumptionReportRejected>() {
+			let e = e.expect("rejected");
+			truth.rejected_reports.push((e.contract_id, format!("{:?}", e.reason)));
+		}
+		for e in events.find::<sc::ContractGracePeriodStarted>() {
+			truth.grace_started.push(e.expect("grace").contract_id);
+		}
+		for e in events.find::<sc::ContractGracePeriodEnded>() {
+			truth.grace_ended.push(e.expect("grace end").contract_id);
+		}
+		for e in events.find::<sc::TokensBurned>() {
+			truth.burned += e.expect("burn").amount;
+		}
+		truth.transfers += events.find::<b::Transfer>().count();
+		truth.prices += events.find::<p::PriceStored>().count();
+		truth.prices += events.find::<p::AveragePriceStored>().count();
+	}
+	truth
+}
+
+fn units(v: &Value) -> u128 {
+	v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("units: {v}"))
+}
+
+/// Twins, farms with IPs, two nodes (one certified, one later deleted), node, name and rent
+/// contracts, deployments confirmed, accepted and rejected reports, settlements, a grace period
+/// that ends and one that does not, cancellations, an oracle price, a transfer.
+async fn grid_activity(client: &Client) -> u64 {
+	let alice = identity("//Alice");
+	let bob = identity("//Bob");
+	let charlie = identity("//Charlie");
+	let dave = identity("//Dave");
+	let eve = identity("//Eve");
+	let ferdie = identity("//Ferdie");
+	let (a, b, c, d, e) =
+		(alice.keypair(), bob.keypair(), charlie.keypair(), dave.keypair(), eve.keypair());
+
+	for who in [&alice, &bob, &charlie, &dave, &eve] {
+		client
+			.create_twin(who.keypair(), Some(who.x25519_public()), None)
+			.await
+			.expect("twin created");
+	}
+	let farm = client.create_farm(a, "farm-one").await.expect("farm");
+	for ip in ["185.206.122.33/24", "185.206.122.34/24", "185.206.122.35/24"] {
+		client.add_farm_ip(a, farm, ip, "185.206.122.1").await.expect("ip added");
+	}
+	client.remove_farm_ip(a, farm, "185.206.122.35/24").await.expect("ip removed");
+	let big = Resources { cru: 8, mru: 32 * GIB, sru: 1000 * GIB, hru: 0 };
+	let ghent = Location { country: "BE".into(), city: "Ghent".into(), ..Location::default() };
+	let node1 = client.create_node(b, farm, big, &ghent).await.expect("node 1");
+	let small = Resources { cru: 2, mru: 4 * GIB, sru: 100 * GIB, hru: 0 };
+	let amsterdam = Location { country: "NL".into(), city: "Amsterdam".into(), ..Location::default() };
+	let node2 = client.create_node(d, farm, small, &amsterdam).await.expect("node 2");
+	client.set_node_certification(a, node1, true).await.expect("certified");
+	let bigger = Resources { cru: 16, ..big };
+	client.update_node(b, node1, bigger, &ghent).await.expect("node updated");
+
+	// Charlie: a node contract with a public IP, confirmed, reported on and settled twice.
+	let hash = [7u8; 32];
+	let web = client
+		.create_node_contract(c, node1, hash, b"encrypted".to_vec(), 1)
+		.await
+		.expect("contract")
+		.contract_id;
+	client.confirm_deployment(b, web, hash).await.expect("confirmed");
+	let used = Resources { cru: 2, mru: 4 * GIB, sru: 50 * GIB, hru: 0 };
+	for _ in 0..2 {
+		let now = client.chain_time_secs().await.expect("time");
+		let report = gridchain_sdk::Consumption { contract_id: web, timestamp: now, used, nru: 0 };
+		let outcome = client.report_consumption(b, &[report]).await.expect("report");
+		assert_eq!(outcome.received, vec![web]);
+		client.settle_contract(a, web).await.expect("settled");
+	}
+	let name = client.create_name_contract(c, "my-site").await.expect("name").contract_id;
+	// A report on a contract that is not Bob's node contract is rejected.
+	let now = client.chain_time_secs().await.expect("time");
+	let wrong = gridchain_sdk::Consumption { contract_id: name, timestamp: now, used, nru: 0 };
+	let outcome = client.report_consumption(b, &[wrong]).await.expect("report");
+	assert_eq!(outcome.rejected.len(), 1);
+	// Charlie rents node 2; deleting the node ends the rent contract.
+	let rent = client.create_rent_contract(c, node2).await.expect("rent").contract_id;
+
+	// Eve runs out of funds: grace, a top-up ends it; drained again, grace again.
+	let small_vm = Resources { cru: 1, mru: GIB, sru: 10 * GIB, hru: 0 };
+	let eve_vm = client
+		.create_node_contract(e, node1, [9u8; 32], b"x".to_vec(), 0)
+		.await
+		.expect("eve's contract")
+		.contract_id;
+	client.confirm_deployment(b, eve_vm, [9u8; 32]).await.expect("confirmed");
+	let set_balance = |free: u128| {
+		chain::Call::Balances(
+			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
+				who: subxt::utils::MultiAddress::Id(eve.account_id()),
+				new_free: free,
+			},
+		)
+	};
+	for round in 0..2 {
+		let now = client.chain_time_secs().await.expect("time");
+		let report =
+			gridchain_sdk::Consumption { contract_id: eve_vm, timestamp: now, used: small_vm, nru: 0 };
+		// Drained first: the billing pass may settle in the report's next block.
+		client.sudo(a, set_balance(100_000)).await.expect("drained to the existential deposit");
+		client.report_consumption(b, &[report]).await.expect("report");
+		client.settle_contract(a, eve_vm).await.expect("settled into grace");
+		if round == 0 {
+			client.sudo(a, set_balance(1_000 * 10_000_000)).await.expect("topped up");
+			client.settle_contract(a, eve_vm).await.expect("settled out of grace");
+		}
+	}
+
+	// An oracle price, a transfer, a cancellation, a node deleted.
+	client.add_price_oracle(a, ferdie.account_id()).await.expect("oracle");
+	client.set_tft_price(ferdie.keypair(), 60).await.expect("price");
+	client.transfer(ferdie.keypair(), &charlie.account_id(), 100 * 10_000_000).await.expect("sent");
+	client.cancel_contract(c, web).await.expect("canceled");
+	client.delete_node(d, node2).await.expect("node deleted");
+	let _ = rent;
+	client.finalized_number().await.expect("head")
+}
+
+/// Everything the indexer says, compared with the chain's storage and events.
+async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, label: &str) {
+	// Twins, farms, IPs.
+	let twins = indexer.query("{ twins { totalCount items { id account pk relay } } }");
+	assert_eq!(twins["twins"]["totalCount"], 5, "{label}: twins");
+	for t in twins["twins"]["items"].as_array().expect("twins") {
+		let id = t["id"].as_u64().expect("id") as u32;
+		let on_chain = client.twin(id).await.expect("twin");
+		assert_eq!(t["account"], on_chain.account, "{label}: twin {id} account");
+		assert_eq!(t["pk"].as_str(), on_chain.pk.as_deref(), "{label}: twin {id} key");
+	}
+	let farm = indexer.query("{ farm(id: 1) { name twinId freeIps publicIps { ip gateway contractId } } }");
+	let on_chain = client.farm(1).await.expect("farm");
+	assert_eq!(farm["farm"]["name"], on_chain.name, "{label}");
+	let ips: Vec<(String, u64)> = farm["farm"]["publicIps"]
+		.as_array()
+		.expect("ips")
+		.iter()
+		.map(|ip| (ip["ip"].as_str().expect("ip").to_string(), ip["contractId"].as_u64().expect("c")))
+		.collect();
+	let chain_ips: Vec<(String, u64)> =
+		on_chain.public_ips.iter().map(|ip| (ip.ip.clone(), ip.contract_id)).collect();
+	assert_eq!(ips, chain_ips, "{label}: the farm's IPs and who holds them");
+	assert_eq!(farm["farm"]["freeIps"], 2, "{label}: both IPs free after the cancellation");
+
+	// Nodes: capacity, location, certification; the deleted one is gone unless asked for.
+	let nodes = indexer.query(
+		"{ nodes { totalCount items { id farmId country city certified total { cru mru sru hru } used { cru mru sru } free { cru } } } }",
+	);
+	assert_eq!(nodes["nodes"]["totalCount"], 1, "{label}: node 2 was deleted");
+	let n = &nodes["nodes"]["items"][0];
+	let node1 = client.node(1).await.expect("node 1");
+	assert_eq!(n["total"]["cru"], node1.resources.cru, "{label}: the updated capacity");
+	assert_eq!(n["total"]["mru"], node1.resources.mru, "{label}");
+	assert_eq!(n["country"], node1.location.country, "{label}");
+	assert_eq!(n["certified"], node1.certified, "{label}");
+	assert!(node1.certified);
+	// Used = the latest report of each live node contract on it: only Eve's is live.
+	let free = client.free_resources(1).await.expect("free");
+	assert_eq!(n["free"]["cru"], free.cru, "{label}: free vCPUs as the runtime API says");
+	assert_eq!(n["used"]["cru"], 1, "{label}: Eve's VM");
+	let deleted = indexer.query("{ nodes(filter: { includeDeleted: true }) { items { id deleted } } }");
+	assert_eq!(deleted["nodes"]["items"][1]["deleted"], true, "{label}");
+	// Search: Belgium with 15 free vCPUs and a free IP finds node 1; 16 vCPUs does not.
+	let found = indexer.query(
+		"{ nodes(filter: { country: \"BE\", freeCru: 15, freeMru: 1073741824, freeIps: 2, certified: true }) { items { id } } }",
+	);
+	assert_eq!(found["nodes"]["items"][0]["id"], 1, "{label}");
+	let none = indexer.query("{ nodes(filter: { country: \"BE\", freeCru: 16 }) { totalCount } }");
+	assert_eq!(none["nodes"]["totalCount"], 0, "{label}");
+
+	// Contracts: every one, with the state storage has (live) or its end (deleted).
+	let contracts = indexer.query(
+		"{ contracts { totalCount items { id twinId kind state cause billed nodeId name events { kind state } } } }",
+	);
+	let items = contracts["contracts"]["items"].as_array().expect("contracts");
+	assert_eq!(items.len(), truth.owner.len(), "{label}: every contract created");
+	for c in items {
+		let id = c["id"].as_u64().expect("id");
+		assert_eq!(c["twinId"].as_u64(), truth.owner.get(&id).map(|t| u64::from(*t)), "{label}");
+		let billed = units(&c["billed"]);
+		assert_eq!(billed, truth.billed.get(&id).copied().unwrap_or(0), "{label}: contract {id} billed");
+		match client.contract(id).await {
+			Ok(live) => {
+				let state = serde_json::to_value(&live.state).expect("json");
+				assert_eq!(c["state"], state["state"], "{label}: contract {id} state");
+			}
+			Err(gridchain_sdk::Error::NotFound { .. }) => {
+				assert_eq!(c["state"], "deleted", "{label}: contract {id} ended");
+			}
+			Err(e) => panic!("{e}"),
+		}
+	}
+	let web = &items[0];
+	assert_eq!(web["cause"], "canceled_by_user", "{label}");
+	let kinds: Vec<&str> =
+		web["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("k")).collect();
+	assert_eq!(kinds, ["created", "deployed", "canceled"], "{label}: contract 1's history");
+	let rent = &items[2];
+	assert_eq!((rent["kind"].as_str(), rent["cause"].as_str()), (Some("rent"), Some("canceled_by_node")));
+	let name = &items[1];
+	assert_eq!(name["name"], "my-site", "{label}");
+	let eve = &items[3];
+	assert_eq!(eve["state"], "grace_period", "{label}: Eve's second grace");
+	let live = indexer.query("{ contracts(filter: { twinId: 3, state: \"deleted\" }) { totalCount } }");
+	assert_eq!(live["contracts"]["totalCount"], 2, "{label}: Charlie's two ended contracts");
+
+	// Bills: per contract and per twin, the sum equals the chain's ContractBilled events.
+	let mut per_twin: BTreeMap<u32, u128> = BTreeMap::new();
+	for (contract, amount) in &truth.billed {
+		*per_twin.entry(truth.owner[contract]).or_default() += amount;
+		let q = format!("{{ bills(filter: {{ contractId: {contract} }}) {{ totalAmount totalCount items {{ amount }} }} }}");
+		let bills = indexer.query(&q);
+		assert_eq!(units(&bills["bills"]["totalAmount"]), *amount, "{label}: bills of contract {contract}");
+		let listed: u128 = bills["bills"]["items"].as_array().expect("items").iter().map(|b| units(&b["amount"])).sum();
+		assert_eq!(listed, *amount, "{label}");
+	}
+	assert!(truth.billed.get(&1).copied().unwrap_or(0) > 0, "contract 1 paid something");
+	for (twin, amount) in &per_twin {
+		let q = format!("{{ billsPerDay(filter: {{ twinId: {twin} }}) {{ day amount bills }} }}");
+		let days = indexer.query(&q);
+		let total: u128 = days["billsPerDay"].as_array().expect("days").iter().map(|d| units(&d["amount"])).sum();
+		assert_eq!(total, *amount, "{label}: twin {twin}'s bills per day add up");
+	}
+	let all = indexer.query("{ bills { totalCount } }");
+	assert_eq!(all["bills"]["totalCount"], truth.bills, "{label}: every bill");
+
+	// Reports, grace periods, prices, transfers.
+	let reports = indexer.query(
+		"{ a: consumptionReports(accepted: true) { totalCount items { contractId cru mru } } r: consumptionReports(accepted: false) { items { contractId reason } } }",
+	);
+	assert_eq!(reports["a"]["totalCount"], truth.accepted_reports, "{label}");
+	assert_eq!(reports["a"]["items"][0]["cru"], 2, "{label}: the resources reported");
+	let rejected: Vec<(u64, String)> = reports["r"]["items"]
+		.as_array()
+		.expect("rejected")
+		.iter()
+		.map(|r| (r["contractId"].as_u64().expect("id"), r["reason"].as_str().expect("reason").to_string()))
+		.collect();
+	assert_eq!(rejected, truth.rejected_reports, "{label}");
+	let grace = indexer.query("{ gracePeriods { contractId endedBlock endedBy debt } }");
+	let grace = grace["gracePeriods"].as_array().expect("grace");
+	assert_eq!(grace.len(), truth.grace_started.len(), "{label}");
+	assert_eq!(
+		grace.iter().filter(|g| g["endedBy"] == "paid").count(),
+		truth.grace_ended.len(),
+		"{label}: grace periods ended by payment"
+	);
+	let burned: u128 = indexer.query("{ burns(first: 1000) { amount } }")["burns"]
+		.as_array()
+		.expect("burns")
+		.iter()
+		.map(|b| units(&b["amount"]))
+		.sum();
+	assert_eq!(burned, truth.burned, "{label}: burned");
+	let prices = indexer.query("{ prices(first: 1000) { totalCount items { kind priceMusd } } }");
+	assert_eq!(prices["prices"]["totalCount"], truth.prices + 2, "{label}: prices, and genesis's two");
+	assert_eq!(prices["prices"]["items"][0]["kind"], "average");
+	let transfers = indexer.query("{ transfers(first: 1000) { totalCount } }");
+	assert_eq!(transfers["transfers"]["totalCount"], truth.transfers, "{label}");
+
+	// /health and /metrics.
+	let health = indexer.health().expect("health");
+	assert_eq!(health["status"], "ok", "{label}: {health}");
+	assert_eq!(health["lag_blocks"], 0);
+	let metrics = indexer.metrics();
+	assert!(metrics.contains(&format!("grid_indexer_indexed_height {}", health["indexed_height"])), "{metrics}");
+	assert!(metrics.contains(&format!("grid_indexer_events_total {}", truth.events)), "{label}: {metrics}");
+
+	// Bad input: a named error, nothing else.
+	let bad = indexer.query_raw("{ nodes(first: 5000) { totalCount } }");
+	assert!(bad["errors"][0]["message"].as_str().unwrap_or("").starts_with("first:"), "{bad}");
+	let bad = indexer.query_raw("{ contracts(filter: { state: \"gone\" }) { totalCount } }");
+	assert!(bad["errors"][0]["message"].as_str().unwrap_or("").starts_with("state:"), "{bad}");
+}
+
+/// The answers that must be the same on both databases.
+const EVERYTHING: &str = "{ twins { items { id account pk relay createdBlock } } \
+	farms { items { id name freeIps publicIps { ip contractId } } } \
+	nodes(filter: { includeDeleted: true }) { items { id certified deleted total { cru } used { cru mru sru } free { mru } freeIps } } \
+	contracts { items { id kind state cause unpaid deposit billed version deploymentHash events { blockNumber kind state detail time } } } \
+	bills { totalAmount items { blockNumber eventIndex contractId twinId nodeId amount discountLevel time } } \
+	billsPerDay { day amount bills } \
+	consumptionReports { items { blockNumber contractId accepted reason timestamp windowSecs costScaledUusd cru sru hru mru } } \
+	gracePeriods { contractId startedBlock debt endedBlock endedBy } \
+	prices { items { blockNumber kind priceMusd } } burns { amount } transfers { items { fromAccount toAccount amount } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the_chain() {
+	let chain = Chain::start();
+	let client = Client::connect(&chain.url).await.expect("client");
+	let head = grid_activity(&client).await;
+	let truth = read_truth(&client).await;
+	assert!(truth.grace_started.len() == 2 && truth.grace_ended.len() == 1, "{truth:?}");
+
+	let sqlite = chain.path("grid.db").display().to_string();
+	let on_sqlite = Indexer::start(&chain.url, &sqlite, chain.dir.path(), &[]);
+	let postgres = Postgres::start();
+	let url = postgres.database("grid");
+	let on_postgres = Indexer::start(&chain.url, &url, chain.dir.path(), &[]);
+	on_sqlite.wait_for(head);
+	on_postgres.wait_for(head);
+	check_against_chain(&client, &on_sqlite, &truth, "sqlite").await;
+	check_against_chain(&client, &on_postgres, &truth, "postgres").await;
+	assert_eq!(on_sqlite.query(EVERYTHING), on_postgres.query(EVERYTHING), "both databases say the same");
+
+	// New blocks are followed once caught up.
+	let ferdie = identity("//Ferdie");
+	client.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000).await.expect("sent");
+	let head = client.finalized_number().await.expect("head");
+	on_sqlite.wait_for(head);
+	on_postgres.wait_for(head);
+	for indexer in [&on_sqlite, &on_postgres] {
+		let t = indexer.query("{ transfers { totalCount } }");
+		assert_eq!(t["transfers"]["totalCount"], truth.transfers + 1);
+	}
+}
