@@ -7,4 +7,4 @@ bash scripts/setup.sh
 source scripts/env.sh
 # The same build as the test suite's, so the two share every artifact.
 cargo build --workspace --all-targets
-exec "$CARGO_TARGET_DIR/debug/gridchain-node" --dev "$@"
+exec "$CARGO_TARGET_DIR/debug/gridchain-node" --dev --state-pruning archive "$@"

@@ -22,6 +22,10 @@ pub struct Global {
 	/// The node to talk to.
 	#[arg(long, global = true, env = "GRID_URL", default_value = "ws://127.0.0.1:9944")]
 	pub url: String,
+	/// A grid-indexer's GraphQL URL for `contract bills` and `node find` (else `indexer = "…"` in
+	/// $XDG_CONFIG_HOME/grid/config.toml); without one they read the chain.
+	#[arg(long, global = true, env = "GRID_INDEXER", value_name = "URL")]
+	pub indexer: Option<String>,
 	/// Secret URI to act with (`//Alice`, a phrase, `PHRASE//path`) instead of the saved key or
 	/// GRID_MNEMONIC.
 	#[arg(long, global = true, value_name = "SURI")]

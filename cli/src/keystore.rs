@@ -7,6 +7,11 @@ use std::{io::Write, os::unix::fs::OpenOptionsExt, path::PathBuf};
 
 /// The key file's path.
 pub fn key_path() -> Result<PathBuf, Failure> {
+	Ok(config_dir()?.join("key"))
+}
+
+/// `$XDG_CONFIG_HOME/grid`, else `~/.config/grid`.
+pub fn config_dir() -> Result<PathBuf, Failure> {
 	let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
 		Some(dir) => PathBuf::from(dir),
 		None => {
@@ -15,7 +20,24 @@ pub fn key_path() -> Result<PathBuf, Failure> {
 			PathBuf::from(home).join(".config")
 		}
 	};
-	Ok(base.join("grid").join("key"))
+	Ok(base.join("grid"))
+}
+
+/// The indexer named by `config.toml` in the config dir (`indexer = "http://…"`), if any.
+pub fn configured_indexer() -> Result<Option<String>, Failure> {
+	let path = config_dir()?.join("config.toml");
+	let text = match std::fs::read_to_string(&path) {
+		Ok(text) => text,
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+		Err(e) => return Err(input(&path.display().to_string(), e.to_string())),
+	};
+	let config: toml::Table =
+		text.parse().map_err(|e| input(&path.display().to_string(), format!("not TOML: {e}")))?;
+	match config.get("indexer") {
+		None => Ok(None),
+		Some(toml::Value::String(url)) => Ok(Some(url.clone())),
+		Some(_) => Err(input(&format!("{}: indexer", path.display()), "must be a URL string")),
+	}
 }
 
 /// The secret URI to act with: `--key`, else `GRID_MNEMONIC`, else the key file.

@@ -36,6 +36,15 @@ impl Ctx {
 		})
 	}
 
+	/// The indexer to ask, from `--indexer`, `GRID_INDEXER` or the config file.
+	pub fn indexer(&self) -> CmdResult<Option<gridchain_sdk::IndexerClient>> {
+		let url = match &self.global.indexer {
+			Some(url) => Some(url.clone()),
+			None => keystore::configured_indexer()?,
+		};
+		Ok(url.filter(|u| !u.is_empty()).map(|u| gridchain_sdk::IndexerClient::new(&u)))
+	}
+
 	/// The twin id of the account acting (the multisig's under `multisig propose`).
 	pub async fn own_twin(&self, client: &Client) -> CmdResult<u32> {
 		let account = match &self.multisig {

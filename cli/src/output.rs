@@ -68,3 +68,8 @@ pub async fn waiting<F: std::future::Future>(message: &str, future: F) -> F::Out
 	spinner.finish_and_clear();
 	out
 }
+
+/// A warning on stderr, under `--json` too: `grid: warning: …`.
+pub fn warn(text: &str) {
+	eprintln!("grid: warning: {text}");
+}

@@ -596,20 +596,6 @@ fn bill_where(f: &BillFilter) -> Where {
 	w
 }
 
-/// `YYYY-MM-DD` of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
-pub fn civil_day(days: i64) -> String {
-	let z = days + 719_468;
-	let era = z.div_euclid(146_097);
-	let doe = z.rem_euclid(146_097);
-	let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-	let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	let mp = (5 * doy + 2) / 153;
-	let d = doy - (153 * mp + 2) / 5 + 1;
-	let m = if mp < 10 { mp + 3 } else { mp - 9 };
-	let y = yoe + era * 400 + i64::from(m <= 2);
-	format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// The root query.
 pub struct Query;
 
@@ -781,7 +767,7 @@ impl Query {
 		let rows: Vec<(i64, i64, i64)> = bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?;
 		Ok(rows
 			.into_iter()
-			.map(|(day, amount, bills)| DayTotal { day: civil_day(day), amount: Units(amount), bills })
+			.map(|(day, amount, bills)| DayTotal { day: gridchain_sdk::utc_day(day), amount: Units(amount), bills })
 			.collect())
 	}
 
@@ -914,14 +900,6 @@ pub fn backend_name(backend: Backend) -> &'static str {
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn days_are_civil_dates() {
-		assert_eq!(civil_day(0), "1970-01-01");
-		assert_eq!(civil_day(19_723), "2024-01-01");
-		assert_eq!(civil_day(20_786), "2026-11-29");
-		assert_eq!(civil_day(11_016), "2000-02-29");
-	}
 
 	#[test]
 	fn placeholders_are_numbered_in_order() {

@@ -86,6 +86,12 @@ pub async fn follow(
 		match run(&client, &db, &status, &options, &mut shutdown).await {
 			Ok(()) => return Ok(()),
 			Err(Failure::Database(e)) => return Err(e.into()),
+			Err(Failure::Chain(e)) if format!("{e:#}").contains("State already discarded") => {
+				anyhow::bail!(
+					"the node at {url} has pruned old blocks' state, which the indexer reads: \
+					 index from an archive node (`gridchain-node --state-pruning archive`): {e:#}"
+				);
+			}
 			Err(Failure::Chain(e)) => {
 				status.chain_errors.fetch_add(1, Ordering::Relaxed);
 				tracing::warn!("reading the chain: {e:#}; reconnecting");

@@ -23,6 +23,7 @@ struct Truth {
 	head: u64,
 	events: u64,
 	billed: BTreeMap<u64, u128>,
+	bills_of: BTreeMap<u64, usize>,
 	bills: usize,
 	owner: BTreeMap<u64, u32>,
 	accepted_reports: usize,
@@ -36,10 +37,15 @@ struct Truth {
 
 async fn read_truth(client: &Client) -> Truth {
 	use chain::{balances::events as b, smart_contract::events as sc, tft_price::events as p};
+	use futures::StreamExt;
 	let mut truth = Truth { head: client.finalized_number().await.expect("head"), ..Truth::default() };
-	for number in 0..=truth.head {
-		let at = client.api().at_block(number).await.expect("block");
-		let events = at.events().fetch().await.expect("events");
+	let api = client.api();
+	let mut blocks = futures::stream::iter(0..=truth.head)
+		.map(|number| async move {
+			api.at_block(number).await.expect("block").events().fetch().await.expect("events")
+		})
+		.buffered(16);
+	while let Some(events) = blocks.next().await {
 		truth.events += u64::from(events.len());
 		for e in events.find::<sc::ContractCreated>() {
 			let e = e.expect("ContractCreated");
@@ -48,6 +54,7 @@ async fn read_truth(client: &Client) -> Truth {
 		for e in events.find::<sc::ContractBilled>() {
 			let e = e.expect("ContractBilled");
 			*truth.billed.entry(e.contract_id).or_default() += e.amount;
+			*truth.bills_of.entry(e.contract_id).or_default() += 1;
 			truth.bills += 1;
 		}
 		truth.accepted_reports += events.find::<sc::ConsumptionReportReceived>().count();
@@ -360,6 +367,26 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	check_against_chain(&client, &on_postgres, &truth, "postgres").await;
 	assert_eq!(on_sqlite.query(EVERYTHING), on_postgres.query(EVERYTHING), "both databases say the same");
 
+	// `grid` asks the indexer for a contract's whole bill history and for node search, and says
+	// when it falls back to the chain.
+	let url = format!("http://127.0.0.1:{}/graphql", on_postgres.port);
+	let bills = chain.json("", &["--indexer", &url, "contract", "bills", "1"]);
+	assert_eq!(bills["total"].as_u64().map(u128::from), truth.billed.get(&1).copied());
+	assert_eq!(bills["bills"].as_array().map(Vec::len), truth.bills_of.get(&1).copied(), "{bills}");
+	let from_indexer = chain.json("", &["--indexer", &url, "node", "find", "--country", "BE", "--cru", "15"]);
+	let from_chain = chain.json("", &["node", "find", "--country", "BE", "--cru", "15"]);
+	assert_eq!(from_indexer, from_chain, "the indexer finds what the chain finds");
+	assert_eq!(from_indexer[0]["node"]["id"], 1);
+	let config = chain.dir.path().join("config/grid");
+	std::fs::create_dir_all(&config).expect("config dir");
+	std::fs::write(config.join("config.toml"), "indexer = \"http://127.0.0.1:1\"\n").expect("config");
+	let fallback = chain.grid("", &["--json", "contract", "bills", "1", "--blocks", "1000"]);
+	fallback.ok();
+	assert!(fallback.stderr.contains("the indexer did not answer"), "{}", fallback.stderr);
+	let fallback: Value = serde_json::from_str(&fallback.stdout).expect("JSON");
+	let chain_total: u128 = fallback["bills"].as_array().expect("bills").iter().map(|b| b["amount"].as_u64().expect("a") as u128).sum();
+	assert_eq!(Some(chain_total), truth.billed.get(&1).copied(), "the chain's answer, read block by block");
+
 	// New blocks are followed once caught up.
 	let ferdie = identity("//Ferdie");
 	client.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000).await.expect("sent");
@@ -369,5 +396,123 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	for indexer in [&on_sqlite, &on_postgres] {
 		let t = indexer.query("{ transfers { totalCount } }");
 		assert_eq!(t["transfers"]["totalCount"], truth.transfers + 1);
+	}
+}
+
+/// Seal and finalize one block on a `--sealing manual` chain.
+async fn create_block(client: &Client) {
+	let _: Value = client
+		.rpc()
+		.request("engine_createBlock", subxt::rpcs::rpc_params![true, true, Option::<String>::None])
+		.await
+		.expect("engine_createBlock");
+}
+
+/// The best block's number.
+async fn best_number(client: &Client) -> u64 {
+	let header: Value =
+		client.rpc().request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("header");
+	let hex = header["number"].as_str().expect("number").trim_start_matches("0x");
+	u64::from_str_radix(hex, 16).expect("hex number")
+}
+
+/// `blocks` sealed blocks, a transfer in every fifth; returns once the last is finalized.
+async fn many_blocks(client: &Client, blocks: u32) {
+	let ferdie = identity("//Ferdie");
+	let bob = identity("//Bob").account_id();
+	for i in 0..blocks {
+		if i % 5 != 0 {
+			create_block(client).await;
+			continue;
+		}
+		let transfer = client.transfer(ferdie.keypair(), &bob, 10_000_000 + u128::from(i));
+		tokio::pin!(transfer);
+		loop {
+			tokio::select! {
+				done = &mut transfer => { done.expect("transfer"); break; }
+				_ = tokio::time::sleep(std::time::Duration::from_millis(20)) => create_block(client).await,
+			}
+		}
+	}
+	// engine_createBlock returns before the finality it asked for is announced.
+	let best = best_number(client).await;
+	while client.finalized_number().await.expect("finalized") < best {
+		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+	}
+}
+
+/// The database holds exactly blocks 0..=cursor, each once, and nothing of later blocks: what a
+/// crash may leave is the last commit, whole. Returns the cursor.
+async fn assert_consistent(database: &str, label: &str) -> i64 {
+	let db = grid_indexer::db::Db::connect(database).await.expect("database");
+	let cursor = db.cursor().await.expect("cursor").map(|(n, _)| n).unwrap_or(-1);
+	let (count, max): (i64, Option<i64>) =
+		sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT), MAX(number) FROM blocks")
+			.fetch_one(&db.pool)
+			.await
+			.expect("blocks");
+	assert_eq!(count, cursor + 1, "{label}: blocks 0..=cursor, each once");
+	assert_eq!(max.unwrap_or(-1), cursor, "{label}: no block past the cursor");
+	let (later,): (i64,) =
+		sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM transfers WHERE block_number > $1")
+			.bind(cursor)
+			.fetch_one(&db.pool)
+			.await
+			.expect("transfers");
+	assert_eq!(later, 0, "{label}: no data past the cursor");
+	db.pool.close().await;
+	cursor
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_mid_catch_up_and_a_kill_9_mid_batch_neither_skip_nor_repeat_a_block() {
+	let chain = Chain::start_sealing("manual");
+	let client = Client::connect(&chain.url).await.expect("client");
+	let t = std::time::Instant::now();
+	many_blocks(&client, 250).await;
+	eprintln!("TIMING blocks {:?}", t.elapsed());
+	let truth = read_truth(&client).await;
+	eprintln!("TIMING truth {:?}", t.elapsed());
+	assert!(truth.head >= 250 && truth.transfers == 50, "{truth:?}");
+
+	let postgres = Postgres::start();
+	let databases =
+		[("sqlite", chain.path("restart.db").display().to_string()), ("postgres", postgres.database("restart"))];
+	for (label, database) in databases {
+		// Small batches, few blocks read at a time: catch-up takes long enough to interrupt.
+		let args = ["--concurrency", "4", "--batch-blocks", "25"];
+		let mut indexer = Indexer::start(&chain.url, &database, chain.dir.path(), &args);
+		let eventually = |indexer: &Indexer, height: i64| {
+			let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+			while indexer.indexed_height() < height {
+				assert!(std::time::Instant::now() < deadline, "{label}: stuck below {height}");
+				std::thread::sleep(std::time::Duration::from_millis(10));
+			}
+		};
+		eventually(&indexer, 100);
+		eprintln!("TIMING {label} 100 {:?}", t.elapsed());
+		indexer.stop();
+		let stopped_at = assert_consistent(&database, label).await;
+		assert!(stopped_at < truth.head as i64, "{label}: stopped mid catch-up ({stopped_at})");
+
+		indexer.restart();
+		eventually(&indexer, stopped_at + 100);
+		indexer.kill9();
+		let killed_at = assert_consistent(&database, label).await;
+		assert!(killed_at < truth.head as i64, "{label}: killed mid catch-up ({killed_at})");
+
+		indexer.restart();
+		indexer.wait_for(truth.head);
+		eprintln!("TIMING {label} head {:?}", t.elapsed());
+		assert_eq!(assert_consistent(&database, label).await, truth.head as i64);
+		let blocks = indexer.query("{ transfers(first: 1000) { totalCount items { blockNumber amount } } }");
+		assert_eq!(blocks["transfers"]["totalCount"], truth.transfers, "{label}: every transfer once");
+		let db = grid_indexer::db::Db::connect(&database).await.expect("database");
+		let (events,): (i64,) = sqlx::query_as("SELECT CAST(SUM(events) AS BIGINT) FROM blocks")
+			.fetch_one(&db.pool)
+			.await
+			.expect("events");
+		assert_eq!(events as u64, truth.events, "{label}: every block's events counted once");
+		assert!(indexer.log_text().contains(&format!("indexing blocks {}..=", killed_at + 1)), "{label}: resumed after the last commit");
 	}
 }

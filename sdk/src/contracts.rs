@@ -305,6 +305,7 @@ impl Client {
 						contract_id,
 						amount: billed.amount,
 						discount_level: format!("{:?}", billed.discount_level),
+						time: None,
 					});
 				}
 			}

@@ -145,6 +145,9 @@ pub struct Bill {
 	/// TFT units (10^-7 TFT).
 	pub amount: u128,
 	pub discount_level: String,
+	/// Block time, unix seconds, when the source knows it (the indexer does).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub time: Option<u64>,
 }
 
 /// A contract just created.
@@ -170,4 +173,43 @@ pub(crate) fn text(bytes: &[u8]) -> String {
 
 pub(crate) fn hex0x(bytes: &[u8]) -> String {
 	format!("0x{}", hex::encode(bytes))
+}
+
+/// A day number since 1970-01-01 as `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
+pub fn utc_day(days: i64) -> String {
+	let z = days + 719_468;
+	let era = z.div_euclid(146_097);
+	let doe = z.rem_euclid(146_097);
+	let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+	let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	let mp = (5 * doy + 2) / 153;
+	let d = doy - (153 * mp + 2) / 5 + 1;
+	let m = if mp < 10 { mp + 3 } else { mp - 9 };
+	let y = yoe + era * 400 + i64::from(m <= 2);
+	format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn utc_time(secs: u64) -> String {
+	let rest = secs % 86_400;
+	format!(
+		"{} {:02}:{:02}:{:02}",
+		utc_day((secs / 86_400) as i64),
+		rest / 3600,
+		rest % 3600 / 60,
+		rest % 60
+	)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn civil_dates() {
+		assert_eq!(utc_day(0), "1970-01-01");
+		assert_eq!(utc_day(11_016), "2000-02-29");
+		assert_eq!(utc_day(20_786), "2026-11-29");
+		assert_eq!(utc_time(1_795_962_546), "2026-11-29 14:29:06");
+	}
 }

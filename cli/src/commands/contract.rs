@@ -207,6 +207,17 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			ctx.out.print(&cancelled, String::new);
 		}
 		ContractCommand::Bills { id, blocks } => {
+			if let Some(indexer) = ctx.indexer()? {
+				match waiting("asking the indexer", indexer.bills(id)).await {
+					Ok(found) => {
+						print_indexed_bills(ctx, &found);
+						return Ok(());
+					}
+					Err(e) => crate::output::warn(&format!(
+						"the indexer did not answer ({e}); reading the chain's last {blocks} blocks instead"
+					)),
+				}
+			}
 			let found = waiting("reading blocks", client.bills(id, blocks)).await?;
 			let (from, head, bills) = (found.from_block, found.to_block, &found.bills);
 			ctx.out.print(&found, || {
@@ -216,7 +227,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 					.map(|b| vec![b.block.to_string(), format_tft(b.amount), b.discount_level.clone()])
 					.collect();
 				format!(
-					"Bills of contract {id} in blocks {from} to {head} (at most {blocks} blocks back; older bills need a larger --blocks):\n{}\nTotal: {} TFT in {} bill{}",
+					"Bills of contract {id} in blocks {from} to {head} (at most {blocks} blocks back; older bills need a larger --blocks, or an --indexer):\n{}\nTotal: {} TFT in {} bill{}",
 					table(&["BLOCK", "AMOUNT (TFT)", "DISCOUNT"], rows),
 					format_tft(total),
 					bills.len(),
@@ -226,6 +237,33 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 		}
 	}
 	Ok(())
+}
+
+/// A contract's whole bill history, from the indexer.
+fn print_indexed_bills(ctx: &Ctx, found: &gridchain_sdk::IndexedBills) {
+	ctx.out.print(found, || {
+		let rows = found
+			.bills
+			.iter()
+			.map(|b| {
+				vec![
+					b.block.to_string(),
+					b.time.map(gridchain_sdk::utc_time).unwrap_or_default(),
+					format_tft(b.amount),
+					b.discount_level.clone(),
+				]
+			})
+			.collect();
+		let n = found.bills.len();
+		format!(
+			"Bills of contract {} (from the indexer, complete to block {}):\n{}\nTotal: {} TFT in {n} bill{}",
+			found.contract_id,
+			found.indexed_height,
+			table(&["BLOCK", "TIME (UTC)", "AMOUNT (TFT)", "DISCOUNT"], rows),
+			format_tft(found.total),
+			if n == 1 { "" } else { "s" }
+		)
+	});
 }
 
 pub async fn name(ctx: &Ctx, command: NameCommand) -> CmdResult {

@@ -212,10 +212,26 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 				min_free_ips: ips,
 			};
 			let mut found = Vec::new();
-			for id in client.find_nodes(&query).await? {
-				let node = client.node(id).await?;
-				let free = client.free_resources(id).await?;
-				found.push(json!({"node": node, "free": free}));
+			let mut from_chain = true;
+			if let Some(indexer) = ctx.indexer()? {
+				match waiting("asking the indexer", indexer.find_nodes(&query)).await {
+					Ok(nodes) => {
+						from_chain = false;
+						for f in nodes {
+							found.push(json!({"node": f.node, "free": f.free}));
+						}
+					}
+					Err(e) => crate::output::warn(&format!(
+						"the indexer did not answer ({e}); searching the chain instead"
+					)),
+				}
+			}
+			if from_chain {
+				for id in client.find_nodes(&query).await? {
+					let node = client.node(id).await?;
+					let free = client.free_resources(id).await?;
+					found.push(json!({"node": node, "free": free}));
+				}
 			}
 			ctx.out.print(&found, || {
 				if found.is_empty() {

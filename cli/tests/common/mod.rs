@@ -51,6 +51,8 @@ impl Chain {
 		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
 		let child = Command::new(node_binary())
 			.args(["--dev", "--tmp", "--sealing", sealing, "--rpc-port", &port.to_string()])
+			// Every block's state stays readable: the indexer reads old blocks.
+			.args(["--state-pruning", "archive"])
 			.args([
 				"--listen-addr",
 				"/ip4/127.0.0.1/tcp/0",
