@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing Gridchain needs on Debian/Ubuntu with rustup: protoc, the
-# reference `age` tool (interop tests), the wasm targets and rust-src. Safe to run again; it skips
-# what is there.
+# reference `age` tool (interop tests), a PostgreSQL server (the indexer's tests start their own),
+# the wasm targets and rust-src. Safe to run again; it skips what is there.
 set -euo pipefail
 
 SUDO=""
@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v age >/dev/null 2>&1 || missing+=(age)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "==> installing ${missing[*]}"
 	$SUDO apt-get update -qq

@@ -83,6 +83,15 @@ impl Db {
 		Ok(row)
 	}
 
+	/// The hash of indexed block `number`.
+	pub async fn block_hash(&self, number: i64) -> Result<Option<String>> {
+		let row: Option<(String,)> = sqlx::query_as("SELECT hash FROM blocks WHERE number = $1")
+			.bind(number)
+			.fetch_optional(&self.pool)
+			.await?;
+		Ok(row.map(|(h,)| h))
+	}
+
 	/// Write `blocks` (consecutive, following the cursor) and move the cursor, in one
 	/// transaction: after a crash the database holds all of them or none.
 	pub async fn commit(&self, blocks: &[BlockData]) -> Result<()> {

@@ -1,7 +1,7 @@
 //! `grid-indexer`: follow Gridchain's finalized blocks into a database and serve GraphQL.
 
 use clap::Parser;
-use grid_indexer::{api, db::Db, server, sync};
+use grid_indexer::{api, db, db::Db, server, sync};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 /// Index Gridchain's history into SQLite (default) or PostgreSQL and answer GraphQL queries.
@@ -49,7 +49,10 @@ async fn main() -> std::process::ExitCode {
 		Ok(()) => std::process::ExitCode::SUCCESS,
 		Err(e) => {
 			eprintln!("grid-indexer: {e:#}");
-			std::process::ExitCode::from(1)
+			// Bad arguments exit 2, like clap's own usage errors; everything else 1.
+			let usage = matches!(e.downcast_ref::<db::DbError>(), Some(db::DbError::Url(_)))
+				|| e.to_string().starts_with("--listen");
+			std::process::ExitCode::from(if usage { 2 } else { 1 })
 		}
 	}
 }

@@ -86,6 +86,7 @@ pub async fn follow(
 		match run(&client, &db, &status, &options, &mut shutdown).await {
 			Ok(()) => return Ok(()),
 			Err(Failure::Database(e)) => return Err(e.into()),
+			Err(Failure::OtherChain(message)) => anyhow::bail!(message),
 			Err(Failure::Chain(e)) if format!("{e:#}").contains("State already discarded") => {
 				anyhow::bail!(
 					"the node at {url} has pruned old blocks' state, which the indexer reads: \
@@ -105,6 +106,23 @@ pub async fn follow(
 enum Failure {
 	Chain(anyhow::Error),
 	Database(crate::db::DbError),
+	/// The database holds another chain's blocks.
+	OtherChain(String),
+}
+
+/// Block `number` of the database is the node's block of that number: otherwise the database was
+/// filled from another chain (a `--tmp` dev chain restarted, another network).
+async fn same_chain(client: &Client, number: i64, hash: &str) -> Result<(), Failure> {
+	let Ok(number) = u64::try_from(number) else { return Ok(()) };
+	let at = client.api().at_block(number).await.map_err(|e| Failure::Chain(e.into()))?;
+	let on_chain = format!("{:?}", at.block_hash());
+	if on_chain != hash {
+		return Err(Failure::OtherChain(format!(
+			"the database was indexed from another chain: its block {number} is {hash}, the node's is {on_chain}; \
+			 index into a new --database"
+		)));
+	}
+	Ok(())
 }
 
 async fn wait_or_shutdown(shutdown: &mut watch::Receiver<bool>, pause: Duration) {
@@ -119,15 +137,28 @@ async fn run(
 	shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), Failure> {
 	let api = client.api();
+	let mut warned_behind = None;
 	loop {
 		if *shutdown.borrow() {
 			return Ok(());
 		}
 		let head = client.finalized_number().await.map_err(|e| Failure::Chain(e.into()))?;
 		status.finalized.store(head as i64, Ordering::Relaxed);
-		let next = db.cursor().await.map_err(Failure::Database)?.map(|(n, _)| n + 1).unwrap_or(0);
+		let cursor = db.cursor().await.map_err(Failure::Database)?;
+		if let Some((number, _)) = &cursor {
+			// The newest block both have must be the same block.
+			let common = (*number).min(head as i64);
+			if let Some(hash) = db.block_hash(common).await.map_err(Failure::Database)? {
+				same_chain(client, common, &hash).await?;
+			}
+		}
+		let next = cursor.map(|(n, _)| n + 1).unwrap_or(0);
 		let next = u64::try_from(next).unwrap_or(0);
 		if next > head {
+			if next > head + 1 && warned_behind != Some(head) {
+				tracing::warn!("the node's finalized head {head} is behind the database's {}: waiting", next - 1);
+				warned_behind = Some(head);
+			}
 			wait_or_shutdown(shutdown, options.poll).await;
 			continue;
 		}

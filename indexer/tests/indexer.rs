@@ -379,7 +379,8 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	assert_eq!(from_indexer[0]["node"]["id"], 1);
 	let config = chain.dir.path().join("config/grid");
 	std::fs::create_dir_all(&config).expect("config dir");
-	std::fs::write(config.join("config.toml"), "indexer = \"http://127.0.0.1:1\"\n").expect("config");
+	let nobody = format!("indexer = \"http://127.0.0.1:{}\"\n", support::free_port());
+	std::fs::write(config.join("config.toml"), nobody).expect("config");
 	let fallback = chain.grid("", &["--json", "contract", "bills", "1", "--blocks", "1000"]);
 	fallback.ok();
 	assert!(fallback.stderr.contains("the indexer did not answer"), "{}", fallback.stderr);
@@ -397,6 +398,35 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 		let t = indexer.query("{ transfers { totalCount } }");
 		assert_eq!(t["transfers"]["totalCount"], truth.transfers + 1);
 	}
+
+	// Another dev chain has the same genesis but other blocks: the indexer refuses to mix them.
+	drop(on_sqlite);
+	let other = Chain::start();
+	let other_client = Client::connect(&other.url).await.expect("client");
+	other_client.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000).await.expect("sent");
+	let mut refused = std::process::Command::new(env!("CARGO_BIN_EXE_grid-indexer"))
+		.args(["--chain", &other.url, "--database", &sqlite, "--listen", "127.0.0.1:0"])
+		.stderr(std::process::Stdio::piped())
+		.spawn()
+		.expect("grid-indexer runs");
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+	while refused.try_wait().expect("wait").is_none() {
+		if std::time::Instant::now() > deadline {
+			let _ = refused.kill();
+			panic!("the indexer went on indexing another chain into the same database");
+		}
+		std::thread::sleep(std::time::Duration::from_millis(100));
+	}
+	let out = refused.wait_with_output().expect("output");
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert_eq!(out.status.code(), Some(1), "{stderr}");
+	assert!(stderr.contains("indexed from another chain"), "{stderr}");
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_grid-indexer"))
+		.args(["--database", "mysql://localhost/grid"])
+		.output()
+		.expect("grid-indexer runs");
+	assert_eq!(out.status.code(), Some(2), "a bad --database is a usage error");
+	assert!(String::from_utf8_lossy(&out.stderr).contains("--database mysql://localhost/grid"));
 }
 
 /// Seal and finalize one block on a `--sealing manual` chain.
