@@ -129,13 +129,13 @@ impl Node {
 	async fn deleted(&self) -> bool {
 		self.deleted != 0
 	}
-	/// Total minus used.
+	/// Total minus used, never below 0 (a node may shrink under its contracts).
 	async fn free(&self) -> Capacity {
 		Capacity {
-			cru: self.cru - self.used_cru,
-			sru: self.sru - self.used_sru,
-			hru: self.hru - self.used_hru,
-			mru: self.mru - self.used_mru,
+			cru: self.cru.saturating_sub(self.used_cru).max(0),
+			sru: self.sru.saturating_sub(self.used_sru).max(0),
+			hru: self.hru.saturating_sub(self.used_hru).max(0),
+			mru: self.mru.saturating_sub(self.used_mru).max(0),
 		}
 	}
 }

@@ -132,7 +132,7 @@ async fn wait_or_shutdown(shutdown: &mut watch::Receiver<bool>, pause: Duration)
 async fn run(
 	client: &Client,
 	db: &Db,
-	status: &Status,
+	status: &Arc<Status>,
 	options: &SyncOptions,
 	shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), Failure> {
@@ -167,8 +167,17 @@ async fn run(
 			futures::stream::iter(next..=head).map(|n| fetch_block(api, n)).buffered(options.concurrency.max(1));
 		let mut batch = Vec::with_capacity(options.batch_blocks);
 		let mut since = Instant::now();
+		// One batch is written while the next is read; a write always ends before the cursor is
+		// read again, so no block is read twice.
+		let mut writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>> = None;
 		loop {
-			let block = blocks.next().await.transpose().map_err(Failure::Chain)?;
+			let block = match blocks.next().await.transpose() {
+				Ok(block) => block,
+				Err(e) => {
+					finish(writing.take()).await?;
+					return Err(Failure::Chain(e));
+				}
+			};
 			let done = block.is_none();
 			if let Some(block) = block {
 				batch.push(block);
@@ -177,14 +186,26 @@ async fn run(
 			if !batch.is_empty()
 				&& (done || stop || batch.len() >= options.batch_blocks || since.elapsed() >= Duration::from_secs(1))
 			{
-				commit(db, status, &batch).await.map_err(Failure::Database)?;
-				batch.clear();
+				finish(writing.take()).await?;
+				let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_blocks));
+				let (db, status) = (db.clone(), status.clone());
+				writing = Some(tokio::spawn(async move { commit(&db, &status, &full).await }));
 				since = Instant::now();
 			}
 			if done || stop {
+				finish(writing.take()).await?;
 				break;
 			}
 		}
+	}
+}
+
+/// Wait for a batch being written.
+async fn finish(writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>>) -> Result<(), Failure> {
+	let Some(writing) = writing else { return Ok(()) };
+	match writing.await {
+		Ok(result) => result.map_err(Failure::Database),
+		Err(e) => Err(Failure::Database(crate::db::DbError::Writer(e.to_string()))),
 	}
 }
 
