@@ -134,7 +134,9 @@ impl Db {
 				apply(&mut tx, block, *index, change, &mut touched_nodes).await?;
 			}
 		}
-		for chunk in transfers.chunks(TRANSFER_ROWS) {
+		// PostgreSQL gains from fewer round trips; SQLite, in process, from one cached statement.
+		let rows = if self.backend == Backend::Postgres { TRANSFER_ROWS } else { 1 };
+		for chunk in transfers.chunks(rows) {
 			let placeholders: Vec<String> = (0..chunk.len())
 				.map(|i| {
 					let p = i * 6;
@@ -177,7 +179,7 @@ impl Db {
 	}
 }
 
-/// Transfer rows per INSERT: 6 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
+/// Transfer rows per INSERT on PostgreSQL: 6 parameters each, well under its 65,535.
 const TRANSFER_ROWS: usize = 1000;
 
 /// A chain integer as a database BIGINT, or a named error when it does not fit.
