@@ -199,7 +199,7 @@ pub struct Twin {
 pub struct Contract {
 	pub id: i64,
 	pub twin_id: i64,
-	/// `node`, `name` or `rent`.
+	/// `node`, `name` or `rent`; `unknown` for one created and ended in the same block.
 	pub kind: String,
 	pub node_id: Option<i64>,
 	pub name: Option<String>,
@@ -368,7 +368,7 @@ pub struct IndexerStatus {
 	pub indexed_height: i64,
 	/// The chain's finalized head when last asked.
 	pub finalized_height: i64,
-	/// Blocks behind the finalized head.
+	/// Blocks behind the finalized head; -1 before the chain was reached.
 	pub lag: i64,
 }
 
@@ -609,7 +609,7 @@ impl Query {
 		Ok(IndexerStatus {
 			indexed_height: indexed,
 			finalized_height: finalized,
-			lag: (finalized - indexed).max(0),
+			lag: if finalized < 0 { -1 } else { (finalized - indexed).max(0) },
 		})
 	}
 
@@ -820,7 +820,7 @@ impl Query {
 		Ok(PricePage { total_count, items })
 	}
 
-	/// Grace periods, of one contract or all, oldest first.
+	/// Grace periods, of one contract or all, oldest first (at most 1000).
 	async fn grace_periods(
 		&self,
 		ctx: &Context<'_>,
@@ -836,7 +836,7 @@ impl Query {
 		Ok(bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?)
 	}
 
-	/// Burns, oldest first, and their sum.
+	/// Burns, oldest first.
 	async fn burns(
 		&self,
 		ctx: &Context<'_>,

@@ -1,7 +1,8 @@
 //! The database: SQLite (a file, the default) or PostgreSQL, through sqlx's `Any` driver so that
 //! one set of migrations and queries serves both.
 
-use crate::fetch::{BlockData, Change, ContractRecord, NodeRecord};
+use crate::fetch::{BlockData, Change, ContractRecord};
+use gridchain_sdk::Node;
 use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
 use std::collections::BTreeSet;
 
@@ -44,7 +45,7 @@ pub fn database_url(arg: &str) -> Result<(String, Backend)> {
 		return Ok((arg.to_string(), Backend::Postgres));
 	}
 	let path = arg.strip_prefix("sqlite://").or_else(|| arg.strip_prefix("sqlite:")).unwrap_or(arg);
-	if path.is_empty() || path.contains("://") {
+	if path.is_empty() || path.contains("://") || path.starts_with(":memory:") {
 		return Err(DbError::Url(arg.to_string()));
 	}
 	let path = path.split('?').next().unwrap_or(path);
@@ -262,14 +263,15 @@ async fn apply(
 			insert_contract(tx, c, number, time).await?;
 			contract_event(tx, number, index, time, c.id, "created", "").await?;
 		}
-		Change::ContractUpdated { id, version, deployment_hash } => {
+		Change::ContractUpdated { id, version, deployment_hash, deposit } => {
 			sqlx::query(
-				"UPDATE contracts SET version = $2, deployment_hash = COALESCE($3, deployment_hash), state = 'created', updated_block = $4 WHERE id = $1",
+				"UPDATE contracts SET version = $2, deployment_hash = COALESCE($3, deployment_hash), deposit = COALESCE($5, deposit), state = 'created', updated_block = $4 WHERE id = $1",
 			)
 			.bind(int(*id, "contract id")?)
 			.bind(i64::from(*version))
 			.bind(deployment_hash.clone())
 			.bind(number)
+			.bind(deposit.map(|d| int(d, "deposit")).transpose()?)
 			.execute(&mut **tx)
 			.await?;
 			let detail = format!("version {version}");
@@ -367,7 +369,11 @@ async fn apply(
 		}
 		Change::ReportRejected { contract_id, reason } => {
 			let id = int(*contract_id, "contract id")?;
-			let node_id = node_of(tx, id).await?;
+			// Another node reported on a contract not its own: the event does not say which.
+			let node_id = match *reason {
+				"NotANodeContractOfThisNode" => None,
+				_ => node_of(tx, id).await?,
+			};
 			sqlx::query(
 				"INSERT INTO reports (block_number, event_index, contract_id, node_id, accepted, reason, time) VALUES ($1, $2, $3, $4, 0, $5, $6)",
 			)
@@ -471,7 +477,7 @@ async fn apply(
 	Ok(())
 }
 
-async fn upsert_node(tx: &mut Tx<'_>, n: &NodeRecord, number: i64) -> Result<()> {
+async fn upsert_node(tx: &mut Tx<'_>, n: &Node, number: i64) -> Result<()> {
 	sqlx::query(
 		"INSERT INTO nodes (id, farm_id, twin_id, cru, sru, hru, mru, used_cru, used_sru, used_hru, used_mru, country, city, latitude, longitude, certified, deleted, created_block, updated_block) \
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, $8, $9, $10, $11, $12, 0, $13, $13) \
@@ -485,10 +491,10 @@ async fn upsert_node(tx: &mut Tx<'_>, n: &NodeRecord, number: i64) -> Result<()>
 	.bind(int(n.resources.sru, "sru")?)
 	.bind(int(n.resources.hru, "hru")?)
 	.bind(int(n.resources.mru, "mru")?)
-	.bind(&n.country)
-	.bind(&n.city)
-	.bind(&n.latitude)
-	.bind(&n.longitude)
+	.bind(&n.location.country)
+	.bind(&n.location.city)
+	.bind(&n.location.latitude)
+	.bind(&n.location.longitude)
 	.bind(i64::from(n.certified))
 	.bind(number)
 	.execute(&mut **tx)

@@ -3,7 +3,7 @@
 
 use gridchain_sdk::{
 	chain::{self, runtime_types as rt},
-	Config, Resources,
+	Config, Node, Resources,
 };
 use subxt::{client::OnlineClientAtBlockImpl, OnlineClient};
 
@@ -30,10 +30,12 @@ pub enum Change {
 	FarmIpAdded { farm_id: u32, ip: String, gateway: String },
 	FarmIpRemoved { farm_id: u32, ip: String },
 	FarmDedicated { farm_id: u32, dedicated: bool },
-	Node(NodeRecord),
+	/// A node as its storage record says after the event.
+	Node(Node),
 	NodeDeleted { id: u32 },
 	ContractCreated(ContractRecord),
-	ContractUpdated { id: u64, version: u32, deployment_hash: Option<String> },
+	/// With the new hash and deposit from storage, when the contract still exists.
+	ContractUpdated { id: u64, version: u32, deployment_hash: Option<String>, deposit: Option<u128> },
 	ContractDeployed { id: u64 },
 	ContractCanceled { id: u64, cause: &'static str, unpaid: u128 },
 	/// `farm_id` is `None` when the contract is gone by the end of the block (its IPs are freed
@@ -55,20 +57,6 @@ pub enum Change {
 	Burned { amount: u128 },
 	Price { kind: &'static str, price_musd: u32 },
 	Transfer { from: String, to: String, amount: u128 },
-}
-
-/// A node as its storage record says after the event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeRecord {
-	pub id: u32,
-	pub farm_id: u32,
-	pub twin_id: u32,
-	pub resources: Resources,
-	pub country: String,
-	pub city: String,
-	pub latitude: String,
-	pub longitude: String,
-	pub certified: bool,
 }
 
 /// A new contract: the event's fields, with the kind, name and hash from storage when the
@@ -133,6 +121,17 @@ fn ip_texts(ips: &[rt::pallet_smart_contract::types::ContractIp]) -> Vec<String>
 	ips.iter().map(|ip| text(&ip.ip.0)).collect()
 }
 
+/// The events the indexer keeps: only these are decoded, so an event this build does not know (a
+/// runtime upgrade's) stops nothing unless it is one of them.
+fn handled(pallet: &str, event: &str) -> bool {
+	match pallet {
+		"Registry" | "SmartContract" => true,
+		"TftPrice" => matches!(event, "PriceStored" | "AveragePriceStored"),
+		"Balances" => event == "Transfer",
+		_ => false,
+	}
+}
+
 /// Read finalized block `number` and decode what the indexer keeps.
 pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Result<BlockData> {
 	let at = api.at_block(number).await?;
@@ -148,6 +147,9 @@ pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Res
 		let event = event?;
 		count += 1;
 		let index = event.index();
+		if !handled(event.pallet_name(), event.event_name()) && number != 0 {
+			continue;
+		}
 		let decoded: chain::Event = event.decode_as()?;
 		if let Some(change) = change_of(&at, decoded).await? {
 			changes.push((index, change));
@@ -199,7 +201,8 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				let mut record = ContractRecord {
 					id: contract_id,
 					twin_id,
-					kind: if node_id.is_some() { "node" } else { "name" },
+					// Replaced from storage below; a contract ended in its own block is gone.
+					kind: "unknown",
 					node_id,
 					name: None,
 					deployment_hash: None,
@@ -235,7 +238,15 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					},
 					None => None,
 				};
-				Change::ContractUpdated { id: contract_id, version, deployment_hash }
+				let deposit = match at
+					.storage()
+					.try_fetch(chain::storage().smart_contract().billing(), (contract_id,))
+					.await?
+				{
+					Some(v) => Some(v.decode()?.deposit),
+					None => None,
+				};
+				Change::ContractUpdated { id: contract_id, version, deployment_hash, deposit }
 			}
 			Contract::ContractDeployed { contract_id, .. } => {
 				Change::ContractDeployed { id: contract_id }
@@ -315,26 +326,12 @@ async fn farm(at: &At, farm_id: u32) -> anyhow::Result<Change> {
 	})
 }
 
-async fn node(at: &At, node_id: u32) -> anyhow::Result<Option<NodeRecord>> {
-	let Some(value) = at.storage().try_fetch(chain::storage().registry().nodes(), (node_id,)).await?
-	else {
-		return Ok(None);
-	};
-	let n = value.decode()?;
-	Ok(Some(NodeRecord {
-		id: n.id,
-		farm_id: n.farm_id,
-		twin_id: n.twin_id,
-		resources: n.resources.into(),
-		country: text(&n.location.country.0),
-		city: text(&n.location.city.0),
-		latitude: text(&n.location.latitude.0),
-		longitude: text(&n.location.longitude.0),
-		certified: matches!(
-			n.certification,
-			rt::pallet_registry::types::NodeCertification::Certified
-		),
-	}))
+async fn node(at: &At, node_id: u32) -> anyhow::Result<Option<Node>> {
+	let value = at.storage().try_fetch(chain::storage().registry().nodes(), (node_id,)).await?;
+	Ok(match value {
+		Some(v) => Some(v.decode()?.into()),
+		None => None,
+	})
 }
 
 async fn contract(

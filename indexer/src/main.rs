@@ -39,6 +39,7 @@ async fn main() -> std::process::ExitCode {
 				.unwrap_or_else(|_| "grid_indexer=info".into()),
 		)
 		.with_writer(std::io::stderr)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.init();
 	let args = Args::parse();
 	if args.print_schema {
@@ -82,7 +83,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
 	let listener = tokio::net::TcpListener::bind(args.listen)
 		.await
 		.map_err(|e| anyhow::anyhow!("--listen {}: {e}", args.listen))?;
-	tracing::info!("GraphQL on http://{}/graphql, following {}", args.listen, args.chain);
+	let listening = listener.local_addr().unwrap_or(args.listen);
+	tracing::info!("GraphQL on http://{listening}/graphql, following {}", args.chain);
 	let mut server_stopped = stopped.clone();
 	let server = tokio::spawn(async move {
 		axum::serve(listener, server::router(state))

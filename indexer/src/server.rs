@@ -72,7 +72,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
 	};
 	metric("grid_indexer_indexed_height", "gauge", "The last block committed.", indexed.to_string());
 	metric("grid_indexer_finalized_height", "gauge", "The chain's finalized head when last asked.", finalized.to_string());
-	metric("grid_indexer_lag_blocks", "gauge", "Blocks behind the finalized head.", (finalized - indexed).max(0).to_string());
+	let lag = if finalized < 0 { -1 } else { (finalized - indexed).max(0) };
+	metric("grid_indexer_lag_blocks", "gauge", "Blocks behind the finalized head (-1: chain not reached).", lag.to_string());
 	metric("grid_indexer_blocks_total", "counter", "Blocks indexed since start.", get(&s.blocks).to_string());
 	metric("grid_indexer_events_total", "counter", "Events in the blocks indexed since start.", get(&s.events).to_string());
 	metric("grid_indexer_batches_total", "counter", "Database transactions committed since start.", get(&s.batches).to_string());

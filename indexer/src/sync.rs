@@ -58,8 +58,10 @@ impl Default for Status {
 	}
 }
 
-/// Follow the chain at `url` into `db` until `shutdown` turns true. Connection errors are logged
-/// and retried; database errors end the follower (the database is left at its last commit).
+/// Follow the chain at `url` into `db` until `shutdown` turns true. Lost connections to the node or
+/// the database are retried with a growing pause (a commit is atomic, so a retry repeats nothing);
+/// the pause starts again short once a batch is committed. Another chain's database, a pruning
+/// node, or data the database cannot hold end the follower.
 pub async fn follow(
 	url: String,
 	db: Db,
@@ -82,9 +84,18 @@ pub async fn follow(
 				continue;
 			}
 		};
-		backoff = Duration::from_millis(250);
-		match run(&client, &db, &status, &options, &mut shutdown).await {
+		let indexed_before = status.indexed.load(Ordering::Relaxed);
+		let result = run(&client, &db, &status, &options, &mut shutdown).await;
+		if status.indexed.load(Ordering::Relaxed) != indexed_before {
+			backoff = Duration::from_millis(250);
+		}
+		match result {
 			Ok(()) => return Ok(()),
+			Err(Failure::Database(crate::db::DbError::Sql(e))) if transient(&e) => {
+				tracing::warn!("database: {e}; retrying in {backoff:?}");
+				wait_or_shutdown(&mut shutdown, backoff).await;
+				backoff = (backoff * 2).min(Duration::from_secs(10));
+			}
 			Err(Failure::Database(e)) => return Err(e.into()),
 			Err(Failure::OtherChain(message)) => anyhow::bail!(message),
 			Err(Failure::Chain(e)) if format!("{e:#}").contains("State already discarded") => {
@@ -95,12 +106,19 @@ pub async fn follow(
 			}
 			Err(Failure::Chain(e)) => {
 				status.chain_errors.fetch_add(1, Ordering::Relaxed);
-				tracing::warn!("reading the chain: {e:#}; reconnecting");
+				tracing::warn!("reading the chain: {e:#}; reconnecting in {backoff:?}");
 				wait_or_shutdown(&mut shutdown, backoff).await;
+				backoff = (backoff * 2).min(Duration::from_secs(10));
 			}
 		}
 	}
 	Ok(())
+}
+
+/// A database error that a later try may not meet: the connection, the pool, the server's I/O.
+fn transient(e: &sqlx::Error) -> bool {
+	matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed)
+		|| matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")))
 }
 
 enum Failure {

@@ -201,8 +201,9 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		.iter()
 		.map(|ip| (ip["ip"].as_str().expect("ip").to_string(), ip["contractId"].as_u64().expect("c")))
 		.collect();
-	let chain_ips: Vec<(String, u64)> =
+	let mut chain_ips: Vec<(String, u64)> =
 		on_chain.public_ips.iter().map(|ip| (ip.ip.clone(), ip.contract_id)).collect();
+	chain_ips.sort();
 	assert_eq!(ips, chain_ips, "{label}: the farm's IPs and who holds them");
 	assert_eq!(farm["farm"]["freeIps"], 2, "{label}: both IPs free after the cancellation");
 
@@ -383,7 +384,7 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	std::fs::write(config.join("config.toml"), nobody).expect("config");
 	let fallback = chain.grid("", &["--json", "contract", "bills", "1", "--blocks", "1000"]);
 	fallback.ok();
-	assert!(fallback.stderr.contains("the indexer did not answer"), "{}", fallback.stderr);
+	assert!(fallback.stderr.contains("did not answer") && fallback.stderr.contains("reading the chain"), "{}", fallback.stderr);
 	let fallback: Value = serde_json::from_str(&fallback.stdout).expect("JSON");
 	let chain_total: u128 = fallback["bills"].as_array().expect("bills").iter().map(|b| b["amount"].as_u64().expect("a") as u128).sum();
 	assert_eq!(Some(chain_total), truth.billed.get(&1).copied(), "the chain's answer, read block by block");

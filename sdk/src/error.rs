@@ -33,6 +33,9 @@ pub enum Error {
 	/// A key or secret URI that cannot be used.
 	#[error("key: {0}")]
 	Key(String),
+	/// A grid-indexer could not answer.
+	#[error("the indexer at {url} did not answer: {reason}")]
+	Indexer { url: String, reason: String },
 	/// The client and the chain disagree (another runtime, a decoding failure, a dropped connection).
 	#[error("chain client: {0}")]
 	Client(String),

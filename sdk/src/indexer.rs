@@ -32,7 +32,7 @@ pub struct FoundNode {
 }
 
 fn unavailable(url: &str, reason: impl std::fmt::Display) -> crate::Error {
-	crate::Error::Client(format!("indexer {url}: {reason}"))
+	crate::Error::Indexer { url: url.to_string(), reason: reason.to_string() }
 }
 
 fn units(v: &Value) -> Option<u128> {

@@ -276,22 +276,7 @@ impl Client {
 		let value = at.storage().try_fetch(chain::storage().registry().nodes(), (node_id,)).await?;
 		let node =
 			value.ok_or(Error::NotFound { what: "node", id: node_id.to_string() })?.decode()?;
-		Ok(Node {
-			id: node.id,
-			farm_id: node.farm_id,
-			twin_id: node.twin_id,
-			resources: node.resources.into(),
-			location: Location {
-				country: text(&node.location.country.0),
-				city: text(&node.location.city.0),
-				latitude: text(&node.location.latitude.0),
-				longitude: text(&node.location.longitude.0),
-			},
-			certified: matches!(
-				node.certification,
-				rt::pallet_registry::types::NodeCertification::Certified
-			),
-		})
+		Ok(node.into())
 	}
 
 	/// The node id of a twin (a node's own twin), if it is a node.

@@ -81,6 +81,27 @@ pub struct Node {
 	pub certified: bool,
 }
 
+impl From<rt::pallet_registry::types::Node> for Node {
+	fn from(node: rt::pallet_registry::types::Node) -> Node {
+		Node {
+			id: node.id,
+			farm_id: node.farm_id,
+			twin_id: node.twin_id,
+			resources: node.resources.into(),
+			location: Location {
+				country: text(&node.location.country.0),
+				city: text(&node.location.city.0),
+				latitude: text(&node.location.latitude.0),
+				longitude: text(&node.location.longitude.0),
+			},
+			certified: matches!(
+				node.certification,
+				rt::pallet_registry::types::NodeCertification::Certified
+			),
+		}
+	}
+}
+
 /// An IP a contract holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContractIp {

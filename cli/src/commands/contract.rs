@@ -214,7 +214,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 						return Ok(());
 					}
 					Err(e) => crate::output::warn(&format!(
-						"the indexer did not answer ({e}); reading the chain's last {blocks} blocks instead"
+						"{e}; reading the chain's last {blocks} blocks instead"
 					)),
 				}
 			}

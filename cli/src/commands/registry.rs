@@ -221,9 +221,7 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 							found.push(json!({"node": f.node, "free": f.free}));
 						}
 					}
-					Err(e) => crate::output::warn(&format!(
-						"the indexer did not answer ({e}); searching the chain instead"
-					)),
+					Err(e) => crate::output::warn(&format!("{e}; searching the chain instead")),
 				}
 			}
 			if from_chain {

@@ -142,20 +142,27 @@ pub struct Indexer {
 }
 
 impl Indexer {
-	/// Start `grid-indexer --chain CHAIN --database DATABASE` with `extra` arguments.
+	/// Start `grid-indexer --chain CHAIN --database DATABASE` with `extra` arguments, on a port
+	/// the system picks (read back from its log, so two tests never race for one).
 	pub fn start(chain: &str, database: &str, log_dir: &Path, extra: &[&str]) -> Indexer {
-		let port = free_port();
 		let mut args = vec![
 			"--chain".to_string(),
 			chain.to_string(),
 			"--database".into(),
 			database.to_string(),
 			"--listen".into(),
-			format!("127.0.0.1:{port}"),
+			"127.0.0.1:0".into(),
 		];
 		args.extend(extra.iter().map(|s| s.to_string()));
-		let log = log_dir.join(format!("indexer-{port}.log"));
-		let mut indexer = Indexer { child: None, port, args, log };
+		let log = tempfile::Builder::new()
+			.prefix("indexer-")
+			.suffix(".log")
+			.tempfile_in(log_dir)
+			.expect("log file")
+			.into_temp_path()
+			.keep()
+			.expect("log kept");
+		let mut indexer = Indexer { child: None, port: 0, args, log };
 		indexer.spawn();
 		indexer
 	}
@@ -175,6 +182,19 @@ impl Indexer {
 			.expect("grid-indexer starts");
 		self.child = Some(child);
 		let deadline = Instant::now() + Duration::from_secs(60);
+		// Each start logs its address once; the newest line is this start's.
+		let said = self.log_text().matches("GraphQL on http://").count();
+		loop {
+			let log = self.log_text();
+			if log.matches("GraphQL on http://").count() > said {
+				let addr = log.rsplit("GraphQL on http://").next().unwrap_or("");
+				let port = addr.split('/').next().and_then(|a| a.rsplit(':').next());
+				self.port = port.and_then(|p| p.parse().ok()).expect("the port in the log");
+				break;
+			}
+			assert!(Instant::now() < deadline, "the indexer never listened: {log}");
+			std::thread::sleep(Duration::from_millis(20));
+		}
 		while self.health().is_none() {
 			assert!(Instant::now() < deadline, "the indexer never answered: {}", self.log_text());
 			std::thread::sleep(Duration::from_millis(50));
