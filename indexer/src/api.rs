@@ -389,6 +389,7 @@ page!(ContractPage, Contract);
 page!(ReportPage, Report);
 page!(PricePage, Price);
 page!(TransferPage, Transfer);
+page!(GracePeriodPage, GracePeriod);
 
 /// A page of bills, with the sum over every bill that matches.
 #[derive(SimpleObject, Debug, Clone)]
@@ -820,20 +821,28 @@ impl Query {
 		Ok(PricePage { total_count, items })
 	}
 
-	/// Grace periods, of one contract or all, oldest first (at most 1000).
+	/// Grace periods, of one contract or all, oldest first.
 	async fn grace_periods(
 		&self,
 		ctx: &Context<'_>,
 		contract_id: Option<i64>,
-	) -> async_graphql::Result<Vec<GracePeriod>> {
+		#[graphql(default = 100)] first: i64,
+		#[graphql(default = 0)] offset: i64,
+	) -> async_graphql::Result<GracePeriodPage> {
 		let db = ctx.data::<Db>()?;
 		let mut w = Where::default();
 		w.opt_int("contract_id = ?", contract_id);
-		let sql = format!(
-			"SELECT contract_id, started_block, debt, ended_block, ended_by FROM grace_periods{} ORDER BY started_block, contract_id LIMIT 1000",
-			w.sql()
-		);
-		Ok(bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?)
+		let (total_count, items) = fetch_page(
+			db,
+			"contract_id, started_block, debt, ended_block, ended_by",
+			"grace_periods",
+			&w,
+			"started_block, contract_id",
+			first,
+			offset,
+		)
+		.await?;
+		Ok(GracePeriodPage { total_count, items })
 	}
 
 	/// Burns, oldest first.

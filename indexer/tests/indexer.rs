@@ -132,6 +132,10 @@ async fn grid_activity(client: &Client) -> u64 {
 		assert_eq!(outcome.received, vec![web]);
 		client.settle_contract(a, web).await.expect("settled");
 	}
+	// An update: a new hash and a new deposit for a bigger deployment.
+	let bigger_data = vec![1u8; 4096];
+	client.update_node_contract(c, web, [8u8; 32], bigger_data).await.expect("updated");
+	client.confirm_deployment(b, web, [8u8; 32]).await.expect("confirmed again");
 	let name = client.create_name_contract(c, "my-site").await.expect("name").contract_id;
 	// A report on a contract that is not Bob's node contract is rejected.
 	let now = client.chain_time_secs().await.expect("time");
@@ -235,7 +239,7 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 
 	// Contracts: every one, with the state storage has (live) or its end (deleted).
 	let contracts = indexer.query(
-		"{ contracts { totalCount items { id twinId kind state cause billed nodeId name events { kind state } } } }",
+		"{ contracts { totalCount items { id twinId kind state cause billed deposit version deploymentHash nodeId name events { kind state blockNumber } } } }",
 	);
 	let items = contracts["contracts"]["items"].as_array().expect("contracts");
 	assert_eq!(items.len(), truth.owner.len(), "{label}: every contract created");
@@ -248,6 +252,15 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 			Ok(live) => {
 				let state = serde_json::to_value(&live.state).expect("json");
 				assert_eq!(c["state"], state["state"], "{label}: contract {id} state");
+				let at = client.at().await.expect("at");
+				let billing = at
+					.storage()
+					.fetch(chain::storage().smart_contract().billing(), (id,))
+					.await
+					.expect("billing")
+					.decode()
+					.expect("decoded");
+				assert_eq!(units(&c["deposit"]), billing.deposit, "{label}: contract {id} deposit");
 			}
 			Err(gridchain_sdk::Error::NotFound { .. }) => {
 				assert_eq!(c["state"], "deleted", "{label}: contract {id} ended");
@@ -259,7 +272,20 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	assert_eq!(web["cause"], "canceled_by_user", "{label}");
 	let kinds: Vec<&str> =
 		web["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("k")).collect();
-	assert_eq!(kinds, ["created", "deployed", "canceled"], "{label}: contract 1's history");
+	assert_eq!(kinds, ["created", "deployed", "updated", "deployed", "canceled"], "{label}: contract 1's history");
+	assert_eq!((web["version"].as_u64(), web["deploymentHash"].as_str()), (Some(2), Some(&*format!("0x{}", "08".repeat(32)))));
+	// The deposit the update set, as storage had it in the update's block.
+	let updated_in = web["events"][2]["blockNumber"].as_u64().expect("block");
+	let at = client.api().at_block(updated_in).await.expect("block");
+	let billing = at
+		.storage()
+		.fetch(chain::storage().smart_contract().billing(), (1u64,))
+		.await
+		.expect("billing")
+		.decode()
+		.expect("decoded");
+	assert_eq!(units(&web["deposit"]), billing.deposit, "{label}: the updated deposit");
+	assert!(billing.deposit > 21_900_000, "the bigger deployment holds more");
 	let rent = &items[2];
 	assert_eq!((rent["kind"].as_str(), rent["cause"].as_str()), (Some("rent"), Some("canceled_by_node")));
 	let name = &items[1];
@@ -302,8 +328,8 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		.map(|r| (r["contractId"].as_u64().expect("id"), r["reason"].as_str().expect("reason").to_string()))
 		.collect();
 	assert_eq!(rejected, truth.rejected_reports, "{label}");
-	let grace = indexer.query("{ gracePeriods { contractId endedBlock endedBy debt } }");
-	let grace = grace["gracePeriods"].as_array().expect("grace");
+	let grace = indexer.query("{ gracePeriods { totalCount items { contractId endedBlock endedBy debt } } }");
+	let grace = grace["gracePeriods"]["items"].as_array().expect("grace");
 	assert_eq!(grace.len(), truth.grace_started.len(), "{label}");
 	assert_eq!(
 		grace.iter().filter(|g| g["endedBy"] == "paid").count(),
@@ -346,7 +372,7 @@ const EVERYTHING: &str = "{ twins { items { id account pk relay createdBlock } }
 	bills { totalAmount items { blockNumber eventIndex contractId twinId nodeId amount discountLevel time } } \
 	billsPerDay { day amount bills } \
 	consumptionReports { items { blockNumber contractId accepted reason timestamp windowSecs costScaledUusd cru sru hru mru } } \
-	gracePeriods { contractId startedBlock debt endedBlock endedBy } \
+	gracePeriods { items { contractId startedBlock debt endedBlock endedBy } } \
 	prices { items { blockNumber kind priceMusd } } burns { amount } transfers { items { fromAccount toAccount amount } } }";
 
 #[tokio::test(flavor = "multi_thread")]
