@@ -29,10 +29,6 @@ use std::{
 };
 use subxt::utils::MultiAddress;
 
-fn env_num(name: &str, default: u32) -> u32 {
-	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn node_binary() -> PathBuf {
 	if let Some(path) = std::env::var_os("GRIDCHAIN_NODE") {
 		return PathBuf::from(path);
@@ -43,7 +39,9 @@ fn node_binary() -> PathBuf {
 		.iter()
 		.map(|p| target.join(p).join("gridchain-node"))
 		.find(|p| p.exists())
-		.expect("gridchain-node is built (cargo build -p gridchain-node) or GRIDCHAIN_NODE names it")
+		.expect(
+			"gridchain-node is built (cargo build -p gridchain-node) or GRIDCHAIN_NODE names it",
+		)
 }
 
 async fn create_block(client: &Client) {
@@ -56,9 +54,9 @@ async fn create_block(client: &Client) {
 
 #[tokio::main]
 async fn main() {
-	let batches = env_num("GRID_BENCH_BATCHES", 100);
-	let batch_size = env_num("GRID_BENCH_BATCH_SIZE", 250);
-	let empty = env_num("GRID_BENCH_EMPTY", 400);
+	let batches = support::env_num("GRID_BENCH_BATCHES", 100);
+	let batch_size = support::env_num("GRID_BENCH_BATCH_SIZE", 250);
+	let empty = support::env_num("GRID_BENCH_EMPTY", 400);
 
 	let dir = tempfile::tempdir().expect("temp dir");
 	let port = support::free_port();
@@ -118,8 +116,11 @@ async fn main() {
 	}
 	let head = loop {
 		let finalized = client.finalized_number().await.expect("head");
-		let header: serde_json::Value =
-			client.rpc().request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("best");
+		let header: serde_json::Value = client
+			.rpc()
+			.request("chain_getHeader", subxt::rpcs::rpc_params![])
+			.await
+			.expect("best");
 		let best = u64::from_str_radix(
 			header["number"].as_str().expect("number").trim_start_matches("0x"),
 			16,

@@ -30,10 +30,6 @@ const COUNTRIES: [&str; 20] = [
 const TWINS: u32 = 5_000;
 const GIB: u64 = 1 << 30;
 
-fn env_num(name: &str, default: u32) -> u32 {
-	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn block(number: u64, time: u64, changes: Vec<Change>) -> BlockData {
 	BlockData {
 		number,
@@ -113,8 +109,13 @@ fn contract(id: u64, nodes: u32) -> [Change; 2] {
 
 async fn fill(db: &Db, nodes: u32, contracts: u32, bills: u32) {
 	let mut filler = Filler { db, number: 0, time: 1_795_000_000, pending: Vec::new() };
-	let farm =
-		Change::Farm { id: 1, name: "farm".into(), twin_id: 1, pricing_policy_id: 1, dedicated: false };
+	let farm = Change::Farm {
+		id: 1,
+		name: "farm".into(),
+		twin_id: 1,
+		pricing_policy_id: 1,
+		dedicated: false,
+	};
 	filler.push(vec![farm]).await;
 	let node_ids: Vec<u32> = (1..=nodes).collect();
 	for chunk in node_ids.chunks(1000) {
@@ -160,9 +161,9 @@ async fn time(schema: &api::GridSchema, label: &str, query: &str) {
 
 #[tokio::main]
 async fn main() {
-	let nodes = env_num("GRID_BENCH_NODES", 10_000);
-	let contracts = env_num("GRID_BENCH_CONTRACTS", 100_000);
-	let bills = env_num("GRID_BENCH_BILLS", 2);
+	let nodes = support::env_num("GRID_BENCH_NODES", 10_000);
+	let contracts = support::env_num("GRID_BENCH_CONTRACTS", 100_000);
+	let bills = support::env_num("GRID_BENCH_BILLS", 2);
 	let dir = tempfile::tempdir().expect("temp dir");
 	let postgres = support::Postgres::start();
 	let databases = [
@@ -182,11 +183,21 @@ async fn main() {
 		let contract = contracts / 2;
 		let twin = TWINS / 2;
 		time(&schema, "bills of a contract, with total", &format!("{{ bills(filter: {{ contractId: {contract} }}) {{ totalAmount items {{ amount time }} }} }}")).await;
-		time(&schema, "bills of a twin per day", &format!("{{ billsPerDay(filter: {{ twinId: {twin} }}) {{ day amount bills }} }}")).await;
+		time(
+			&schema,
+			"bills of a twin per day",
+			&format!("{{ billsPerDay(filter: {{ twinId: {twin} }}) {{ day amount bills }} }}"),
+		)
+		.await;
 		time(&schema, "contracts of a twin", &format!("{{ contracts(filter: {{ twinId: {twin} }}) {{ totalCount items {{ id state nodeId billed }} }} }}")).await;
 		time(&schema, "node search: country, free cru and mru", "{ nodes(filter: { country: \"BE\", freeCru: 8, freeMru: 34359738368 }, first: 50) { totalCount items { id city free { cru mru } } } }").await;
 		time(&schema, "node search: certified, free cru, page 3", "{ nodes(filter: { certified: true, freeCru: 16 }, first: 50, offset: 100) { totalCount items { id } } }").await;
-		time(&schema, "one node", &format!("{{ node(id: {}) {{ id country free {{ cru }} freeIps }} }}", nodes / 2)).await;
+		time(
+			&schema,
+			"one node",
+			&format!("{{ node(id: {}) {{ id country free {{ cru }} freeIps }} }}", nodes / 2),
+		)
+		.await;
 		db.pool.close().await;
 	}
 }

@@ -41,8 +41,12 @@ pub struct Units(pub i64);
 impl ScalarType for Units {
 	fn parse(value: Value) -> InputValueResult<Self> {
 		match &value {
-			Value::String(s) => s.parse::<i64>().map(Units).map_err(|_| InputValueError::expected_type(value)),
-			Value::Number(n) => n.as_i64().map(Units).ok_or_else(|| InputValueError::expected_type(value)),
+			Value::String(s) => {
+				s.parse::<i64>().map(Units).map_err(|_| InputValueError::expected_type(value))
+			}
+			Value::Number(n) => {
+				n.as_i64().map(Units).ok_or_else(|| InputValueError::expected_type(value))
+			}
 			_ => Err(InputValueError::expected_type(value)),
 		}
 	}
@@ -522,7 +526,11 @@ where
 	let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {from}{}", w.sql());
 	let (total,): (i64,) = bind(sqlx::query_as(&count_sql), &w.args).fetch_one(&db.pool).await?;
 	let n = w.next();
-	let sql = format!("SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}", w.sql(), n + 1);
+	let sql = format!(
+		"SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+		w.sql(),
+		n + 1
+	);
 	let mut args = w.args.clone();
 	args.push(Arg::Int(first));
 	args.push(Arg::Int(offset));
@@ -556,8 +564,10 @@ const FARM_COLUMNS: &str = "f.id, f.name, f.twin_id, f.pricing_policy_id, f.dedi
 	CAST((SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = f.id AND p.contract_id = 0) AS BIGINT) AS free_ips";
 const CONTRACT_COLUMNS: &str = "id, twin_id, kind, node_id, name, deployment_hash, version, state, cause, unpaid, \
 	deposit, public_ips, billed, created_block, created_time, updated_block, used_cru, used_sru, used_hru, used_mru";
-const BILL_COLUMNS: &str = "block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time";
-const REPORT_COLUMNS: &str = "block_number, event_index, contract_id, node_id, accepted, reason, timestamp, \
+const BILL_COLUMNS: &str =
+	"block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time";
+const REPORT_COLUMNS: &str =
+	"block_number, event_index, contract_id, node_id, accepted, reason, timestamp, \
 	window_secs, cost_scaled_uusd, cru, sru, hru, mru, time";
 
 fn node_where(f: &NodeFilter) -> Where {
@@ -624,7 +634,8 @@ impl Query {
 	) -> async_graphql::Result<NodePage> {
 		let db = ctx.data::<Db>()?;
 		let w = node_where(&filter.unwrap_or_default());
-		let (total_count, items) = fetch_page(db, NODE_COLUMNS, "nodes n", &w, "n.id", first, offset).await?;
+		let (total_count, items) =
+			fetch_page(db, NODE_COLUMNS, "nodes n", &w, "n.id", first, offset).await?;
 		Ok(NodePage { total_count, items })
 	}
 
@@ -657,7 +668,8 @@ impl Query {
 			"(SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = f.id AND p.contract_id = 0) >= ?",
 			f.free_ips,
 		);
-		let (total_count, items) = fetch_page(db, FARM_COLUMNS, "farms f", &w, "f.id", first, offset).await?;
+		let (total_count, items) =
+			fetch_page(db, FARM_COLUMNS, "farms f", &w, "f.id", first, offset).await?;
 		Ok(FarmPage { total_count, items })
 	}
 
@@ -697,10 +709,12 @@ impl Query {
 	/// One twin.
 	async fn twin(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Twin>> {
 		let db = ctx.data::<Db>()?;
-		Ok(sqlx::query_as("SELECT id, account, pk, relay, created_block, updated_block FROM twins WHERE id = $1")
-			.bind(id)
-			.fetch_optional(&db.pool)
-			.await?)
+		Ok(sqlx::query_as(
+			"SELECT id, account, pk, relay, created_block, updated_block FROM twins WHERE id = $1",
+		)
+		.bind(id)
+		.fetch_optional(&db.pool)
+		.await?)
 	}
 
 	/// Contracts, live and ended, by id, filtered.
@@ -717,7 +731,8 @@ impl Query {
 		w.opt_int("twin_id = ?", f.twin_id);
 		w.opt_int("node_id = ?", f.node_id);
 		if let Some(state) = &f.state {
-			let state = one_of("state", state, &["created", "deployed", "grace_period", "deleted"])?;
+			let state =
+				one_of("state", state, &["created", "deployed", "grace_period", "deleted"])?;
 			w.add("state = ?", Arg::Text(state.to_string()));
 		}
 		if let Some(kind) = &f.kind {
@@ -730,7 +745,11 @@ impl Query {
 	}
 
 	/// One contract.
-	async fn contract(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Contract>> {
+	async fn contract(
+		&self,
+		ctx: &Context<'_>,
+		id: i64,
+	) -> async_graphql::Result<Option<Contract>> {
 		let db = ctx.data::<Db>()?;
 		let sql = format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1");
 		Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await?)
@@ -747,7 +766,8 @@ impl Query {
 		let db = ctx.data::<Db>()?;
 		let w = bill_where(&filter.unwrap_or_default());
 		let (total_count, items) =
-			fetch_page(db, BILL_COLUMNS, "bills", &w, "block_number, event_index", first, offset).await?;
+			fetch_page(db, BILL_COLUMNS, "bills", &w, "block_number, event_index", first, offset)
+				.await?;
 		let sql = format!("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM bills{}", w.sql());
 		let (total,): (i64,) = bind(sqlx::query_as(&sql), &w.args).fetch_one(&db.pool).await?;
 		Ok(BillPage { total_count, total_amount: Units(total), items })
@@ -765,10 +785,15 @@ impl Query {
 			"SELECT time / 86400 AS day, CAST(SUM(amount) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM bills{} GROUP BY time / 86400 ORDER BY day",
 			w.sql()
 		);
-		let rows: Vec<(i64, i64, i64)> = bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?;
+		let rows: Vec<(i64, i64, i64)> =
+			bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?;
 		Ok(rows
 			.into_iter()
-			.map(|(day, amount, bills)| DayTotal { day: gridchain_sdk::utc_day(day), amount: Units(amount), bills })
+			.map(|(day, amount, bills)| DayTotal {
+				day: gridchain_sdk::utc_day(day),
+				amount: Units(amount),
+				bills,
+			})
 			.collect())
 	}
 
@@ -789,8 +814,16 @@ impl Query {
 		if let Some(a) = accepted {
 			w.add("accepted = ?", Arg::Flag(a));
 		}
-		let (total_count, items) =
-			fetch_page(db, REPORT_COLUMNS, "reports", &w, "block_number, event_index", first, offset).await?;
+		let (total_count, items) = fetch_page(
+			db,
+			REPORT_COLUMNS,
+			"reports",
+			&w,
+			"block_number, event_index",
+			first,
+			offset,
+		)
+		.await?;
 		Ok(ReportPage { total_count, items })
 	}
 
@@ -930,7 +963,10 @@ mod tests {
 	#[test]
 	fn database_urls() {
 		use crate::db::database_url;
-		assert_eq!(database_url("grid.db").ok(), Some(("sqlite://grid.db?mode=rwc".into(), Backend::Sqlite)));
+		assert_eq!(
+			database_url("grid.db").ok(),
+			Some(("sqlite://grid.db?mode=rwc".into(), Backend::Sqlite))
+		);
 		assert_eq!(
 			database_url("postgres://u@127.0.0.1:5432/grid").ok().map(|x| x.1),
 			Some(Backend::Postgres)

@@ -141,7 +141,15 @@ impl Db {
 			let placeholders: Vec<String> = (0..chunk.len())
 				.map(|i| {
 					let p = i * 6;
-					format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
+					format!(
+						"(${}, ${}, ${}, ${}, ${}, ${})",
+						p + 1,
+						p + 2,
+						p + 3,
+						p + 4,
+						p + 5,
+						p + 6
+					)
 				})
 				.collect();
 			let sql = format!(
@@ -150,7 +158,13 @@ impl Db {
 			);
 			let mut query = sqlx::query(&sql);
 			for (number, index, from, to, amount, time) in chunk {
-				query = query.bind(*number).bind(*index).bind(*from).bind(*to).bind(*amount).bind(*time);
+				query = query
+					.bind(*number)
+					.bind(*index)
+					.bind(*from)
+					.bind(*to)
+					.bind(*amount)
+					.bind(*time);
 			}
 			query.execute(&mut *tx).await?;
 		}
@@ -230,12 +244,14 @@ async fn apply(
 			.await?;
 		}
 		Change::FarmIpAdded { farm_id, ip, gateway } => {
-			sqlx::query("INSERT INTO public_ips (farm_id, ip, gateway, contract_id) VALUES ($1, $2, $3, 0)")
-				.bind(i64::from(*farm_id))
-				.bind(ip)
-				.bind(gateway)
-				.execute(&mut **tx)
-				.await?;
+			sqlx::query(
+				"INSERT INTO public_ips (farm_id, ip, gateway, contract_id) VALUES ($1, $2, $3, 0)",
+			)
+			.bind(i64::from(*farm_id))
+			.bind(ip)
+			.bind(gateway)
+			.execute(&mut **tx)
+			.await?;
 		}
 		Change::FarmIpRemoved { farm_id, ip } => {
 			sqlx::query("DELETE FROM public_ips WHERE farm_id = $1 AND ip = $2")
@@ -311,22 +327,26 @@ async fn apply(
 		}
 		Change::IpsReserved { contract_id, farm_id: Some(farm_id), ips } => {
 			for ip in ips {
-				sqlx::query("UPDATE public_ips SET contract_id = $1 WHERE farm_id = $2 AND ip = $3")
-					.bind(int(*contract_id, "contract id")?)
-					.bind(i64::from(*farm_id))
-					.bind(ip)
-					.execute(&mut **tx)
-					.await?;
+				sqlx::query(
+					"UPDATE public_ips SET contract_id = $1 WHERE farm_id = $2 AND ip = $3",
+				)
+				.bind(int(*contract_id, "contract id")?)
+				.bind(i64::from(*farm_id))
+				.bind(ip)
+				.execute(&mut **tx)
+				.await?;
 			}
 		}
 		Change::IpsReserved { farm_id: None, .. } => {}
 		Change::IpsFreed { contract_id, ips } => {
 			for ip in ips {
-				sqlx::query("UPDATE public_ips SET contract_id = 0 WHERE contract_id = $1 AND ip = $2")
-					.bind(int(*contract_id, "contract id")?)
-					.bind(ip)
-					.execute(&mut **tx)
-					.await?;
+				sqlx::query(
+					"UPDATE public_ips SET contract_id = 0 WHERE contract_id = $1 AND ip = $2",
+				)
+				.bind(int(*contract_id, "contract id")?)
+				.bind(ip)
+				.execute(&mut **tx)
+				.await?;
 			}
 		}
 		Change::ReportAccepted { contract_id, timestamp, window_secs, cost_scaled_uusd, used } => {
@@ -423,12 +443,14 @@ async fn apply(
 			.bind(number)
 			.execute(&mut **tx)
 			.await?;
-			sqlx::query("INSERT INTO grace_periods (contract_id, started_block, debt) VALUES ($1, $2, $3)")
-				.bind(id)
-				.bind(number)
-				.bind(int(*debt, "debt")?)
-				.execute(&mut **tx)
-				.await?;
+			sqlx::query(
+				"INSERT INTO grace_periods (contract_id, started_block, debt) VALUES ($1, $2, $3)",
+			)
+			.bind(id)
+			.bind(number)
+			.bind(int(*debt, "debt")?)
+			.execute(&mut **tx)
+			.await?;
 			let detail = format!("debt {debt}");
 			contract_event(tx, number, index, time, *contract_id, "grace_started", &detail).await?;
 		}
@@ -502,7 +524,12 @@ async fn upsert_node(tx: &mut Tx<'_>, n: &Node, number: i64) -> Result<()> {
 	Ok(())
 }
 
-async fn insert_contract(tx: &mut Tx<'_>, c: &ContractRecord, number: i64, time: i64) -> Result<()> {
+async fn insert_contract(
+	tx: &mut Tx<'_>,
+	c: &ContractRecord,
+	number: i64,
+	time: i64,
+) -> Result<()> {
 	sqlx::query(
 		"INSERT INTO contracts (id, twin_id, kind, node_id, name, deployment_hash, version, state, deposit, public_ips, used_cru, used_sru, used_hru, used_mru, billed, created_block, created_time, updated_block) \
 		 VALUES ($1, $2, $3, $4, $5, $6, 1, 'created', $7, $8, 0, 0, 0, 0, 0, $9, $10, $9)",

@@ -25,23 +25,64 @@ pub struct BlockData {
 /// One indexed event, with what the indexer read alongside it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-	Twin { id: u32, account: String, pk: Option<String>, relay: Option<String> },
-	Farm { id: u32, name: String, twin_id: u32, pricing_policy_id: u32, dedicated: bool },
-	FarmIpAdded { farm_id: u32, ip: String, gateway: String },
-	FarmIpRemoved { farm_id: u32, ip: String },
-	FarmDedicated { farm_id: u32, dedicated: bool },
+	Twin {
+		id: u32,
+		account: String,
+		pk: Option<String>,
+		relay: Option<String>,
+	},
+	Farm {
+		id: u32,
+		name: String,
+		twin_id: u32,
+		pricing_policy_id: u32,
+		dedicated: bool,
+	},
+	FarmIpAdded {
+		farm_id: u32,
+		ip: String,
+		gateway: String,
+	},
+	FarmIpRemoved {
+		farm_id: u32,
+		ip: String,
+	},
+	FarmDedicated {
+		farm_id: u32,
+		dedicated: bool,
+	},
 	/// A node as its storage record says after the event.
 	Node(Node),
-	NodeDeleted { id: u32 },
+	NodeDeleted {
+		id: u32,
+	},
 	ContractCreated(ContractRecord),
 	/// With the new hash and deposit from storage, when the contract still exists.
-	ContractUpdated { id: u64, version: u32, deployment_hash: Option<String>, deposit: Option<u128> },
-	ContractDeployed { id: u64 },
-	ContractCanceled { id: u64, cause: &'static str, unpaid: u128 },
+	ContractUpdated {
+		id: u64,
+		version: u32,
+		deployment_hash: Option<String>,
+		deposit: Option<u128>,
+	},
+	ContractDeployed {
+		id: u64,
+	},
+	ContractCanceled {
+		id: u64,
+		cause: &'static str,
+		unpaid: u128,
+	},
 	/// `farm_id` is `None` when the contract is gone by the end of the block (its IPs are freed
 	/// again in the same block).
-	IpsReserved { contract_id: u64, farm_id: Option<u32>, ips: Vec<String> },
-	IpsFreed { contract_id: u64, ips: Vec<String> },
+	IpsReserved {
+		contract_id: u64,
+		farm_id: Option<u32>,
+		ips: Vec<String>,
+	},
+	IpsFreed {
+		contract_id: u64,
+		ips: Vec<String>,
+	},
 	ReportAccepted {
 		contract_id: u64,
 		timestamp: u64,
@@ -50,13 +91,34 @@ pub enum Change {
 		/// What the contract uses after this block's reports (its billing record).
 		used: Option<Resources>,
 	},
-	ReportRejected { contract_id: u64, reason: &'static str },
-	Billed { contract_id: u64, amount: u128, discount_level: &'static str },
-	GraceStarted { contract_id: u64, debt: u128 },
-	GraceEnded { contract_id: u64 },
-	Burned { amount: u128 },
-	Price { kind: &'static str, price_musd: u32 },
-	Transfer { from: String, to: String, amount: u128 },
+	ReportRejected {
+		contract_id: u64,
+		reason: &'static str,
+	},
+	Billed {
+		contract_id: u64,
+		amount: u128,
+		discount_level: &'static str,
+	},
+	GraceStarted {
+		contract_id: u64,
+		debt: u128,
+	},
+	GraceEnded {
+		contract_id: u64,
+	},
+	Burned {
+		amount: u128,
+	},
+	Price {
+		kind: &'static str,
+		price_musd: u32,
+	},
+	Transfer {
+		from: String,
+		to: String,
+		amount: u128,
+	},
 }
 
 /// A new contract: the event's fields, with the kind, name and hash from storage when the
@@ -157,9 +219,13 @@ pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Res
 	}
 	if number == 0 {
 		// Genesis has no events; its price is in storage.
-		let price: u32 = at.storage().fetch(chain::storage().tft_price().tft_price(), ()).await?.decode()?;
-		let average: u32 =
-			at.storage().fetch(chain::storage().tft_price().average_tft_price(), ()).await?.decode()?;
+		let price: u32 =
+			at.storage().fetch(chain::storage().tft_price().tft_price(), ()).await?.decode()?;
+		let average: u32 = at
+			.storage()
+			.fetch(chain::storage().tft_price().average_tft_price(), ())
+			.await?
+			.decode()?;
 		changes.push((0, Change::Price { kind: "price", price_musd: price }));
 		changes.push((1, Change::Price { kind: "average", price_musd: average }));
 	}
@@ -338,8 +404,10 @@ async fn contract(
 	at: &At,
 	contract_id: u64,
 ) -> anyhow::Result<Option<rt::pallet_smart_contract::types::Contract<u32>>> {
-	let value =
-		at.storage().try_fetch(chain::storage().smart_contract().contracts(), (contract_id,)).await?;
+	let value = at
+		.storage()
+		.try_fetch(chain::storage().smart_contract().contracts(), (contract_id,))
+		.await?;
 	Ok(match value {
 		Some(v) => Some(v.decode()?),
 		None => None,

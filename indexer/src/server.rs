@@ -70,19 +70,54 @@ async fn metrics(State(state): State<AppState>) -> Response {
 	let mut metric = |name: &str, kind: &str, help: &str, value: String| {
 		out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
 	};
-	metric("grid_indexer_indexed_height", "gauge", "The last block committed.", indexed.to_string());
-	metric("grid_indexer_finalized_height", "gauge", "The chain's finalized head when last asked.", finalized.to_string());
+	metric(
+		"grid_indexer_indexed_height",
+		"gauge",
+		"The last block committed.",
+		indexed.to_string(),
+	);
+	metric(
+		"grid_indexer_finalized_height",
+		"gauge",
+		"The chain's finalized head when last asked.",
+		finalized.to_string(),
+	);
 	let lag = if finalized < 0 { -1 } else { (finalized - indexed).max(0) };
-	metric("grid_indexer_lag_blocks", "gauge", "Blocks behind the finalized head (-1: chain not reached).", lag.to_string());
-	metric("grid_indexer_blocks_total", "counter", "Blocks indexed since start.", get(&s.blocks).to_string());
-	metric("grid_indexer_events_total", "counter", "Events in the blocks indexed since start.", get(&s.events).to_string());
-	metric("grid_indexer_batches_total", "counter", "Database transactions committed since start.", get(&s.batches).to_string());
+	metric(
+		"grid_indexer_lag_blocks",
+		"gauge",
+		"Blocks behind the finalized head (-1: chain not reached).",
+		lag.to_string(),
+	);
+	metric(
+		"grid_indexer_blocks_total",
+		"counter",
+		"Blocks indexed since start.",
+		get(&s.blocks).to_string(),
+	);
+	metric(
+		"grid_indexer_events_total",
+		"counter",
+		"Events in the blocks indexed since start.",
+		get(&s.events).to_string(),
+	);
+	metric(
+		"grid_indexer_batches_total",
+		"counter",
+		"Database transactions committed since start.",
+		get(&s.batches).to_string(),
+	);
 	metric(
 		"grid_indexer_commit_seconds_total",
 		"counter",
 		"Time spent committing batches.",
 		format!("{:.6}", get(&s.commit_micros) as f64 / 1e6),
 	);
-	metric("grid_indexer_chain_errors_total", "counter", "Failed connections or reads of the chain.", get(&s.chain_errors).to_string());
+	metric(
+		"grid_indexer_chain_errors_total",
+		"counter",
+		"Failed connections or reads of the chain.",
+		get(&s.chain_errors).to_string(),
+	);
 	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

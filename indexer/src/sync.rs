@@ -117,8 +117,13 @@ pub async fn follow(
 
 /// A database error that a later try may not meet: the connection, the pool, the server's I/O.
 fn transient(e: &sqlx::Error) -> bool {
-	matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed)
-		|| matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")))
+	matches!(
+		e,
+		sqlx::Error::Io(_)
+			| sqlx::Error::PoolTimedOut
+			| sqlx::Error::PoolClosed
+			| sqlx::Error::WorkerCrashed
+	) || matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")))
 }
 
 enum Failure {
@@ -174,15 +179,19 @@ async fn run(
 		let next = u64::try_from(next).unwrap_or(0);
 		if next > head {
 			if next > head + 1 && warned_behind != Some(head) {
-				tracing::warn!("the node's finalized head {head} is behind the database's {}: waiting", next - 1);
+				tracing::warn!(
+					"the node's finalized head {head} is behind the database's {}: waiting",
+					next - 1
+				);
 				warned_behind = Some(head);
 			}
 			wait_or_shutdown(shutdown, options.poll).await;
 			continue;
 		}
 		tracing::debug!("indexing blocks {next}..={head}");
-		let mut blocks =
-			futures::stream::iter(next..=head).map(|n| fetch_block(api, n)).buffered(options.concurrency.max(1));
+		let mut blocks = futures::stream::iter(next..=head)
+			.map(|n| fetch_block(api, n))
+			.buffered(options.concurrency.max(1));
 		let mut batch = Vec::with_capacity(options.batch_blocks);
 		let mut since = Instant::now();
 		// One batch is written while the next is read; a write always ends before the cursor is
@@ -202,7 +211,9 @@ async fn run(
 			}
 			let stop = *shutdown.borrow();
 			if !batch.is_empty()
-				&& (done || stop || batch.len() >= options.batch_blocks || since.elapsed() >= Duration::from_secs(1))
+				&& (done
+					|| stop || batch.len() >= options.batch_blocks
+					|| since.elapsed() >= Duration::from_secs(1))
 			{
 				finish(writing.take()).await?;
 				let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_blocks));
@@ -219,7 +230,9 @@ async fn run(
 }
 
 /// Wait for a batch being written.
-async fn finish(writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>>) -> Result<(), Failure> {
+async fn finish(
+	writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>>,
+) -> Result<(), Failure> {
 	let Some(writing) = writing else { return Ok(()) };
 	match writing.await {
 		Ok(result) => result.map_err(Failure::Database),
@@ -227,14 +240,22 @@ async fn finish(writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>>)
 	}
 }
 
-async fn commit(db: &Db, status: &Status, batch: &[crate::fetch::BlockData]) -> crate::db::Result<()> {
+async fn commit(
+	db: &Db,
+	status: &Status,
+	batch: &[crate::fetch::BlockData],
+) -> crate::db::Result<()> {
 	let started = Instant::now();
 	db.commit(batch).await?;
 	let micros = started.elapsed().as_micros() as u64;
 	let events: u64 = batch.iter().map(|b| b.events).sum();
 	if let Some(last) = batch.last() {
 		status.indexed.store(last.number as i64, Ordering::Relaxed);
-		tracing::info!("indexed up to block {} ({} blocks, {events} events)", last.number, batch.len());
+		tracing::info!(
+			"indexed up to block {} ({} blocks, {events} events)",
+			last.number,
+			batch.len()
+		);
 	}
 	status.blocks.fetch_add(batch.len() as u64, Ordering::Relaxed);
 	status.events.fetch_add(events, Ordering::Relaxed);

@@ -38,7 +38,8 @@ struct Truth {
 async fn read_truth(client: &Client) -> Truth {
 	use chain::{balances::events as b, smart_contract::events as sc, tft_price::events as p};
 	use futures::StreamExt;
-	let mut truth = Truth { head: client.finalized_number().await.expect("head"), ..Truth::default() };
+	let mut truth =
+		Truth { head: client.finalized_number().await.expect("head"), ..Truth::default() };
 	let api = client.api();
 	let mut blocks = futures::stream::iter(0..=truth.head)
 		.map(|number| async move {
@@ -110,7 +111,8 @@ async fn grid_activity(client: &Client) -> u64 {
 	let ghent = Location { country: "BE".into(), city: "Ghent".into(), ..Location::default() };
 	let node1 = client.create_node(b, farm, big, &ghent).await.expect("node 1");
 	let small = Resources { cru: 2, mru: 4 * GIB, sru: 100 * GIB, hru: 0 };
-	let amsterdam = Location { country: "NL".into(), city: "Amsterdam".into(), ..Location::default() };
+	let amsterdam =
+		Location { country: "NL".into(), city: "Amsterdam".into(), ..Location::default() };
 	let node2 = client.create_node(d, farm, small, &amsterdam).await.expect("node 2");
 	client.set_node_certification(a, node1, true).await.expect("certified");
 	let bigger = Resources { cru: 16, ..big };
@@ -163,8 +165,12 @@ async fn grid_activity(client: &Client) -> u64 {
 	};
 	for round in 0..2 {
 		let now = client.chain_time_secs().await.expect("time");
-		let report =
-			gridchain_sdk::Consumption { contract_id: eve_vm, timestamp: now, used: small_vm, nru: 0 };
+		let report = gridchain_sdk::Consumption {
+			contract_id: eve_vm,
+			timestamp: now,
+			used: small_vm,
+			nru: 0,
+		};
 		// Drained first: the billing pass may settle in the report's next block.
 		client.sudo(a, set_balance(100_000)).await.expect("drained to the existential deposit");
 		client.report_consumption(b, &[report]).await.expect("report");
@@ -196,14 +202,17 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		assert_eq!(t["account"], on_chain.account, "{label}: twin {id} account");
 		assert_eq!(t["pk"].as_str(), on_chain.pk.as_deref(), "{label}: twin {id} key");
 	}
-	let farm = indexer.query("{ farm(id: 1) { name twinId freeIps publicIps { ip gateway contractId } } }");
+	let farm = indexer
+		.query("{ farm(id: 1) { name twinId freeIps publicIps { ip gateway contractId } } }");
 	let on_chain = client.farm(1).await.expect("farm");
 	assert_eq!(farm["farm"]["name"], on_chain.name, "{label}");
 	let ips: Vec<(String, u64)> = farm["farm"]["publicIps"]
 		.as_array()
 		.expect("ips")
 		.iter()
-		.map(|ip| (ip["ip"].as_str().expect("ip").to_string(), ip["contractId"].as_u64().expect("c")))
+		.map(|ip| {
+			(ip["ip"].as_str().expect("ip").to_string(), ip["contractId"].as_u64().expect("c"))
+		})
 		.collect();
 	let mut chain_ips: Vec<(String, u64)> =
 		on_chain.public_ips.iter().map(|ip| (ip.ip.clone(), ip.contract_id)).collect();
@@ -227,7 +236,8 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	let free = client.free_resources(1).await.expect("free");
 	assert_eq!(n["free"]["cru"], free.cru, "{label}: free vCPUs as the runtime API says");
 	assert_eq!(n["used"]["cru"], 1, "{label}: Eve's VM");
-	let deleted = indexer.query("{ nodes(filter: { includeDeleted: true }) { items { id deleted } } }");
+	let deleted =
+		indexer.query("{ nodes(filter: { includeDeleted: true }) { items { id deleted } } }");
 	assert_eq!(deleted["nodes"]["items"][1]["deleted"], true, "{label}");
 	// Search: Belgium with 15 free vCPUs and a free IP finds node 1; 16 vCPUs does not.
 	let found = indexer.query(
@@ -247,7 +257,11 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		let id = c["id"].as_u64().expect("id");
 		assert_eq!(c["twinId"].as_u64(), truth.owner.get(&id).map(|t| u64::from(*t)), "{label}");
 		let billed = units(&c["billed"]);
-		assert_eq!(billed, truth.billed.get(&id).copied().unwrap_or(0), "{label}: contract {id} billed");
+		assert_eq!(
+			billed,
+			truth.billed.get(&id).copied().unwrap_or(0),
+			"{label}: contract {id} billed"
+		);
 		match client.contract(id).await {
 			Ok(live) => {
 				let state = serde_json::to_value(&live.state).expect("json");
@@ -270,10 +284,21 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	}
 	let web = &items[0];
 	assert_eq!(web["cause"], "canceled_by_user", "{label}");
-	let kinds: Vec<&str> =
-		web["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("k")).collect();
-	assert_eq!(kinds, ["created", "deployed", "updated", "deployed", "canceled"], "{label}: contract 1's history");
-	assert_eq!((web["version"].as_u64(), web["deploymentHash"].as_str()), (Some(2), Some(&*format!("0x{}", "08".repeat(32)))));
+	let kinds: Vec<&str> = web["events"]
+		.as_array()
+		.expect("events")
+		.iter()
+		.map(|e| e["kind"].as_str().expect("k"))
+		.collect();
+	assert_eq!(
+		kinds,
+		["created", "deployed", "updated", "deployed", "canceled"],
+		"{label}: contract 1's history"
+	);
+	assert_eq!(
+		(web["version"].as_u64(), web["deploymentHash"].as_str()),
+		(Some(2), Some(&*format!("0x{}", "08".repeat(32))))
+	);
 	// The deposit the update set, as storage had it in the update's block.
 	let updated_in = web["events"][2]["blockNumber"].as_u64().expect("block");
 	let at = client.api().at_block(updated_in).await.expect("block");
@@ -287,12 +312,16 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	assert_eq!(units(&web["deposit"]), billing.deposit, "{label}: the updated deposit");
 	assert!(billing.deposit > 21_900_000, "the bigger deployment holds more");
 	let rent = &items[2];
-	assert_eq!((rent["kind"].as_str(), rent["cause"].as_str()), (Some("rent"), Some("canceled_by_node")));
+	assert_eq!(
+		(rent["kind"].as_str(), rent["cause"].as_str()),
+		(Some("rent"), Some("canceled_by_node"))
+	);
 	let name = &items[1];
 	assert_eq!(name["name"], "my-site", "{label}");
 	let eve = &items[3];
 	assert_eq!(eve["state"], "grace_period", "{label}: Eve's second grace");
-	let live = indexer.query("{ contracts(filter: { twinId: 3, state: \"deleted\" }) { totalCount } }");
+	let live =
+		indexer.query("{ contracts(filter: { twinId: 3, state: \"deleted\" }) { totalCount } }");
 	assert_eq!(live["contracts"]["totalCount"], 2, "{label}: Charlie's two ended contracts");
 
 	// Bills: per contract and per twin, the sum equals the chain's ContractBilled events.
@@ -301,15 +330,25 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		*per_twin.entry(truth.owner[contract]).or_default() += amount;
 		let q = format!("{{ bills(filter: {{ contractId: {contract} }}) {{ totalAmount totalCount items {{ amount }} }} }}");
 		let bills = indexer.query(&q);
-		assert_eq!(units(&bills["bills"]["totalAmount"]), *amount, "{label}: bills of contract {contract}");
-		let listed: u128 = bills["bills"]["items"].as_array().expect("items").iter().map(|b| units(&b["amount"])).sum();
+		assert_eq!(
+			units(&bills["bills"]["totalAmount"]),
+			*amount,
+			"{label}: bills of contract {contract}"
+		);
+		let listed: u128 = bills["bills"]["items"]
+			.as_array()
+			.expect("items")
+			.iter()
+			.map(|b| units(&b["amount"]))
+			.sum();
 		assert_eq!(listed, *amount, "{label}");
 	}
 	assert!(truth.billed.get(&1).copied().unwrap_or(0) > 0, "contract 1 paid something");
 	for (twin, amount) in &per_twin {
 		let q = format!("{{ billsPerDay(filter: {{ twinId: {twin} }}) {{ day amount bills }} }}");
 		let days = indexer.query(&q);
-		let total: u128 = days["billsPerDay"].as_array().expect("days").iter().map(|d| units(&d["amount"])).sum();
+		let total: u128 =
+			days["billsPerDay"].as_array().expect("days").iter().map(|d| units(&d["amount"])).sum();
 		assert_eq!(total, *amount, "{label}: twin {twin}'s bills per day add up");
 	}
 	let all = indexer.query("{ bills { totalCount } }");
@@ -325,10 +364,16 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		.as_array()
 		.expect("rejected")
 		.iter()
-		.map(|r| (r["contractId"].as_u64().expect("id"), r["reason"].as_str().expect("reason").to_string()))
+		.map(|r| {
+			(
+				r["contractId"].as_u64().expect("id"),
+				r["reason"].as_str().expect("reason").to_string(),
+			)
+		})
 		.collect();
 	assert_eq!(rejected, truth.rejected_reports, "{label}");
-	let grace = indexer.query("{ gracePeriods { totalCount items { contractId endedBlock endedBy debt } } }");
+	let grace = indexer
+		.query("{ gracePeriods { totalCount items { contractId endedBlock endedBy debt } } }");
 	let grace = grace["gracePeriods"]["items"].as_array().expect("grace");
 	assert_eq!(grace.len(), truth.grace_started.len(), "{label}");
 	assert_eq!(
@@ -344,7 +389,11 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 		.sum();
 	assert_eq!(burned, truth.burned, "{label}: burned");
 	let prices = indexer.query("{ prices(first: 1000) { totalCount items { kind priceMusd } } }");
-	assert_eq!(prices["prices"]["totalCount"], truth.prices + 2, "{label}: prices, and genesis's two");
+	assert_eq!(
+		prices["prices"]["totalCount"],
+		truth.prices + 2,
+		"{label}: prices, and genesis's two"
+	);
 	assert_eq!(prices["prices"]["items"][0]["kind"], "average");
 	let transfers = indexer.query("{ transfers(first: 1000) { totalCount } }");
 	assert_eq!(transfers["transfers"]["totalCount"], truth.transfers, "{label}");
@@ -354,8 +403,14 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	assert_eq!(health["status"], "ok", "{label}: {health}");
 	assert_eq!(health["lag_blocks"], 0);
 	let metrics = indexer.metrics();
-	assert!(metrics.contains(&format!("grid_indexer_indexed_height {}", health["indexed_height"])), "{metrics}");
-	assert!(metrics.contains(&format!("grid_indexer_events_total {}", truth.events)), "{label}: {metrics}");
+	assert!(
+		metrics.contains(&format!("grid_indexer_indexed_height {}", health["indexed_height"])),
+		"{metrics}"
+	);
+	assert!(
+		metrics.contains(&format!("grid_indexer_events_total {}", truth.events)),
+		"{label}: {metrics}"
+	);
 
 	// Bad input: a named error, nothing else.
 	let bad = indexer.query_raw("{ nodes(first: 5000) { totalCount } }");
@@ -392,7 +447,11 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	on_postgres.wait_for(head);
 	check_against_chain(&client, &on_sqlite, &truth, "sqlite").await;
 	check_against_chain(&client, &on_postgres, &truth, "postgres").await;
-	assert_eq!(on_sqlite.query(EVERYTHING), on_postgres.query(EVERYTHING), "both databases say the same");
+	assert_eq!(
+		on_sqlite.query(EVERYTHING),
+		on_postgres.query(EVERYTHING),
+		"both databases say the same"
+	);
 
 	// `grid` asks the indexer for a contract's whole bill history and for node search, and says
 	// when it falls back to the chain.
@@ -400,7 +459,8 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	let bills = chain.json("", &["--indexer", &url, "contract", "bills", "1"]);
 	assert_eq!(bills["total"].as_u64().map(u128::from), truth.billed.get(&1).copied());
 	assert_eq!(bills["bills"].as_array().map(Vec::len), truth.bills_of.get(&1).copied(), "{bills}");
-	let from_indexer = chain.json("", &["--indexer", &url, "node", "find", "--country", "BE", "--cru", "15"]);
+	let from_indexer =
+		chain.json("", &["--indexer", &url, "node", "find", "--country", "BE", "--cru", "15"]);
 	let from_chain = chain.json("", &["node", "find", "--country", "BE", "--cru", "15"]);
 	assert_eq!(from_indexer, from_chain, "the indexer finds what the chain finds");
 	assert_eq!(from_indexer[0]["node"]["id"], 1);
@@ -410,14 +470,30 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	std::fs::write(config.join("config.toml"), nobody).expect("config");
 	let fallback = chain.grid("", &["--json", "contract", "bills", "1", "--blocks", "1000"]);
 	fallback.ok();
-	assert!(fallback.stderr.contains("did not answer") && fallback.stderr.contains("reading the chain"), "{}", fallback.stderr);
+	assert!(
+		fallback.stderr.contains("did not answer") && fallback.stderr.contains("reading the chain"),
+		"{}",
+		fallback.stderr
+	);
 	let fallback: Value = serde_json::from_str(&fallback.stdout).expect("JSON");
-	let chain_total: u128 = fallback["bills"].as_array().expect("bills").iter().map(|b| b["amount"].as_u64().expect("a") as u128).sum();
-	assert_eq!(Some(chain_total), truth.billed.get(&1).copied(), "the chain's answer, read block by block");
+	let chain_total: u128 = fallback["bills"]
+		.as_array()
+		.expect("bills")
+		.iter()
+		.map(|b| b["amount"].as_u64().expect("a") as u128)
+		.sum();
+	assert_eq!(
+		Some(chain_total),
+		truth.billed.get(&1).copied(),
+		"the chain's answer, read block by block"
+	);
 
 	// New blocks are followed once caught up.
 	let ferdie = identity("//Ferdie");
-	client.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000).await.expect("sent");
+	client
+		.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000)
+		.await
+		.expect("sent");
 	let head = client.finalized_number().await.expect("head");
 	on_sqlite.wait_for(head);
 	on_postgres.wait_for(head);
@@ -430,7 +506,10 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	drop(on_sqlite);
 	let other = Chain::start();
 	let other_client = Client::connect(&other.url).await.expect("client");
-	other_client.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000).await.expect("sent");
+	other_client
+		.transfer(ferdie.keypair(), &identity("//Bob").account_id(), 10_000_000)
+		.await
+		.expect("sent");
 	let mut refused = std::process::Command::new(env!("CARGO_BIN_EXE_grid-indexer"))
 		.args(["--chain", &other.url, "--database", &sqlite, "--listen", "127.0.0.1:0"])
 		.stderr(std::process::Stdio::piped())
@@ -533,8 +612,10 @@ async fn a_stop_mid_catch_up_and_a_kill_9_mid_batch_neither_skip_nor_repeat_a_bl
 	assert!(truth.head >= 250 && truth.transfers == 50, "{truth:?}");
 
 	let postgres = Postgres::start();
-	let databases =
-		[("sqlite", chain.path("restart.db").display().to_string()), ("postgres", postgres.database("restart"))];
+	let databases = [
+		("sqlite", chain.path("restart.db").display().to_string()),
+		("postgres", postgres.database("restart")),
+	];
 	for (label, database) in databases {
 		// Small batches, few blocks read at a time: catch-up takes long enough to interrupt.
 		let args = ["--concurrency", "4", "--batch-blocks", "25"];
@@ -562,14 +643,21 @@ async fn a_stop_mid_catch_up_and_a_kill_9_mid_batch_neither_skip_nor_repeat_a_bl
 		indexer.wait_for(truth.head);
 		eprintln!("TIMING {label} head {:?}", t.elapsed());
 		assert_eq!(assert_consistent(&database, label).await, truth.head as i64);
-		let blocks = indexer.query("{ transfers(first: 1000) { totalCount items { blockNumber amount } } }");
-		assert_eq!(blocks["transfers"]["totalCount"], truth.transfers, "{label}: every transfer once");
+		let blocks =
+			indexer.query("{ transfers(first: 1000) { totalCount items { blockNumber amount } } }");
+		assert_eq!(
+			blocks["transfers"]["totalCount"], truth.transfers,
+			"{label}: every transfer once"
+		);
 		let db = grid_indexer::db::Db::connect(&database).await.expect("database");
 		let (events,): (i64,) = sqlx::query_as("SELECT CAST(SUM(events) AS BIGINT) FROM blocks")
 			.fetch_one(&db.pool)
 			.await
 			.expect("events");
 		assert_eq!(events as u64, truth.events, "{label}: every block's events counted once");
-		assert!(indexer.log_text().contains(&format!("indexing blocks {}..=", killed_at + 1)), "{label}: resumed after the last commit");
+		assert!(
+			indexer.log_text().contains(&format!("indexing blocks {}..=", killed_at + 1)),
+			"{label}: resumed after the last commit"
+		);
 	}
 }

@@ -13,7 +13,16 @@ fn the_committed_schema_is_the_served_one() {
 		committed == served,
 		"indexer/schema.graphql differs from the served schema: rerun with GRIDCHAIN_WRITE_SCHEMA=1 and commit it"
 	);
-	for query in ["nodes(", "farms(", "twins(", "contracts(", "bills(", "billsPerDay(", "consumptionReports(", "prices("] {
+	for query in [
+		"nodes(",
+		"farms(",
+		"twins(",
+		"contracts(",
+		"bills(",
+		"billsPerDay(",
+		"consumptionReports(",
+		"prices(",
+	] {
 		assert!(served.contains(query), "the schema offers {query}");
 	}
 }

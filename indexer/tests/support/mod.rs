@@ -9,6 +9,11 @@ use std::{
 	time::{Duration, Instant},
 };
 
+/// A number from the environment, else `default` (the benchmarks' load knobs).
+pub fn env_num(name: &str, default: u32) -> u32 {
+	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 pub fn free_port() -> u16 {
 	std::net::TcpListener::bind("127.0.0.1:0")
 		.and_then(|l| l.local_addr())
