@@ -161,6 +161,9 @@ async fn run(
 ) -> Result<(), Failure> {
 	let api = client.api();
 	let mut warned_behind = None;
+	// The newest block both have must be the same block; once the node has the database's last
+	// block and it matches, this connection is on the right chain.
+	let mut verified = false;
 	loop {
 		if *shutdown.borrow() {
 			return Ok(());
@@ -168,12 +171,17 @@ async fn run(
 		let head = client.finalized_number().await.map_err(|e| Failure::Chain(e.into()))?;
 		status.finalized.store(head as i64, Ordering::Relaxed);
 		let cursor = db.cursor().await.map_err(Failure::Database)?;
-		if let Some((number, _)) = &cursor {
-			// The newest block both have must be the same block.
-			let common = (*number).min(head as i64);
-			if let Some(hash) = db.block_hash(common).await.map_err(Failure::Database)? {
-				same_chain(client, common, &hash).await?;
-			}
+		if !verified {
+			verified = match &cursor {
+				Some((number, _)) => {
+					let common = (*number).min(head as i64);
+					if let Some(hash) = db.block_hash(common).await.map_err(Failure::Database)? {
+						same_chain(client, common, &hash).await?;
+					}
+					common == *number
+				}
+				None => true,
+			};
 		}
 		let next = cursor.map(|(n, _)| n + 1).unwrap_or(0);
 		let next = u64::try_from(next).unwrap_or(0);
