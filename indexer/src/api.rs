@@ -510,6 +510,51 @@ fn bind<'q, O>(
 	q
 }
 
+/// One page of `select` rows and how many rows match (with the sum of `sum`, when given), read in
+/// one snapshot so that the count, the sum and the page agree while the indexer writes.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_page_summed<T>(
+	db: &Db,
+	select: &str,
+	from: &str,
+	w: &Where,
+	order: &str,
+	sum: Option<&str>,
+	first: i64,
+	offset: i64,
+) -> async_graphql::Result<(i64, i64, Vec<T>)>
+where
+	T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+	let (first, offset) = paging(first, offset)?;
+	let mut tx = db.pool.begin().await?;
+	if db.backend == Backend::Postgres {
+		// SQLite's WAL gives a transaction one snapshot from its first read; PostgreSQL needs asking.
+		sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+			.execute(&mut *tx)
+			.await?;
+	}
+	let sum_sql = sum
+		.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+		.unwrap_or("CAST(0 AS BIGINT)".into());
+	let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT), {sum_sql} FROM {from}{}", w.sql());
+	let (total, summed): (i64, i64) =
+		bind(sqlx::query_as(&count_sql), &w.args).fetch_one(&mut *tx).await?;
+	let n = w.next();
+	let sql = format!(
+		"SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+		w.sql(),
+		n + 1
+	);
+	let mut args = w.args.clone();
+	args.push(Arg::Int(first));
+	args.push(Arg::Int(offset));
+	let items = bind(sqlx::query_as(&sql), &args).fetch_all(&mut *tx).await?;
+	tx.rollback().await?;
+	Ok((total, summed, items))
+}
+
+/// [`fetch_page_summed`] without a sum.
 async fn fetch_page<T>(
 	db: &Db,
 	select: &str,
@@ -522,19 +567,8 @@ async fn fetch_page<T>(
 where
 	T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
-	let (first, offset) = paging(first, offset)?;
-	let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {from}{}", w.sql());
-	let (total,): (i64,) = bind(sqlx::query_as(&count_sql), &w.args).fetch_one(&db.pool).await?;
-	let n = w.next();
-	let sql = format!(
-		"SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
-		w.sql(),
-		n + 1
-	);
-	let mut args = w.args.clone();
-	args.push(Arg::Int(first));
-	args.push(Arg::Int(offset));
-	let items = bind(sqlx::query_as(&sql), &args).fetch_all(&db.pool).await?;
+	let (total, _, items) =
+		fetch_page_summed(db, select, from, w, order, None, first, offset).await?;
 	Ok((total, items))
 }
 
@@ -765,11 +799,17 @@ impl Query {
 	) -> async_graphql::Result<BillPage> {
 		let db = ctx.data::<Db>()?;
 		let w = bill_where(&filter.unwrap_or_default());
-		let (total_count, items) =
-			fetch_page(db, BILL_COLUMNS, "bills", &w, "block_number, event_index", first, offset)
-				.await?;
-		let sql = format!("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM bills{}", w.sql());
-		let (total,): (i64,) = bind(sqlx::query_as(&sql), &w.args).fetch_one(&db.pool).await?;
+		let (total_count, total, items) = fetch_page_summed(
+			db,
+			BILL_COLUMNS,
+			"bills",
+			&w,
+			"block_number, event_index",
+			Some("amount"),
+			first,
+			offset,
+		)
+		.await?;
 		Ok(BillPage { total_count, total_amount: Units(total), items })
 	}
 
