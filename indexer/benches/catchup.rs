@@ -44,14 +44,6 @@ fn node_binary() -> PathBuf {
 		)
 }
 
-async fn create_block(client: &Client) {
-	let _: serde_json::Value = client
-		.rpc()
-		.request("engine_createBlock", subxt::rpcs::rpc_params![true, true, Option::<String>::None])
-		.await
-		.expect("engine_createBlock");
-}
-
 #[tokio::main]
 async fn main() {
 	let batches = support::env_num("GRID_BENCH_BATCHES", 100);
@@ -109,24 +101,14 @@ async fn main() {
 		let at = client.at().await.expect("at");
 		at.tx().sign_and_submit(&call, signer, params).await.expect("batch submitted");
 		nonce += 1;
-		create_block(&client).await;
+		support::create_block(&client).await;
 		for _ in 0..empty_per_batch {
-			create_block(&client).await;
+			support::create_block(&client).await;
 		}
 	}
 	let head = loop {
 		let finalized = client.finalized_number().await.expect("head");
-		let header: serde_json::Value = client
-			.rpc()
-			.request("chain_getHeader", subxt::rpcs::rpc_params![])
-			.await
-			.expect("best");
-		let best = u64::from_str_radix(
-			header["number"].as_str().expect("number").trim_start_matches("0x"),
-			16,
-		)
-		.expect("hex");
-		if finalized >= best {
+		if finalized >= support::best_number(&client).await {
 			break finalized;
 		}
 		tokio::time::sleep(Duration::from_millis(50)).await;

@@ -3,7 +3,7 @@
 
 use gridchain_sdk::{
 	chain::{self, runtime_types as rt},
-	Config, Node, Resources,
+	hex0x, text, Config, Node, Resources, Twin,
 };
 use subxt::{client::OnlineClientAtBlockImpl, OnlineClient};
 
@@ -133,19 +133,6 @@ pub struct ContractRecord {
 	pub deployment_hash: Option<String>,
 	pub public_ips: u32,
 	pub deposit: u128,
-}
-
-fn text(bytes: &[u8]) -> String {
-	String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-	let mut out = String::with_capacity(2 + bytes.len() * 2);
-	out.push_str("0x");
-	for b in bytes {
-		out.push_str(&format!("{b:02x}"));
-	}
-	out
 }
 
 fn cause_name(cause: &rt::pallet_smart_contract::types::Cause) -> &'static str {
@@ -372,13 +359,9 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 }
 
 async fn twin(at: &At, twin_id: u32) -> anyhow::Result<Change> {
-	let t = at.storage().fetch(chain::storage().registry().twins(), (twin_id,)).await?.decode()?;
-	Ok(Change::Twin {
-		id: t.id,
-		account: t.account_id.to_string(),
-		pk: t.pk.map(|pk| hex0x(&pk)),
-		relay: t.relay.map(|r| text(&r.0)),
-	})
+	let t: Twin =
+		at.storage().fetch(chain::storage().registry().twins(), (twin_id,)).await?.decode()?.into();
+	Ok(Change::Twin { id: t.id, account: t.account, pk: t.pk, relay: t.relay })
 }
 
 async fn farm(at: &At, farm_id: u32) -> anyhow::Result<Change> {

@@ -535,30 +535,13 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 	assert!(String::from_utf8_lossy(&out.stderr).contains("--database mysql://localhost/grid"));
 }
 
-/// Seal and finalize one block on a `--sealing manual` chain.
-async fn create_block(client: &Client) {
-	let _: Value = client
-		.rpc()
-		.request("engine_createBlock", subxt::rpcs::rpc_params![true, true, Option::<String>::None])
-		.await
-		.expect("engine_createBlock");
-}
-
-/// The best block's number.
-async fn best_number(client: &Client) -> u64 {
-	let header: Value =
-		client.rpc().request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("header");
-	let hex = header["number"].as_str().expect("number").trim_start_matches("0x");
-	u64::from_str_radix(hex, 16).expect("hex number")
-}
-
 /// `blocks` sealed blocks, a transfer in every fifth; returns once the last is finalized.
 async fn many_blocks(client: &Client, blocks: u32) {
 	let ferdie = identity("//Ferdie");
 	let bob = identity("//Bob").account_id();
 	for i in 0..blocks {
 		if i % 5 != 0 {
-			create_block(client).await;
+			support::create_block(client).await;
 			continue;
 		}
 		let transfer = client.transfer(ferdie.keypair(), &bob, 10_000_000 + u128::from(i));
@@ -566,12 +549,12 @@ async fn many_blocks(client: &Client, blocks: u32) {
 		loop {
 			tokio::select! {
 				done = &mut transfer => { done.expect("transfer"); break; }
-				_ = tokio::time::sleep(std::time::Duration::from_millis(20)) => create_block(client).await,
+				_ = tokio::time::sleep(std::time::Duration::from_millis(20)) => support::create_block(client).await,
 			}
 		}
 	}
 	// engine_createBlock returns before the finality it asked for is announced.
-	let best = best_number(client).await;
+	let best = support::best_number(client).await;
 	while client.finalized_number().await.expect("finalized") < best {
 		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 	}

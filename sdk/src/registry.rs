@@ -2,7 +2,7 @@
 
 use crate::{
 	chain::{self, runtime_types as rt},
-	types::{hex0x, text, Farm, Location, Node, PublicIp, Resources, Twin},
+	types::{text, Farm, Location, Node, PublicIp, Resources, Twin},
 	Client, Error, Result,
 };
 use subxt::utils::AccountId32;
@@ -156,13 +156,7 @@ impl Client {
 
 	/// A twin by id.
 	pub async fn twin(&self, twin_id: u32) -> Result<Twin> {
-		let twin = self.twin_record(twin_id).await?;
-		Ok(Twin {
-			id: twin.id,
-			account: twin.account_id.to_string(),
-			pk: twin.pk.map(|pk| hex0x(&pk)),
-			relay: twin.relay.map(|r| text(&r.0)),
-		})
+		Ok(self.twin_record(twin_id).await?.into())
 	}
 
 	/// The twin id of an account, if it has one.

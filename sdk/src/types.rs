@@ -41,6 +41,17 @@ pub struct Twin {
 	pub relay: Option<String>,
 }
 
+impl From<rt::pallet_registry::types::Twin<subxt::utils::AccountId32>> for Twin {
+	fn from(twin: rt::pallet_registry::types::Twin<subxt::utils::AccountId32>) -> Twin {
+		Twin {
+			id: twin.id,
+			account: twin.account_id.to_string(),
+			pk: twin.pk.map(|pk| hex0x(&pk)),
+			relay: twin.relay.map(|r| text(&r.0)),
+		}
+	}
+}
+
 /// A public IP of a farm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicIp {
@@ -188,11 +199,13 @@ pub struct Balance {
 	pub reserved: u128,
 }
 
-pub(crate) fn text(bytes: &[u8]) -> String {
+/// Chain bytes as text (lossy UTF-8).
+pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub(crate) fn hex0x(bytes: &[u8]) -> String {
+/// Bytes as `0x`-hex.
+pub fn hex0x(bytes: &[u8]) -> String {
 	format!("0x{}", hex::encode(bytes))
 }
 

@@ -322,3 +322,20 @@ pub fn http_post(port: u16, path: &str, body: &str) -> Option<(u16, String)> {
 		),
 	)
 }
+
+/// Seal and finalize one block on a `--sealing manual` chain.
+pub async fn create_block(client: &gridchain_sdk::Client) {
+	let _: Value = client
+		.rpc()
+		.request("engine_createBlock", subxt::rpcs::rpc_params![true, true, Option::<String>::None])
+		.await
+		.expect("engine_createBlock");
+}
+
+/// The best block's number.
+pub async fn best_number(client: &gridchain_sdk::Client) -> u64 {
+	let header: Value =
+		client.rpc().request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("header");
+	let hex = header["number"].as_str().expect("number").trim_start_matches("0x");
+	u64::from_str_radix(hex, 16).expect("hex number")
+}
