@@ -59,7 +59,24 @@ pub fn router(agent: Shared) -> Router {
 		.route("/v1/capacity", get(capacity))
 		.route("/v1/health", get(health))
 		.route("/metrics", get(metrics))
+		.layer(browser_access())
 		.with_state(agent)
+}
+
+/// Browsers on any origin (the web dashboard) may call the API: every request that matters is
+/// signed by a twin's key, and no cookie or other ambient credential is ever read.
+fn browser_access() -> tower_http::cors::CorsLayer {
+	use axum::http::header::{HeaderName, CONTENT_TYPE};
+	tower_http::cors::CorsLayer::new()
+		.allow_origin(tower_http::cors::Any)
+		.allow_methods([Method::GET, Method::POST, Method::PUT])
+		.allow_headers([
+			CONTENT_TYPE,
+			HeaderName::from_static(HEADER_TWIN),
+			HeaderName::from_static(HEADER_TIMESTAMP),
+			HeaderName::from_static(HEADER_SIGNATURE),
+		])
+		.max_age(std::time::Duration::from_secs(600))
 }
 
 /// The largest request body: a deployment document is at most 8 KiB encrypted, so this is ample.

@@ -33,6 +33,13 @@ pub fn router(state: AppState) -> Router {
 		.route("/graphql", get(graphiql).post(graphql))
 		.route("/health", get(health))
 		.route("/metrics", get(metrics))
+		.layer(
+			// Public, read-only data: any page (the web dashboard) may query it.
+			tower_http::cors::CorsLayer::new()
+				.allow_origin(tower_http::cors::Any)
+				.allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+				.allow_headers([axum::http::header::CONTENT_TYPE]),
+		)
 		.with_state(state)
 }
 

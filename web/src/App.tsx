@@ -1,0 +1,93 @@
+import { useEffect, useState } from 'react';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { Chain } from './grid/chain';
+import { Indexer } from './grid/indexer';
+import type { Deployment } from './deployment';
+import { type Account, type Endpoints, type Page, SessionContext, endpoints, saveEndpoints, sentence } from './session';
+import { AccountPage } from './pages/AccountPage';
+import { GridPage } from './pages/GridPage';
+import { DeployPage } from './pages/DeployPage';
+import { ContractsPage } from './pages/ContractsPage';
+import { CosignPage } from './pages/CosignPage';
+
+const PAGES: { id: Page; title: string }[] = [
+  { id: 'account', title: 'Account' },
+  { id: 'grid', title: 'Find a node' },
+  { id: 'deploy', title: 'Deploy' },
+  { id: 'contracts', title: 'My contracts' },
+  { id: 'cosign', title: 'Co-sign' },
+];
+
+export function App() {
+  const [where, setWhere] = useState<Endpoints>(endpoints());
+  const [chain, setChain] = useState<Chain | null>(null);
+  const [chainName, setChainName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [account, setAccount] = useState<Account | null>(null);
+  const [page, setPage] = useState<Page>(new URLSearchParams(window.location.hash.slice(1)).has('doc') ? 'cosign' : 'account');
+  const [nodeId, setNodeId] = useState<number | null>(null);
+  const [document, setDocument] = useState<Deployment | null>(null);
+
+  useEffect(() => {
+    let live: Chain | null = null;
+    setChain(null);
+    setError(null);
+    cryptoWaitReady()
+      .then(() => Chain.connect(where.rpc))
+      .then(async (c) => {
+        live = c;
+        setChainName((await c.api.rpc.system.chain()).toString());
+        setChain(c);
+      })
+      .catch((e) => setError(sentence(e)));
+    return () => { void live?.disconnect(); };
+  }, [where.rpc]);
+
+  const go = (p: Page, options: { nodeId?: number; document?: Deployment } = {}) => {
+    if (options.nodeId !== undefined) setNodeId(options.nodeId);
+    if (options.document !== undefined) setDocument(options.document);
+    setPage(p);
+  };
+
+  return (
+    <div className="app">
+      <header>
+        <h1>Gridchain</h1>
+        <nav>
+          {PAGES.map((p) => (
+            <button key={p.id} className={p.id === page ? 'active' : ''} data-page={p.id} onClick={() => go(p.id)}>{p.title}</button>
+          ))}
+        </nav>
+        <span className="who" data-testid="who">
+          {account ? `${account.label} · ${account.twinId ? `twin ${account.twinId}` : 'no twin yet'}` : 'not signed in'}
+        </span>
+      </header>
+      <Endpoints where={where} onChange={(e) => { saveEndpoints(e); setWhere(e); }} connected={chain !== null} chainName={chainName} />
+      {error && <p className="error" role="alert">{error}</p>}
+      {chain ? (
+        <SessionContext.Provider value={{ chain, indexer: new Indexer(where.indexer), chainName, account, setAccount, go, nodeId, document }}>
+          <main data-testid={`page-${page}`}>
+            {page === 'account' && <AccountPage />}
+            {page === 'grid' && <GridPage />}
+            {page === 'deploy' && <DeployPage />}
+            {page === 'contracts' && <ContractsPage />}
+            {page === 'cosign' && <CosignPage />}
+          </main>
+        </SessionContext.Provider>
+      ) : (!error && <p>Connecting to {where.rpc}…</p>)}
+    </div>
+  );
+}
+
+function Endpoints({ where, onChange, connected, chainName }: { where: Endpoints; onChange(e: Endpoints): void; connected: boolean; chainName: string }) {
+  const [rpc, setRpc] = useState(where.rpc);
+  const [indexer, setIndexer] = useState(where.indexer);
+  return (
+    <details className="endpoints">
+      <summary>{connected ? `Connected to ${chainName} at ${where.rpc}` : `Chain ${where.rpc}`} · indexer {where.indexer}</summary>
+      <label>Chain <input value={rpc} onChange={(e) => setRpc(e.target.value)} /></label>
+      <label>Indexer <input value={indexer} onChange={(e) => setIndexer(e.target.value)} /></label>
+      <button onClick={() => onChange({ rpc, indexer })}>Connect</button>
+    </details>
+  );
+}

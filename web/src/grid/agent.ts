@@ -1,0 +1,58 @@
+// A node's agent (SPEC §10): requests signed with the user's account key.
+
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { canonical, type Deployment } from '../deployment';
+
+export interface WorkloadResult { name: string; state: 'ok' | 'error' | 'paused' | 'deleted'; message: string; data: Record<string, unknown> }
+export interface DeploymentStatus { contract_id: number; deployment: Deployment; workloads: WorkloadResult[] }
+
+/** The agent refused: the rule by name, and its sentence. */
+export class AgentRefusal extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'AgentRefusal';
+  }
+}
+
+/** What a request's signature covers: `"{METHOD} {PATH}\n{timestamp}\n{hex BLAKE2b-256(body)}"`. */
+export function requestMessage(method: string, path: string, timestamp: number, body: Uint8Array): Uint8Array {
+  const bodyHash = blake2AsHex(body, 256).slice(2);
+  return stringToU8a(`${method} ${path}\n${timestamp}\n${bodyHash}`);
+}
+
+export class AgentClient {
+  constructor(readonly base: string, private readonly twinId: number, private readonly key: KeyringPair) {}
+
+  private async send(method: string, path: string, body?: string): Promise<DeploymentStatus> {
+    const bytes = body === undefined ? new Uint8Array() : stringToU8a(body);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = u8aToHex(this.key.sign(requestMessage(method, path, timestamp, bytes)));
+    let response: Response;
+    try {
+      response = await fetch(this.base.replace(/\/$/, '') + path, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          'x-grid-twin': String(this.twinId),
+          'x-grid-timestamp': String(timestamp),
+          'x-grid-signature': `sr25519:${signature}`,
+        },
+        body,
+      });
+    } catch (e) {
+      throw new AgentRefusal('Unreachable', `The node's agent at ${this.base} did not answer: ${(e as Error).message}`);
+    }
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) {
+      const refusal = answer as { code?: string; message?: string } | null;
+      throw new AgentRefusal(refusal?.code ?? `HTTP${response.status}`, refusal?.message ?? `the agent answered HTTP ${response.status}`);
+    }
+    return answer as DeploymentStatus;
+  }
+
+  deploy(doc: Deployment) { return this.send('POST', '/v1/deployments', canonical(doc)); }
+  update(doc: Deployment) { return this.send('PUT', `/v1/deployments/${doc.contract_id}`, canonical(doc)); }
+  status(contractId: number) { return this.send('GET', `/v1/deployments/${contractId}`); }
+}
