@@ -40,13 +40,24 @@ pub fn resources(c: &Capacity) -> Resources {
 	Resources { cru: c.cru, sru: c.sru, hru: c.hru, mru: c.mru }
 }
 
-/// Whether `need` fits in `total` less `used`.
-pub fn fits(total: Resources, used: Resources, need: Resources) -> bool {
-	let free = |t: u64, u: u64| t.saturating_sub(u);
-	need.cru <= free(total.cru, used.cru)
-		&& need.mru <= free(total.mru, used.mru)
-		&& need.sru <= free(total.sru, used.sru)
-		&& need.hru <= free(total.hru, used.hru)
+/// What `need` lacks in `total` less `used`, in words (`64 vCPU needed, 16 free of 16`), or
+/// `None` when it fits.
+pub fn shortfall(total: Resources, used: Resources, need: Resources) -> Option<String> {
+	let gib = |bytes: u64| format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64);
+	let vcpu = |n: u64| format!("{n} vCPU");
+	let short: Vec<String> = [
+		(need.cru, total.cru, used.cru, "", &vcpu as &dyn Fn(u64) -> String),
+		(need.mru, total.mru, used.mru, " memory", &gib),
+		(need.sru, total.sru, used.sru, " SSD", &gib),
+		(need.hru, total.hru, used.hru, " HDD", &gib),
+	]
+	.into_iter()
+	.filter(|(need, total, used, _, _)| *need > total.saturating_sub(*used))
+	.map(|(need, total, used, what, unit)| {
+		format!("{}{what} needed, {} free of {}", unit(need), unit(total.saturating_sub(used)), unit(total))
+	})
+	.collect();
+	(!short.is_empty()).then(|| short.join("; "))
 }
 
 /// The sum of two capacities, saturating.
@@ -62,6 +73,20 @@ pub fn add(a: Resources, b: Resources) -> Resources {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_shortfall_names_each_short_resource_in_plain_units() {
+		let gib = 1u64 << 30;
+		let total = Resources { cru: 16, mru: 64 * gib, sru: 1024 * gib, hru: 0 };
+		let used = Resources { cru: 4, mru: 8 * gib, sru: 0, hru: 0 };
+		let fits = Resources { cru: 12, mru: 56 * gib, sru: 1024 * gib, hru: 0 };
+		assert_eq!(shortfall(total, used, fits), None);
+		let big = Resources { cru: 64, mru: gib, sru: gib, hru: 2 * gib };
+		assert_eq!(
+			shortfall(total, used, big).as_deref(),
+			Some("64 vCPU needed, 12 vCPU free of 16 vCPU; 2.0 GiB HDD needed, 0.0 GiB free of 0.0 GiB")
+		);
+	}
 
 	#[test]
 	fn capacity_is_measured_where_not_configured() {

@@ -126,14 +126,8 @@ pub async fn check(
 		));
 	}
 	let used = agent.reserved(Some(doc.contract_id)).map_err(Refusal::internal)?;
-	if !capacity::fits(agent.total, used, capacity::resources(&needed)) {
-		return Err(bad(
-			"NotEnoughCapacity",
-			format!(
-				"the deployment needs {needed:?}; the node has {:?} of {:?} in use",
-				used, agent.total
-			),
-		));
+	if let Some(short) = capacity::shortfall(agent.total, used, capacity::resources(&needed)) {
+		return Err(bad("NotEnoughCapacity", format!("the node has too little free capacity: {short}")));
 	}
 	Ok(public_ips.clone())
 }

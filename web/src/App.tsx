@@ -27,6 +27,17 @@ export function App() {
   const [page, setPage] = useState<Page>(new URLSearchParams(window.location.hash.slice(1)).has('doc') ? 'cosign' : 'account');
   const [nodeId, setNodeId] = useState<number | null>(null);
   const [document, setDocument] = useState<Deployment | null>(null);
+  const [hash, setHash] = useState(window.location.hash);
+
+  // A co-signing link opened while the page is open only changes the URL's fragment.
+  useEffect(() => {
+    const follow = () => {
+      setHash(window.location.hash);
+      if (new URLSearchParams(window.location.hash.slice(1)).has('doc')) setPage('cosign');
+    };
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
 
   useEffect(() => {
     let live: Chain | null = null;
@@ -71,7 +82,7 @@ export function App() {
             {page === 'grid' && <GridPage />}
             {page === 'deploy' && <DeployPage />}
             {page === 'contracts' && <ContractsPage />}
-            {page === 'cosign' && <CosignPage />}
+            {page === 'cosign' && <CosignPage key={hash} />}
           </main>
         </SessionContext.Provider>
       ) : (!error && <p>Connecting to {where.rpc}…</p>)}

@@ -190,7 +190,7 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
         <>
           <BillsChart bills={bills.items} />
           <table data-testid="bills"><thead><tr><th>Block</th><th>Time (UTC)</th><th>Amount</th><th>Discount</th></tr></thead>
-            <tbody>{[...bills.items].reverse().slice(0, 50).map((b) => <tr key={`${b.blockNumber}`}><td>{b.blockNumber}</td><td>{new Date(b.time * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td><td>{formatTft(BigInt(b.amount))}</td><td>{b.discountLevel}</td></tr>)}</tbody></table>
+            <tbody>{[...bills.items].reverse().slice(0, 50).map((b) => <tr key={`${b.blockNumber}`}><td>{b.blockNumber}</td><td>{new Date(b.time * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td><td data-units={b.amount}>{formatTft(BigInt(b.amount))}</td><td>{b.discountLevel}</td></tr>)}</tbody></table>
         </>
       ) : <p className="note" data-testid="no-bills">No bill yet: the chain settles every contract every few blocks.</p>}
     </section>

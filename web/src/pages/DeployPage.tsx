@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { type Deployment, DeploymentError, GIB, capacity, hashHex, newVmDeployment, sign, validate } from '../deployment';
 import { deploy } from '../flows';
+import { AgentRefusal } from '../grid/agent';
 import { signerOf } from '../identity';
 import { type HourlyPrice, formatTft, hourlyPrice } from '../pricing';
 import { sentence, useSession } from '../session';
@@ -116,7 +117,7 @@ export function DeployPage() {
         setDone(`Contract ${contractId} is deployed on node ${id}.`);
       }
     } catch (e) {
-      setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e));
+      setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : e instanceof AgentRefusal ? `The node refused (${e.code}): ${e.message}` : sentence(e));
     } finally {
       setBusy(false);
     }

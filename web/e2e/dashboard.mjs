@@ -1,0 +1,281 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core) against the real
+// local grid that `scripts/local-grid.sh` starts: chain, indexer, node agent (sim) and the built
+// dashboard. Each result the page shows is checked on chain with `grid` (the Rust SDK), and the
+// encryption both ways between the browser and `grid`. Screenshots go to web/e2e/screenshots/.
+//
+//   node e2e/dashboard.mjs          # starts its own local grid on spare ports
+//   GRID_E2E_URL=http://127.0.0.1:15173/?rpc=…&indexer=… GRID_URL=ws://… node e2e/dashboard.mjs
+//                                   # against a local grid that already runs (fresh: no twins but
+//                                   # the farmer's and the node's)
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const shots = join(here, 'screenshots');
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridchain-target');
+const gridBin = join(targetDir, 'debug/grid');
+const started = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s]`, ...a);
+
+// ---- the local grid ---------------------------------------------------------------------------
+
+async function startGrid() {
+  if (process.env.GRID_E2E_URL) return { url: process.env.GRID_E2E_URL, rpc: process.env.GRID_URL, stop: async () => {} };
+  const env = {
+    ...process.env,
+    GRID_RPC_PORT: '29944', GRID_INDEXER_PORT: '24350', GRID_AGENT_PORT: '28080', GRID_WEB_PORT: '25173',
+    GRID_REPORT_INTERVAL: '2',
+  };
+  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), '--sealing', 'instant'], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  let out = '';
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the local grid did not come up in 30 min:\n${out}`)), 30 * 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Dashboard\s+(\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => fail(new Error(`scripts/local-grid.sh exited with ${code}:\n${out}`)));
+  });
+  log('local grid up:', url);
+  return {
+    url,
+    rpc: `ws://127.0.0.1:${env.GRID_RPC_PORT}`,
+    stop: async () => {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      await new Promise((r) => { child.on('exit', r); setTimeout(r, 10_000); });
+    },
+  };
+}
+
+/** `grid --json …` as a user would run it; returns the parsed JSON, or throws with its stderr. */
+function grid(rpc, args, { key } = {}) {
+  const all = ['--url', rpc, '--json', ...(key ? ['--key', key] : []), ...args];
+  const out = execFileSync(gridBin, all, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.trim() ? JSON.parse(out) : null;
+}
+
+function gridFails(rpc, args, opts) {
+  try {
+    grid(rpc, args, opts);
+  } catch (e) {
+    return { status: e.status, stderr: String(e.stderr) };
+  }
+  throw new Error(`grid ${args.join(' ')} succeeded; a failure was expected`);
+}
+
+/** Does `grid` fail here? */
+function gridFailsOrNot(rpc, args, opts) {
+  try { grid(rpc, args, opts); return false; } catch { return true; }
+}
+
+// ---- the browser ------------------------------------------------------------------------------
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  const g = await startGrid();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  const saved = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('dialog', (d) => d.accept());
+    page.on('pageerror', (e) => log('page error:', e.message));
+    const shot = async (name) => {
+      const path = join(shots, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      saved.push(path);
+      log('screenshot', path);
+    };
+    const nav = (id) => page.click(`nav button[data-page="${id}"]`);
+    const signIn = async (name) => {
+      await nav('account');
+      await page.getByTestId('dev-accounts').getByRole('button', { name, exact: true }).click();
+      await page.getByTestId('account').waitFor();
+    };
+
+    await page.goto(g.url);
+    await page.getByTestId('page-account').waitFor({ timeout: 60_000 });
+
+    // Sign in as Charlie and create the twin, with the X25519 key derived in the page.
+    await signIn('Charlie');
+    if (await page.getByRole('button', { name: 'Create my twin' }).isVisible()) await page.getByRole('button', { name: 'Create my twin' }).click();
+    await page.getByTestId('twin').filter({ hasText: /^twin \d+$/ }).waitFor({ timeout: 60_000 });
+    const charlieTwin = Number((await page.getByTestId('twin').textContent()).replace('twin ', ''));
+    const twinOnChain = grid(g.rpc, ['twin', 'show', String(charlieTwin)]);
+    log('twin on chain:', JSON.stringify(twinOnChain));
+    assert.equal(twinOnChain.id, charlieTwin);
+    assert.ok(twinOnChain.pk, 'the twin has an encryption key');
+    assert.match(await page.getByTestId('balance').textContent(), /TFT free/);
+    await shot('1-account');
+
+    // Find a node with a free public IP.
+    await nav('grid');
+    await page.getByLabel('free ips').fill('1');
+    await page.getByLabel('free cpu').fill('2');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('tr[data-node="1"]').waitFor();
+    assert.match(await page.getByTestId('node-count').textContent(), /^1 node$/);
+    await shot('2-find-a-node');
+    await page.locator('tr[data-node="1"]').getByRole('button', { name: 'Deploy here' }).click();
+
+    // The price before signing, then deploy a VM with a data disk and a public IP.
+    await page.getByTestId('page-deploy').waitFor();
+    assert.equal(await page.locator('#node').inputValue(), '1');
+    await page.locator('#env').fill('TZ=UTC');
+    await page.getByTestId('price').filter({ hasText: 'TFT' }).waitFor();
+    const capacityText = await page.getByTestId('capacity').textContent();
+    assert.equal(capacityText, '1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP');
+    const priceText = await page.getByTestId('price').textContent();
+    log('price shown:', priceText);
+    // SPEC §5 by hand for 1 vCPU, 1 GiB, 12 GiB SSD and an IP at genesis prices, 0.05 USD/TFT,
+    // Gold discount (a 1,000,000 TFT balance): CU = min(max(1/4, 1/2), max(1/8, 1), max(1/2, 1/4))
+    // = 0.5, SU = 12/200 = 0.06 → 152,800 + 11,664 + 69,400 = 233,864 uUSD (10^-7 USD) an hour
+    // = 0.467728 TFT undiscounted, 40 % paid = 0.1870912 TFT.
+    assert.match(priceText, /^0\.1870912 TFT at 0\.05 USD\/TFT, Gold discount \(0\.467728 TFT undiscounted\)/);
+    const hashShown = await page.getByTestId('hash').textContent();
+    await shot('3-deploy-form');
+    await page.getByTestId('deploy').click();
+    await page.getByTestId('deployed').waitFor({ timeout: 180_000 });
+    const contractId = Number((await page.getByTestId('deployed').textContent()).match(/Contract (\d+)/)[1]);
+    await shot('4-deployed');
+    log('deployed contract', contractId);
+
+    const onChain = grid(g.rpc, ['contract', 'show', String(contractId)]);
+    log('contract on chain:', JSON.stringify(onChain));
+    assert.equal(onChain.state, 'deployed');
+    assert.equal(onChain.twin_id, charlieTwin);
+    assert.equal(onChain.node_id, 1);
+    assert.equal(onChain.deployment_hash, hashShown);
+    assert.equal(onChain.public_ips.length, 1);
+    // Encrypted in the browser, decrypted by `grid` (and its hash checked by it).
+    const doc = grid(g.rpc, ['contract', 'show', String(contractId), '--decrypt'], { key: '//Charlie' }).deployment;
+    assert.equal(doc.twin_id, charlieTwin);
+    assert.equal(doc.workloads[0].data.image, 'docker.io/library/nginx:1.27');
+    assert.deepEqual(doc.workloads[0].data.env, { TZ: 'UTC' });
+    assert.deepEqual(doc.signature_requirement.signatures.map((s) => s.twin_id), [charlieTwin]);
+    const agentStatus = grid(g.rpc, ['deployment', 'status', String(contractId)], { key: '//Charlie' });
+    assert.ok(agentStatus.workloads.every((w) => w.state === 'ok'), JSON.stringify(agentStatus));
+
+    // Encrypted by `grid`, decrypted in the browser.
+    const work = mkdtempSync(join(tmpdir(), 'grid-e2e-'));
+    const file = join(work, 'cli.json');
+    execFileSync(gridBin, ['--url', g.rpc, '--key', '//Charlie', 'deployment', 'new', '--name', 'fromcli', '--image', 'docker.io/library/redis:7', '--cpu', '1', '--memory', '1G', '-o', file], { stdio: 'ignore' });
+    execFileSync(gridBin, ['--url', g.rpc, '--key', '//Charlie', 'deployment', 'sign', file], { stdio: 'ignore' });
+    const cliContract = grid(g.rpc, ['contract', 'create', '--node', '1', file], { key: '//Charlie' }).contract_id;
+    log('grid created contract', cliContract);
+
+    // My contracts: the bills of the deployed one, as a chart and a table.
+    await nav('contracts');
+    await page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('bills-chart').waitFor({ timeout: 180_000 });
+    // The first bill may be a few seconds' worth; wait for one that charged something.
+    const paid = page.locator('td[data-units]:not([data-units="0"])').first();
+    await paid.waitFor({ timeout: 180_000 });
+    const paidBlock = Number(await paid.locator('xpath=..').locator('td').first().textContent());
+    const paidUnits = await paid.getAttribute('data-units');
+    log(`a bill in the table: block ${paidBlock}, ${paidUnits} units`);
+    const bills = grid(g.rpc, ['contract', 'bills', String(contractId), '--blocks', '1000'], { key: '//Charlie' }).bills;
+    const onChainBill = bills.find((b) => b.block === paidBlock);
+    assert.ok(onChainBill, `the chain has the bill of block ${paidBlock}: ${JSON.stringify(bills)}`);
+    assert.equal(String(onChainBill.amount), paidUnits);
+    const shownTotal = await page.getByTestId('spent').textContent();
+    log('spent shown:', shownTotal);
+    await page.getByRole('button', { name: 'Decrypt the deployment' }).click();
+    await page.getByTestId('decrypted').waitFor();
+    assert.match(await page.getByTestId('decrypted').textContent(), /nginx:1\.27/);
+    await shot('5-my-contract-bills-decrypted');
+
+    await page.locator(`tr[data-contract="${cliContract}"]`).getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Decrypt the deployment' }).click();
+    await page.getByTestId('decrypted').filter({ hasText: 'redis:7' }).waitFor();
+    log('the browser decrypted the contract grid created');
+    await page.getByRole('button', { name: 'Cancel the contract' }).click();
+    await page.getByTestId('detail-message').waitFor({ timeout: 60_000 });
+
+    // Cancel the deployed one: gone from the chain, its IP free again.
+    await page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Cancel the contract' }).click();
+    await page.getByTestId('detail-message').filter({ hasText: `Contract ${contractId} is cancelled` }).waitFor({ timeout: 60_000 });
+    await shot('6-cancelled');
+    assert.equal(gridFails(g.rpc, ['contract', 'show', String(contractId)]).status, 1);
+    assert.equal(gridFails(g.rpc, ['contract', 'show', String(cliContract)]).status, 1);
+    assert.ok(grid(g.rpc, ['farm', 'ips', '1']).every((ip) => ip.contract_id === 0), 'every IP is free again');
+
+    // A deployment the node refuses (more vCPUs than it has): the page says why and cancels.
+    await nav('deploy');
+    await page.locator('#node').fill('1');
+    await page.locator('#cpu').fill('64');
+    await page.locator('#vm-name').fill('toobig');
+    await page.getByTestId('price').filter({ hasText: 'TFT' }).waitFor();
+    const before = grid(g.rpc, ['contract', 'list'], { key: '//Charlie' });
+    await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-error').waitFor({ timeout: 120_000 });
+    await page.locator('[data-step="cancel"][data-state="done"]').waitFor({ timeout: 60_000 });
+    const refusal = await page.getByTestId('deploy-error').textContent();
+    log('refusal shown:', refusal);
+    assert.match(refusal, /capacity/i);
+    await shot('7-refused-and-cancelled');
+    assert.deepEqual(grid(g.rpc, ['contract', 'list'], { key: '//Charlie' }), before);
+
+    // A form error is named before anything is signed.
+    await page.locator('#cpu').fill('0');
+    assert.match(await page.getByTestId('form-error').textContent(), /vCPU: must be at least 1/);
+    await page.locator('#cpu').fill('1');
+    await page.locator('#memory').fill('0.1');
+    assert.match(await page.getByTestId('form-error').textContent(), /MemoryTooSmall|below the minimum of 256 MiB/);
+
+    // Co-signing: Charlie asks Dave to co-sign; Dave opens the link, signs, passes it back; Charlie deploys.
+    if (gridFailsOrNot(g.rpc, ['twin', 'show'], { key: '//Dave' })) grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
+    const daveTwin = grid(g.rpc, ['twin', 'show'], { key: '//Dave' }).id;
+    await page.locator('#memory').fill('1');
+    await page.locator('#vm-name').fill('shared');
+    await page.locator('#public-ip').uncheck();
+    await page.locator('#cosigners').fill(`${daveTwin} 1 yes`);
+    await page.locator('#weight-required').fill('2');
+    await page.getByTestId('deploy').click();
+    const link = await page.getByTestId('share-link').getAttribute('href');
+    await page.goto(link);
+    await page.getByTestId('cosign-document').waitFor();
+    assert.match(await page.getByTestId('verdict').textContent(), /RequiredSignerMissing|WeightBelowThreshold/);
+    await signIn('Dave');
+    await nav('cosign');
+    await page.getByRole('button', { name: 'Add my signature' }).click();
+    await page.getByTestId('verdict').filter({ hasText: 'satisfied: weight 2 of 2' }).waitFor();
+    assert.equal(await page.getByTestId('signed-by').textContent(), `twin ${charlieTwin}, twin ${daveTwin}`);
+    await shot('8-cosigned');
+    const signedLink = await page.getByTestId('cosign-link').textContent();
+    await page.goto(signedLink);
+    await signIn('Charlie');
+    await nav('cosign');
+    await page.getByRole('button', { name: 'Deploy it' }).click();
+    await page.locator('#node').fill('1');
+    await page.getByTestId('deploy').click();
+    await page.getByTestId('deployed').waitFor({ timeout: 180_000 });
+    const shared = Number((await page.getByTestId('deployed').textContent()).match(/Contract (\d+)/)[1]);
+    const sharedDoc = grid(g.rpc, ['contract', 'show', String(shared), '--decrypt'], { key: '//Charlie' }).deployment;
+    assert.deepEqual(sharedDoc.signature_requirement.signatures.map((s) => s.twin_id).sort(), [charlieTwin, daveTwin].sort());
+    assert.equal(grid(g.rpc, ['contract', 'show', String(shared)]).state, 'deployed');
+    await shot('9-cosigned-deployed');
+    log(`co-signed contract ${shared} deployed`);
+  } finally {
+    await browser.close();
+    await g.stop();
+  }
+  log('dashboard end-to-end: passed; screenshots:');
+  for (const p of saved) console.log(`  ${p}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
