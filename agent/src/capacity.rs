@@ -105,8 +105,8 @@ mod tests {
 	fn a_deployment_fits_only_in_what_is_free() {
 		let total = Resources { cru: 4, mru: 8, sru: 100, hru: 0 };
 		let used = Resources { cru: 3, mru: 4, sru: 50, hru: 0 };
-		assert!(fits(total, used, Resources { cru: 1, mru: 4, sru: 50, hru: 0 }));
-		assert!(!fits(total, used, Resources { cru: 2, mru: 1, sru: 1, hru: 0 }));
-		assert!(!fits(total, used, Resources { cru: 0, mru: 0, sru: 0, hru: 1 }));
+		assert_eq!(shortfall(total, used, Resources { cru: 1, mru: 4, sru: 50, hru: 0 }), None);
+		assert!(shortfall(total, used, Resources { cru: 2, mru: 1, sru: 1, hru: 0 }).is_some());
+		assert!(shortfall(total, used, Resources { cru: 0, mru: 0, sru: 0, hru: 1 }).is_some());
 	}
 }
