@@ -166,6 +166,19 @@ async function main() {
     const agentStatus = grid(g.rpc, ['deployment', 'status', String(contractId)], { key: '//Charlie' });
     assert.ok(agentStatus.workloads.every((w) => w.state === 'ok'), JSON.stringify(agentStatus));
 
+    // The same document again: the chain refuses, and the page says why in the pallet's words.
+    const contractsBefore = grid(g.rpc, ['contract', 'list'], { key: '//Charlie' });
+    await nav('deploy');
+    await page.locator('#node').fill('1');
+    await page.locator('#env').fill('TZ=UTC');
+    await page.getByTestId('hash').filter({ hasText: hashShown }).waitFor();
+    await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-error').waitFor({ timeout: 60_000 });
+    const chainRefusal = await page.getByTestId('deploy-error').textContent();
+    log('chain refusal shown:', chainRefusal);
+    assert.equal(chainRefusal, 'SmartContract::ContractIsNotUnique: A live contract on this node has this deployment hash.');
+    assert.deepEqual(grid(g.rpc, ['contract', 'list'], { key: '//Charlie' }), contractsBefore);
+
     // Encrypted by `grid`, decrypted in the browser.
     const work = mkdtempSync(join(tmpdir(), 'grid-e2e-'));
     const file = join(work, 'cli.json');
@@ -194,6 +207,22 @@ async function main() {
     await page.getByTestId('decrypted').waitFor();
     assert.match(await page.getByTestId('decrypted').textContent(), /nginx:1\.27/);
     await shot('5-my-contract-bills-decrypted');
+
+    // Update: two vCPUs instead of one; the page bumps the versions, signs, encrypts, and waits.
+    await page.getByRole('button', { name: 'Update' }).click();
+    const editor = page.getByLabel('updated document');
+    await editor.fill((await editor.inputValue()).replace('"cpu": 1,', '"cpu": 2,'));
+    await page.getByRole('button', { name: 'Sign and update' }).click();
+    await page.getByTestId('detail-message').filter({ hasText: `Contract ${contractId} is updated to version 1` }).waitFor({ timeout: 120_000 });
+    const updated = grid(g.rpc, ['contract', 'show', String(contractId), '--decrypt'], { key: '//Charlie' });
+    assert.equal(updated.contract.version, 2);
+    assert.equal(updated.deployment.version, 1);
+    assert.equal(updated.deployment.workloads[0].data.cpu, 2);
+    assert.equal(updated.deployment.workloads[0].version, 1);
+    assert.equal(updated.deployment.workloads[1].version, 0, 'the unchanged disk keeps its version');
+    assert.equal(grid(g.rpc, ['contract', 'show', String(contractId)]).state, 'deployed');
+    await shot('5b-updated');
+    log('updated to version 1 with 2 vCPUs');
 
     await page.locator(`tr[data-contract="${cliContract}"]`).getByRole('button', { name: 'Open' }).click();
     await page.getByRole('button', { name: 'Decrypt the deployment' }).click();
