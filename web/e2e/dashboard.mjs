@@ -3,7 +3,8 @@
 // dashboard. Each result the page shows is checked on chain with `grid` (the Rust SDK), and the
 // encryption both ways between the browser and `grid`. Screenshots go to web/e2e/screenshots/.
 //
-//   node e2e/dashboard.mjs          # starts its own local grid on spare ports
+//   node e2e/dashboard.mjs          # starts its own local grid on spare ports, instant sealing
+//   GRID_E2E_NODE_ARGS= node e2e/dashboard.mjs   # the same on 6 s blocks (slower)
 //   GRID_E2E_URL=http://127.0.0.1:15173/?rpc=…&indexer=… GRID_URL=ws://… node e2e/dashboard.mjs
 //                                   # against a local grid that already runs (fresh: no twins but
 //                                   # the farmer's and the node's)
@@ -33,7 +34,10 @@ async function startGrid() {
     GRID_RPC_PORT: '29944', GRID_INDEXER_PORT: '24350', GRID_AGENT_PORT: '28080', GRID_WEB_PORT: '25173',
     GRID_REPORT_INTERVAL: '2',
   };
-  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), '--sealing', 'instant'], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  // Instant sealing keeps the test short; GRID_E2E_NODE_ARGS="" runs it on 6 s Aura blocks with
+  // GRANDPA finality, as a newcomer's grid runs.
+  const nodeArgs = (process.env.GRID_E2E_NODE_ARGS ?? '--sealing instant').split(' ').filter(Boolean);
+  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), ...nodeArgs], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   let out = '';
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`the local grid did not come up in 30 min:\n${out}`)), 30 * 60_000);
