@@ -46,7 +46,9 @@ cleanup() {
 	wait 2>/dev/null || true
 	rm -rf "$scratch"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 start node "$bin/gridchain-node" --dev --tmp --state-pruning archive --rpc-port "$rpc_port" \
 	--port 0 --no-prometheus "$@"
