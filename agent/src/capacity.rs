@@ -54,7 +54,12 @@ pub fn shortfall(total: Resources, used: Resources, need: Resources) -> Option<S
 	.into_iter()
 	.filter(|(need, total, used, _, _)| *need > total.saturating_sub(*used))
 	.map(|(need, total, used, what, unit)| {
-		format!("{}{what} needed, {} free of {}", unit(need), unit(total.saturating_sub(used)), unit(total))
+		format!(
+			"{}{what} needed, {} free of {}",
+			unit(need),
+			unit(total.saturating_sub(used)),
+			unit(total)
+		)
 	})
 	.collect();
 	(!short.is_empty()).then(|| short.join("; "))

@@ -127,7 +127,10 @@ pub async fn check(
 	}
 	let used = agent.reserved(Some(doc.contract_id)).map_err(Refusal::internal)?;
 	if let Some(short) = capacity::shortfall(agent.total, used, capacity::resources(&needed)) {
-		return Err(bad("NotEnoughCapacity", format!("the node has too little free capacity: {short}")));
+		return Err(bad(
+			"NotEnoughCapacity",
+			format!("the node has too little free capacity: {short}"),
+		));
 	}
 	Ok(public_ips.clone())
 }

@@ -134,8 +134,8 @@ fn price_vectors() {
 		"format": "gridchain-price-vectors/1",
 		"cases": all,
 	}))
-	.expect("vectors serialise") +
-		"\n";
+	.expect("vectors serialise")
+		+ "\n";
 	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/prices.json");
 	if std::env::var_os("GRIDCHAIN_WRITE_VECTORS").is_some() {
 		std::fs::write(path, &text).expect("write the vectors");

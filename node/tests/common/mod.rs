@@ -51,12 +51,19 @@ impl DevNode {
 
 	/// Start the node with `--sealing SEALING` (`manual` or `instant`) and extra arguments.
 	pub async fn start_sealing(sealing: &str, extra: &[&str]) -> DevNode {
+		let mut args = vec!["--dev", "--sealing", sealing];
+		args.extend_from_slice(extra);
+		DevNode::spawn(&args).await
+	}
+
+	/// Start `gridchain-node ARGS` with RPC on a free loopback port, p2p on loopback, and wait
+	/// until its RPC answers. Its log is `$TMPDIR/gridchain-node-<rpc port>.log`.
+	pub async fn spawn(args: &[&str]) -> DevNode {
 		let port = free_port();
 		let log = std::env::temp_dir().join(format!("gridchain-node-{port}.log"));
 		let log_file = std::fs::File::create(&log).expect("log file");
 		let child = Command::new(env!("CARGO_BIN_EXE_gridchain-node"))
-			.args(["--dev", "--sealing", sealing])
-			.args(extra)
+			.args(args)
 			.arg("--rpc-port")
 			.arg(port.to_string())
 			.args([
