@@ -162,3 +162,69 @@ async fn manual_sealing_goes_on_after_a_sigkill_restart() {
 	drop(node);
 	let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `kill -9` while the node takes a stream of transactions: after the restart the finalized
+/// head it had is still there with its state, the transactions it holds are exactly a prefix of
+/// the stream (none half-applied), and the chain goes on.
+#[tokio::test]
+async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
+	let _serial = ONE_AT_A_TIME.lock().await;
+	let (dir, base) = base_path("stream-kill");
+	let node = DevNode::start_sealing("instant", &["--base-path", &base]).await;
+	let alice = dev::alice();
+	// Each transfer goes to an account of its own, so the state says which ones landed.
+	let recipient = |i: u64| -> [u8; 32] {
+		let mut account = [9u8; 32];
+		account[..8].copy_from_slice(&i.to_le_bytes());
+		account
+	};
+	const STREAM: u64 = 200;
+	let first_nonce = node.nonce(alice.public_key().0).await;
+	let mut seen = (0u64, subxt::utils::H256::zero());
+	for i in 0..STREAM {
+		let at = node.api.at_current_block().await.expect("finalized block");
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::PolkadotConfig>::new()
+			.nonce(first_nonce + i)
+			.build();
+		at.transactions()
+			.sign_and_submit(&transfer(recipient(i), TFT), &alice, params)
+			.await
+			.expect("transfer accepted by the pool");
+		if i == STREAM / 2 {
+			let number = node.finalized_number().await;
+			let hash = node
+				.rpc
+				.request("chain_getBlockHash", subxt::rpcs::rpc_params![number])
+				.await
+				.expect("hash");
+			seen = (number, hash);
+		}
+	}
+	// Killed while the pool still feeds it blocks.
+	node.crash();
+	let (seen_number, seen_hash) = seen;
+	assert!(seen_number > 10, "the stream made blocks before the kill: {seen_number}");
+
+	let node = DevNode::start_sealing("instant", &["--base-path", &base]).await;
+	let head = node.finalized_number().await;
+	assert!(head >= seen_number, "finalized head {head} after the restart, {seen_number} before");
+	let hash: subxt::utils::H256 = node
+		.rpc
+		.request("chain_getBlockHash", subxt::rpcs::rpc_params![seen_number])
+		.await
+		.expect("hash");
+	assert_eq!(hash, seen_hash, "block {seen_number} is the one finalized before the kill");
+	let landed = node.nonce(alice.public_key().0).await - first_nonce;
+	assert!(landed >= seen_number, "{landed} transfers landed in {head} blocks");
+	for i in 0..STREAM {
+		let (free, _) = node.balance(recipient(i)).await;
+		let expected = if i < landed { TFT } else { 0 };
+		assert_eq!(free, expected, "transfer {i} of {landed} landed");
+	}
+	// The chain goes on from the stored head with Alice's next nonce.
+	let (_, next) = transfer_until_finalized(&node).await;
+	assert_eq!(next, head + 1, "the next block builds on the stored head");
+	assert_eq!(node.nonce(alice.public_key().0).await - first_nonce, landed + 1);
+	drop(node);
+	let _ = std::fs::remove_dir_all(&dir);
+}
