@@ -20,20 +20,10 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, MultiAddress};
 
 const GIB: u64 = 1 << 30;
-/// Six endowed dev accounts, and two without a TFT.
-const ACCOUNTS: [Sr25519Keyring; 8] = [
-	Sr25519Keyring::Alice,
-	Sr25519Keyring::Bob,
-	Sr25519Keyring::Charlie,
-	Sr25519Keyring::Dave,
-	Sr25519Keyring::Eve,
-	Sr25519Keyring::Ferdie,
-	Sr25519Keyring::One,
-	Sr25519Keyring::Two,
-];
-
+/// The dev keyring: Alice … Ferdie (endowed on the dev chain), then One and Two (no TFT).
 fn account(who: u8) -> AccountId {
-	ACCOUNTS[who as usize % ACCOUNTS.len()].to_account_id()
+	let keys: Vec<Sr25519Keyring> = Sr25519Keyring::iter().collect();
+	keys[who as usize % keys.len()].to_account_id()
 }
 
 #[derive(Clone, Debug)]
