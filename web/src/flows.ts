@@ -1,7 +1,6 @@
 // The user's flows that span the chain and a node's agent (SPEC §9.6): deploy and update.
 
 import { u8aToHex } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
 import { type Deployment, DeploymentError, capacity, deploymentHash, sign, validate, verifySignatures, verifyUpdate } from './deployment';
 import { AgentClient, AgentRefusal, type DeploymentStatus } from './grid/agent';
 import type { Chain } from './grid/chain';
@@ -11,13 +10,14 @@ import type { Account } from './session';
 export type StepState = 'running' | 'done' | 'failed';
 export type Step = (id: string, state: StepState, text: string) => void;
 
-/** Each twin's account on chain, fetched once per twin. */
-export function accountsOn(chain: Chain, doc: Deployment): Promise<(twin: number) => Uint8Array | undefined> {
-  const twins = new Set([...doc.signature_requirement.requests.map((r) => r.twin_id), ...doc.signature_requirement.signatures.map((s) => s.twin_id)]);
-  return Promise.all([...twins].map(async (t) => [t, await chain.accountOfTwin(t)] as const)).then((pairs) => {
-    const map = new Map(pairs);
-    return (twin: number) => map.get(twin);
-  });
+/** The twins a document names: its requests and its signers. */
+export const twinsOf = (doc: Deployment) => [...doc.signature_requirement.requests.map((r) => r.twin_id), ...doc.signature_requirement.signatures.map((s) => s.twin_id)];
+
+/** Each of these twins' account on chain, fetched once per twin. */
+export async function accountsOn(chain: Chain, twins: number[]): Promise<(twin: number) => Uint8Array | undefined> {
+  const pairs = await Promise.all([...new Set(twins)].map(async (t) => [t, await chain.accountOfTwin(t)] as const));
+  const map = new Map(pairs);
+  return (twin: number) => map.get(twin);
 }
 
 /** The owner's `deployment_data`: encrypted to the twin's key on chain. */
@@ -50,7 +50,7 @@ export async function deploy(chain: Chain, account: Account, nodeId: number, uns
   validate(unsigned);
   const mine = unsigned.signature_requirement.requests.some((r) => r.twin_id === account.twinId);
   const doc = mine && !unsigned.signature_requirement.signatures.some((s) => s.twin_id === account.twinId) ? sign(unsigned, account.twinId, signerOf(account.pair)) : unsigned;
-  const signers = verifySignatures(doc, await accountsOn(chain, doc));
+  const signers = verifySignatures(doc, await accountsOn(chain, twinsOf(doc)));
   step('check', 'done', `Hash ${u8aToHex(deploymentHash(doc))}, signed by twin${signers.signers.length > 1 ? 's' : ''} ${signers.signers.join(', ')}`);
 
   step('encrypt', 'running', 'Encrypting the document to your key');
@@ -94,7 +94,7 @@ export async function update(chain: Chain, account: Account, contractId: number,
   const next = sign({ ...edited, contract_id: contractId, signature_requirement: { ...edited.signature_requirement, signatures: [] } }, account.twinId, signerOf(account.pair));
   validate(next);
   if (next.version !== old.version + 1) throw new DeploymentError('VersionNotNext', `version is ${next.version}: an update must be version ${old.version + 1}`);
-  verifyUpdate(old, next, await accountsOn(chain, { ...next, signature_requirement: { ...next.signature_requirement, requests: [...next.signature_requirement.requests, ...old.signature_requirement.requests] } }));
+  verifyUpdate(old, next, await accountsOn(chain, [...twinsOf(next), ...twinsOf(old)]));
   step('check', 'done', `Version ${next.version}, hash ${u8aToHex(deploymentHash(next))}`);
   const { hash, data } = await seal(chain, next);
   step('contract', 'running', 'Updating the contract on chain');
@@ -122,5 +122,3 @@ export async function readDeployment(chain: Chain, account: Account, contractId:
   if (computed !== c.deploymentHash) throw new DeploymentError('HashMismatch', `the decrypted deployment hashes to ${computed}, the contract says ${c.deploymentHash}`);
   return { ...doc, contract_id: contractId };
 }
-
-export const accountId = (address: string) => decodeAddress(address);

@@ -4,10 +4,10 @@
 import { Keyring } from '@polkadot/keyring';
 import { DEV_PHRASE } from '@polkadot/keyring/defaults';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { hexToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 import { blake2AsU8a, mnemonicToMiniSecret, mnemonicValidate } from '@polkadot/util-crypto';
 import { bech32 } from '@scure/base';
-import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
 import { DeploymentError, MAX_DEPLOYMENT_DATA, canonical, type Deployment, readDeployment, type Signer } from './deployment';
 
 const X25519_DOMAIN = 'gridchain:x25519:v1';
@@ -62,9 +62,6 @@ export async function ageKeyOf(identity: string): Promise<AgeKey> {
 /** The age key §9.5 derives from a secret URI. */
 export const ageKeyFromUri = (uri: string) => ageKeyOf(ageIdentityOf(x25519Secret(uri)));
 
-/** A random age key, for an account without a phrase (a browser extension). */
-export const randomAgeKey = async () => ageKeyOf(await generateX25519Identity());
-
 /** The sr25519 account key of a secret URI (a phrase, or `//Alice` on a dev chain). */
 export function accountFromUri(uri: string): KeyringPair {
   splitUri(uri);
@@ -97,5 +94,3 @@ export async function decryptDeployment(data: Uint8Array, identity: string): Pro
   }
   return readDeployment(JSON.parse(text));
 }
-
-export const hex = u8aToHex;

@@ -84,10 +84,6 @@ export class Chain {
 
   disconnect() { return this.api.disconnect(); }
 
-  async bestNumber(): Promise<number> {
-    return (await this.api.rpc.chain.getHeader()).number.toNumber();
-  }
-
   async balance(address: string): Promise<Balance> {
     const { data } = (await this.api.query.system.account(address)) as unknown as { data: { free: { toBigInt(): bigint }; reserved: { toBigInt(): bigint } } };
     return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };

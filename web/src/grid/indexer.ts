@@ -36,10 +36,6 @@ export class Indexer {
     return body.data;
   }
 
-  async status() {
-    return (await this.query<{ status: { indexedHeight: number; finalizedHeight: number; lag: number } }>('{ status { indexedHeight finalizedHeight lag } }')).status;
-  }
-
   async nodes(filter: NodeFilter, first = 100, offset = 0): Promise<{ totalCount: number; items: NodeRow[] }> {
     const cap = '{ cru sru hru mru }';
     const q = `query($filter: NodeFilter, $first: Int!, $offset: Int!) { nodes(filter: $filter, first: $first, offset: $offset) {

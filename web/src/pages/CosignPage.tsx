@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { base64url } from '@scure/base';
 import { stringToU8a, u8aToString } from '@polkadot/util';
 import { type Deployment, DeploymentError, type Signers, canonical, capacity, hashHex, parseDeployment, sign, validate, verifySignatures } from '../deployment';
-import { accountsOn } from '../flows';
+import { accountsOn, twinsOf } from '../flows';
 import { signerOf } from '../identity';
 import { sentence, useSession } from '../session';
 
@@ -44,7 +44,7 @@ export function CosignPage() {
 
   useEffect(() => {
     if (!doc) return;
-    accountsOn(chain, doc).then((accounts) => {
+    accountsOn(chain, twinsOf(doc)).then((accounts) => {
       try { setVerdict({ ok: verifySignatures(doc, accounts) }); } catch (e) { setVerdict({ error: e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e) }); }
     }, (e) => setVerdict({ error: sentence(e) }));
   }, [doc, chain]);
