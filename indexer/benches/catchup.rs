@@ -13,7 +13,6 @@
 //! until it has committed the head, once per database, from an empty database each time.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use grid_indexer::{
@@ -77,7 +76,7 @@ async fn main() {
 	let alice = Identity::from_uri("//Alice").expect("alice");
 	let signer = alice.keypair();
 	let mut nonce = client.next_nonce(&alice.account_id()).await.expect("nonce");
-	let empty_per_batch = if batches == 0 { empty } else { empty / batches };
+	let empty_per_batch = empty.checked_div(batches).unwrap_or(empty);
 	let mut account = 0u32;
 	for _ in 0..batches {
 		let calls = (0..batch_size)

@@ -11,7 +11,6 @@
 //! times through the schema (parse, execute, SQL) and prints the median and the 99th percentile.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use grid_indexer::{
@@ -81,7 +80,7 @@ fn node(id: u32) -> Change {
 			city: format!("city-{}", id % 100),
 			..Location::default()
 		},
-		certified: id % 3 == 0,
+		certified: id.is_multiple_of(3),
 	})
 }
 

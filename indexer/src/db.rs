@@ -103,15 +103,14 @@ impl Db {
 		let cursor: Option<(i64,)> = sqlx::query_as("SELECT block_number FROM cursor WHERE id = 1")
 			.fetch_optional(&mut *tx)
 			.await?;
-		let mut expected = cursor.map(|(n,)| n + 1).unwrap_or(0);
+		let first = cursor.map(|(n,)| n + 1).unwrap_or(0);
 		let mut touched_nodes = BTreeSet::new();
 		// Transfers are most of a busy chain's events: written many rows per statement.
 		let mut transfers = Vec::new();
-		for block in blocks {
+		for (expected, block) in (first..).zip(blocks) {
 			if i64::try_from(block.number).ok() != Some(expected) {
 				return Err(DbError::Gap { last: expected - 1, got: block.number });
 			}
-			expected += 1;
 			sqlx::query("INSERT INTO blocks (number, hash, time, events) VALUES ($1, $2, $3, $4)")
 				.bind(int(block.number, "block number")?)
 				.bind(&block.hash)
