@@ -66,19 +66,22 @@ function grid(rpc, args, { key } = {}) {
   return out.trim() ? JSON.parse(out) : null;
 }
 
-function gridFails(rpc, args, opts) {
+/** How `grid …` failed (`{status, stderr}`), or `null` when it succeeded. */
+function gridFailsWith(rpc, args, opts) {
   try {
     grid(rpc, args, opts);
+    return null;
   } catch (e) {
     return { status: e.status, stderr: String(e.stderr) };
   }
-  throw new Error(`grid ${args.join(' ')} succeeded; a failure was expected`);
 }
 
-/** Does `grid` fail here? */
-function gridFailsOrNot(rpc, args, opts) {
-  try { grid(rpc, args, opts); return false; } catch { return true; }
+function gridFails(rpc, args, opts) {
+  const failure = gridFailsWith(rpc, args, opts);
+  if (failure === null) throw new Error(`grid ${args.join(' ')} succeeded; a failure was expected`);
+  return failure;
 }
+
 
 // ---- the browser ------------------------------------------------------------------------------
 
@@ -268,7 +271,7 @@ async function main() {
     assert.match(await page.getByTestId('form-error').textContent(), /MemoryTooSmall|below the minimum of 256 MiB/);
 
     // Co-signing: Charlie asks Dave to co-sign; Dave opens the link, signs, passes it back; Charlie deploys.
-    if (gridFailsOrNot(g.rpc, ['twin', 'show'], { key: '//Dave' })) grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
+    if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Dave' }) !== null) grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
     const daveTwin = grid(g.rpc, ['twin', 'show'], { key: '//Dave' }).id;
     await page.locator('#memory').fill('1');
     await page.locator('#vm-name').fill('shared');

@@ -280,6 +280,11 @@ export function capacity(doc: Deployment): Capacity {
   return c;
 }
 
+/** A capacity in words: `1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP`. */
+export function describeCapacity(c: Capacity): string {
+  return `${c.cru} vCPU, ${c.mru / GIB} GiB memory, ${c.sru / GIB} GiB SSD, ${c.hru / GIB} GiB HDD, ${c.public_ips} public IP${c.public_ips === 1 ? '' : 's'}`;
+}
+
 /** JCS (RFC 8785) of a value. */
 export function canonical(value: unknown): string {
   const text = canonicalize(value);

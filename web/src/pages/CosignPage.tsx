@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'react';
 import { base64url } from '@scure/base';
 import { stringToU8a, u8aToString } from '@polkadot/util';
-import { type Deployment, DeploymentError, type Signers, canonical, capacity, hashHex, parseDeployment, sign, validate, verifySignatures } from '../deployment';
+import { type Deployment, DeploymentError, type Signers, canonical, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures } from '../deployment';
 import { accountsOn, twinsOf } from '../flows';
 import { signerOf } from '../identity';
 import { sentence, useSession } from '../session';
-
-const GIB = 2 ** 30;
 
 /** A link that opens a document on this page: `…#doc=<base64url of its canonical JSON>`. */
 export function shareLink(doc: Deployment): string {
@@ -84,7 +82,7 @@ export function CosignPage() {
           <div className="form">
             <span>Owner</span><span>twin {doc.twin_id}{doc.contract_id ? `, contract ${doc.contract_id}` : ''}, version {doc.version}</span>
             <span>Workloads</span><span>{doc.workloads.map((w) => `${w.name} (${w.type})`).join(', ')}</span>
-            <span>Capacity</span><span>{cap.cru} vCPU, {cap.mru / GIB} GiB memory, {cap.sru / GIB} GiB SSD, {cap.hru / GIB} GiB HDD, {cap.public_ips} public IP{cap.public_ips === 1 ? '' : 's'}</span>
+            <span>Capacity</span><span>{describeCapacity(cap)}</span>
             <span>Hash</span><span className="mono">{hashHex(doc)}</span>
             <span>Requirement</span><span>{doc.signature_requirement.requests.map((r) => `twin ${r.twin_id} (weight ${r.weight}${r.required ? ', required' : ''})`).join(', ')}; {doc.signature_requirement.weight_required} needed</span>
             <span>Signed by</span><span data-testid="signed-by">{doc.signature_requirement.signatures.map((s) => `twin ${s.twin_id}`).join(', ') || 'nobody yet'}</span>

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { type Deployment, DeploymentError, GIB, capacity, hashHex, newVmDeployment, sign, validate } from '../deployment';
+import { type Deployment, DeploymentError, GIB, capacity, describeCapacity, hashHex, newVmDeployment, sign, validate } from '../deployment';
 import { deploy } from '../flows';
 import { AgentRefusal } from '../grid/agent';
 import { signerOf } from '../identity';
@@ -157,7 +157,7 @@ export function DeployPage() {
         {'error' in built && <p className="error" data-testid="form-error">{built.error}</p>}
         {cap && doc && (
           <div className="form">
-            <span>Capacity</span><span data-testid="capacity">{cap.cru} vCPU, {cap.mru / GIB} GiB memory, {cap.sru / GIB} GiB SSD, {cap.hru / GIB} GiB HDD, {cap.public_ips} public IP{cap.public_ips === 1 ? '' : 's'}</span>
+            <span>Capacity</span><span data-testid="capacity">{describeCapacity(cap)}</span>
             <span>Price per hour</span>
             <span data-testid="price">{price ? <><span className="price">{formatTft(price.hourlyUnits)}</span> at {price.priceMusd / 1000} USD/TFT, {price.discount === 'None' ? 'no discount' : `${price.discount} discount`} ({formatTft(price.hourlyUnitsUndiscounted)} undiscounted); traffic is extra</> : priceError ?? (nodeId ? 'computing…' : 'choose a node')}</span>
             <span>Deployment hash</span><span className="mono" data-testid="hash">{hashHex(doc)}</span>

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { FarmRow, NodeFilter, NodeRow } from '../grid/indexer';
 import { sentence, useSession } from '../session';
+import { GIB } from '../deployment';
 
-const GIB = 2 ** 30;
 const gib = (bytes: number) => `${Math.floor(bytes / GIB).toLocaleString('en-US')} GiB`;
 
 export function GridPage() {
