@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 source scripts/env.sh
 cargo test --workspace
-# The benchmarks, run once each on the pallets' mock runtimes.
-cargo test -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features runtime-benchmarks
+# The benchmarks, run once each on the pallets' mock runtimes; then `try-runtime` (the runtime
+# upgrade's checks and every pallet's `try_state`) against a dev chain started with the node just
+# built. One feature set for both, so they share one build; the runtime's WASM is not needed here.
+checks=runtime-benchmarks,try-runtime
+cargo test -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features "$checks"
+SKIP_WASM_BUILD=1 cargo test -p gridchain-runtime --features "$checks" --test try_runtime
 # The dashboard: unit tests, then the browser test (it starts its own local grid).
 bash scripts/web-build.sh
 (cd web && npm test --silent && node e2e/dashboard.mjs)

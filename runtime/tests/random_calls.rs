@@ -9,11 +9,13 @@
 //! blocks they pass); `PROPTEST_CASES=1300` is a nightly run of 104,000 steps. `RANDOM_CALLS_TRACE=1`
 //! prints each call and its outcome.
 
-use frame_support::{genesis_builder_helper::build_state, traits::Hooks, BoundedVec};
+mod common;
+
+use common::{dev_genesis, pass_block};
+use frame_support::BoundedVec;
 use gridchain_primitives::Resources;
 use gridchain_runtime::{
-	AccountId, Balances, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin,
-	System,
+	AccountId, Balances, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, System,
 };
 use proptest::prelude::*;
 use sp_keyring::Sr25519Keyring;
@@ -94,40 +96,6 @@ fn step() -> impl Strategy<Value = Step> {
 	]
 }
 
-/// JSON patch merge (RFC 7396), as chain specs apply a genesis preset to the defaults.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
-/// The dev chain's genesis state.
-fn dev_genesis() -> sp_io::TestExternalities {
-	let mut config =
-		serde_json::to_value(RuntimeGenesisConfig::default()).expect("default genesis as JSON");
-	let preset = gridchain_runtime::genesis_config_presets::get_preset(
-		&sp_genesis_builder::PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
-	)
-	.expect("the dev preset");
-	merge(&mut config, serde_json::from_slice(&preset).expect("preset JSON"));
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).expect("JSON"))
-			.expect("genesis builds");
-		System::set_block_number(1);
-		pallet_timestamp::Now::<Runtime>::put(6_000);
-	});
-	ext
-}
-
-/// A grid to act on, so that random calls reach past "no such twin": twins for the six endowed
-/// accounts, Alice's farm 1 with four IPs and Bob's farm 2 with two, Charlie's node 1 and Dave's
-/// node 2 on farm 1, Ferdie's node 3 on farm 2.
 fn prelude() -> Vec<Step> {
 	let mut steps: Vec<Step> = (0..6).map(|who| Step::CreateTwin { who, pk: true }).collect();
 	steps.push(Step::CreateFarm { who: 0, name: b"farm-one".to_vec() });
@@ -147,14 +115,6 @@ fn prelude() -> Vec<Step> {
 }
 
 /// One block: the billing hook with the parent's time, then this block's time (6 s later).
-fn pass_block() {
-	let number = System::block_number() + 1;
-	System::set_block_number(number);
-	System::reset_events();
-	<pallet_smart_contract::Pallet<Runtime> as Hooks<u32>>::on_initialize(number);
-	pallet_timestamp::Now::<Runtime>::put(number as u64 * 6_000);
-}
-
 fn call(step: &Step) -> Option<(AccountId, RuntimeCall)> {
 	use pallet_registry::Call as R;
 	use pallet_smart_contract::Call as C;
@@ -288,6 +248,8 @@ fn check_invariants(after: &Step) -> Result<(), TestCaseError> {
 		.map_err(|e| TestCaseError::fail(format!("Registry after {after:?}: {e:?}")))?;
 	pallet_smart_contract::Pallet::<Runtime>::do_try_state()
 		.map_err(|e| TestCaseError::fail(format!("SmartContract after {after:?}: {e:?}")))?;
+	pallet_tft_price::Pallet::<Runtime>::do_try_state()
+		.map_err(|e| TestCaseError::fail(format!("TftPrice after {after:?}: {e:?}")))?;
 	Ok(())
 }
 

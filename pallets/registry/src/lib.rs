@@ -39,7 +39,12 @@ pub mod pallet {
 	use gridchain_primitives::{FarmId, NodeId, PricingPolicyId, Resources, TwinId, UnitPrices};
 	use sp_runtime::Percent;
 
+	/// The layout of this pallet's storage. A change of layout bumps it and ships with a
+	/// migration; the runtime's `try-runtime` test fails when the two disagree.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -2,10 +2,16 @@
 //! block's payments. Each at its worst case.
 
 use super::*;
-use crate::{billing::Settlement, Pallet as SmartContract};
+use crate::{
+	billing::{Settled, Settlement},
+	Pallet as SmartContract,
+};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, UnixTime};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	EnsureOrigin, UnixTime,
+};
 use frame_support::BoundedVec;
 use frame_system::RawOrigin;
 use gridchain_primitives::{ContractId, NodeId, UNITS_PER_TFT};
@@ -71,6 +77,45 @@ fn reported_contract<T: Config>() -> ContractId {
 	let r = report(id, 0, T::Time::now().as_secs());
 	assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
 	id
+}
+
+/// Give a contract an hour's worth of usage to pay for at the next settlement (1 USD).
+fn accrue<T: Config>(id: ContractId) {
+	Billing::<T>::mutate(id, |info| {
+		if let Some(info) = info {
+			info.accrued = 1_000_000 * 1_000_000_000;
+		}
+	});
+}
+
+/// Leave `who` one unit above the existential deposit: a settlement takes that unit and owes
+/// the rest.
+fn nearly_dry<T: Config>(who: &T::AccountId) {
+	let _ = T::Currency::set_balance(who, T::Currency::minimum_balance().saturating_add(1));
+}
+
+/// A node contract with `ips` IPs whose owner is nearly dry, settled once: in its grace period.
+fn contract_in_grace<T: Config>(ips: u32) -> Result<(T::AccountId, ContractId), BenchmarkError> {
+	let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+	let owner = funded::<T>("user", 0);
+	let id = contract::<T>(&owner, node_id, 1, ips);
+	accrue::<T>(id);
+	nearly_dry::<T>(&owner);
+	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+	let mut settlement = Settlement::<T>::new();
+	if settlement.settle(id, info, true) != Settled::GraceStarted {
+		return Err(BenchmarkError::Stop("the grace period did not start"));
+	}
+	settlement.distribute();
+	Ok((owner, id))
+}
+
+/// The settlement of a block in which the hook already read the price and `id`'s policy.
+fn hook_settlement<T: Config>(id: ContractId) -> Result<Settlement<T>, BenchmarkError> {
+	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+	let mut settlement = Settlement::<T>::new();
+	settlement.preload_policy(info.pricing_policy_id);
+	Ok(settlement)
 }
 
 #[benchmarks]
@@ -175,20 +220,86 @@ mod benchmarks {
 		assert_eq!(Billing::<T>::get(id).map(|b| b.accrued), Some(0));
 	}
 
-	/// One contract settled by the block hook, with the block's price and policy already read.
+	/// The plain path, at its heaviest: a rent contract (its node is read for the price) that
+	/// pays what it owes.
 	#[benchmark]
 	fn settle_contract_in_hook() -> Result<(), BenchmarkError> {
-		let id = reported_contract::<T>();
-		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-		let mut settlement = Settlement::<T>::new();
-		settlement.preload_policy(info.pricing_policy_id);
+		let (_, node_id) = grid::<T>(0);
+		let owner = funded::<T>("user", 0);
+		let result = SmartContract::<T>::do_create_rent_contract(owner, node_id);
+		assert!(result.is_ok(), "{result:?}");
+		let id = ContractCount::<T>::get();
+		accrue::<T>(id);
+		let mut settlement = hook_settlement::<T>(id)?;
+		let path;
 		#[block]
 		{
 			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-			settlement.settle(id, info, true);
+			path = settlement.settle(id, info, true);
 		}
-		assert_eq!(Billing::<T>::get(id).map(|b| b.accrued), Some(0));
 		settlement.distribute();
+		assert_eq!(path, Settled::Plain);
+		assert_eq!(Billing::<T>::get(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+		Ok(())
+	}
+
+	/// The owner pays part of what it owes: the grace period starts.
+	#[benchmark]
+	fn settle_contract_starting_grace() -> Result<(), BenchmarkError> {
+		let (_, node_id) = grid::<T>(0);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, 0);
+		accrue::<T>(id);
+		nearly_dry::<T>(&owner);
+		let mut settlement = hook_settlement::<T>(id)?;
+		let path;
+		#[block]
+		{
+			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+			path = settlement.settle(id, info, true);
+		}
+		settlement.distribute();
+		assert_eq!(path, Settled::GraceStarted);
+		assert!(Contracts::<T>::get(id).is_some_and(|c| c.state != ContractState::Created));
+		Ok(())
+	}
+
+	/// The owner, funded again, pays the debt and the new charge: the grace period ends.
+	#[benchmark]
+	fn settle_contract_ending_grace() -> Result<(), BenchmarkError> {
+		let (owner, id) = contract_in_grace::<T>(0)?;
+		let _ = T::Currency::set_balance(&owner, 1_000_000 * UNITS_PER_TFT);
+		accrue::<T>(id);
+		let mut settlement = hook_settlement::<T>(id)?;
+		let path;
+		#[block]
+		{
+			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+			path = settlement.settle(id, info, true);
+		}
+		settlement.distribute();
+		assert_eq!(path, Settled::GraceEnded);
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Created));
+		Ok(())
+	}
+
+	/// The grace period ran out: the contract is deleted, its `i` IPs freed, its deposit
+	/// released, its indexes removed.
+	#[benchmark]
+	fn settle_contract_deleting(i: Linear<0, MAX_FARM_IPS>) -> Result<(), BenchmarkError> {
+		let (_, id) = contract_in_grace::<T>(i)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now + GracePeriodBlocks::<T>::get());
+		let mut settlement = hook_settlement::<T>(id)?;
+		let path;
+		#[block]
+		{
+			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+			path = settlement.settle(id, info, true);
+		}
+		settlement.distribute();
+		assert_eq!(path, Settled::Deleted { ips: i });
+		assert!(Contracts::<T>::get(id).is_none());
 		Ok(())
 	}
 

@@ -38,6 +38,19 @@ use sp_runtime::{
 type CreditOf<T> =
 	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 
+/// What settling a contract did: each path has its own benchmarked weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Settled {
+	/// Charged, nothing else changed (or nothing to charge with).
+	Plain,
+	/// Charged less than owed: the grace period started.
+	GraceStarted,
+	/// The debt was paid: the grace period ended.
+	GraceEnded,
+	/// The grace period ran out: the contract was deleted (`OutOfFunds`), freeing `ips` IPs.
+	Deleted { ips: u32 },
+}
+
 /// The settlements of one block (or one extrinsic): the price, the pricing policies read so far,
 /// and the payments collected, to be distributed together.
 pub(crate) struct Settlement<T: Config> {
@@ -103,10 +116,10 @@ impl<T: Config> Settlement<T> {
 		contract_id: ContractId,
 		mut info: BillingInfo<T::AccountId, BlockNumberFor<T>>,
 		may_end: bool,
-	) {
+	) -> Settled {
 		let Some(policy) = self.policy(info.pricing_policy_id) else {
 			// Policies are never removed; without one there is nothing to bill with.
-			return;
+			return Settled::Plain;
 		};
 		let elapsed_secs = self.now_secs.saturating_sub(info.last_settled_secs);
 		let (time_cost, hourly_cost) = self.time_cost(&info, &policy, elapsed_secs);
@@ -127,7 +140,7 @@ impl<T: Config> Settlement<T> {
 			discount_level: level,
 		});
 
-		match (info.debt.is_zero(), info.grace) {
+		let settled = match (info.debt.is_zero(), info.grace) {
 			(false, None) => {
 				let was_deployed =
 					Pallet::<T>::set_state(contract_id, ContractState::GracePeriod(self.block));
@@ -136,15 +149,20 @@ impl<T: Config> Settlement<T> {
 					contract_id,
 					debt: info.debt,
 				});
+				Settled::GraceStarted
 			}
 			(false, Some((since, _)))
 				if may_end && self.block.saturating_sub(since) >= GracePeriodBlocks::<T>::get() =>
 			{
+				let ips = match info.kind {
+					BillingKind::Node { public_ips, .. } => public_ips,
+					_ => 0,
+				};
 				Billing::<T>::insert(contract_id, info);
 				if let Some(contract) = Contracts::<T>::get(contract_id) {
 					Pallet::<T>::end_contract(contract, Cause::OutOfFunds);
 				}
-				return;
+				return Settled::Deleted { ips };
 			}
 			(true, Some((_, was_deployed))) => {
 				let state =
@@ -152,10 +170,12 @@ impl<T: Config> Settlement<T> {
 				Pallet::<T>::set_state(contract_id, state);
 				info.grace = None;
 				Pallet::<T>::deposit_event(Event::ContractGracePeriodEnded { contract_id });
+				Settled::GraceEnded
 			}
-			_ => {}
-		}
+			_ => Settled::Plain,
+		};
 		Billing::<T>::insert(contract_id, info);
+		settled
 	}
 
 	/// Take up to `amount` from `owner`, keeping the existential deposit; returns what was taken.
@@ -228,7 +248,9 @@ impl<T: Config> Settlement<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The block hook: start a pass every `BillingFrequency` blocks and settle this block's share.
+	/// The block hook: start a pass every `BillingFrequency` blocks and settle this block's share,
+	/// metering each settlement at the weight of the path it took. The share stops early when the
+	/// heaviest path might no longer fit in `SettlementWeightLimit`; the rest carries over.
 	pub(crate) fn settle_due_contracts(n: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
 		let mut meter = WeightMeter::with_limit(T::SettlementWeightLimit::get());
@@ -250,43 +272,82 @@ impl<T: Config> Pallet<T> {
 			}
 			None => return meter.consumed(),
 		};
+		// The pass cursor's write and the distribution of payments, reserved first.
+		meter.consume(db.writes(1).saturating_add(T::WeightInfo::distribute_payments()));
 
-		let per_contract = T::WeightInfo::settle_contract_in_hook();
-		let fits = meter.remaining().checked_div_per_component(&per_contract).unwrap_or(0);
-		let count = (pass.per_block as u64).min(fits).max(1) as usize;
-		let batch: alloc::vec::Vec<_> = match &pass.cursor {
-			Some(key) => Billing::<T>::iter_from(key.to_vec()).take(count).collect(),
-			None => Billing::<T>::iter().take(count).collect(),
+		let heaviest = Self::heaviest_settlement();
+		let mut due = match &pass.cursor {
+			Some(key) => Billing::<T>::iter_from(key.to_vec()),
+			None => Billing::<T>::iter(),
 		};
-
 		let mut settlement = Settlement::<T>::new();
+		let mut settled: u32 = 0;
 		let mut last = None;
-		for (contract_id, info) in batch.iter().cloned() {
-			settlement.settle(contract_id, info, true);
-			meter.consume(per_contract);
+		let mut exhausted = false;
+		while settled < pass.per_block && meter.can_consume(heaviest) {
+			// Settling writes only the record just read or removes it: the walk stays valid.
+			let Some((contract_id, info)) = due.next() else {
+				exhausted = true;
+				break;
+			};
+			let path = settlement.settle(contract_id, info, true);
+			meter.consume(Self::settlement_weight(path));
+			settled = settled.saturating_add(1);
 			last = Some(contract_id);
 		}
 		settlement.distribute();
-		meter.consume(T::WeightInfo::distribute_payments());
 
-		match last {
-			Some(id) if batch.len() == count => {
+		if exhausted {
+			BillingPass::<T>::kill();
+		} else {
+			if let Some(id) = last {
 				pass.cursor = Billing::<T>::hashed_key_for(id).try_into().ok();
-				BillingPass::<T>::put(pass);
 			}
-			// The map is exhausted: the pass is complete.
-			_ => BillingPass::<T>::kill(),
+			BillingPass::<T>::put(pass);
 		}
-		meter.consume(db.writes(1));
 		meter.consumed()
 	}
 
-	pub(crate) fn do_settle_contract(contract_id: ContractId) -> DispatchResult {
+	/// The benchmarked weight of one settlement by the block hook, for the path it took.
+	pub(crate) fn settlement_weight(path: Settled) -> Weight {
+		match path {
+			Settled::Plain => T::WeightInfo::settle_contract_in_hook(),
+			Settled::GraceStarted => T::WeightInfo::settle_contract_starting_grace(),
+			Settled::GraceEnded => T::WeightInfo::settle_contract_ending_grace(),
+			Settled::Deleted { ips } => T::WeightInfo::settle_contract_deleting(ips),
+		}
+	}
+
+	/// The most one settlement by the block hook can weigh: the heaviest of its paths.
+	pub(crate) fn heaviest_settlement() -> Weight {
+		[
+			Settled::Plain,
+			Settled::GraceStarted,
+			Settled::GraceEnded,
+			Settled::Deleted { ips: pallet_registry::MAX_FARM_IPS },
+		]
+		.into_iter()
+		.map(Self::settlement_weight)
+		.fold(Weight::zero(), |heaviest, w| heaviest.max(w))
+	}
+
+	pub(crate) fn do_settle_contract(contract_id: ContractId) -> Result<Settled, DispatchError> {
 		let info = Billing::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
 		let mut settlement = Settlement::<T>::new();
-		settlement.settle(contract_id, info, true);
+		let path = settlement.settle(contract_id, info, true);
 		settlement.distribute();
-		Ok(())
+		Ok(path)
+	}
+
+	/// The weight of `settle_contract`: its benchmark (a plain settlement) plus what the path
+	/// taken costs beyond a plain one; the heaviest path when it is not known yet.
+	pub(crate) fn settle_contract_weight(path: Option<Settled>) -> Weight {
+		let extra = match path {
+			Some(path) => Self::settlement_weight(path),
+			None => Self::heaviest_settlement(),
+		};
+		T::WeightInfo::settle_contract()
+			.saturating_add(extra.saturating_sub(T::WeightInfo::settle_contract_in_hook()))
 	}
 
 	/// Set a contract's state; returns whether it was `Deployed` before.

@@ -37,7 +37,12 @@ pub mod pallet {
 	use pallet_registry::GridRegistry;
 	use pallet_tft_price::TftPriceProvider;
 
+	/// The layout of this pallet's storage. A change of layout bumps it and ships with a
+	/// migration; the runtime's `try-runtime` test fails when the two disagree.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -289,6 +294,18 @@ pub mod pallet {
 			Self::settle_due_contracts(n)
 		}
 
+		/// The settlement budget must hold the heaviest settlement, or a pass could stall.
+		fn integrity_test() {
+			let db = T::DbWeight::get();
+			let one_block = Self::heaviest_settlement()
+				.saturating_add(T::WeightInfo::distribute_payments())
+				.saturating_add(db.reads_writes(3, 1));
+			assert!(
+				one_block.all_lte(T::SettlementWeightLimit::get()),
+				"SettlementWeightLimit is below one settlement: billing passes would stall"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -406,10 +423,18 @@ pub mod pallet {
 
 		/// Settle a contract now (SPEC §6.3). Anyone: an owner who topped up leaves the grace
 		/// period without waiting for the billing cycle.
+		///
+		/// Charged as if the contract were deleted (the heaviest path); the difference to the
+		/// path it took is refunded.
 		#[pallet::call_index(8)]
-		pub fn settle_contract(origin: OriginFor<T>, contract_id: ContractId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::settle_contract_weight(None))]
+		pub fn settle_contract(
+			origin: OriginFor<T>,
+			contract_id: ContractId,
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
-			Self::do_settle_contract(contract_id)
+			let path = Self::do_settle_contract(contract_id)?;
+			Ok(Some(Self::settle_contract_weight(Some(path))).into())
 		}
 
 		/// Set the blocks between two settlements of a contract. Restricted origin; not zero.

@@ -524,3 +524,34 @@ proptest! {
 		});
 	}
 }
+
+#[test]
+fn settle_contract_is_charged_for_the_path_it_took() {
+	use crate::billing::Settled;
+	use frame_support::dispatch::GetDispatchInfo;
+	run_test(|| {
+		create(USER, 1, HASH, 2);
+		let declared = SmartContract::settle_contract_weight(None);
+		let call = crate::Call::<Test>::settle_contract { contract_id: 1 };
+		assert_eq!(call.get_dispatch_info().call_weight, declared);
+
+		advance_secs(HOUR);
+		let paid = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
+		let plain = SmartContract::settle_contract_weight(Some(Settled::Plain));
+		assert_eq!(paid.actual_weight, Some(plain));
+		assert!(plain.any_lt(declared), "a plain settlement is refunded");
+
+		let _ = Balances::set_balance(&USER, ED);
+		advance_secs(HOUR);
+		let unpaid = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
+		let starting = SmartContract::settle_contract_weight(Some(Settled::GraceStarted));
+		assert_eq!(unpaid.actual_weight, Some(starting));
+
+		System::set_block_number(System::block_number() + GRACE_PERIOD);
+		let ended = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
+		let deleting = SmartContract::settle_contract_weight(Some(Settled::Deleted { ips: 2 }));
+		assert_eq!(ended.actual_weight, Some(deleting));
+		assert!(deleting.all_lte(declared));
+		assert!(Contracts::<Test>::get(1).is_none());
+	});
+}

@@ -42,6 +42,32 @@ impl<T: Config> Pallet<T> {
 		((sum + count / 2) / count) as u32
 	}
 
+	/// The pallet's invariants, checked by `try_state` and after the tests: min below max, the
+	/// average is the history's, the ring's write position is inside a full ring, and the last
+	/// price is in the history.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		ensure!(
+			MinTftPrice::<T>::get() < MaxTftPrice::<T>::get(),
+			"MinTftPrice is not below MaxTftPrice"
+		);
+		let history = PriceHistory::<T>::get();
+		ensure!(
+			AverageTftPrice::<T>::get() == Self::average_of(&history),
+			"AverageTftPrice is not the average of PriceHistory"
+		);
+		let next = PriceHistoryNext::<T>::get();
+		let full = history.len() as u32 == AVERAGE_WINDOW;
+		ensure!(
+			next == 0 || (full && next < AVERAGE_WINDOW),
+			"PriceHistoryNext is out of the ring"
+		);
+		ensure!(
+			history.is_empty() || history.contains(&TftPrice::<T>::get()),
+			"TftPrice is not in PriceHistory"
+		);
+		Ok(())
+	}
+
 	pub(crate) fn do_set_min_price(price_musd: u32) -> DispatchResult {
 		ensure!(price_musd > 0, Error::<T>::PriceIsZero);
 		ensure!(price_musd < MaxTftPrice::<T>::get(), Error::<T>::MinPriceNotBelowMax);

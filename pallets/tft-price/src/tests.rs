@@ -151,3 +151,19 @@ fn restricted_origin_manages_oracles() {
 		);
 	});
 }
+
+#[test]
+fn the_invariants_hold_around_the_ring_and_catch_a_stale_average() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Pallet::<Test>::do_try_state());
+		for i in 0..(AVERAGE_WINDOW + 10) {
+			assert_ok!(Pallet::<Test>::set_price(RuntimeOrigin::signed(ORACLE), 40 + i % 30));
+			assert_ok!(Pallet::<Test>::do_try_state());
+		}
+		// The ring is full and wrapped.
+		assert_eq!(PriceHistory::<Test>::get().len() as u32, AVERAGE_WINDOW);
+		assert!(PriceHistoryNext::<Test>::get() > 0);
+		AverageTftPrice::<Test>::mutate(|a| *a += 1);
+		assert!(Pallet::<Test>::do_try_state().is_err());
+	});
+}
