@@ -253,7 +253,11 @@ impl_runtime_apis! {
 			use frame_support::traits::{TrackedStorageKey, WhitelistedStorageKeys};
 			use frame_system_benchmarking::Pallet as SystemBench;
 
-			let whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut whitelist: Vec<TrackedStorageKey> =
+				AllPalletsWithSystem::whitelisted_storage_keys();
+			// Chain time: the timestamp inherent writes it before any transaction of a block,
+			// so a transaction reads it from the block's overlay, not from the database.
+			whitelist.push(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec().into());
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);

@@ -133,9 +133,13 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations of the next runtime upgrade.
+/// Storage migrations of the next runtime upgrade. Each checks itself under `try-runtime`
+/// (`runtime/tests/try_runtime.rs` runs them on a dev chain's state).
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (
+	pallet_tft_price::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_smart_contract::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

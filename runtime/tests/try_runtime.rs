@@ -11,7 +11,7 @@
 //! `GRIDCHAIN_BIN_DIR`.
 #![cfg(feature = "try-runtime")]
 
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::traits::{StorageVersion, TryState, TryStateSelect};
 use frame_try_runtime::UpgradeCheckSelect;
 use gridchain_runtime::{Executive, Runtime};
@@ -204,11 +204,15 @@ fn upgrade_and_check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<(), String> {
 	})
 }
 
-/// The state with one storage value replaced.
-fn with_value(pairs: &[(Vec<u8>, Vec<u8>)], key: &[u8], value: Vec<u8>) -> Vec<(Vec<u8>, Vec<u8>)> {
-	let mut changed: Vec<_> = pairs.iter().filter(|(k, _)| k != key).cloned().collect();
-	changed.push((key.to_vec(), value));
-	changed
+/// The state with some keys set to a value, or removed (`None`).
+fn edited(
+	pairs: &[(Vec<u8>, Vec<u8>)],
+	edits: &[(Vec<u8>, Option<Vec<u8>>)],
+) -> Vec<(Vec<u8>, Vec<u8>)> {
+	let mut state: Vec<_> =
+		pairs.iter().filter(|(k, _)| edits.iter().all(|(e, _)| e != k)).cloned().collect();
+	state.extend(edits.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))));
+	state
 }
 
 #[test]
@@ -260,19 +264,46 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 	assert_eq!(live, 2, "the node contract and the name contract are live");
 
 	upgrade_and_check(&pairs).expect("the dev chain's state passes");
-	eprintln!("{} keys at finalized block {} passed", pairs.len(), header["number"]);
 
-	// A live-contract counter that disagrees with the contracts: try_state fails.
-	let counter = twox_prefix(b"SmartContract", b"LiveContractCount");
-	let broken = with_value(&pairs, &counter, 3u64.encode());
-	let error = upgrade_and_check(&broken).expect_err("a wrong LiveContractCount is caught");
-	assert!(error.contains("LiveContractCount"), "{error}");
-	eprintln!("a wrong LiveContractCount: {error}");
+	// The counters as stored: (last contract id, live contracts).
+	let counters_key = twox_prefix(b"SmartContract", b"ContractCounters");
+	let stored_counters = pairs.iter().find(|(k, _)| *k == counters_key).expect("the counters");
+	let (last_id, live) =
+		<(u64, u64)>::decode(&mut &stored_counters.1[..]).expect("the counters decode");
+	assert_eq!(live, 2);
+
+	// A chain still at storage version 1 in TftPrice (no `BillingTftPrice`) and SmartContract
+	// (two counters): the upgrade's migrations move it to version 2, their own pre/post checks
+	// and every `try_state` pass. Without them, `try_state` fails on the missing price.
+	let version = |pallet: &[u8]| twox_prefix(pallet, b":__STORAGE_VERSION__:");
+	let version_1 = edited(
+		&pairs,
+		&[
+			(version(b"TftPrice"), Some(StorageVersion::new(1).encode())),
+			(twox_prefix(b"TftPrice", b"BillingTftPrice"), None),
+			(version(b"SmartContract"), Some(StorageVersion::new(1).encode())),
+			(counters_key.clone(), None),
+			(twox_prefix(b"SmartContract", b"ContractCount"), Some(last_id.encode())),
+			(twox_prefix(b"SmartContract", b"LiveContractCount"), Some(live.encode())),
+		],
+	);
+	upgrade_and_check(&version_1).expect("the v2 migrations upgrade a version 1 chain");
+	eprintln!(
+		"{} keys at finalized block {} passed, and as version 1",
+		pairs.len(),
+		header["number"]
+	);
+
+	// A live count that disagrees with the contracts: try_state fails.
+	let broken = edited(&pairs, &[(counters_key, Some((last_id, live + 1).encode()))]);
+	let error = upgrade_and_check(&broken).expect_err("a wrong live count is caught");
+	assert!(error.contains("ContractCounters.live is wrong"), "{error}");
+	eprintln!("a wrong live count: {error}");
 
 	// A stored pallet version other than the code's — a migration not written: the upgrade
 	// check fails.
-	let version_key = twox_prefix(b"SmartContract", b":__STORAGE_VERSION__:");
-	let stored = with_value(&pairs, &version_key, StorageVersion::new(7).encode());
+	let stored =
+		edited(&pairs, &[(version(b"SmartContract"), Some(StorageVersion::new(7).encode()))]);
 	let error = upgrade_and_check(&stored).expect_err("a storage version mismatch is caught");
 	assert!(error.contains("storage version do not match"), "{error}");
 	eprintln!("a stored version 7: {error}");

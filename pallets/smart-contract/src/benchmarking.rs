@@ -53,7 +53,7 @@ fn contract<T: Config>(owner: &T::AccountId, node_id: NodeId, i: u32, ips: u32) 
 		ips,
 	);
 	assert!(result.is_ok(), "{result:?}");
-	ContractCount::<T>::get()
+	ContractCounters::<T>::get().last_id
 }
 
 /// A report just after chain time `now`, using a quarter of the node.
@@ -128,7 +128,7 @@ mod benchmarks {
 		let caller = funded::<T>("user", 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), node_id, hash(1), max_data(), i);
-		assert_eq!(ContractCount::<T>::get(), 1);
+		assert_eq!(ContractCounters::<T>::get().last_id, 1);
 	}
 
 	#[benchmark]
@@ -176,7 +176,7 @@ mod benchmarks {
 		let caller = funded::<T>("user", 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), vec![b'n'; MAX_NAME_LEN as usize]);
-		assert_eq!(ContractCount::<T>::get(), 1);
+		assert_eq!(ContractCounters::<T>::get().last_id, 1);
 	}
 
 	#[benchmark]
@@ -228,7 +228,7 @@ mod benchmarks {
 		let owner = funded::<T>("user", 0);
 		let result = SmartContract::<T>::do_create_rent_contract(owner, node_id);
 		assert!(result.is_ok(), "{result:?}");
-		let id = ContractCount::<T>::get();
+		let id = ContractCounters::<T>::get().last_id;
 		accrue::<T>(id);
 		let mut settlement = hook_settlement::<T>(id)?;
 		let path;

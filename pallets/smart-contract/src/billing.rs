@@ -263,7 +263,7 @@ impl<T: Config> Pallet<T> {
 			Some(pass) => pass,
 			None if (n % frequency).is_zero() => {
 				meter.consume(db.reads(1));
-				let live = LiveContractCount::<T>::get();
+				let live = ContractCounters::<T>::get().live;
 				let blocks: u64 = frequency.saturated_into();
 				BillingPassState {
 					cursor: None,
@@ -272,10 +272,12 @@ impl<T: Config> Pallet<T> {
 			}
 			None => return meter.consumed(),
 		};
-		// The pass cursor's write and the distribution of payments, reserved first.
-		meter.consume(db.writes(1).saturating_add(T::WeightInfo::distribute_payments()));
+		// The price and chain time, the pass cursor's write and the distribution of payments,
+		// reserved first.
+		meter.consume(db.reads_writes(2, 1).saturating_add(T::WeightInfo::distribute_payments()));
 
-		let heaviest = Self::heaviest_settlement();
+		// A settlement may also read a pricing policy the block has not read yet.
+		let heaviest = Self::heaviest_settlement().saturating_add(db.reads(1));
 		let mut due = match &pass.cursor {
 			Some(key) => Billing::<T>::iter_from(key.to_vec()),
 			None => Billing::<T>::iter(),
@@ -290,8 +292,12 @@ impl<T: Config> Pallet<T> {
 				exhausted = true;
 				break;
 			};
+			let policies_read = settlement.policies.len();
 			let path = settlement.settle(contract_id, info, true);
 			meter.consume(Self::settlement_weight(path));
+			if settlement.policies.len() > policies_read {
+				meter.consume(db.reads(1));
+			}
 			settled = settled.saturating_add(1);
 			last = Some(contract_id);
 		}

@@ -273,7 +273,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ContractsByTwin::<T>::remove(contract.twin_id, contract_id);
 		Contracts::<T>::remove(contract_id);
-		LiveContractCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+		ContractCounters::<T>::mutate(|c| c.live = c.live.saturating_sub(1));
 		Self::deposit_event(Event::ContractCanceled { contract_id, cause, unpaid });
 	}
 
@@ -328,11 +328,13 @@ impl<T: Config> Pallet<T> {
 			contract_type,
 			state: ContractState::Created,
 		};
-		ContractCount::<T>::put(contract_id);
+		ContractCounters::<T>::mutate(|c| {
+			c.last_id = contract_id;
+			c.live = c.live.saturating_add(1);
+		});
 		ContractsByTwin::<T>::insert(twin_id, contract_id, ());
 		Billing::<T>::insert(contract_id, info);
 		Contracts::<T>::insert(contract_id, contract);
-		LiveContractCount::<T>::mutate(|n| *n = n.saturating_add(1));
 		Self::deposit_event(Event::ContractCreated {
 			contract_id,
 			twin_id,
@@ -347,7 +349,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn next_contract_id() -> Result<ContractId, DispatchError> {
-		ContractCount::<T>::get()
+		ContractCounters::<T>::get()
+			.last_id
 			.checked_add(1)
 			.ok_or_else(|| Error::<T>::ContractIdsExhausted.into())
 	}

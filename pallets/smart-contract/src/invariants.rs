@@ -89,7 +89,7 @@ impl<T: Config> Pallet<T> {
 			Billing::<T>::iter_keys().all(Contracts::<T>::contains_key),
 			"billing record of a dead contract"
 		);
-		ensure!(LiveContractCount::<T>::get() == live as u64, "LiveContractCount is wrong");
+		ensure!(ContractCounters::<T>::get().live == live as u64, "ContractCounters.live is wrong");
 		ensure!(
 			ContractsByNode::<T>::iter().count()
 				== Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),

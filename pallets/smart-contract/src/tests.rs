@@ -64,7 +64,7 @@ fn contract_ids_count_from_one_across_types() {
 			Contracts::<Test>::get(3).unwrap().contract_type,
 			ContractType::Rent { node_id: 2 }
 		));
-		assert_eq!(ContractCount::<Test>::get(), 3);
+		assert_eq!(ContractCounters::<Test>::get().last_id, 3);
 	});
 }
 
@@ -569,5 +569,27 @@ fn an_owner_who_cannot_pay_the_deposit_gets_a_clear_error_and_nothing_is_reserve
 			SmartContract::create_rent_contract(RuntimeOrigin::signed(POOR), 1),
 			Error::<Test>::InsufficientBalanceForDeposit
 		);
+	});
+}
+
+#[test]
+fn the_v2_migration_merges_the_counters_once() {
+	use crate::migrations::v2::{ContractCount, LiveContractCount, MigrateV1ToV2};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		// A version 1 chain: 7 contracts created, 3 live.
+		ContractCounters::<Test>::kill();
+		ContractCount::<Test>::put(7);
+		LiveContractCount::<Test>::put(3);
+		StorageVersion::new(1).put::<SmartContract>();
+
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(ContractCounters::<Test>::get(), Counters { last_id: 7, live: 3 });
+		assert!(!ContractCount::<Test>::exists() && !LiveContractCount::<Test>::exists());
+		assert_eq!(SmartContract::on_chain_storage_version(), StorageVersion::new(2));
+
+		// At version 2 it does nothing.
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(ContractCounters::<Test>::get(), Counters { last_id: 7, live: 3 });
 	});
 }

@@ -288,7 +288,7 @@ fn the_discount_follows_the_months_the_balance_lasts() {
 				RuntimeOrigin::signed(who),
 				format!("n{who}x").into_bytes()
 			));
-			let id = ContractCount::<Test>::get();
+			let id = ContractCounters::<Test>::get().last_id;
 			advance_secs(HOUR);
 			assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(who), id));
 			assert_eq!(billed(id).last().unwrap().1, level);

@@ -258,6 +258,15 @@ pub struct BillingInfo<AccountId, BlockNumber> {
 	pub deposit: gridchain_primitives::Balance,
 }
 
+/// The contract counters.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Counters {
+	/// The number of contracts ever created: the last contract id.
+	pub last_id: ContractId,
+	/// The number of live contracts.
+	pub live: u64,
+}
+
 /// A billing pass under way: it started at a multiple of `BillingFrequency` and walks `Billing`
 /// in key order, `per_block` contracts a block, until every contract is settled once.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]

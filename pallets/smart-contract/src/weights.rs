@@ -75,16 +75,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -93,11 +89,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 216_400_000 picoseconds.
-		Weight::from_parts(325_678_196, 14549)
-		.saturating_add(Weight::from_parts(1_067_136, 0).saturating_mul(i.into()))
-		.saturating_add(T::DbWeight::get().reads(10))
-		.saturating_add(T::DbWeight::get().writes(9))
+		// Minimum execution time: 215_026_000 picoseconds.
+		Weight::from_parts(320_980_899, 14549)
+		.saturating_add(Weight::from_parts(1_112_718, 0).saturating_mul(i.into()))
+		.saturating_add(T::DbWeight::get().reads(8))
+		.saturating_add(T::DbWeight::get().writes(8))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -112,8 +108,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 96_093_000 picoseconds.
-		Weight::from_parts(116_595_000, 20707)
+		// Minimum execution time: 96_264_000 picoseconds.
+		Weight::from_parts(115_774_000, 20707)
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -121,14 +117,8 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -141,28 +131,22 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 438_517_000 picoseconds.
-		Weight::from_parts(510_561_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(13))
+		// Minimum execution time: 445_832_000 picoseconds.
+		Weight::from_parts(518_449_000, 20707)
+		.saturating_add(T::DbWeight::get().reads(10))
 		.saturating_add(T::DbWeight::get().writes(8))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -175,32 +159,28 @@ fn cancel_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 434_508_000 picoseconds.
-		Weight::from_parts(493_747_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(12))
+		// Minimum execution time: 424_563_000 picoseconds.
+		Weight::from_parts(498_106_000, 20707)
+		.saturating_add(T::DbWeight::get().reads(9))
 		.saturating_add(T::DbWeight::get().writes(8))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractIdByName` (r:1 w:1)
 /// Proof: `SmartContract::ContractIdByName` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -208,10 +188,10 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 76_761_000 picoseconds.
-		Weight::from_parts(95_148_000, 3593)
-		.saturating_add(T::DbWeight::get().reads(7))
-		.saturating_add(T::DbWeight::get().writes(8))
+		// Minimum execution time: 79_441_000 picoseconds.
+		Weight::from_parts(95_412_000, 3593)
+		.saturating_add(T::DbWeight::get().reads(5))
+		.saturating_add(T::DbWeight::get().writes(7))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -223,16 +203,12 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:0)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -240,10 +216,10 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 94_547_000 picoseconds.
-		Weight::from_parts(113_065_000, 14549)
-		.saturating_add(T::DbWeight::get().reads(10))
-		.saturating_add(T::DbWeight::get().writes(8))
+		// Minimum execution time: 95_472_000 picoseconds.
+		Weight::from_parts(115_565_000, 14549)
+		.saturating_add(T::DbWeight::get().reads(8))
+		.saturating_add(T::DbWeight::get().writes(7))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -254,8 +230,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 37_930_000 picoseconds.
-		Weight::from_parts(46_929_000, 20707)
+		// Minimum execution time: 39_173_000 picoseconds.
+		Weight::from_parts(47_846_000, 20707)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -271,38 +247,30 @@ fn confirm_deployment() -> Weight {
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:256 w:256)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 57_632_000 picoseconds.
-		Weight::from_parts(56_944_031, 14549)
-		.saturating_add(Weight::from_parts(9_275_223, 0).saturating_mul(n.into()))
-		.saturating_add(T::DbWeight::get().reads(7))
+		// Minimum execution time: 51_978_000 picoseconds.
+		Weight::from_parts(48_522_812, 14549)
+		.saturating_add(Weight::from_parts(9_701_442, 0).saturating_mul(n.into()))
+		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 		.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
 }
 	/// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 125_120_000 picoseconds.
-		Weight::from_parts(148_874_000, 11402)
-		.saturating_add(T::DbWeight::get().reads(10))
+		// Minimum execution time: 124_700_000 picoseconds.
+		Weight::from_parts(149_214_000, 11402)
+		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
 	/// Storage: `SmartContract::Billing` (r:1 w:1)
@@ -314,8 +282,8 @@ fn settle_contract() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 48_536_000 picoseconds.
-		Weight::from_parts(58_540_000, 14549)
+		// Minimum execution time: 49_715_000 picoseconds.
+		Weight::from_parts(59_527_000, 14549)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -326,8 +294,8 @@ fn settle_contract_in_hook() -> Weight {
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 50_900_000 picoseconds.
-		Weight::from_parts(60_960_000, 20707)
+		// Minimum execution time: 51_656_000 picoseconds.
+		Weight::from_parts(62_426_000, 20707)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
@@ -338,8 +306,8 @@ fn settle_contract_starting_grace() -> Weight {
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 56_402_000 picoseconds.
-		Weight::from_parts(65_509_000, 20707)
+		// Minimum execution time: 55_845_000 picoseconds.
+		Weight::from_parts(65_763_000, 20707)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
@@ -357,40 +325,40 @@ fn settle_contract_ending_grace() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 88_106_000 picoseconds.
-		Weight::from_parts(264_235_563, 20707)
-		.saturating_add(Weight::from_parts(847_078, 0).saturating_mul(i.into()))
+		// Minimum execution time: 84_894_000 picoseconds.
+		Weight::from_parts(266_929_974, 20707)
+		.saturating_add(Weight::from_parts(884_882, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(8))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 62_959_000 picoseconds.
-		Weight::from_parts(74_362_000, 8799)
+		// Minimum execution time: 64_028_000 picoseconds.
+		Weight::from_parts(75_713_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 5_781_000 picoseconds.
-		Weight::from_parts(7_436_000, 0)
+		// Minimum execution time: 5_951_000 picoseconds.
+		Weight::from_parts(7_651_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 5_869_000 picoseconds.
-		Weight::from_parts(7_454_000, 0)
+		// Minimum execution time: 5_906_000 picoseconds.
+		Weight::from_parts(7_538_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -407,16 +375,12 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -425,11 +389,11 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 216_400_000 picoseconds.
-		Weight::from_parts(325_678_196, 14549)
-		.saturating_add(Weight::from_parts(1_067_136, 0).saturating_mul(i.into()))
-		.saturating_add(ParityDbWeight::get().reads(10))
-		.saturating_add(ParityDbWeight::get().writes(9))
+		// Minimum execution time: 215_026_000 picoseconds.
+		Weight::from_parts(320_980_899, 14549)
+		.saturating_add(Weight::from_parts(1_112_718, 0).saturating_mul(i.into()))
+		.saturating_add(ParityDbWeight::get().reads(8))
+		.saturating_add(ParityDbWeight::get().writes(8))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -444,8 +408,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 96_093_000 picoseconds.
-		Weight::from_parts(116_595_000, 20707)
+		// Minimum execution time: 96_264_000 picoseconds.
+		Weight::from_parts(115_774_000, 20707)
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -453,14 +417,8 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -473,28 +431,22 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 438_517_000 picoseconds.
-		Weight::from_parts(510_561_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(13))
+		// Minimum execution time: 445_832_000 picoseconds.
+		Weight::from_parts(518_449_000, 20707)
+		.saturating_add(ParityDbWeight::get().reads(10))
 		.saturating_add(ParityDbWeight::get().writes(8))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -507,32 +459,28 @@ fn cancel_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 434_508_000 picoseconds.
-		Weight::from_parts(493_747_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(12))
+		// Minimum execution time: 424_563_000 picoseconds.
+		Weight::from_parts(498_106_000, 20707)
+		.saturating_add(ParityDbWeight::get().reads(9))
 		.saturating_add(ParityDbWeight::get().writes(8))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractIdByName` (r:1 w:1)
 /// Proof: `SmartContract::ContractIdByName` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -540,10 +488,10 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 76_761_000 picoseconds.
-		Weight::from_parts(95_148_000, 3593)
-		.saturating_add(ParityDbWeight::get().reads(7))
-		.saturating_add(ParityDbWeight::get().writes(8))
+		// Minimum execution time: 79_441_000 picoseconds.
+		Weight::from_parts(95_412_000, 3593)
+		.saturating_add(ParityDbWeight::get().reads(5))
+		.saturating_add(ParityDbWeight::get().writes(7))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -555,16 +503,12 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:0)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCount` (r:1 w:1)
-/// Proof: `SmartContract::ContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:0 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
@@ -572,10 +516,10 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 94_547_000 picoseconds.
-		Weight::from_parts(113_065_000, 14549)
-		.saturating_add(ParityDbWeight::get().reads(10))
-		.saturating_add(ParityDbWeight::get().writes(8))
+		// Minimum execution time: 95_472_000 picoseconds.
+		Weight::from_parts(115_565_000, 14549)
+		.saturating_add(ParityDbWeight::get().reads(8))
+		.saturating_add(ParityDbWeight::get().writes(7))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -586,8 +530,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 37_930_000 picoseconds.
-		Weight::from_parts(46_929_000, 20707)
+		// Minimum execution time: 39_173_000 picoseconds.
+		Weight::from_parts(47_846_000, 20707)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -603,38 +547,30 @@ fn confirm_deployment() -> Weight {
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Billing` (r:256 w:256)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 57_632_000 picoseconds.
-		Weight::from_parts(56_944_031, 14549)
-		.saturating_add(Weight::from_parts(9_275_223, 0).saturating_mul(n.into()))
-		.saturating_add(ParityDbWeight::get().reads(7))
+		// Minimum execution time: 51_978_000 picoseconds.
+		Weight::from_parts(48_522_812, 14549)
+		.saturating_add(Weight::from_parts(9_701_442, 0).saturating_mul(n.into()))
+		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 		.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
 }
 	/// Storage: `SmartContract::Billing` (r:1 w:1)
 /// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::AverageTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::AverageTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MinTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MinTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `TftPrice::MaxTftPrice` (r:1 w:0)
-/// Proof: `TftPrice::MaxTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `Timestamp::Now` (r:1 w:0)
-/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
+/// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 125_120_000 picoseconds.
-		Weight::from_parts(148_874_000, 11402)
-		.saturating_add(ParityDbWeight::get().reads(10))
+		// Minimum execution time: 124_700_000 picoseconds.
+		Weight::from_parts(149_214_000, 11402)
+		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
 	/// Storage: `SmartContract::Billing` (r:1 w:1)
@@ -646,8 +582,8 @@ fn settle_contract() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 48_536_000 picoseconds.
-		Weight::from_parts(58_540_000, 14549)
+		// Minimum execution time: 49_715_000 picoseconds.
+		Weight::from_parts(59_527_000, 14549)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -658,8 +594,8 @@ fn settle_contract_in_hook() -> Weight {
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 50_900_000 picoseconds.
-		Weight::from_parts(60_960_000, 20707)
+		// Minimum execution time: 51_656_000 picoseconds.
+		Weight::from_parts(62_426_000, 20707)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
@@ -670,8 +606,8 @@ fn settle_contract_starting_grace() -> Weight {
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 56_402_000 picoseconds.
-		Weight::from_parts(65_509_000, 20707)
+		// Minimum execution time: 55_845_000 picoseconds.
+		Weight::from_parts(65_763_000, 20707)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
@@ -689,40 +625,40 @@ fn settle_contract_ending_grace() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::LiveContractCount` (r:1 w:1)
-/// Proof: `SmartContract::LiveContractCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
+/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 88_106_000 picoseconds.
-		Weight::from_parts(264_235_563, 20707)
-		.saturating_add(Weight::from_parts(847_078, 0).saturating_mul(i.into()))
+		// Minimum execution time: 84_894_000 picoseconds.
+		Weight::from_parts(266_929_974, 20707)
+		.saturating_add(Weight::from_parts(884_882, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(8))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 62_959_000 picoseconds.
-		Weight::from_parts(74_362_000, 8799)
+		// Minimum execution time: 64_028_000 picoseconds.
+		Weight::from_parts(75_713_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 5_781_000 picoseconds.
-		Weight::from_parts(7_436_000, 0)
+		// Minimum execution time: 5_951_000 picoseconds.
+		Weight::from_parts(7_651_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 5_869_000 picoseconds.
-		Weight::from_parts(7_454_000, 0)
+		// Minimum execution time: 5_906_000 picoseconds.
+		Weight::from_parts(7_538_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }

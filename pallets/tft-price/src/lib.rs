@@ -5,6 +5,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod migrations;
 mod price_impls;
 pub mod weights;
 
@@ -35,7 +36,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. A change of layout bumps it and ships with a
 	/// migration; the runtime's `try-runtime` test fails when the two disagree.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -62,6 +63,11 @@ pub mod pallet {
 	/// The average of the last 1,440 prices, rounded to the nearest mUSD.
 	#[pallet::storage]
 	pub type AverageTftPrice<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The price billing converts with: the average clamped to [min, max], kept up to date with
+	/// them so that a settlement reads one value (storage version 2).
+	#[pallet::storage]
+	pub type BillingTftPrice<T> = StorageValue<_, u32, ValueQuery>;
 
 	/// Lowest price billing uses, in mUSD.
 	#[pallet::storage]
@@ -154,6 +160,7 @@ pub mod pallet {
 			if self.price_musd > 0 {
 				Pallet::<T>::store_price(self.price_musd);
 			}
+			Pallet::<T>::refresh_billing_price();
 		}
 	}
 

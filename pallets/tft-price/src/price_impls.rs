@@ -29,7 +29,18 @@ impl<T: Config> Pallet<T> {
 		PriceHistory::<T>::put(history);
 		TftPrice::<T>::put(price_musd);
 		AverageTftPrice::<T>::put(average);
+		Self::refresh_billing_price();
 		average
+	}
+
+	/// The average clamped to [min, max].
+	pub(crate) fn clamped_average() -> u32 {
+		clamp_price(AverageTftPrice::<T>::get(), MinTftPrice::<T>::get(), MaxTftPrice::<T>::get())
+	}
+
+	/// Store the price billing converts with, after the average or a bound changed.
+	pub(crate) fn refresh_billing_price() {
+		BillingTftPrice::<T>::put(Self::clamped_average());
 	}
 
 	/// The mean of `prices`, rounded to the nearest mUSD; 0 when empty.
@@ -44,7 +55,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The pallet's invariants, checked by `try_state` and after the tests: min below max, the
 	/// average is the history's, the ring's write position is inside a full ring, and the last
-	/// price is in the history.
+	/// price is in the history, and billing's price is the clamped average.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		ensure!(
 			MinTftPrice::<T>::get() < MaxTftPrice::<T>::get(),
@@ -65,6 +76,10 @@ impl<T: Config> Pallet<T> {
 			history.is_empty() || history.contains(&TftPrice::<T>::get()),
 			"TftPrice is not in PriceHistory"
 		);
+		ensure!(
+			BillingTftPrice::<T>::get() == Self::clamped_average(),
+			"BillingTftPrice is not the average clamped to [min, max]"
+		);
 		Ok(())
 	}
 
@@ -72,6 +87,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(price_musd > 0, Error::<T>::PriceIsZero);
 		ensure!(price_musd < MaxTftPrice::<T>::get(), Error::<T>::MinPriceNotBelowMax);
 		MinTftPrice::<T>::put(price_musd);
+		Self::refresh_billing_price();
 		Self::deposit_event(Event::MinPriceSet { price_musd });
 		Ok(())
 	}
@@ -79,6 +95,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_set_max_price(price_musd: u32) -> DispatchResult {
 		ensure!(price_musd > MinTftPrice::<T>::get(), Error::<T>::MaxPriceNotAboveMin);
 		MaxTftPrice::<T>::put(price_musd);
+		Self::refresh_billing_price();
 		Self::deposit_event(Event::MaxPriceSet { price_musd });
 		Ok(())
 	}
@@ -107,6 +124,6 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> TftPriceProvider for Pallet<T> {
 	fn billing_price_musd() -> u32 {
-		clamp_price(AverageTftPrice::<T>::get(), MinTftPrice::<T>::get(), MaxTftPrice::<T>::get())
+		BillingTftPrice::<T>::get()
 	}
 }

@@ -167,3 +167,25 @@ fn the_invariants_hold_around_the_ring_and_catch_a_stale_average() {
 		assert!(Pallet::<Test>::do_try_state().is_err());
 	});
 }
+
+#[test]
+fn the_v2_migration_stores_the_billing_price_once() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		assert_ok!(Pallet::<Test>::set_min_price(RuntimeOrigin::root(), 60));
+		// A version 1 chain: no billing price stored.
+		BillingTftPrice::<Test>::kill();
+		StorageVersion::new(1).put::<Pallet<Test>>();
+		assert!(Pallet::<Test>::do_try_state().is_err());
+
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(BillingTftPrice::<Test>::get(), 60, "the average 50 clamped to the minimum 60");
+		assert_eq!(Pallet::<Test>::on_chain_storage_version(), StorageVersion::new(2));
+		assert_ok!(Pallet::<Test>::do_try_state());
+
+		// At version 2 it does nothing.
+		BillingTftPrice::<Test>::put(1);
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(BillingTftPrice::<Test>::get(), 1);
+	});
+}
