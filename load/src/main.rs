@@ -5,6 +5,7 @@ mod phase;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+use futures::StreamExt;
 use gridchain_sdk::{chain, AccountId32, Client, Identity, Location, Resources, Wait};
 use phase::{Phase, PhaseReport};
 use serde::Serialize;
@@ -43,6 +44,10 @@ struct Args {
 	#[arg(long)]
 	json: bool,
 }
+
+/// What each load account is topped up to: transfers of 1 TFT and contract deposits of about
+/// 2 TFT, with room to spare.
+const FUNDING: u128 = 2_000 * gridchain_sdk::UNITS_PER_TFT;
 
 /// The whole run's report.
 #[derive(Serialize)]
@@ -123,30 +128,57 @@ async fn setup(
 	operator: &Identity,
 ) -> Result<u32> {
 	use chain::runtime_types as rt;
-	let tft = gridchain_sdk::UNITS_PER_TFT;
 	let accounts: Vec<AccountId32> =
 		senders.iter().chain([operator]).map(Identity::account_id).collect();
-	let transfers = accounts
-		.iter()
-		.map(|who| {
-			chain::Call::Balances(rt::pallet_balances::pallet::Call::transfer_keep_alive {
-				dest: subxt::utils::MultiAddress::Id(who.clone()),
-				value: 10_000 * tft,
-			})
-		})
-		.collect();
-	client
-		.submit(&chain::tx().utility().batch_all(transfers), funder.keypair())
-		.await
-		.context("funding the load accounts")?;
-
-	let twins = senders.iter().chain([operator]).map(|who| async move {
-		match client.twin_id_of(&who.account_id()).await? {
-			Some(id) => Ok(id),
-			None => client.create_twin(who.keypair(), None, None).await,
+	// Top up whoever has less than half of what a run may spend.
+	let mut transfers = Vec::new();
+	for who in &accounts {
+		let free = client.balance(who).await?.free;
+		if free < FUNDING / 2 {
+			transfers.push(chain::Call::Balances(
+				rt::pallet_balances::pallet::Call::transfer_keep_alive {
+					dest: subxt::utils::MultiAddress::Id(who.clone()),
+					value: FUNDING - free,
+				},
+			));
 		}
-	});
-	let twin_ids = futures::future::try_join_all(twins).await.context("creating the twins")?;
+	}
+	if !transfers.is_empty() {
+		client
+			.submit(&chain::tx().utility().batch_all(transfers), funder.keypair())
+			.await
+			.context("funding the load accounts")?;
+	}
+
+	// A few at a time; a connection hiccup (not a refusal) is retried once.
+	let twin_of = |who: &Identity| {
+		let who = who.clone();
+		async move {
+			let mut retried = false;
+			loop {
+				let attempt = match client.twin_id_of(&who.account_id()).await {
+					Ok(Some(id)) => Ok(id),
+					Ok(None) => client.create_twin(who.keypair(), None, None).await,
+					Err(e) => Err(e),
+				};
+				match attempt {
+					Err(e) if !retried && !e.is_refusal() => {
+						retried = true;
+						tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+					}
+					done => break done,
+				}
+			}
+		}
+	};
+	let twin_ids: Vec<u32> = futures::stream::iter(senders.iter().chain([operator]))
+		.map(twin_of)
+		.buffered(8)
+		.collect::<Vec<_>>()
+		.await
+		.into_iter()
+		.collect::<Result<_, _>>()
+		.context("creating the twins")?;
 	let operator_twin = *twin_ids.last().context("no operator twin")?;
 	if let Some(node_id) = client.node_id_of_twin(operator_twin).await? {
 		return Ok(node_id);
