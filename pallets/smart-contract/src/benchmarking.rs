@@ -118,6 +118,15 @@ fn hook_settlement<T: Config>(id: ContractId) -> Result<Settlement<T>, Benchmark
 	Ok(settlement)
 }
 
+/// What the hook does for one contract: read its billing record and settle it.
+fn settle_by_hook<T: Config>(
+	settlement: &mut Settlement<T>,
+	id: ContractId,
+) -> Result<Settled, BenchmarkError> {
+	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+	Ok(settlement.settle(id, info, true))
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -234,8 +243,7 @@ mod benchmarks {
 		let path;
 		#[block]
 		{
-			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-			path = settlement.settle(id, info, true);
+			path = settle_by_hook(&mut settlement, id)?;
 		}
 		settlement.distribute();
 		assert_eq!(path, Settled::Plain);
@@ -255,8 +263,7 @@ mod benchmarks {
 		let path;
 		#[block]
 		{
-			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-			path = settlement.settle(id, info, true);
+			path = settle_by_hook(&mut settlement, id)?;
 		}
 		settlement.distribute();
 		assert_eq!(path, Settled::GraceStarted);
@@ -274,8 +281,7 @@ mod benchmarks {
 		let path;
 		#[block]
 		{
-			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-			path = settlement.settle(id, info, true);
+			path = settle_by_hook(&mut settlement, id)?;
 		}
 		settlement.distribute();
 		assert_eq!(path, Settled::GraceEnded);
@@ -294,8 +300,7 @@ mod benchmarks {
 		let path;
 		#[block]
 		{
-			let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-			path = settlement.settle(id, info, true);
+			path = settle_by_hook(&mut settlement, id)?;
 		}
 		settlement.distribute();
 		assert_eq!(path, Settled::Deleted { ips: i });
