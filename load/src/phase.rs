@@ -38,8 +38,6 @@ pub struct Phase {
 	name: &'static str,
 	kind: Kind,
 	txs: Vec<Vec<u8>>,
-	/// The unit each transaction carries several of (reports), for the report.
-	items_per_tx: Option<u32>,
 }
 
 /// What one phase measured.
@@ -109,7 +107,7 @@ impl Phase {
 			}
 		}
 		let from = senders.iter().map(Identity::account_id).collect();
-		Ok(Phase { name: "transfer", kind: Kind::Transfers(from), txs, items_per_tx: None })
+		Ok(Phase { name: "transfer", kind: Kind::Transfers(from), txs })
 	}
 
 	/// Each sender creates its share of `count` node contracts on `node_id`, with `data_bytes`
@@ -140,12 +138,7 @@ impl Phase {
 				txs.push(sign(&at, &call, sender.keypair(), nonce + k as u64)?);
 			}
 		}
-		Ok(Phase {
-			name: "create_node_contract",
-			kind: Kind::Contracts(node_id),
-			txs,
-			items_per_tx: None,
-		})
+		Ok(Phase { name: "create_node_contract", kind: Kind::Contracts(node_id), txs })
 	}
 
 	/// The node operator sends `calls` report batches: rounds over `contracts`, 256 a call, each
@@ -182,13 +175,7 @@ impl Phase {
 				.report_consumption(rt::bounded_collections::bounded_vec::BoundedVec(reports));
 			txs.push(sign(&at, &call, operator.keypair(), nonce + n as u64)?);
 		}
-		let per_tx = contracts.len().min(REPORTS_PER_CALL) as u32;
-		Ok(Phase {
-			name: "report_consumption",
-			kind: Kind::Reports,
-			txs,
-			items_per_tx: Some(per_tx),
-		})
+		Ok(Phase { name: "report_consumption", kind: Kind::Reports, txs })
 	}
 
 	/// Send, follow, report.
@@ -275,7 +262,7 @@ impl Phase {
 			refused: refusals.len() as u32,
 			refusals: refusals.into_iter().take(3).collect(),
 			included,
-			items_accepted: self.items_per_tx.map(|_| items),
+			items_accepted: matches!(self.kind, Kind::Reports).then_some(items),
 			first_block,
 			last_block,
 			blocks,
