@@ -15,6 +15,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 extern crate alloc;
 
 pub mod apis;
+pub mod bench_genesis;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
 mod configs;

@@ -302,6 +302,12 @@ impl<T: Config> Pallet<T> {
 			last = Some(contract_id);
 		}
 		settlement.distribute();
+		log::debug!(
+			target: "runtime::billing",
+			"block {n:?}: settled {settled} of {}, declared {} ps",
+			pass.per_block,
+			meter.consumed().ref_time(),
+		);
 
 		if exhausted {
 			BillingPass::<T>::kill();

@@ -2,7 +2,7 @@
 //! with the billing hook.
 #![allow(dead_code)]
 
-use frame_support::{genesis_builder_helper::build_state, traits::Hooks, weights::Weight};
+use frame_support::{traits::Hooks, weights::Weight};
 use gridchain_runtime::{Runtime, RuntimeGenesisConfig, System};
 
 /// Milliseconds between blocks.
@@ -20,8 +20,9 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	}
 }
 
-/// The dev chain's genesis state.
-pub fn dev_genesis() -> sp_io::TestExternalities {
+/// The dev preset with `extra` merged over it (`Null` for none), built by the runtime's own
+/// `GenesisBuilder::build_state`.
+pub fn genesis_with(extra: serde_json::Value) -> Result<sp_io::TestExternalities, String> {
 	let mut config =
 		serde_json::to_value(RuntimeGenesisConfig::default()).expect("default genesis as JSON");
 	let preset = gridchain_runtime::genesis_config_presets::get_preset(
@@ -29,10 +30,20 @@ pub fn dev_genesis() -> sp_io::TestExternalities {
 	)
 	.expect("the dev preset");
 	merge(&mut config, serde_json::from_slice(&preset).expect("preset JSON"));
+	if !extra.is_null() {
+		merge(&mut config, extra);
+	}
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {
-		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).expect("JSON"))
-			.expect("genesis builds");
+		gridchain_runtime::bench_genesis::build_state(serde_json::to_vec(&config).expect("JSON"))
+	})?;
+	Ok(ext)
+}
+
+/// The dev chain's genesis state.
+pub fn dev_genesis() -> sp_io::TestExternalities {
+	let mut ext = genesis_with(serde_json::Value::Null).expect("genesis builds");
+	ext.execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Runtime>::put(BLOCK_MS);
 	});
