@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Regenerate the weights of Gridchain's pallets with the benchmark CLI of gridchain-node.
+# Regenerate the weights of Gridchain's pallets with gridchain-bench (bench/), in the runtime's Wasm.
 #
 #   ./scripts/benchmarks.sh              # every pallet
 #   ./scripts/benchmarks.sh registry     # one pallet: registry, tft-price or smart-contract
 #
-# Builds gridchain-node in release with `--features runtime-benchmarks`, then runs
-# `gridchain-node benchmark pallet` for each pallet and writes `pallets/<pallet>/src/weights.rs`.
+# Builds the runtime's Wasm with `--features runtime-benchmarks` and gridchain-bench, in release,
+# then runs `gridchain-bench pallet` for each pallet on the runtime's `development` genesis preset
+# and writes `pallets/<pallet>/src/weights.rs`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,15 +14,19 @@ source scripts/env.sh
 
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
-cargo build --release -p gridchain-node --features runtime-benchmarks
-NODE="$CARGO_TARGET_DIR/release/gridchain-node"
+cargo build --release -p gridchain-runtime --features runtime-benchmarks
+cargo build --release -p gridchain-bench
+BENCH="$CARGO_TARGET_DIR/release/gridchain-bench"
+RUNTIME="$CARGO_TARGET_DIR/release/wbuild/gridchain-runtime/gridchain_runtime.compact.compressed.wasm"
 
 pallets=("${@:-registry tft-price smart-contract}")
 for dir in ${pallets[@]}; do
 	pallet="pallet_${dir//-/_}"
 	echo "==> $pallet"
-	"$NODE" benchmark pallet \
-		--chain dev \
+	"$BENCH" pallet \
+		--runtime "$RUNTIME" \
+		--genesis-builder runtime \
+		--genesis-builder-preset development \
 		--pallet "$pallet" \
 		--extrinsic '*' \
 		--steps "$STEPS" \

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 # The same build as the test suite's, so the two share every artifact.
-cargo build --workspace --all-targets
+cargo build --workspace --exclude gridchain-bench --all-targets
 
 rpc_port=9944
 base_path=""

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-cargo build --workspace --all-targets
+cargo build --workspace --exclude gridchain-bench --all-targets
 bash scripts/web-build.sh
 
 rpc_port="${GRID_RPC_PORT:-9944}"

@@ -5,14 +5,19 @@
 #
 #   ./scripts/scale-run.sh CONTRACTS [FREQUENCY] [BLOCKS]
 #
-# Two nodes run: `author` (Alice, the only validator) and `import`, a full node that imports every
-# block from it. Measured from the nodes themselves, for each block: the author's time to build it
-# (its "Prepared block … (T ms)" log line: hooks, inherents, state root), the importer's time to
-# verify and import it (its `sync::import-queue` trace lines: verification begun, block imported),
-# and what the billing hook settled and the weight it declared (its `runtime::billing` log line);
-# then the pass's length in blocks, the database size, and each node's peak memory (VmHWM).
+# The `author` node (Alice, the only validator) runs the chain; its blocks are fetched over RPC as
+# they come. Then, with the author stopped (two nodes holding a 1,000,000-contract genesis do not
+# fit in 24 GiB together), a fresh node builds the same genesis and imports those blocks
+# (`import-blocks`, through the same import queue and Aura verifier as blocks from the network).
+# Measured from the nodes themselves, for each block: the author's time to build it (its
+# "Prepared block … (T ms)" log line: hooks, inherents, state root), the importer's time to verify
+# and import it (its `sync::import-queue` trace lines: verification begun, block imported), and
+# what the billing hook settled and the weight it declared (its `runtime::billing` log line); then
+# the pass's length in blocks, the database size, and each node's peak memory (VmHWM).
 # BLOCKS (default FREQUENCY + 2: the whole pass and its closing block) bounds the run.
-# Results go to target/scale-run/CONTRACTS/ in the clone: blocks.csv, report.md, both logs.
+# Results go to target/scale-run/CONTRACTS/ in the clone: blocks.csv, report.md, both logs and
+# run.env (the figures not in the logs); `./scripts/scale-run.sh --report DIR` writes the report of
+# a run's directory again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +26,88 @@ usage() {
 	exit 2
 }
 positive() { [[ "$1" =~ ^[1-9][0-9]{0,9}$ ]] && [ "$1" -le 4294967295 ]; }
+# The report of the run in $out, from its logs and run.env: blocks.csv and report.md.
+report() {
+	# One row per block: built (ms), imported (ms), settled, due, declared by the hook (ms). Built:
+	# the author's "Prepared block" line. Imported: from the importer's "Block N (…) has K logs" (its
+	# verification starts) to its "Block imported successfully Some(N)" (log times, ms).
+	awk -v last="$blocks" '
+		function secs(clock, t) { split(clock, t, ":"); return t[1] * 3600 + t[2] * 60 + t[3] }
+		FILENAME ~ /import.log$/ && /sync::import-queue: Block [0-9]+ \(.*\) has [0-9]+ logs/ {
+			match($0, /Block [0-9]+ /); n = substr($0, RSTART + 6, RLENGTH - 7); begun[n] = secs($2)
+		}
+		FILENAME ~ /import.log$/ && /Block imported successfully Some\([0-9]+\)/ {
+			match($0, /Some\([0-9]+\)/); n = substr($0, RSTART + 5, RLENGTH - 6)
+			if ((n in begun) && !(n in imported)) {
+				d = secs($2) - begun[n]; if (d < 0) d += 86400; imported[n] = sprintf("%.0f", d * 1000)
+			}
+		}
+		FILENAME ~ /import.log$/ { next }
+		/Prepared block for proposing at/ && match($0, /at [0-9]+ \([0-9]+ ms\)/) {
+			split(substr($0, RSTART, RLENGTH), p, /[ (]+/)
+			if (!(p[2] in built)) built[p[2]] = p[3]
+		}
+		/runtime::billing/ && match($0, /block [0-9]+: settled [0-9]+ of [0-9]+, declared [0-9]+ ps/) {
+			split(substr($0, RSTART, RLENGTH), p, /[ :,]+/)
+			if (!(p[2] in settled)) { settled[p[2]] = p[4]; due[p[2]] = p[6]; declared[p[2]] = p[8] / 1e9 }
+		}
+		END {
+			print "block,built_ms,imported_ms,settled,due,declared_ms"
+			for (b = 1; b <= last; b++) {
+				if (!(b in built)) continue
+				printf "%d,%s,%s,%s,%s,%s\n", b, built[b], (b in imported ? imported[b] : "-"),
+					(b in settled ? settled[b] : "-"), (b in due ? due[b] : "-"),
+					(b in declared ? sprintf("%.1f", declared[b]) : "-")
+			}
+		}' "$out/import.log" "$out/author.log" >"$out/blocks.csv"
+
+	# Slots with no block: from the times of the author's "Prepared block" lines.
+	missed_slots() {
+		awk 'function secs(clock, t) { split(clock, t, ":"); return t[1] * 3600 + t[2] * 60 + t[3] }
+			/Prepared block for proposing at/ { t = secs($2)
+				if (seen) { d = t - last; if (d < 0) d += 86400; m += int(d / 6 + 0.5) - 1 }
+				seen = 1; last = t }
+			END { print m + 0 }' "$out/author.log"
+	}
+	# mean, p50, p90 and max of column $1 over the billing blocks (settled > 0), in whole ms.
+	stats() {
+		awk -F, -v c="$1" 'NR > 1 && $4 != "-" && $4 > 0 && $c != "-" {print $c}' "$out/blocks.csv" |
+			sort -n | awk '{a[NR] = $1; s += $1}
+				END {if (NR) printf "%.0f / %.0f / %.0f / %.0f", s / NR, a[int((NR + 1) / 2)], a[int(NR * 0.9 + 0.5)], a[NR]; else printf "-"}'
+	}
+	pass=$(awk -F, 'NR > 1 && $4 != "-" && $4 > 0 {n++; s += $4} END {printf "%d blocks, %d settlements", n, s}' "$out/blocks.csv")
+	idle=$(awk -F, 'NR > 1 && ($4 == "-" || $4 == 0) {n++; s += $2} END {printf (n ? "%.0f" : "-"), (n ? s / n : 0)}' "$out/blocks.csv")
+	# Billing blocks over LIMIT ms in column $1.
+	over() {
+		awk -F, -v c="$1" -v l="$2" 'NR > 1 && $4 != "-" && $4 > 0 && $c != "-" && $c > l {n++} END {print n + 0}' "$out/blocks.csv"
+	}
+	declared=$(awk -F, 'NR > 1 && $4 != "-" && $4 > 0 && $6 > d {d = $6} END {print d + 0}' "$out/blocks.csv")
+	{
+		echo "| figure | measured | weight-predicted |"
+		echo "|---|---:|---:|"
+		echo "| live contracts; billing frequency (blocks) | $contracts; $frequency | |"
+		echo "| billing pass | $pass | $frequency blocks, $(((contracts + frequency - 1) / frequency)) a block |"
+		echo "| author: build a billing block, mean / p50 / p90 / max (ms) | $(stats 2) | $(stats 6) (the hook's declared weight) |"
+		echo "| importer: verify and import it, mean / p50 / p90 / max (ms) | $(stats 3) | |"
+		awk -v d="$declared" 'BEGIN {
+			printf "| the hook'"'"'s declared weight, most: share of the 2 s block / of the 500 ms settlement budget | | %.1f %% / %.0f %% |\n", d / 20, d / 5 }'
+		echo "| billing blocks over the 500 ms settlement budget: author / importer | $(over 2 500) / $(over 3 500) | 0 |"
+		echo "| billing blocks over the 2 s block: author / importer | $(over 2 2000) / $(over 3 2000) | 0 |"
+		echo "| author: a block without billing, mean (ms) | $idle | |"
+		echo "| slots the author missed (more than 6 s between its blocks) | $(missed_slots) | 0 |"
+		echo "| genesis: built (s), stored and block 1 authored (s), peak memory (MiB) | $genesis_secs, $first_block_secs, $((genesis_hwm_kb / 1024)) | |"
+		echo "| database on disk (ParityDB), at genesis / at the end (MiB) | $((genesis_db_bytes / 1048576)) / $((db_bytes / 1048576)) | |"
+		echo "| peak memory over the run, author / importer (MiB) | $((author_hwm_kb / 1024)) / $((import_hwm_kb / 1024)) | |"
+	} | tee "$out/report.md"
+}
+
+if [ "${1:-}" = "--report" ]; then
+	[ $# -eq 2 ] && [ -f "$2/run.env" ] || { echo "usage: $0 --report DIR (a run's directory, with run.env)" >&2; exit 2; }
+	out="$2"
+	source "$out/run.env"
+	report
+	exit 0
+fi
 [ $# -ge 1 ] && [ $# -le 3 ] || usage
 contracts="$1"
 frequency="${2:-600}"
@@ -64,7 +151,6 @@ trap 'exit 143' TERM
 common=(--chain "$work/spec.json" --database paritydb --no-telemetry --no-mdns --pool-limit 20000)
 started=$(date +%s)
 "$node_bin" "${common[@]}" --base-path "$work/author" --alice --validator --force-authoring \
-	--node-key 0000000000000000000000000000000000000000000000000000000000000001 \
 	--port 30533 --rpc-port 9955 --prometheus-port 9655 -l runtime::billing=debug \
 	>"$out/author.log" 2>&1 &
 pids+=($!)
@@ -87,26 +173,27 @@ until grep -q "Prepared block for proposing at 1 " "$out/author.log"; do
 	alive "$author_pid" author
 	sleep 1
 done
+first_block_secs=$(($(date +%s) - started))
 genesis_db_bytes=$(du -sb "$work/author/chains" | cut -f1)
 genesis_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$author_pid/status")
 echo "scale-run: genesis built in $genesis_secs s (peak memory $((genesis_hwm_kb / 1024)) MiB)," \
-	"database $((genesis_db_bytes / 1048576)) MiB; block 1 authored"
+	"stored and block 1 authored at $first_block_secs s; database $((genesis_db_bytes / 1048576)) MiB"
 
-# The importer builds the same genesis, then imports every block it hears of, logging when each
-# import starts and ends. It starts only when the machine has the memory the author needed.
-available_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
-import_pid=""
-if [ "$available_kb" -gt $((genesis_hwm_kb * 5 / 4)) ]; then
-	"$node_bin" "${common[@]}" --base-path "$work/import" --port 30534 --rpc-port 9956 \
-		--prometheus-port 9656 -l sync::import-queue=trace \
-		--bootnodes /ip4/127.0.0.1/tcp/30533/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp \
-		>"$out/import.log" 2>&1 &
-	pids+=($!)
-	import_pid=$!
-else
-	echo "scale-run: $((available_kb / 1024)) MiB free, too little for an importer: import not measured"
-	: >"$out/import.log"
-fi
+# Every block, as the author finalizes it, in `import-blocks`' JSON format (SignedBlock values).
+rpc() {
+	curl -s -H 'content-type: application/json' \
+		-d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":$2}" http://127.0.0.1:9955
+}
+fetch_blocks() {
+	local n hash
+	for ((n = 1; n <= blocks; n++)); do
+		until hash=$(rpc chain_getBlockHash "[$n]" | jq -re '.result // empty'); do sleep 2; done
+		rpc chain_getBlock "[\"$hash\"]" | jq -ce '.result' >>"$work/blocks.json"
+	done
+}
+: >"$work/blocks.json"
+fetch_blocks &
+fetch_pid=$!
 
 echo "scale-run: following the author to block $blocks…"
 best() {
@@ -115,70 +202,34 @@ best() {
 }
 while [ "$(best)" -lt "$blocks" ]; do
 	alive "$author_pid" author
-	[ -z "$import_pid" ] || alive "$import_pid" import
 	sleep 2
 done
-sleep 3
+wait "$fetch_pid"
 author_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$author_pid/status")
-import_hwm_kb=0
-[ -z "$import_pid" ] || import_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$import_pid/status")
+kill "$author_pid"
+wait "$author_pid" 2>/dev/null || true
 db_bytes=$(du -sb "$work/author/chains" | cut -f1)
+# Written now, so that the report can be made again even if the import fails.
+cat >"$out/run.env" <<ENV
+contracts=$contracts frequency=$frequency blocks=$blocks
+genesis_secs=$genesis_secs first_block_secs=$first_block_secs genesis_hwm_kb=$genesis_hwm_kb
+genesis_db_bytes=$genesis_db_bytes db_bytes=$db_bytes author_hwm_kb=$author_hwm_kb import_hwm_kb=0
+ENV
 
-# One row per block: built (ms), imported (ms), settled, due, declared by the hook (ms). Built:
-# the author's "Prepared block" line. Imported: from the importer's "Block N (…) has K logs" (its
-# verification starts) to its "Block imported successfully Some(N)" (log times, ms).
-awk -v last="$blocks" '
-	function secs(clock, t) { split(clock, t, ":"); return t[1] * 3600 + t[2] * 60 + t[3] }
-	FILENAME ~ /import.log$/ && /sync::import-queue: Block [0-9]+ \(.*\) has [0-9]+ logs/ {
-		match($0, /Block [0-9]+ /); n = substr($0, RSTART + 6, RLENGTH - 7); begun[n] = secs($2)
-	}
-	FILENAME ~ /import.log$/ && /Block imported successfully Some\([0-9]+\)/ {
-		match($0, /Some\([0-9]+\)/); n = substr($0, RSTART + 5, RLENGTH - 6)
-		if ((n in begun) && !(n in imported)) {
-			d = secs($2) - begun[n]; if (d < 0) d += 86400; imported[n] = sprintf("%.0f", d * 1000)
-		}
-	}
-	FILENAME ~ /import.log$/ { next }
-	/Prepared block for proposing at/ && match($0, /at [0-9]+ \([0-9]+ ms\)/) {
-		split(substr($0, RSTART, RLENGTH), p, /[ (]+/)
-		if (!(p[2] in built)) built[p[2]] = p[3]
-	}
-	/runtime::billing/ && match($0, /block [0-9]+: settled [0-9]+ of [0-9]+, declared [0-9]+ ps/) {
-		split(substr($0, RSTART, RLENGTH), p, /[ :,]+/)
-		if (!(p[2] in settled)) { settled[p[2]] = p[4]; due[p[2]] = p[6]; declared[p[2]] = p[8] / 1e9 }
-	}
-	END {
-		print "block,built_ms,imported_ms,settled,due,declared_ms"
-		for (b = 1; b <= last; b++) {
-			if (!(b in built)) continue
-			printf "%d,%s,%s,%s,%s,%s\n", b, built[b], (b in imported ? imported[b] : "-"),
-				(b in settled ? settled[b] : "-"), (b in due ? due[b] : "-"),
-				(b in declared ? sprintf("%.1f", declared[b]) : "-")
-		}
-	}' "$out/import.log" "$out/author.log" >"$out/blocks.csv"
+echo "scale-run: importing the $blocks blocks into a fresh node…"
+"$node_bin" import-blocks --chain "$work/spec.json" --database paritydb \
+	--base-path "$work/import" --log sync::import-queue=trace -- "$work/blocks.json" \
+	>"$out/import.log" 2>&1 &
+import_pid=$!
+pids+=($import_pid)
+import_hwm_kb=0
+while kill -0 "$import_pid" 2>/dev/null; do
+	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$import_pid/status" 2>/dev/null || echo 0)
+	[ "${hwm:-0}" -le "$import_hwm_kb" ] || import_hwm_kb=$hwm
+	sleep 1
+done
+wait "$import_pid" || { echo "scale-run: import-blocks failed; its log:" >&2; tail -n 20 "$out/import.log" >&2; exit 1; }
 
-# mean, p50, p90 and max of column $1 over the billing blocks (settled > 0), in whole ms.
-stats() {
-	awk -F, -v c="$1" 'NR > 1 && $4 != "-" && $4 > 0 && $c != "-" {print $c}' "$out/blocks.csv" |
-		sort -n | awk '{a[NR] = $1; s += $1}
-			END {if (NR) printf "%.0f / %.0f / %.0f / %.0f", s / NR, a[int((NR + 1) / 2)], a[int(NR * 0.9 + 0.5)], a[NR]; else printf "-"}'
-}
-pass=$(awk -F, 'NR > 1 && $4 != "-" && $4 > 0 {n++; s += $4} END {printf "%d blocks, %d settlements", n, s}' "$out/blocks.csv")
-idle=$(awk -F, 'NR > 1 && ($4 == "-" || $4 == 0) {n++; s += $2} END {printf (n ? "%.0f" : "-"), (n ? s / n : 0)}' "$out/blocks.csv")
-worst=$(awk -F, 'NR > 1 && $4 != "-" && $4 > 0 {for (c = 2; c <= 3; c++) if ($c != "-" && $c > w) w = $c} END {print w + 0}' "$out/blocks.csv")
-declared=$(awk -F, 'NR > 1 && $4 != "-" && $4 > 0 && $6 > d {d = $6} END {print d + 0}' "$out/blocks.csv")
-{
-	echo "| figure | measured | weight-predicted |"
-	echo "|---|---:|---:|"
-	echo "| live contracts; billing frequency (blocks) | $contracts; $frequency | |"
-	echo "| billing pass | $pass | $frequency blocks, $(((contracts + frequency - 1) / frequency)) a block |"
-	echo "| author: build a billing block, mean / p50 / p90 / max (ms) | $(stats 2) | $(stats 6) (the hook's declared weight) |"
-	echo "| importer: verify and import it, mean / p50 / p90 / max (ms) | $(stats 3) | |"
-	awk -v w="$worst" -v d="$declared" 'BEGIN {
-		printf "| worst billing block: share of the 2 s block / of the 500 ms settlement budget | %.1f %% / %.0f %% | %.1f %% / %.0f %% |\n", w / 20, w / 5, d / 20, d / 5 }'
-	echo "| author: a block without billing, mean (ms) | $idle | |"
-	echo "| genesis: build time (s), peak memory (MiB) | $genesis_secs, $((genesis_hwm_kb / 1024)) | |"
-	echo "| database on disk (ParityDB), at genesis / at the end (MiB) | $((genesis_db_bytes / 1048576)) / $((db_bytes / 1048576)) | |"
-	echo "| peak memory over the run, author / importer (MiB) | $((author_hwm_kb / 1024)) / $((import_hwm_kb / 1024)) | |"
-} | tee "$out/report.md"
+sed -i "s/import_hwm_kb=0/import_hwm_kb=$import_hwm_kb/" "$out/run.env"
+report
 echo "scale-run: per block in $out/blocks.csv; logs in $out/"

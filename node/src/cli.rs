@@ -62,10 +62,6 @@ pub enum Subcommand {
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
 
-	/// Runtime benchmarks; needs a node built with `--features runtime-benchmarks`.
-	#[command(subcommand)]
-	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
-
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
 }

@@ -5,7 +5,6 @@ use crate::{
 	cli::{Cli, Subcommand},
 	service,
 };
-use frame_benchmarking_cli::BenchmarkCmd;
 use gridchain_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
 use sc_service::{ChainType, PartialComponents};
@@ -107,25 +106,6 @@ pub fn run() -> sc_cli::Result<()> {
 					Ok(())
 				});
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
-			})
-		}
-		Some(Subcommand::Benchmark(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| match cmd {
-				BenchmarkCmd::Pallet(cmd) => {
-					if !cfg!(feature = "runtime-benchmarks") {
-						return Err("Benchmarking needs a node built with \
-							`--features runtime-benchmarks`."
-							.into());
-					}
-					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
-						config.chain_spec,
-					))
-				}
-				BenchmarkCmd::Machine(cmd) => {
-					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
-				}
-				_ => Err("This benchmark subcommand is not supported by gridchain-node.".into()),
 			})
 		}
 		Some(Subcommand::ChainInfo(cmd)) => {
