@@ -2,10 +2,7 @@
 
 use crate::*;
 use alloc::vec::Vec;
-use frame_support::{
-	genesis_builder_helper::get_preset,
-	weights::Weight,
-};
+use frame_support::{genesis_builder_helper::get_preset, weights::Weight};
 use gridchain_primitives::{FarmId, NodeId, Resources};
 use sp_api::impl_runtime_apis;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;

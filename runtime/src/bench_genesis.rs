@@ -22,9 +22,7 @@
 //!
 //! Without a `bench` member genesis is built as usual; the member is never stored.
 
-use crate::{
-	AccountId, Balances, Registry, Runtime, RuntimeOrigin, SmartContract, UNITS_PER_TFT,
-};
+use crate::{AccountId, Balances, Registry, Runtime, RuntimeOrigin, SmartContract, UNITS_PER_TFT};
 use alloc::{format, string::String, vec, vec::Vec};
 use codec::Encode;
 use frame_support::traits::fungible::Mutate;
@@ -198,7 +196,10 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 	let live = pallet_smart_contract::ContractCounters::<Runtime>::get().live;
 	let frequency = u64::from(pallet_smart_contract::BillingFrequency::<Runtime>::get().max(1));
 	let per_block = u32::try_from(live.div_ceil(frequency).max(1)).unwrap_or(u32::MAX);
-	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState { cursor: None, per_block });
+	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState {
+		cursor: None,
+		per_block,
+	});
 	Ok(())
 }
 
@@ -208,7 +209,8 @@ mod tests {
 
 	#[test]
 	fn the_bench_member_is_taken_out_and_read() {
-		let config = br#"{"balances":{"balances":[]},"bench":{"contracts":10,"nowSecs":1800000000}}"#;
+		let config =
+			br#"{"balances":{"balances":[]},"bench":{"contracts":10,"nowSecs":1800000000}}"#;
 		let (rest, grid) = take_bench(config.to_vec()).unwrap();
 		assert_eq!(rest, br#"{"balances":{"balances":[]}}"#.to_vec());
 		assert_eq!(
@@ -234,7 +236,10 @@ mod tests {
 		for (bench, error) in [
 			(r#"{"nowSecs":1800000000}"#, "bench.contracts: missing"),
 			(r#"{"contracts":0,"nowSecs":1800000000}"#, "bench.contracts: expected 1..="),
-			(r#"{"contracts":-1,"nowSecs":1800000000}"#, "bench.contracts: expected a non-negative"),
+			(
+				r#"{"contracts":-1,"nowSecs":1800000000}"#,
+				"bench.contracts: expected a non-negative",
+			),
 			(r#"{"contracts":5}"#, "bench.nowSecs: missing"),
 			(r#"{"contracts":5,"nowSecs":10}"#, "bench.nowSecs: expected unix seconds"),
 		] {
