@@ -151,6 +151,7 @@ trap 'exit 143' TERM
 common=(--chain "$work/spec.json" --database paritydb --no-telemetry --no-mdns --pool-limit 20000)
 started=$(date +%s)
 "$node_bin" "${common[@]}" --base-path "$work/author" --alice --validator --force-authoring \
+	--node-key 0000000000000000000000000000000000000000000000000000000000000001 \
 	--port 30533 --rpc-port 9955 --prometheus-port 9655 -l runtime::billing=debug \
 	>"$out/author.log" 2>&1 &
 pids+=($!)
