@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-# The same build as the test suite's, so the two share every artifact.
-cargo build --workspace --exclude gridchain-bench --all-targets
+# The binaries only; the test suite reuses every artifact.
+cargo build "${grid_packages[@]}" --bins
 
 rpc_port=9944
 base_path=""

@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-cargo build --workspace --exclude gridchain-bench --all-targets
+# Only the binaries it runs; the test command builds its tests on top of them.
+cargo build "${grid_packages[@]}" --bins
 bash scripts/web-build.sh
 
 rpc_port="${GRID_RPC_PORT:-9944}"

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 source scripts/env.sh
-cargo test --workspace --exclude gridchain-bench
+cargo test "${grid_packages[@]}"
+# The cost path's criterion benchmarks, once each (their crate is outside the first command's build).
+cargo test -p gridchain-microbench --benches
 # The benchmarks, run once each on the pallets' mock runtimes; then `try-runtime` (the runtime
 # upgrade's checks and every pallet's `try_state`) against a dev chain started with the node just
 # built. One feature set for both, so they share one build; the runtime's WASM is not needed here.

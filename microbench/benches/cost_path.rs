@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the cost path (issue 12): what one consumption report and one settlement
-//! compute, so that a slower formula shows up in review. `cargo bench -p gridchain-primitives`.
+//! compute, so that a slower formula shows up in review. `cargo bench -p gridchain-microbench`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use gridchain_primitives::{
