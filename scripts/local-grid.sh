@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build everything and start the whole local grid: the development chain (Alice validates), its
+# Build the binaries and start the whole local grid: the development chain (Alice validates), its
 # indexer, a node (agent with the `sim` provisioner, key //Bob) in a farm with three public IPs
 # (owned by //Alice), and the web dashboard. Prints the URLs; Ctrl-C stops everything.
 #

@@ -194,12 +194,8 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 	}
 
 	let live = pallet_smart_contract::ContractCounters::<Runtime>::get().live;
-	let frequency = u64::from(pallet_smart_contract::BillingFrequency::<Runtime>::get().max(1));
-	let per_block = u32::try_from(live.div_ceil(frequency).max(1)).unwrap_or(u32::MAX);
-	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState {
-		cursor: None,
-		per_block,
-	});
+	let frequency = u64::from(pallet_smart_contract::BillingFrequency::<Runtime>::get());
+	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState::starting(live, frequency));
 	Ok(())
 }
 

@@ -263,12 +263,10 @@ impl<T: Config> Pallet<T> {
 			Some(pass) => pass,
 			None if (n % frequency).is_zero() => {
 				meter.consume(db.reads(1));
-				let live = ContractCounters::<T>::get().live;
-				let blocks: u64 = frequency.saturated_into();
-				BillingPassState {
-					cursor: None,
-					per_block: live.div_ceil(blocks.max(1)).max(1).saturated_into(),
-				}
+				BillingPassState::starting(
+					ContractCounters::<T>::get().live,
+					frequency.saturated_into(),
+				)
 			}
 			None => return meter.consumed(),
 		};

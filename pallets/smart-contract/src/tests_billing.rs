@@ -316,6 +316,19 @@ fn billing_runs_in_the_block_hook_once_per_cycle_without_transactions() {
 }
 
 #[test]
+fn a_pass_spreads_the_live_contracts_over_the_frequency() {
+	let per_block = |live, frequency| BillingPassState::starting(live, frequency).per_block;
+	assert_eq!(per_block(1_000_000, 600), 1_667);
+	assert_eq!(per_block(1_200, 600), 2);
+	assert_eq!(per_block(25, 10), 3);
+	// At least one a block, even with nothing live or no frequency set.
+	assert_eq!(per_block(0, 600), 1);
+	assert_eq!(per_block(7, 0), 7);
+	assert_eq!(per_block(u64::MAX, 1), u32::MAX);
+	assert_eq!(BillingPassState::starting(5, 10).cursor, None);
+}
+
+#[test]
 fn work_that_does_not_fit_a_block_carries_over() {
 	run_test(|| {
 		for i in 0..25u32 {

@@ -276,3 +276,12 @@ pub struct BillingPassState {
 	/// Contracts to settle per block: the live contracts spread over the frequency.
 	pub per_block: u32,
 }
+
+impl BillingPassState {
+	/// A pass about to start: nothing settled yet, `live` contracts spread over `frequency`
+	/// blocks, at least one a block.
+	pub fn starting(live: u64, frequency: u64) -> Self {
+		let per_block = live.div_ceil(frequency.max(1)).max(1);
+		Self { cursor: None, per_block: u32::try_from(per_block).unwrap_or(u32::MAX) }
+	}
+}
