@@ -17,11 +17,15 @@ use frame_system::RawOrigin;
 use gridchain_primitives::{ContractId, NodeId, UNITS_PER_TFT};
 use pallet_registry::{GridSetup, MAX_FARM_IPS};
 
-fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
-	let who: T::AccountId = account(name, index, 0);
+/// `who` with 1,000,000 TFT and a twin.
+fn with_twin<T: Config>(who: T::AccountId) -> T::AccountId {
 	let _ = T::Currency::set_balance(&who, 1_000_000 * UNITS_PER_TFT);
 	T::GridSetup::twin(&who);
 	who
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	with_twin::<T>(account(name, index, 0))
 }
 
 /// The account that signs the benchmarked call, funded and with a twin. Its `System::Account`
@@ -29,10 +33,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 /// writes it before dispatch (its nonce and its fee), so the call's own use of it (holding a
 /// deposit) costs no further database access.
 fn signer<T: Config>() -> T::AccountId {
-	let who: T::AccountId = whitelisted_caller();
-	let _ = T::Currency::set_balance(&who, 1_000_000 * UNITS_PER_TFT);
-	T::GridSetup::twin(&who);
-	who
+	with_twin::<T>(whitelisted_caller())
 }
 
 /// A farm with `ips` public IPs and one node on it; returns the node's account and id.
