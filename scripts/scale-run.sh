@@ -116,12 +116,8 @@ positive "$frequency" || { echo "FREQUENCY: expected a positive integer, got '$f
 blocks="${3:-$((frequency + 2))}"
 positive "$blocks" || { echo "BLOCKS: expected a positive integer, got '$blocks'" >&2; usage; }
 
-bash scripts/setup.sh
+bash scripts/setup.sh --jq
 source scripts/env.sh
-command -v jq >/dev/null || sudo_apt=1
-if [ "${sudo_apt:-0}" = 1 ]; then
-	if [ "$(id -u)" = 0 ]; then apt-get install -y jq; else sudo apt-get install -y jq; fi
-fi
 cargo build --release -p gridchain-node
 node_bin="$CARGO_TARGET_DIR/release/gridchain-node"
 

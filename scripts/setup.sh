@@ -2,10 +2,18 @@
 # Install what building and testing Gridchain needs on Debian/Ubuntu with rustup: protoc, the
 # reference `age` tool (interop tests), a PostgreSQL server (the indexer's tests start their own),
 # Node.js and npm (the web dashboard), the wasm targets and rust-src; with `--browser`, Debian's
-# Chromium too (the dashboard's browser tests). Safe to run again; it skips what is there.
+# Chromium too (the dashboard's browser tests); with `--jq`, jq (the scale run's chain spec). Safe
+# to run again; it skips what is there.
 set -euo pipefail
 browser=false
-[ "${1:-}" = "--browser" ] && browser=true
+jq=false
+for arg in "$@"; do
+	case "$arg" in
+	--browser) browser=true ;;
+	--jq) jq=true ;;
+	*) echo "setup.sh: unknown option '$arg' (expected --browser or --jq)" >&2; exit 2 ;;
+	esac
+done
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -17,6 +25,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if $browser; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
+if $jq; then command -v jq >/dev/null 2>&1 || missing+=(jq); fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "==> installing ${missing[*]}"
 	$SUDO apt-get update -qq
