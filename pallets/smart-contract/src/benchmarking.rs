@@ -65,7 +65,7 @@ fn contract<T: Config>(owner: &T::AccountId, node_id: NodeId, i: u32, ips: u32) 
 		ips,
 	);
 	assert!(result.is_ok(), "{result:?}");
-	ContractCounters::<T>::get().last_id
+	LastContractId::<T>::get()
 }
 
 /// A report just after chain time `now`, using a quarter of the node.
@@ -81,7 +81,7 @@ fn report(contract_id: ContractId, i: u32, now: u64) -> Consumption {
 	}
 }
 
-/// A node contract with one IP and one accepted report: something to settle.
+/// A node contract with one IP, 8 KiB of data and one accepted report: something to settle.
 fn reported_contract<T: Config>() -> ContractId {
 	let (node, node_id) = grid::<T>(1);
 	let owner = funded::<T>("user", 0);
@@ -93,9 +93,9 @@ fn reported_contract<T: Config>() -> ContractId {
 
 /// Give a contract an hour's worth of usage to pay for at the next settlement (1 USD).
 fn accrue<T: Config>(id: ContractId) {
-	Billing::<T>::mutate(id, |info| {
-		if let Some(info) = info {
-			info.accrued = 1_000_000 * 1_000_000_000;
+	Contracts::<T>::mutate(id, |contract| {
+		if let Some(contract) = contract {
+			contract.billing.accrued = 1_000_000 * 1_000_000_000;
 		}
 	});
 }
@@ -113,9 +113,9 @@ fn contract_in_grace<T: Config>(ips: u32) -> Result<(T::AccountId, ContractId), 
 	let id = contract::<T>(&owner, node_id, 1, ips);
 	accrue::<T>(id);
 	nearly_dry::<T>(&owner);
-	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
 	let mut settlement = Settlement::<T>::new();
-	if settlement.settle(id, info, true) != Settled::GraceStarted {
+	if settlement.settle_and_store(contract, true) != Settled::GraceStarted {
 		return Err(BenchmarkError::Stop("the grace period did not start"));
 	}
 	settlement.distribute();
@@ -124,19 +124,24 @@ fn contract_in_grace<T: Config>(ips: u32) -> Result<(T::AccountId, ContractId), 
 
 /// The settlement of a block in which the hook already read the price and `id`'s policy.
 fn hook_settlement<T: Config>(id: ContractId) -> Result<Settlement<T>, BenchmarkError> {
-	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
 	let mut settlement = Settlement::<T>::new();
-	settlement.preload_policy(info.pricing_policy_id);
+	settlement.preload_policy(contract.billing.pricing_policy_id);
 	Ok(settlement)
 }
 
-/// What the hook does for one contract: read its billing record and settle it.
+/// What the hook does for one contract: read it, settle it and store it.
 fn settle_by_hook<T: Config>(
 	settlement: &mut Settlement<T>,
 	id: ContractId,
 ) -> Result<Settled, BenchmarkError> {
-	let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
-	Ok(settlement.settle(id, info, true))
+	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
+	Ok(settlement.settle_and_store(contract, true))
+}
+
+/// The billing record of contract `id`.
+fn billing_of<T: Config>(id: ContractId) -> Option<BillingInfoOf<T>> {
+	Contracts::<T>::get(id).map(|c| c.billing)
 }
 
 #[benchmarks]
@@ -149,7 +154,7 @@ mod benchmarks {
 		let caller = signer::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), node_id, hash(1), max_data(), i);
-		assert_eq!(ContractCounters::<T>::get().last_id, 1);
+		assert_eq!(LastContractId::<T>::get(), 1);
 	}
 
 	#[benchmark]
@@ -200,7 +205,7 @@ mod benchmarks {
 		let caller = signer::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), vec![b'n'; MAX_NAME_LEN as usize]);
-		assert_eq!(ContractCounters::<T>::get().last_id, 1);
+		assert_eq!(LastContractId::<T>::get(), 1);
 	}
 
 	#[benchmark]
@@ -222,17 +227,19 @@ mod benchmarks {
 		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Deployed));
 	}
 
+	/// `n` reports on `n` node contracts with 8 KiB of data and one IP each: the largest
+	/// records one node's batch can touch, its farm holding 256 IPs.
 	#[benchmark]
 	fn report_consumption(n: Linear<1, MAX_REPORTS>) {
-		let (node, node_id) = grid::<T>(0);
+		let (node, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
 		let now = T::Time::now().as_secs();
 		let reports: Vec<Consumption> =
-			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, 0), i, now)).collect();
+			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, 1), i, now)).collect();
 		let reports: BoundedVec<_, _> = reports.try_into().expect("at most 256");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(node), reports);
-		assert!(Billing::<T>::get(1).is_some_and(|b| b.accrued > 0));
+		assert!(billing_of::<T>(1).is_some_and(|b| b.accrued > 0));
 	}
 
 	#[benchmark]
@@ -241,18 +248,16 @@ mod benchmarks {
 		let caller: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), id);
-		assert_eq!(Billing::<T>::get(id).map(|b| b.accrued), Some(0));
+		assert_eq!(billing_of::<T>(id).map(|b| b.accrued), Some(0));
 	}
 
-	/// The plain path, at its heaviest: a rent contract (its node is read for the price) that
-	/// pays what it owes.
+	/// The plain path for the largest record: a node contract with 8 KiB of data and every IP
+	/// of its farm, that pays what it owes.
 	#[benchmark]
 	fn settle_contract_in_hook() -> Result<(), BenchmarkError> {
-		let (_, node_id) = grid::<T>(0);
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
-		let result = SmartContract::<T>::do_create_rent_contract(owner, node_id);
-		assert!(result.is_ok(), "{result:?}");
-		let id = ContractCounters::<T>::get().last_id;
+		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
 		accrue::<T>(id);
 		let mut settlement = hook_settlement::<T>(id)?;
 		let path;
@@ -262,16 +267,37 @@ mod benchmarks {
 		}
 		settlement.distribute();
 		assert_eq!(path, Settled::Plain);
-		assert_eq!(Billing::<T>::get(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+		assert_eq!(billing_of::<T>(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
 		Ok(())
 	}
 
-	/// The owner pays part of what it owes: the grace period starts.
+	/// The plain path of a rent contract: its node is read for the price.
 	#[benchmark]
-	fn settle_contract_starting_grace() -> Result<(), BenchmarkError> {
+	fn settle_rent_contract_in_hook() -> Result<(), BenchmarkError> {
 		let (_, node_id) = grid::<T>(0);
 		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, 0);
+		let result = SmartContract::<T>::do_create_rent_contract(owner, node_id);
+		assert!(result.is_ok(), "{result:?}");
+		let id = LastContractId::<T>::get();
+		accrue::<T>(id);
+		let mut settlement = hook_settlement::<T>(id)?;
+		let path;
+		#[block]
+		{
+			path = settle_by_hook(&mut settlement, id)?;
+		}
+		settlement.distribute();
+		assert_eq!(path, Settled::Plain);
+		assert_eq!(billing_of::<T>(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+		Ok(())
+	}
+
+	/// The owner pays part of what it owes: the grace period starts. The largest record.
+	#[benchmark]
+	fn settle_contract_starting_grace() -> Result<(), BenchmarkError> {
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+		let owner = funded::<T>("user", 0);
+		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
 		accrue::<T>(id);
 		nearly_dry::<T>(&owner);
 		let mut settlement = hook_settlement::<T>(id)?;
@@ -286,10 +312,11 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The owner, funded again, pays the debt and the new charge: the grace period ends.
+	/// The owner, funded again, pays the debt and the new charge: the grace period ends. The
+	/// largest record.
 	#[benchmark]
 	fn settle_contract_ending_grace() -> Result<(), BenchmarkError> {
-		let (owner, id) = contract_in_grace::<T>(0)?;
+		let (owner, id) = contract_in_grace::<T>(MAX_FARM_IPS)?;
 		let _ = T::Currency::set_balance(&owner, 1_000_000 * UNITS_PER_TFT);
 		accrue::<T>(id);
 		let mut settlement = hook_settlement::<T>(id)?;
@@ -327,9 +354,9 @@ mod benchmarks {
 	#[benchmark]
 	fn distribute_payments() -> Result<(), BenchmarkError> {
 		let id = reported_contract::<T>();
-		let info = Billing::<T>::get(id).ok_or(BenchmarkError::Stop("no billing record"))?;
+		let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
 		let mut settlement = Settlement::<T>::new();
-		settlement.settle(id, info, true);
+		settlement.settle_and_store(contract, true);
 		#[block]
 		{
 			settlement.distribute();

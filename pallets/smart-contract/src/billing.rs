@@ -1,9 +1,10 @@
 //! Settlement (SPEC §6.2, §6.3): in the runtime's own block hook, bounded by weight, with no
 //! off-chain worker, validator key or signed transaction.
 //!
-//! Every `BillingFrequency` blocks a billing pass starts. It walks the `Billing` map in key order,
-//! `ceil(live contracts / frequency)` contracts a block, and ends when every contract has been
-//! settled once. What does not fit in a block's `SettlementWeightLimit` carries over to the next
+//! Every `BillingFrequency` blocks a billing pass starts. It walks the `Contracts` map in key
+//! order, `ceil(live contracts / frequency)` contracts a block, and ends when every contract has
+//! been settled once. The live count is the last pass's own (`LastPassCensus`), plus the
+//! contracts created since it started: creating and ending a contract keep no count. What does not fit in a block's `SettlementWeightLimit` carries over to the next
 //! block through the pass cursor; a new pass only starts once the previous one ended. Settling
 //! charges the exact chain time since the contract's last settlement, so a contract can neither be
 //! skipped nor charged twice for the same period.
@@ -85,7 +86,7 @@ impl<T: Config> Settlement<T> {
 	/// The time-based cost since the last settlement, and the contract's current hourly cost.
 	fn time_cost(
 		&self,
-		info: &BillingInfo<T::AccountId, BlockNumberFor<T>>,
+		info: &BillingInfoOf<T>,
 		policy: &PolicyFacts<T::AccountId>,
 		elapsed_secs: u64,
 	) -> (ScaledCost, ScaledCost) {
@@ -109,20 +110,32 @@ impl<T: Config> Settlement<T> {
 		}
 	}
 
-	/// Settle one contract now (SPEC §6.3) and write its billing record back, unless it ended.
-	/// With `may_end`, a contract whose grace period ran out is deleted (`OutOfFunds`).
-	pub(crate) fn settle(
+	/// Settle one contract now (SPEC §6.3) and store it, or delete it (`OutOfFunds`) when
+	/// `may_end` and its grace period ran out.
+	pub(crate) fn settle_and_store(
 		&mut self,
-		contract_id: ContractId,
-		mut info: BillingInfo<T::AccountId, BlockNumberFor<T>>,
+		mut contract: ContractOf<T>,
 		may_end: bool,
 	) -> Settled {
+		let path = self.settle(&mut contract, may_end);
+		match path {
+			Settled::Deleted { .. } => Pallet::<T>::end_contract(contract, Cause::OutOfFunds),
+			_ => Contracts::<T>::insert(contract.contract_id, contract),
+		}
+		path
+	}
+
+	/// Settle one contract now (SPEC §6.3), in memory: its billing record and state change, and
+	/// the caller stores or ends it. `Deleted` when `may_end` and its grace period ran out.
+	pub(crate) fn settle(&mut self, contract: &mut ContractOf<T>, may_end: bool) -> Settled {
+		let contract_id = contract.contract_id;
+		let info = &mut contract.billing;
 		let Some(policy) = self.policy(info.pricing_policy_id) else {
 			// Policies are never removed; without one there is nothing to bill with.
 			return Settled::Plain;
 		};
 		let elapsed_secs = self.now_secs.saturating_sub(info.last_settled_secs);
-		let (time_cost, hourly_cost) = self.time_cost(&info, &policy, elapsed_secs);
+		let (time_cost, hourly_cost) = self.time_cost(info, &policy, elapsed_secs);
 		let cost = info.accrued.saturating_add(time_cost);
 
 		let monthly = tft_due(hourly_cost, self.price_musd, 100).saturating_mul(HOURS_PER_MONTH);
@@ -140,14 +153,13 @@ impl<T: Config> Settlement<T> {
 			discount_level: level,
 		});
 
-		let settled = match (info.debt.is_zero(), info.grace) {
+		match (info.debt.is_zero(), info.grace) {
 			(false, None) => {
-				let was_deployed =
-					Pallet::<T>::set_state(contract_id, ContractState::GracePeriod(self.block));
-				info.grace = Some((self.block, was_deployed));
+				info.grace = Some((self.block, contract.state == ContractState::Deployed));
+				contract.state = ContractState::GracePeriod(self.block);
 				Pallet::<T>::deposit_event(Event::ContractGracePeriodStarted {
 					contract_id,
-					debt: info.debt,
+					debt: contract.billing.debt,
 				});
 				Settled::GraceStarted
 			}
@@ -158,24 +170,17 @@ impl<T: Config> Settlement<T> {
 					BillingKind::Node { public_ips, .. } => public_ips,
 					_ => 0,
 				};
-				Billing::<T>::insert(contract_id, info);
-				if let Some(contract) = Contracts::<T>::get(contract_id) {
-					Pallet::<T>::end_contract(contract, Cause::OutOfFunds);
-				}
-				return Settled::Deleted { ips };
+				Settled::Deleted { ips }
 			}
 			(true, Some((_, was_deployed))) => {
-				let state =
-					if was_deployed { ContractState::Deployed } else { ContractState::Created };
-				Pallet::<T>::set_state(contract_id, state);
 				info.grace = None;
+				contract.state =
+					if was_deployed { ContractState::Deployed } else { ContractState::Created };
 				Pallet::<T>::deposit_event(Event::ContractGracePeriodEnded { contract_id });
 				Settled::GraceEnded
 			}
 			_ => Settled::Plain,
-		};
-		Billing::<T>::insert(contract_id, info);
-		settled
+		}
 	}
 
 	/// Take up to `amount` from `owner`, keeping the existential deposit; returns what was taken.
@@ -262,23 +267,25 @@ impl<T: Config> Pallet<T> {
 		let mut pass = match BillingPass::<T>::get() {
 			Some(pass) => pass,
 			None if (n % frequency).is_zero() => {
-				meter.consume(db.reads(1));
+				meter.consume(db.reads(2));
+				let last_id = LastContractId::<T>::get();
 				BillingPassState::starting(
-					ContractCounters::<T>::get().live,
+					LastPassCensus::<T>::get().live_bound(last_id),
 					frequency.saturated_into(),
+					last_id,
 				)
 			}
 			None => return meter.consumed(),
 		};
-		// The price and chain time, the pass cursor's write and the distribution of payments,
-		// reserved first.
-		meter.consume(db.reads_writes(2, 1).saturating_add(T::WeightInfo::distribute_payments()));
+		// The price and chain time, the pass cursor's write (or the census's, as it ends) and the
+		// distribution of payments, reserved first.
+		meter.consume(db.reads_writes(2, 2).saturating_add(T::WeightInfo::distribute_payments()));
 
 		// A settlement may also read a pricing policy the block has not read yet.
 		let heaviest = Self::heaviest_settlement().saturating_add(db.reads(1));
 		let mut due = match &pass.cursor {
-			Some(key) => Billing::<T>::iter_from(key.to_vec()),
-			None => Billing::<T>::iter(),
+			Some(key) => Contracts::<T>::iter_from(key.to_vec()),
+			None => Contracts::<T>::iter(),
 		};
 		let mut settlement = Settlement::<T>::new();
 		let mut settled: u32 = 0;
@@ -286,12 +293,12 @@ impl<T: Config> Pallet<T> {
 		let mut exhausted = false;
 		while settled < pass.per_block && meter.can_consume(heaviest) {
 			// Settling writes only the record just read or removes it: the walk stays valid.
-			let Some((contract_id, info)) = due.next() else {
+			let Some((contract_id, contract)) = due.next() else {
 				exhausted = true;
 				break;
 			};
 			let policies_read = settlement.policies.len();
-			let path = settlement.settle(contract_id, info, true);
+			let path = settlement.settle_and_store(contract, true);
 			meter.consume(Self::settlement_weight(path));
 			if settlement.policies.len() > policies_read {
 				meter.consume(db.reads(1));
@@ -307,11 +314,13 @@ impl<T: Config> Pallet<T> {
 			meter.consumed().ref_time(),
 		);
 
+		pass.settled = pass.settled.saturating_add(settled.into());
 		if exhausted {
+			LastPassCensus::<T>::put(pass.census());
 			BillingPass::<T>::kill();
 		} else {
 			if let Some(id) = last {
-				pass.cursor = Billing::<T>::hashed_key_for(id).try_into().ok();
+				pass.cursor = Contracts::<T>::hashed_key_for(id).try_into().ok();
 			}
 			BillingPass::<T>::put(pass);
 		}
@@ -321,7 +330,8 @@ impl<T: Config> Pallet<T> {
 	/// The benchmarked weight of one settlement by the block hook, for the path it took.
 	pub(crate) fn settlement_weight(path: Settled) -> Weight {
 		match path {
-			Settled::Plain => T::WeightInfo::settle_contract_in_hook(),
+			Settled::Plain => T::WeightInfo::settle_contract_in_hook()
+				.max(T::WeightInfo::settle_rent_contract_in_hook()),
 			Settled::GraceStarted => T::WeightInfo::settle_contract_starting_grace(),
 			Settled::GraceEnded => T::WeightInfo::settle_contract_ending_grace(),
 			Settled::Deleted { ips } => T::WeightInfo::settle_contract_deleting(ips),
@@ -342,9 +352,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_settle_contract(contract_id: ContractId) -> Result<Settled, DispatchError> {
-		let info = Billing::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
 		let mut settlement = Settlement::<T>::new();
-		let path = settlement.settle(contract_id, info, true);
+		let path = settlement.settle_and_store(contract, true);
 		settlement.distribute();
 		Ok(path)
 	}
@@ -358,17 +368,5 @@ impl<T: Config> Pallet<T> {
 		};
 		T::WeightInfo::settle_contract()
 			.saturating_add(extra.saturating_sub(T::WeightInfo::settle_contract_in_hook()))
-	}
-
-	/// Set a contract's state; returns whether it was `Deployed` before.
-	fn set_state(contract_id: ContractId, state: ContractState<BlockNumberFor<T>>) -> bool {
-		let mut was_deployed = false;
-		Contracts::<T>::mutate(contract_id, |contract| {
-			if let Some(contract) = contract {
-				was_deployed = contract.state == ContractState::Deployed;
-				contract.state = state;
-			}
-		});
-		was_deployed
 	}
 }

@@ -58,8 +58,9 @@ impl<T: Config> Pallet<T> {
 		now_secs: u64,
 		report: &Consumption,
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
-		let mut info = Billing::<T>::get(report.contract_id)
+		let mut contract = Contracts::<T>::get(report.contract_id)
 			.ok_or(ReportRejection::NotANodeContractOfThisNode)?;
+		let info = &mut contract.billing;
 		let BillingKind::Node {
 			node_id: contract_node,
 			used,
@@ -95,7 +96,7 @@ impl<T: Config> Pallet<T> {
 			if rented { 0 } else { capacity_cost(prices, &usage, 3600, certified) };
 		*last_report_secs = report.timestamp;
 		info.accrued = info.accrued.saturating_add(cost);
-		Billing::<T>::insert(report.contract_id, info);
+		Contracts::<T>::insert(report.contract_id, contract);
 		Ok((window_secs, cost))
 	}
 }
@@ -103,9 +104,9 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> pallet_registry::NodeUsage for Pallet<T> {
 	/// The sum of what the latest reports of the node's contracts say they use.
 	fn used_resources(node_id: NodeId) -> gridchain_primitives::Resources {
-		ContractsByNode::<T>::iter_prefix_values(node_id).filter_map(Billing::<T>::get).fold(
+		ContractsByNode::<T>::iter_prefix_values(node_id).filter_map(Contracts::<T>::get).fold(
 			Default::default(),
-			|total, info| match info.kind {
+			|total, contract| match contract.billing.kind {
 				BillingKind::Node { used, .. } => total.saturating_add(&used),
 				_ => total,
 			},

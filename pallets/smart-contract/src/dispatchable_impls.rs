@@ -12,7 +12,6 @@ use frame_support::{
 	},
 	BoundedVec,
 };
-use frame_system::pallet_prelude::BlockNumberFor;
 use gridchain_primitives::{Balance, ContractId, NodeId, PricingPolicyId, TwinId};
 use pallet_registry::{GridRegistry, IpReservationError, NodeFacts};
 
@@ -98,8 +97,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let deployment_data: DeploymentData =
 			deployment_data.try_into().map_err(|_| Error::<T>::DeploymentDataTooLarge)?;
-		let mut billing = Billing::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
-		let old_deposit = billing.deposit;
+		let old_deposit = contract.billing.deposit;
 		let new_deposit = Self::deposit_for(deployment_data.len());
 		if new_deposit > old_deposit {
 			Self::hold_deposit(&who, new_deposit.saturating_sub(old_deposit))?;
@@ -113,10 +111,9 @@ impl<T: Config> Pallet<T> {
 		nc.deployment_data = deployment_data;
 		contract.version = contract.version.saturating_add(1);
 		contract.state = ContractState::Created;
+		contract.billing.deposit = new_deposit;
 		let version = contract.version;
 		Contracts::<T>::insert(contract_id, contract);
-		billing.deposit = new_deposit;
-		Billing::<T>::insert(contract_id, billing);
 		Self::deposit_event(Event::ContractUpdated { contract_id, version });
 		Ok(())
 	}
@@ -227,16 +224,11 @@ impl<T: Config> Pallet<T> {
 	/// Cancellation settles first, for the exact time since the last settlement (SPEC §6.3).
 	/// The contracts share one settlement: price and policy are read, and payments distributed,
 	/// once for all of them.
-	fn settle_and_end(
-		contracts: impl IntoIterator<Item = Contract<BlockNumberFor<T>>>,
-		cause: Cause,
-	) {
+	fn settle_and_end(contracts: impl IntoIterator<Item = ContractOf<T>>, cause: Cause) {
 		let mut settlement = billing::Settlement::<T>::new();
-		let contracts: Vec<_> = contracts.into_iter().collect();
-		for contract in &contracts {
-			if let Some(info) = Billing::<T>::get(contract.contract_id) {
-				settlement.settle(contract.contract_id, info, false);
-			}
+		let mut contracts: Vec<_> = contracts.into_iter().collect();
+		for contract in &mut contracts {
+			settlement.settle(contract, false);
 		}
 		settlement.distribute();
 		for contract in contracts {
@@ -246,7 +238,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The one way a contract ends, whatever the cause: free its IPs, release its deposit, drop
 	/// it from every index and remove it.
-	pub(crate) fn end_contract(contract: Contract<BlockNumberFor<T>>, cause: Cause) {
+	pub(crate) fn end_contract(contract: ContractOf<T>, cause: Cause) {
 		let contract_id = contract.contract_id;
 		match &contract.contract_type {
 			ContractType::Node(nc) => {
@@ -264,20 +256,14 @@ impl<T: Config> Pallet<T> {
 			ContractType::Name { name } => ContractIdByName::<T>::remove(name),
 			ContractType::Rent { node_id } => ActiveRentContractForNode::<T>::remove(node_id),
 		}
-		let unpaid = match Billing::<T>::take(contract_id) {
-			Some(info) => {
-				Self::release_deposit(&info.owner, info.deposit);
-				info.debt
-			}
-			None => 0,
-		};
+		Self::release_deposit(&contract.billing.owner, contract.billing.deposit);
+		let unpaid = contract.billing.debt;
 		ContractsByTwin::<T>::remove(contract.twin_id, contract_id);
 		Contracts::<T>::remove(contract_id);
-		ContractCounters::<T>::mutate(|c| c.live = c.live.saturating_sub(1));
 		Self::deposit_event(Event::ContractCanceled { contract_id, cause, unpaid });
 	}
 
-	fn ensure_can_end(contract: &Contract<BlockNumberFor<T>>) -> DispatchResult {
+	fn ensure_can_end(contract: &ContractOf<T>) -> DispatchResult {
 		if let ContractType::Rent { node_id } = contract.contract_type {
 			ensure!(
 				ContractsByNode::<T>::iter_prefix_values(node_id).next().is_none(),
@@ -295,8 +281,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Store a new contract with its billing record and indexes, and announce it. Every check
-	/// has passed and the deposit is held.
+	/// Store a new contract, with its billing record, and its indexes, and announce it. Every
+	/// check has passed and the deposit is held.
 	fn register_contract(
 		owner: T::AccountId,
 		twin_id: TwinId,
@@ -327,13 +313,10 @@ impl<T: Config> Pallet<T> {
 			twin_id,
 			contract_type,
 			state: ContractState::Created,
+			billing: info,
 		};
-		ContractCounters::<T>::mutate(|c| {
-			c.last_id = contract_id;
-			c.live = c.live.saturating_add(1);
-		});
+		LastContractId::<T>::put(contract_id);
 		ContractsByTwin::<T>::insert(twin_id, contract_id, ());
-		Billing::<T>::insert(contract_id, info);
 		Contracts::<T>::insert(contract_id, contract);
 		Self::deposit_event(Event::ContractCreated {
 			contract_id,
@@ -349,8 +332,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn next_contract_id() -> Result<ContractId, DispatchError> {
-		ContractCounters::<T>::get()
-			.last_id
+		LastContractId::<T>::get()
 			.checked_add(1)
 			.ok_or_else(|| Error::<T>::ContractIdsExhausted.into())
 	}

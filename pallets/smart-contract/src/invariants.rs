@@ -31,9 +31,8 @@ impl<T: Config> Pallet<T> {
 				T::Registry::account_of(contract.twin_id).is_some(),
 				"contract of a missing twin"
 			);
-			let billing = Billing::<T>::get(contract_id).ok_or("live contract without billing")?;
 			ensure!(
-				T::Registry::account_of(contract.twin_id) == Some(billing.owner),
+				T::Registry::account_of(contract.twin_id) == Some(contract.billing.owner.clone()),
 				"billing owner is not the contract's twin"
 			);
 			ensure!(
@@ -82,14 +81,19 @@ impl<T: Config> Pallet<T> {
 			ContractsByTwin::<T>::iter().count() == Contracts::<T>::iter().count(),
 			"ContractsByTwin has stale entries"
 		);
-		// A live contract has exactly one billing record: it is settled once per pass.
-		let live = Contracts::<T>::iter().count();
-		ensure!(Billing::<T>::iter().count() == live, "billing records differ from live contracts");
+		// A live contract carries its billing record, so it is settled once per pass; no id is
+		// above the counter.
+		let last_id = LastContractId::<T>::get();
 		ensure!(
-			Billing::<T>::iter_keys().all(Contracts::<T>::contains_key),
-			"billing record of a dead contract"
+			Contracts::<T>::iter_keys().all(|id| id <= last_id),
+			"a contract id above LastContractId"
 		);
-		ensure!(ContractCounters::<T>::get().live == live as u64, "ContractCounters.live is wrong");
+		// The next pass is sized from the census: it must count at least the live contracts.
+		let live = Contracts::<T>::iter().count() as u64;
+		ensure!(
+			LastPassCensus::<T>::get().live_bound(last_id) >= live || BillingPass::<T>::exists(),
+			"LastPassCensus counts fewer contracts than live"
+		);
 		ensure!(
 			ContractsByNode::<T>::iter().count()
 				== Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),

@@ -25,6 +25,17 @@ mod tests_billing;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// A contract as this pallet stores it.
+pub type ContractOf<T> = Contract<
+	<T as frame_system::Config>::AccountId,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+/// A contract's billing record as this pallet stores it.
+pub type BillingInfoOf<T> = BillingInfo<
+	<T as frame_system::Config>::AccountId,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -40,7 +51,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. A change of layout bumps it and ships with a
 	/// migration; the runtime's `try-runtime` test fails when the two disagree.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -94,15 +105,13 @@ pub mod pallet {
 		type GridSetup: pallet_registry::GridSetup<Self::AccountId>;
 	}
 
-	/// Contracts by id.
+	/// Contracts by id, each with its billing record.
 	#[pallet::storage]
-	pub type Contracts<T: Config> =
-		StorageMap<_, Blake2_128Concat, ContractId, Contract<BlockNumberFor<T>>>;
+	pub type Contracts<T: Config> = StorageMap<_, Blake2_128Concat, ContractId, ContractOf<T>>;
 
-	/// The last contract id and the number of live contracts, in one value: creating or ending
-	/// a contract reads and writes it once (storage version 2; before, two values).
+	/// The last contract id: contract ids count from 1, one counter for every contract type.
 	#[pallet::storage]
-	pub type ContractCounters<T> = StorageValue<_, Counters, ValueQuery>;
+	pub type LastContractId<T> = StorageValue<_, ContractId, ValueQuery>;
 
 	/// The live contracts of each twin.
 	#[pallet::storage]
@@ -138,11 +147,6 @@ pub mod pallet {
 	pub type ActiveRentContractForNode<T> =
 		StorageMap<_, Blake2_128Concat, NodeId, ContractId, OptionQuery>;
 
-	/// The billing record of each live contract: what settling it needs, in one read.
-	#[pallet::storage]
-	pub type Billing<T: Config> =
-		StorageMap<_, Blake2_128Concat, ContractId, BillingInfo<T::AccountId, BlockNumberFor<T>>>;
-
 	/// Every live contract settles once per this many blocks.
 	#[pallet::storage]
 	pub type BillingFrequency<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
@@ -154,6 +158,10 @@ pub mod pallet {
 	/// The billing pass under way, if any.
 	#[pallet::storage]
 	pub type BillingPass<T> = StorageValue<_, BillingPassState, OptionQuery>;
+
+	/// What the last finished billing pass counted; the next pass sizes its share from it.
+	#[pallet::storage]
+	pub type LastPassCensus<T> = StorageValue<_, BillingCensus, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

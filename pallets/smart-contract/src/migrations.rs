@@ -3,7 +3,8 @@
 /// Version 2 keeps the last contract id and the live count in one value (`ContractCounters`):
 /// creating a contract reads and writes one counter instead of two.
 pub mod v2 {
-	use crate::{ContractCounters, Counters, Pallet};
+	use crate::Pallet;
+	use codec::{Decode, Encode, MaxEncodedLen};
 	use frame_support::{
 		migrations::VersionedMigration,
 		pallet_prelude::ValueQuery,
@@ -12,12 +13,24 @@ pub mod v2 {
 		weights::Weight,
 	};
 	use gridchain_primitives::ContractId;
+	use scale_info::TypeInfo;
 	#[cfg(feature = "try-runtime")]
-	use {
-		alloc::vec::Vec,
-		codec::{Decode, Encode},
-		sp_runtime::TryRuntimeError,
-	};
+	use {alloc::vec::Vec, sp_runtime::TryRuntimeError};
+
+	/// Version 2's counters.
+	#[derive(
+		Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default,
+	)]
+	pub struct Counters {
+		/// The number of contracts ever created: the last contract id.
+		pub last_id: ContractId,
+		/// The number of live contracts.
+		pub live: u64,
+	}
+
+	/// Version 2's counters, in one value.
+	#[storage_alias]
+	pub type ContractCounters<T: crate::Config> = StorageValue<Pallet<T>, Counters, ValueQuery>;
 
 	/// Version 1's last contract id.
 	#[storage_alias]
@@ -69,4 +82,166 @@ pub mod v2 {
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
+}
+
+/// Version 3 keeps each contract's billing record in its contract record, and no live count:
+/// creating and ending a contract each write one record and one counter fewer. The next billing
+/// pass is sized from what the last one counted (`LastPassCensus`).
+///
+/// It rewrites every contract in one block: sized for the chains of today, not for a chain with
+/// hundreds of thousands of contracts, which would need a multi-block migration.
+pub mod v3 {
+	use crate::{
+		BillingCensus, BillingInfoOf, BillingPass, BillingPassState, Contract, ContractState,
+		ContractType, Contracts, LastContractId, LastPassCensus, Pallet,
+	};
+	use codec::{Decode, Encode};
+	use frame_support::{
+		migrations::VersionedMigration,
+		pallet_prelude::{ConstU32, OptionQuery},
+		storage::StoragePrefixedMap,
+		storage_alias,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+		Blake2_128Concat, BoundedVec,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use gridchain_primitives::{ContractId, TwinId};
+	#[cfg(feature = "try-runtime")]
+	use {crate::ContractOf, alloc::vec::Vec, sp_runtime::TryRuntimeError};
+
+	/// Version 2's contract record: version 3's without `billing`.
+	#[derive(Encode, Decode)]
+	pub struct ContractV2<BlockNumber> {
+		/// Bumped on every update.
+		pub version: u32,
+		/// The contract id.
+		pub contract_id: ContractId,
+		/// The owner.
+		pub twin_id: TwinId,
+		/// What it is for.
+		pub contract_type: ContractType,
+		/// Where it is in its life.
+		pub state: ContractState<BlockNumber>,
+	}
+
+	/// Version 2's billing records, beside the contracts.
+	#[storage_alias]
+	pub type Billing<T: crate::Config> =
+		StorageMap<Pallet<T>, Blake2_128Concat, ContractId, BillingInfoOf<T>, OptionQuery>;
+
+	/// Version 2's billing pass.
+	#[derive(Encode, Decode)]
+	pub struct BillingPassV2 {
+		/// The raw key in `Billing` of the last contract settled.
+		pub cursor: Option<BoundedVec<u8, ConstU32<128>>>,
+		/// Contracts to settle per block.
+		pub per_block: u32,
+	}
+
+	/// Version 2's values under their version 2 names.
+	pub mod stored {
+		use super::*;
+
+		/// Version 2's billing pass, as stored.
+		#[storage_alias]
+		pub type BillingPass<T: crate::Config> =
+			StorageValue<Pallet<T>, BillingPassV2, OptionQuery>;
+	}
+
+	/// Move each billing record into its contract, the last id into `LastContractId`, the live
+	/// count into the census, and the pass cursor from `Billing` keys to `Contracts` keys.
+	pub struct MergeBilling<T>(core::marker::PhantomData<T>);
+
+	impl<T: crate::Config> UncheckedOnRuntimeUpgrade for MergeBilling<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut moved: u64 = 0;
+			Contracts::<T>::translate::<ContractV2<BlockNumberFor<T>>, _>(|id, old| {
+				let Some(billing) = Billing::<T>::take(id) else {
+					// Version 2's invariants forbid it, and `pre_upgrade` checks it.
+					log::error!(target: "runtime::smart-contract", "contract {id} had no billing record; removed");
+					return None;
+				};
+				moved = moved.saturating_add(1);
+				Some(Contract {
+					version: old.version,
+					contract_id: old.contract_id,
+					twin_id: old.twin_id,
+					contract_type: old.contract_type,
+					state: old.state,
+					billing,
+				})
+			});
+			// Billing records of dead contracts: none under version 2's invariants.
+			let stale = Billing::<T>::clear(u32::MAX, None).unique;
+
+			let counters = super::v2::ContractCounters::<T>::take();
+			LastContractId::<T>::put(counters.last_id);
+			let old_pass = stored::BillingPass::<T>::take();
+			// A pass under way counts as having started with the counters of now: its census is
+			// then an upper bound, as a pass's own is.
+			LastPassCensus::<T>::put(BillingCensus {
+				settled: counters.live,
+				last_id_at_start: counters.last_id,
+			});
+			if let Some(old) = old_pass {
+				let cursor = old.cursor.and_then(|key| {
+					let suffix = key.get(32..)?;
+					let prefix = Contracts::<T>::final_prefix();
+					[&prefix[..], suffix].concat().try_into().ok()
+				});
+				BillingPass::<T>::put(BillingPassState {
+					cursor,
+					per_block: old.per_block,
+					settled: 0,
+					last_id_at_start: counters.last_id,
+				});
+			}
+			T::DbWeight::get().reads_writes(
+				moved.saturating_mul(2).saturating_add(2),
+				moved.saturating_mul(2).saturating_add(u64::from(stale)).saturating_add(4),
+			)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			let mut contracts: u64 = 0;
+			for id in Contracts::<T>::iter_keys() {
+				frame_support::ensure!(
+					Billing::<T>::contains_key(id),
+					"a version 2 contract without a billing record"
+				);
+				contracts = contracts.saturating_add(1);
+			}
+			Ok((contracts, super::v2::ContractCounters::<T>::get()).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let (contracts, counters) = <(u64, super::v2::Counters)>::decode(&mut &state[..])
+				.map_err(|_| TryRuntimeError::Other("the pre-upgrade state does not decode"))?;
+			let moved: Vec<ContractOf<T>> = Contracts::<T>::iter_values().collect();
+			frame_support::ensure!(
+				moved.len() as u64 == contracts,
+				"contracts were lost moving their billing records"
+			);
+			frame_support::ensure!(
+				Billing::<T>::iter_keys().next().is_none(),
+				"a version 2 billing record is left behind"
+			);
+			frame_support::ensure!(
+				!super::v2::ContractCounters::<T>::exists(),
+				"the version 2 counters are left behind"
+			);
+			frame_support::ensure!(
+				LastContractId::<T>::get() == counters.last_id,
+				"LastContractId differs from the version 2 counter"
+			);
+			Ok(())
+		}
+	}
+
+	/// From storage version 2 to 3; does nothing at any other version.
+	pub type MigrateV2ToV3<T> =
+		VersionedMigration<2, 3, MergeBilling<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 }

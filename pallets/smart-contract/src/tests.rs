@@ -64,7 +64,7 @@ fn contract_ids_count_from_one_across_types() {
 			Contracts::<Test>::get(3).unwrap().contract_type,
 			ContractType::Rent { node_id: 2 }
 		));
-		assert_eq!(ContractCounters::<Test>::get().last_id, 3);
+		assert_eq!(LastContractId::<Test>::get(), 3);
 	});
 }
 
@@ -504,7 +504,7 @@ fn the_deposit_is_one_tft_plus_a_milli_tft_per_byte() {
 		assert_ok!(create(USER, 1, HASH, vec![0; 1000], 0));
 		assert_eq!(held(USER), TFT + 1000 * TFT / 1000);
 		assert_eq!(Balances::balance(&USER), free_before - 2 * TFT);
-		assert_eq!(Billing::<Test>::get(1).unwrap().deposit, 2 * TFT);
+		assert_eq!(Contracts::<Test>::get(1).unwrap().billing.deposit, 2 * TFT);
 	});
 }
 
@@ -574,7 +574,9 @@ fn an_owner_who_cannot_pay_the_deposit_gets_a_clear_error_and_nothing_is_reserve
 
 #[test]
 fn the_v2_migration_merges_the_counters_once() {
-	use crate::migrations::v2::{ContractCount, LiveContractCount, MigrateV1ToV2};
+	use crate::migrations::v2::{
+		ContractCount, ContractCounters, Counters, LiveContractCount, MigrateV1ToV2,
+	};
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	new_test_ext().execute_with(|| {
 		// A version 1 chain: 7 contracts created, 3 live.
@@ -591,5 +593,76 @@ fn the_v2_migration_merges_the_counters_once() {
 		// At version 2 it does nothing.
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_eq!(ContractCounters::<Test>::get(), Counters { last_id: 7, live: 3 });
+	});
+}
+
+#[test]
+fn the_v3_migration_moves_billing_records_into_their_contracts() {
+	use crate::migrations::{
+		v2::{ContractCounters, Counters},
+		v3::{stored, Billing, BillingPassV2, ContractV2, MigrateV2ToV3},
+	};
+	use codec::Encode;
+	use frame_support::{
+		storage::{unhashed, StoragePrefixedMap},
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	run_test(|| {
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"one".to_vec()
+		));
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(OTHER),
+			b"two".to_vec()
+		));
+		let live: Vec<_> = Contracts::<Test>::iter().collect();
+		// Rewrite the state as version 2 holds it: contracts without billing, the billing
+		// records beside them, two counters, a pass part-way through `Billing`.
+		for (id, c) in &live {
+			let old = ContractV2 {
+				version: c.version,
+				contract_id: c.contract_id,
+				twin_id: c.twin_id,
+				contract_type: c.contract_type.clone(),
+				state: c.state,
+			};
+			unhashed::put_raw(&Contracts::<Test>::hashed_key_for(id), &old.encode());
+			Billing::<Test>::insert(id, c.billing.clone());
+		}
+		LastContractId::<Test>::kill();
+		ContractCounters::<Test>::put(Counters { last_id: 2, live: 2 });
+		let billing_key = Billing::<Test>::hashed_key_for(1);
+		stored::BillingPass::<Test>::put(BillingPassV2 {
+			cursor: Some(billing_key.clone().try_into().unwrap()),
+			per_block: 1,
+		});
+		StorageVersion::new(2).put::<SmartContract>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Contracts::<Test>::iter().collect::<Vec<_>>().len(), 2);
+		for (id, c) in &live {
+			assert_eq!(Contracts::<Test>::get(id).as_ref(), Some(c), "contract {id}");
+		}
+		assert_eq!(Billing::<Test>::iter().count(), 0);
+		assert!(!ContractCounters::<Test>::exists());
+		assert_eq!(LastContractId::<Test>::get(), 2);
+		assert_eq!(
+			LastPassCensus::<Test>::get(),
+			BillingCensus { settled: 2, last_id_at_start: 2 }
+		);
+		// The cursor now points at the same contract in `Contracts`.
+		let pass = BillingPass::<Test>::get().unwrap();
+		assert_eq!(pass.cursor.unwrap().to_vec(), Contracts::<Test>::hashed_key_for(1));
+		assert_eq!(pass.per_block, 1);
+		assert_eq!(Contracts::<Test>::final_prefix().len(), 32);
+		assert_eq!(SmartContract::on_chain_storage_version(), StorageVersion::new(3));
+
+		// At version 3 it does nothing.
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(LastContractId::<Test>::get(), 2);
+		for (id, c) in &live {
+			assert_eq!(Contracts::<Test>::get(id).as_ref(), Some(c));
+		}
 	});
 }

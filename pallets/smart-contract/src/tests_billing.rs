@@ -74,7 +74,7 @@ fn burned() -> Balance {
 }
 
 fn accrued(contract_id: u64) -> u128 {
-	Billing::<Test>::get(contract_id).unwrap().accrued
+	Contracts::<Test>::get(contract_id).unwrap().billing.accrued
 }
 
 /// Every account's balance adds up to the total issuance: no TFT is minted or lost.
@@ -288,7 +288,7 @@ fn the_discount_follows_the_months_the_balance_lasts() {
 				RuntimeOrigin::signed(who),
 				format!("n{who}x").into_bytes()
 			));
-			let id = ContractCounters::<Test>::get().last_id;
+			let id = LastContractId::<Test>::get();
 			advance_secs(HOUR);
 			assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(who), id));
 			assert_eq!(billed(id).last().unwrap().1, level);
@@ -312,12 +312,16 @@ fn billing_runs_in_the_block_hook_once_per_cycle_without_transactions() {
 			assert_eq!(billed(id).len(), 3, "contract {id}");
 		}
 		assert_eq!(BillingPass::<Test>::get(), None);
+		assert_eq!(
+			LastPassCensus::<Test>::get(),
+			BillingCensus { settled: 3, last_id_at_start: 3 }
+		);
 	});
 }
 
 #[test]
 fn a_pass_spreads_the_live_contracts_over_the_frequency() {
-	let per_block = |live, frequency| BillingPassState::starting(live, frequency).per_block;
+	let per_block = |live, frequency| BillingPassState::starting(live, frequency, 0).per_block;
 	assert_eq!(per_block(1_000_000, 600), 1_667);
 	assert_eq!(per_block(1_200, 600), 2);
 	assert_eq!(per_block(25, 10), 3);
@@ -325,7 +329,8 @@ fn a_pass_spreads_the_live_contracts_over_the_frequency() {
 	assert_eq!(per_block(0, 600), 1);
 	assert_eq!(per_block(7, 0), 7);
 	assert_eq!(per_block(u64::MAX, 1), u32::MAX);
-	assert_eq!(BillingPassState::starting(5, 10).cursor, None);
+	let pass = BillingPassState::starting(5, 10, 9);
+	assert_eq!((pass.cursor, pass.settled, pass.last_id_at_start), (None, 0, 9));
 }
 
 #[test]
@@ -353,6 +358,58 @@ fn work_that_does_not_fit_a_block_carries_over() {
 }
 
 #[test]
+fn the_next_pass_is_sized_from_what_the_last_one_counted() {
+	run_test(|| {
+		let name_contract = |i: u32| {
+			let who = 1000 + i as u64;
+			let _ = Balances::set_balance(&who, 100 * TFT);
+			if Registry::create_twin(RuntimeOrigin::signed(who), None, None).is_err() {
+				// The twin exists already.
+			}
+			assert_ok!(SmartContract::create_name_contract(
+				RuntimeOrigin::signed(who),
+				format!("name{i}").into_bytes()
+			));
+		};
+		(0..25).for_each(name_contract);
+		run_to_block(10);
+		// No pass has counted yet: every contract created counts, 25 over 10 blocks.
+		assert_eq!(BillingPass::<Test>::get().unwrap().per_block, 3);
+		run_to_block(19);
+		assert_eq!(
+			LastPassCensus::<Test>::get(),
+			BillingCensus { settled: 25, last_id_at_start: 25 }
+		);
+
+		// 20 end, 2 are created: at most 25 + 2 live, 7 in truth. Ending and creating changed
+		// no count.
+		for id in 1..=20u64 {
+			assert_ok!(SmartContract::cancel_contract(RuntimeOrigin::signed(999 + id), id));
+		}
+		(25..27).for_each(name_contract);
+		assert_eq!(
+			LastPassCensus::<Test>::get(),
+			BillingCensus { settled: 25, last_id_at_start: 25 }
+		);
+		System::reset_events();
+		run_to_block(20);
+		assert_eq!(BillingPass::<Test>::get().unwrap().per_block, 3);
+		// The pass settles the 7 in blocks 20 to 22 and learns the true count.
+		run_to_block(23);
+		assert_eq!(BillingPass::<Test>::get(), None);
+		assert_eq!(
+			LastPassCensus::<Test>::get(),
+			BillingCensus { settled: 7, last_id_at_start: 27 }
+		);
+		for id in 21..=27 {
+			assert_eq!(billed(id).len(), 1, "contract {id}");
+		}
+		run_to_block(30);
+		assert_eq!(BillingPass::<Test>::get().unwrap().per_block, 1);
+	});
+}
+
+#[test]
 fn an_owner_without_funds_enters_grace_and_recovers_after_a_top_up() {
 	run_test(|| {
 		create(USER, 1, HASH, 1);
@@ -361,7 +418,7 @@ fn an_owner_without_funds_enters_grace_and_recovers_after_a_top_up() {
 		let _ = Balances::set_balance(&USER, TFT + ED + 1000);
 		advance_secs(10 * HOUR);
 		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1));
-		let debt = Billing::<Test>::get(1).unwrap().debt;
+		let debt = Contracts::<Test>::get(1).unwrap().billing.debt;
 		assert!(debt > 0);
 		assert_eq!(Contracts::<Test>::get(1).unwrap().state, ContractState::GracePeriod(1));
 		System::assert_has_event(Event::ContractGracePeriodStarted { contract_id: 1, debt }.into());
@@ -373,7 +430,7 @@ fn an_owner_without_funds_enters_grace_and_recovers_after_a_top_up() {
 		// A top-up, then anyone settles: the debt is paid and the contract is deployed again.
 		let _ = Balances::set_balance(&USER, 100 * TFT);
 		assert_ok!(SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1));
-		assert_eq!(Billing::<Test>::get(1).unwrap().debt, 0);
+		assert_eq!(Contracts::<Test>::get(1).unwrap().billing.debt, 0);
 		assert_eq!(Contracts::<Test>::get(1).unwrap().state, ContractState::Deployed);
 		System::assert_has_event(Event::ContractGracePeriodEnded { contract_id: 1 }.into());
 	});

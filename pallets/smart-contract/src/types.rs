@@ -101,9 +101,12 @@ pub enum ContractState<BlockNumber> {
 	Deleted(Cause),
 }
 
-/// A contract (SPEC §4.1).
+/// A contract (SPEC §4.1), with what billing needs of it.
+///
+/// The billing record lives in the contract record (storage version 3): creating, settling,
+/// entering or leaving grace and ending a contract each touch one record, not two.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct Contract<BlockNumber> {
+pub struct Contract<AccountId, BlockNumber> {
 	/// Bumped on every update.
 	pub version: u32,
 	/// One counter for all contract types, from 1.
@@ -114,9 +117,11 @@ pub struct Contract<BlockNumber> {
 	pub contract_type: ContractType,
 	/// Where it is in its life.
 	pub state: ContractState<BlockNumber>,
+	/// What settling it needs. Last, so that SPEC §4.1's fields decode as a prefix.
+	pub billing: BillingInfo<AccountId, BlockNumber>,
 }
 
-impl<B> Contract<B> {
+impl<A, B> Contract<A, B> {
 	/// The node contract data, if this is a node contract.
 	pub fn node_contract(&self) -> Option<&NodeContract> {
 		match &self.contract_type {
@@ -210,8 +215,7 @@ pub enum ReportRejection {
 	ExceedsNodeCapacity,
 }
 
-/// What billing needs to know of a contract, kept apart from the contract record so that
-/// settling reads one small record.
+/// What billing needs to know of a contract.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BillingKind {
 	/// A node contract: charged for reported usage, and for its IPs by time.
@@ -258,16 +262,7 @@ pub struct BillingInfo<AccountId, BlockNumber> {
 	pub deposit: gridchain_primitives::Balance,
 }
 
-/// The contract counters.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Counters {
-	/// The number of contracts ever created: the last contract id.
-	pub last_id: ContractId,
-	/// The number of live contracts.
-	pub live: u64,
-}
-
-/// A billing pass under way: it started at a multiple of `BillingFrequency` and walks `Billing`
+/// A billing pass under way: it started at a multiple of `BillingFrequency` and walks `Contracts`
 /// in key order, `per_block` contracts a block, until every contract is settled once.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
 pub struct BillingPassState {
@@ -275,13 +270,47 @@ pub struct BillingPassState {
 	pub cursor: Option<BoundedVec<u8, ConstU32<128>>>,
 	/// Contracts to settle per block: the live contracts spread over the frequency.
 	pub per_block: u32,
+	/// Contracts settled so far in this pass.
+	pub settled: u64,
+	/// The last contract id when the pass started.
+	pub last_id_at_start: ContractId,
+}
+
+/// What the last finished billing pass counted: the pallet learns how many contracts live from
+/// its own walk, so creating and ending a contract keep no live count.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct BillingCensus {
+	/// Contracts the pass settled: every contract live throughout it, and some created during it.
+	pub settled: u64,
+	/// The last contract id when that pass started.
+	pub last_id_at_start: ContractId,
+}
+
+impl BillingCensus {
+	/// At most how many contracts live now, `last_id` being the last contract id: every one
+	/// the last pass settled, plus every one created since it started. Contracts ended since,
+	/// or created during the pass and settled by it, are counted anyway, so a pass may end
+	/// before its frequency runs out, never after.
+	pub fn live_bound(&self, last_id: ContractId) -> u64 {
+		self.settled.saturating_add(last_id.saturating_sub(self.last_id_at_start))
+	}
 }
 
 impl BillingPassState {
-	/// A pass about to start: nothing settled yet, `live` contracts spread over `frequency`
-	/// blocks, at least one a block.
-	pub fn starting(live: u64, frequency: u64) -> Self {
+	/// A pass about to start when the last contract id is `last_id`: nothing settled yet,
+	/// `live` contracts spread over `frequency` blocks, at least one a block.
+	pub fn starting(live: u64, frequency: u64, last_id: ContractId) -> Self {
 		let per_block = live.div_ceil(frequency.max(1)).max(1);
-		Self { cursor: None, per_block: u32::try_from(per_block).unwrap_or(u32::MAX) }
+		Self {
+			cursor: None,
+			per_block: u32::try_from(per_block).unwrap_or(u32::MAX),
+			settled: 0,
+			last_id_at_start: last_id,
+		}
+	}
+
+	/// What this pass counted, once it walked every contract.
+	pub fn census(&self) -> BillingCensus {
+		BillingCensus { settled: self.settled, last_id_at_start: self.last_id_at_start }
 	}
 }

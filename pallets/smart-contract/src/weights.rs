@@ -57,6 +57,7 @@ pub trait WeightInfo {
 	fn report_consumption(n: u32, ) -> Weight;
 	fn settle_contract() -> Weight;
 	fn settle_contract_in_hook() -> Weight;
+	fn settle_rent_contract_in_hook() -> Weight;
 	fn settle_contract_starting_grace() -> Weight;
 	fn settle_contract_ending_grace() -> Weight;
 	fn settle_contract_deleting(i: u32, ) -> Weight;
@@ -277,6 +278,12 @@ fn settle_contract() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract_in_hook() -> Weight {
+		// Minimum execution time: 50_931_000 picoseconds.
+		Weight::from_parts(62_807_000, 14549)
+		.saturating_add(T::DbWeight::get().reads(4))
+		.saturating_add(T::DbWeight::get().writes(2))
+}
+fn settle_rent_contract_in_hook() -> Weight {
 		// Minimum execution time: 50_931_000 picoseconds.
 		Weight::from_parts(62_807_000, 14549)
 		.saturating_add(T::DbWeight::get().reads(4))
@@ -569,6 +576,12 @@ fn settle_contract() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract_in_hook() -> Weight {
+		// Minimum execution time: 50_931_000 picoseconds.
+		Weight::from_parts(62_807_000, 14549)
+		.saturating_add(ParityDbWeight::get().reads(4))
+		.saturating_add(ParityDbWeight::get().writes(2))
+}
+fn settle_rent_contract_in_hook() -> Weight {
 		// Minimum execution time: 50_931_000 picoseconds.
 		Weight::from_parts(62_807_000, 14549)
 		.saturating_add(ParityDbWeight::get().reads(4))
