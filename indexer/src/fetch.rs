@@ -282,22 +282,17 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				Change::ContractCreated(record)
 			}
 			Contract::ContractUpdated { contract_id, version } => {
-				let deployment_hash = match contract(at, contract_id).await? {
-					Some(c) => match c.contract_type {
-						rt::pallet_smart_contract::types::ContractType::Node(n) => {
-							Some(hex0x(&n.deployment_hash))
-						}
-						_ => None,
-					},
-					None => None,
-				};
-				let deposit = match at
-					.storage()
-					.try_fetch(chain::storage().smart_contract().billing(), (contract_id,))
-					.await?
-				{
-					Some(v) => Some(v.decode()?.deposit),
-					None => None,
+				let (deployment_hash, deposit) = match contract(at, contract_id).await? {
+					Some(c) => (
+						match c.contract_type {
+							rt::pallet_smart_contract::types::ContractType::Node(n) => {
+								Some(hex0x(&n.deployment_hash))
+							}
+							_ => None,
+						},
+						Some(c.billing.deposit),
+					),
+					None => (None, None),
 				};
 				Change::ContractUpdated { id: contract_id, version, deployment_hash, deposit }
 			}
@@ -386,7 +381,7 @@ async fn node(at: &At, node_id: u32) -> anyhow::Result<Option<Node>> {
 async fn contract(
 	at: &At,
 	contract_id: u64,
-) -> anyhow::Result<Option<rt::pallet_smart_contract::types::Contract<u32>>> {
+) -> anyhow::Result<Option<rt::pallet_smart_contract::types::Contract<gridchain_sdk::AccountId32, u32>>> {
 	let value = at
 		.storage()
 		.try_fetch(chain::storage().smart_contract().contracts(), (contract_id,))
@@ -408,10 +403,8 @@ async fn farm_of_contract(at: &At, contract_id: u64) -> anyhow::Result<Option<u3
 }
 
 async fn used_by(at: &At, contract_id: u64) -> anyhow::Result<Option<Resources>> {
-	let value =
-		at.storage().try_fetch(chain::storage().smart_contract().billing(), (contract_id,)).await?;
-	let Some(value) = value else { return Ok(None) };
-	Ok(match value.decode()?.kind {
+	let Some(contract) = contract(at, contract_id).await? else { return Ok(None) };
+	Ok(match contract.billing.kind {
 		rt::pallet_smart_contract::types::BillingKind::Node { used, .. } => Some(used.into()),
 		_ => None,
 	})

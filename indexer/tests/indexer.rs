@@ -269,11 +269,12 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 				let at = client.at().await.expect("at");
 				let billing = at
 					.storage()
-					.fetch(chain::storage().smart_contract().billing(), (id,))
+					.fetch(chain::storage().smart_contract().contracts(), (id,))
 					.await
-					.expect("billing")
+					.expect("contract")
 					.decode()
-					.expect("decoded");
+					.expect("decoded")
+					.billing;
 				assert_eq!(units(&c["deposit"]), billing.deposit, "{label}: contract {id} deposit");
 			}
 			Err(gridchain_sdk::Error::NotFound { .. }) => {
@@ -304,11 +305,12 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	let at = client.api().at_block(updated_in).await.expect("block");
 	let billing = at
 		.storage()
-		.fetch(chain::storage().smart_contract().billing(), (1u64,))
+		.fetch(chain::storage().smart_contract().contracts(), (1u64,))
 		.await
-		.expect("billing")
+		.expect("contract")
 		.decode()
-		.expect("decoded");
+		.expect("decoded")
+		.billing;
 	assert_eq!(units(&web["deposit"]), billing.deposit, "{label}: the updated deposit");
 	assert!(billing.deposit > 21_900_000, "the bigger deployment holds more");
 	let rent = &items[2];

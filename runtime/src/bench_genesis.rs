@@ -166,7 +166,7 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 			0,
 		)
 		.map_err(|e| format!("bench: contract {contract}: {e:?}"))?;
-		let id = pallet_smart_contract::ContractCounters::<Runtime>::get().last_id;
+		let id = pallet_smart_contract::LastContractId::<Runtime>::get();
 		if let Some(ids) = contract_ids.get_mut(node as usize) {
 			ids.push(id);
 		}
@@ -193,9 +193,12 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 		}
 	}
 
-	let live = pallet_smart_contract::ContractCounters::<Runtime>::get().live;
+	// Every contract ever created is live: the pass knows the count exactly.
+	let last_id = pallet_smart_contract::LastContractId::<Runtime>::get();
 	let frequency = u64::from(pallet_smart_contract::BillingFrequency::<Runtime>::get());
-	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState::starting(live, frequency));
+	pallet_smart_contract::BillingPass::<Runtime>::put(BillingPassState::starting(
+		last_id, frequency, last_id,
+	));
 	Ok(())
 }
 

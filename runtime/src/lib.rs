@@ -140,6 +140,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_tft_price::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_smart_contract::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_smart_contract::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Executive: dispatches calls to the pallets.

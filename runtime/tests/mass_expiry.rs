@@ -174,7 +174,7 @@ fn benchmarked_weight(work: &BlockWork) -> Weight {
 	let plain = work.billed.len() as u32 - work.grace_started - work.grace_ended - deletions;
 	let with_ips = work.ips_freed.len() as u32;
 	let mut weight = Weights::distribute_payments()
-		+ Weights::settle_contract_in_hook().saturating_mul(plain.into())
+		+ plain_settlement().saturating_mul(plain.into())
 		+ Weights::settle_contract_starting_grace().saturating_mul(work.grace_started.into())
 		+ Weights::settle_contract_ending_grace().saturating_mul(work.grace_ended.into())
 		+ Weights::settle_contract_deleting(0).saturating_mul((deletions - with_ips).into());
@@ -184,12 +184,17 @@ fn benchmarked_weight(work: &BlockWork) -> Weight {
 	weight
 }
 
+/// A plain settlement: the heavier of a node contract's and a rent contract's.
+fn plain_settlement() -> Weight {
+	Weights::settle_contract_in_hook().max(Weights::settle_rent_contract_in_hook())
+}
+
 /// How many settlements surely fit in one block: the budget left after the hook's fixed part,
 /// divided by the heaviest path.
 fn settlements_that_fit(limit: Weight) -> u64 {
 	let db = <Runtime as frame_system::Config>::DbWeight::get();
-	let fixed = db.reads_writes(5, 1) + Weights::distribute_payments();
-	let heaviest = Weights::settle_contract_in_hook()
+	let fixed = db.reads_writes(6, 2) + Weights::distribute_payments();
+	let heaviest = plain_settlement()
 		.max(Weights::settle_contract_starting_grace())
 		.max(Weights::settle_contract_ending_grace())
 		.max(Weights::settle_contract_deleting(MAX_FARM_IPS))
@@ -265,7 +270,7 @@ fn two_thousand_owners_running_dry_are_deleted_within_budget_and_once() {
 		let farm = pallet_registry::Farms::<Runtime>::get(1).expect("the farm");
 		assert_eq!(farm.public_ips.len() as u32, OWNERS_WITH_IPS * IPS_EACH);
 		assert!(farm.public_ips.iter().all(|ip| ip.contract_id == 0), "an IP is still held");
-		assert_eq!(pallet_smart_contract::ContractCounters::<Runtime>::get().live, 0);
+		assert_eq!(pallet_smart_contract::Contracts::<Runtime>::iter().count(), 0);
 		for i in 0..OWNERS {
 			let account = System::account(owner(i));
 			assert_eq!(account.data.reserved, 0, "owner {i} still has a deposit held");

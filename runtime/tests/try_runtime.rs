@@ -257,48 +257,50 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 		H256::from_slice(&hex_bytes(&header["stateRoot"])),
 		"the downloaded state is not the chain's"
 	);
-	let live = pairs
-		.iter()
-		.filter(|(k, _)| k.starts_with(&twox_prefix(b"SmartContract", b"Billing")))
-		.count();
+	let contracts_prefix = twox_prefix(b"SmartContract", b"Contracts");
+	let live = pairs.iter().filter(|(k, _)| k.starts_with(&contracts_prefix)).count();
 	assert_eq!(live, 2, "the node contract and the name contract are live");
 
 	upgrade_and_check(&pairs).expect("the dev chain's state passes");
 
-	// The counters as stored: (last contract id, live contracts).
-	let counters_key = twox_prefix(b"SmartContract", b"ContractCounters");
-	let stored_counters = pairs.iter().find(|(k, _)| *k == counters_key).expect("the counters");
-	let (last_id, live) =
-		<(u64, u64)>::decode(&mut &stored_counters.1[..]).expect("the counters decode");
-	assert_eq!(live, 2);
+	// The same chain as storage version 2 of SmartContract stored it: the v3 migration moves
+	// it to version 3, its own pre/post checks and every `try_state` pass.
+	let last_id_key = twox_prefix(b"SmartContract", b"LastContractId");
+	let last_id = pairs
+		.iter()
+		.find(|(k, _)| *k == last_id_key)
+		.map(|(_, v)| u64::decode(&mut &v[..]).expect("the last id decodes"))
+		.expect("the last contract id");
+	let version_2 = as_version_2(&pairs, last_id, live as u64);
+	upgrade_and_check(&version_2).expect("the v3 migration upgrades a version 2 chain");
 
 	// A chain still at storage version 1 in TftPrice (no `BillingTftPrice`) and SmartContract
-	// (two counters): the upgrade's migrations move it to version 2, their own pre/post checks
+	// (two counters): the upgrade's migrations move it to version 3, their own pre/post checks
 	// and every `try_state` pass. Without them, `try_state` fails on the missing price.
 	let version = |pallet: &[u8]| twox_prefix(pallet, b":__STORAGE_VERSION__:");
 	let version_1 = edited(
-		&pairs,
+		&version_2,
 		&[
 			(version(b"TftPrice"), Some(StorageVersion::new(1).encode())),
 			(twox_prefix(b"TftPrice", b"BillingTftPrice"), None),
 			(version(b"SmartContract"), Some(StorageVersion::new(1).encode())),
-			(counters_key.clone(), None),
+			(twox_prefix(b"SmartContract", b"ContractCounters"), None),
 			(twox_prefix(b"SmartContract", b"ContractCount"), Some(last_id.encode())),
-			(twox_prefix(b"SmartContract", b"LiveContractCount"), Some(live.encode())),
+			(twox_prefix(b"SmartContract", b"LiveContractCount"), Some((live as u64).encode())),
 		],
 	);
-	upgrade_and_check(&version_1).expect("the v2 migrations upgrade a version 1 chain");
+	upgrade_and_check(&version_1).expect("the migrations upgrade a version 1 chain");
 	eprintln!(
-		"{} keys at finalized block {} passed, and as version 1",
+		"{} keys at finalized block {} passed, and as versions 2 and 1",
 		pairs.len(),
 		header["number"]
 	);
 
-	// A live count that disagrees with the contracts: try_state fails.
-	let broken = edited(&pairs, &[(counters_key, Some((last_id, live + 1).encode()))]);
-	let error = upgrade_and_check(&broken).expect_err("a wrong live count is caught");
-	assert!(error.contains("ContractCounters.live is wrong"), "{error}");
-	eprintln!("a wrong live count: {error}");
+	// A last contract id below a live contract's: try_state fails.
+	let broken = edited(&pairs, &[(last_id_key, Some((last_id - 1).encode()))]);
+	let error = upgrade_and_check(&broken).expect_err("a wrong last id is caught");
+	assert!(error.contains("a contract id above LastContractId"), "{error}");
+	eprintln!("a wrong last contract id: {error}");
 
 	// A stored pallet version other than the code's — a migration not written: the upgrade
 	// check fails.
@@ -307,6 +309,45 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 	let error = upgrade_and_check(&stored).expect_err("a storage version mismatch is caught");
 	assert!(error.contains("storage version do not match"), "{error}");
 	eprintln!("a stored version 7: {error}");
+}
+
+/// The state as storage version 2 of SmartContract held it: each contract without its billing
+/// record (SCALE puts `billing` last, so the old record is a prefix), the records in `Billing`,
+/// the two counters in `ContractCounters`, a pass under way with its `Billing` cursor.
+fn as_version_2(pairs: &[(Vec<u8>, Vec<u8>)], last_id: u64, live: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+	let contracts = twox_prefix(b"SmartContract", b"Contracts");
+	let billing = twox_prefix(b"SmartContract", b"Billing");
+	let pass_key = twox_prefix(b"SmartContract", b"BillingPass");
+	let mut state = Vec::new();
+	for (key, value) in pairs {
+		if key.starts_with(&contracts) {
+			let contract = pallet_smart_contract::ContractOf::<Runtime>::decode(&mut &value[..])
+				.expect("a contract decodes");
+			let record = contract.billing.encode();
+			let (old, tail) = value.split_at(value.len() - record.len());
+			assert_eq!(tail, &record[..], "billing is the record's last field");
+			state.push((key.clone(), old.to_vec()));
+			state.push(([&billing[..], &key[32..]].concat(), record));
+		} else if *key == pass_key {
+			let pass = pallet_smart_contract::BillingPassState::decode(&mut &value[..])
+				.expect("the pass decodes");
+			let cursor: Option<Vec<u8>> =
+				pass.cursor.map(|c| [&billing[..], &c[32..]].concat());
+			state.push((key.clone(), (cursor, pass.per_block).encode()));
+		} else if *key != twox_prefix(b"SmartContract", b"LastContractId")
+			&& *key != twox_prefix(b"SmartContract", b"LastPassCensus")
+		{
+			state.push((key.clone(), value.clone()));
+		}
+	}
+	state.push((twox_prefix(b"SmartContract", b"ContractCounters"), (last_id, live).encode()));
+	edited(
+		&state,
+		&[(
+			twox_prefix(b"SmartContract", b":__STORAGE_VERSION__:"),
+			Some(StorageVersion::new(2).encode()),
+		)],
+	)
 }
 
 fn twox_prefix(pallet: &[u8], item: &[u8]) -> Vec<u8> {

@@ -18,6 +18,10 @@ mod types;
 #[subxt::subxt(runtime_metadata_path = "metadata/gridchain.scale", derive_for_all_types = "Clone")]
 pub mod chain {}
 
+/// The metadata file, included so that the compiler tracks it: the macro above reads it, but
+/// cargo would not rebuild this crate when only the file changed.
+const _METADATA: &[u8] = include_bytes!("../metadata/gridchain.scale");
+
 pub use balances::{format_tft, parse_tft, UNITS_PER_TFT};
 pub use client::{Client, Config, Receipt, TxEvents, Wait};
 pub use contracts::{Bills, Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};

@@ -305,7 +305,7 @@ pub mod pallet {
 			let db = T::DbWeight::get();
 			let one_block = Self::heaviest_settlement()
 				.saturating_add(T::WeightInfo::distribute_payments())
-				.saturating_add(db.reads_writes(6, 1));
+				.saturating_add(db.reads_writes(7, 2));
 			assert!(
 				one_block.all_lte(T::SettlementWeightLimit::get()),
 				"SettlementWeightLimit is below one settlement: billing passes would stall"
