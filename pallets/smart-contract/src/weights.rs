@@ -79,48 +79,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 191_392_000 picoseconds.
-		Weight::from_parts(313_625_096, 14549)
-		.saturating_add(Weight::from_parts(1_205_858, 0).saturating_mul(i.into()))
+		// Minimum execution time: 212_764_000 picoseconds.
+		Weight::from_parts(319_966_472, 14549)
+		.saturating_add(Weight::from_parts(1_156_301, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
-		.saturating_add(T::DbWeight::get().writes(7))
+		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:2)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 95_116_000 picoseconds.
-		Weight::from_parts(112_695_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(5))
-		.saturating_add(T::DbWeight::get().writes(5))
+		// Minimum execution time: 90_267_000 picoseconds.
+		Weight::from_parts(108_041_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(4))
+		.saturating_add(T::DbWeight::get().writes(4))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
@@ -131,24 +125,20 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 462_068_000 picoseconds.
-		Weight::from_parts(543_990_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(10))
-		.saturating_add(T::DbWeight::get().writes(8))
+		// Minimum execution time: 523_131_000 picoseconds.
+		Weight::from_parts(561_687_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(8))
+		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
@@ -159,37 +149,33 @@ fn cancel_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 453_857_000 picoseconds.
-		Weight::from_parts(532_497_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(9))
-		.saturating_add(T::DbWeight::get().writes(8))
+		// Minimum execution time: 484_985_000 picoseconds.
+		Weight::from_parts(553_051_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(7))
+		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractIdByName` (r:1 w:1)
 /// Proof: `SmartContract::ContractIdByName` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 75_204_000 picoseconds.
-		Weight::from_parts(90_000_000, 3568)
+		// Minimum execution time: 72_042_000 picoseconds.
+		Weight::from_parts(87_385_000, 3568)
 		.saturating_add(T::DbWeight::get().reads(4))
-		.saturating_add(T::DbWeight::get().writes(6))
+		.saturating_add(T::DbWeight::get().writes(5))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -201,33 +187,31 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:0)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 90_369_000 picoseconds.
-		Weight::from_parts(110_491_000, 14549)
+		// Minimum execution time: 88_961_000 picoseconds.
+		Weight::from_parts(106_994_000, 14549)
 		.saturating_add(T::DbWeight::get().reads(7))
-		.saturating_add(T::DbWeight::get().writes(6))
+		.saturating_add(T::DbWeight::get().writes(5))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 41_247_000 picoseconds.
-		Weight::from_parts(49_873_000, 20707)
+		// Minimum execution time: 43_841_000 picoseconds.
+		Weight::from_parts(52_293_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -243,20 +227,20 @@ fn confirm_deployment() -> Weight {
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:256 w:256)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::Contracts` (r:256 w:256)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 53_677_000 picoseconds.
-		Weight::from_parts(49_593_394, 14549)
-		.saturating_add(Weight::from_parts(10_027_227, 0).saturating_mul(n.into()))
+		// Minimum execution time: 168_459_000 picoseconds.
+		Weight::from_parts(89_026_512, 14549)
+		.saturating_add(Weight::from_parts(22_812_348, 0).saturating_mul(n.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-		.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
+		.saturating_add(Weight::from_parts(0, 19880).saturating_mul(n.into()))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -264,103 +248,99 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 124_798_000 picoseconds.
-		Weight::from_parts(148_531_000, 11402)
+		// Minimum execution time: 142_056_000 picoseconds.
+		Weight::from_parts(164_507_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
+/// Storage: `System::Account` (r:1 w:1)
+/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+fn settle_contract_in_hook() -> Weight {
+		// Minimum execution time: 152_410_000 picoseconds.
+		Weight::from_parts(165_206_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(2))
+		.saturating_add(T::DbWeight::get().writes(2))
+}
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 50_931_000 picoseconds.
-		Weight::from_parts(62_807_000, 14549)
-		.saturating_add(T::DbWeight::get().reads(4))
-		.saturating_add(T::DbWeight::get().writes(2))
-}
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 50_931_000 picoseconds.
-		Weight::from_parts(62_807_000, 14549)
+		// Minimum execution time: 54_609_000 picoseconds.
+		Weight::from_parts(64_955_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 52_611_000 picoseconds.
-		Weight::from_parts(63_099_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(3))
-		.saturating_add(T::DbWeight::get().writes(3))
+		// Minimum execution time: 142_254_000 picoseconds.
+		Weight::from_parts(166_807_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(2))
+		.saturating_add(T::DbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 56_928_000 picoseconds.
-		Weight::from_parts(66_551_000, 20707)
-		.saturating_add(T::DbWeight::get().reads(3))
-		.saturating_add(T::DbWeight::get().writes(3))
+		// Minimum execution time: 149_254_000 picoseconds.
+		Weight::from_parts(167_162_000, 20870)
+		.saturating_add(T::DbWeight::get().reads(2))
+		.saturating_add(T::DbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::GracePeriodBlocks` (r:1 w:0)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:1)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 95_847_000 picoseconds.
-		Weight::from_parts(286_169_801, 20707)
-		.saturating_add(Weight::from_parts(950_668, 0).saturating_mul(i.into()))
-		.saturating_add(T::DbWeight::get().reads(8))
-		.saturating_add(T::DbWeight::get().writes(8))
+		// Minimum execution time: 84_283_000 picoseconds.
+		Weight::from_parts(268_085_616, 20870)
+		.saturating_add(Weight::from_parts(920_650, 0).saturating_mul(i.into()))
+		.saturating_add(T::DbWeight::get().reads(6))
+		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 67_702_000 picoseconds.
-		Weight::from_parts(80_578_000, 8799)
+		// Minimum execution time: 71_657_000 picoseconds.
+		Weight::from_parts(79_989_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_222_000 picoseconds.
-		Weight::from_parts(7_882_000, 0)
+		// Minimum execution time: 6_562_000 picoseconds.
+		Weight::from_parts(7_876_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_718_000 picoseconds.
-		Weight::from_parts(8_006_000, 0)
+		// Minimum execution time: 6_477_000 picoseconds.
+		Weight::from_parts(7_825_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -377,48 +357,42 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 191_392_000 picoseconds.
-		Weight::from_parts(313_625_096, 14549)
-		.saturating_add(Weight::from_parts(1_205_858, 0).saturating_mul(i.into()))
+		// Minimum execution time: 212_764_000 picoseconds.
+		Weight::from_parts(319_966_472, 14549)
+		.saturating_add(Weight::from_parts(1_156_301, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
-		.saturating_add(ParityDbWeight::get().writes(7))
+		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:2)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 95_116_000 picoseconds.
-		Weight::from_parts(112_695_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(5))
-		.saturating_add(ParityDbWeight::get().writes(5))
+		// Minimum execution time: 90_267_000 picoseconds.
+		Weight::from_parts(108_041_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(4))
+		.saturating_add(ParityDbWeight::get().writes(4))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
@@ -429,24 +403,20 @@ fn update_node_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 462_068_000 picoseconds.
-		Weight::from_parts(543_990_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(10))
-		.saturating_add(ParityDbWeight::get().writes(8))
+		// Minimum execution time: 523_131_000 picoseconds.
+		Weight::from_parts(561_687_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(8))
+		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
@@ -457,37 +427,33 @@ fn cancel_contract() -> Weight {
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 453_857_000 picoseconds.
-		Weight::from_parts(532_497_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(9))
-		.saturating_add(ParityDbWeight::get().writes(8))
+		// Minimum execution time: 484_985_000 picoseconds.
+		Weight::from_parts(553_051_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(7))
+		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractIdByName` (r:1 w:1)
 /// Proof: `SmartContract::ContractIdByName` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 75_204_000 picoseconds.
-		Weight::from_parts(90_000_000, 3568)
+		// Minimum execution time: 72_042_000 picoseconds.
+		Weight::from_parts(87_385_000, 3568)
 		.saturating_add(ParityDbWeight::get().reads(4))
-		.saturating_add(ParityDbWeight::get().writes(6))
+		.saturating_add(ParityDbWeight::get().writes(5))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -499,33 +465,31 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:1 w:0)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::LastContractId` (r:1 w:1)
+/// Proof: `SmartContract::LastContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:0 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:0 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 90_369_000 picoseconds.
-		Weight::from_parts(110_491_000, 14549)
+		// Minimum execution time: 88_961_000 picoseconds.
+		Weight::from_parts(106_994_000, 14549)
 		.saturating_add(ParityDbWeight::get().reads(7))
-		.saturating_add(ParityDbWeight::get().writes(6))
+		.saturating_add(ParityDbWeight::get().writes(5))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 41_247_000 picoseconds.
-		Weight::from_parts(49_873_000, 20707)
+		// Minimum execution time: 43_841_000 picoseconds.
+		Weight::from_parts(52_293_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -541,20 +505,20 @@ fn confirm_deployment() -> Weight {
 /// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
 /// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Billing` (r:256 w:256)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::Contracts` (r:256 w:256)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 53_677_000 picoseconds.
-		Weight::from_parts(49_593_394, 14549)
-		.saturating_add(Weight::from_parts(10_027_227, 0).saturating_mul(n.into()))
+		// Minimum execution time: 168_459_000 picoseconds.
+		Weight::from_parts(89_026_512, 14549)
+		.saturating_add(Weight::from_parts(22_812_348, 0).saturating_mul(n.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-		.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
+		.saturating_add(Weight::from_parts(0, 19880).saturating_mul(n.into()))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `TftPrice::BillingTftPrice` (r:1 w:0)
 /// Proof: `TftPrice::BillingTftPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 /// Storage: `Registry::PricingPolicies` (r:1 w:0)
@@ -562,103 +526,99 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 124_798_000 picoseconds.
-		Weight::from_parts(148_531_000, 11402)
+		// Minimum execution time: 142_056_000 picoseconds.
+		Weight::from_parts(164_507_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
+/// Storage: `System::Account` (r:1 w:1)
+/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+fn settle_contract_in_hook() -> Weight {
+		// Minimum execution time: 152_410_000 picoseconds.
+		Weight::from_parts(165_206_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(2))
+		.saturating_add(ParityDbWeight::get().writes(2))
+}
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 50_931_000 picoseconds.
-		Weight::from_parts(62_807_000, 14549)
-		.saturating_add(ParityDbWeight::get().reads(4))
-		.saturating_add(ParityDbWeight::get().writes(2))
-}
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 50_931_000 picoseconds.
-		Weight::from_parts(62_807_000, 14549)
+		// Minimum execution time: 54_609_000 picoseconds.
+		Weight::from_parts(64_955_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 52_611_000 picoseconds.
-		Weight::from_parts(63_099_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(3))
-		.saturating_add(ParityDbWeight::get().writes(3))
+		// Minimum execution time: 142_254_000 picoseconds.
+		Weight::from_parts(166_807_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(2))
+		.saturating_add(ParityDbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 56_928_000 picoseconds.
-		Weight::from_parts(66_551_000, 20707)
-		.saturating_add(ParityDbWeight::get().reads(3))
-		.saturating_add(ParityDbWeight::get().writes(3))
+		// Minimum execution time: 149_254_000 picoseconds.
+		Weight::from_parts(167_162_000, 20870)
+		.saturating_add(ParityDbWeight::get().reads(2))
+		.saturating_add(ParityDbWeight::get().writes(2))
 }
-	/// Storage: `SmartContract::Billing` (r:1 w:1)
-/// Proof: `SmartContract::Billing` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::GracePeriodBlocks` (r:1 w:0)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::Contracts` (r:1 w:1)
-/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17242), added: 19717, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Nodes` (r:1 w:0)
 /// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 /// Storage: `Registry::Farms` (r:1 w:1)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-/// Storage: `SmartContract::ContractCounters` (r:1 w:1)
-/// Proof: `SmartContract::ContractCounters` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 95_847_000 picoseconds.
-		Weight::from_parts(286_169_801, 20707)
-		.saturating_add(Weight::from_parts(950_668, 0).saturating_mul(i.into()))
-		.saturating_add(ParityDbWeight::get().reads(8))
-		.saturating_add(ParityDbWeight::get().writes(8))
+		// Minimum execution time: 84_283_000 picoseconds.
+		Weight::from_parts(268_085_616, 20870)
+		.saturating_add(Weight::from_parts(920_650, 0).saturating_mul(i.into()))
+		.saturating_add(ParityDbWeight::get().reads(6))
+		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 67_702_000 picoseconds.
-		Weight::from_parts(80_578_000, 8799)
+		// Minimum execution time: 71_657_000 picoseconds.
+		Weight::from_parts(79_989_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_222_000 picoseconds.
-		Weight::from_parts(7_882_000, 0)
+		// Minimum execution time: 6_562_000 picoseconds.
+		Weight::from_parts(7_876_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_718_000 picoseconds.
-		Weight::from_parts(8_006_000, 0)
+		// Minimum execution time: 6_477_000 picoseconds.
+		Weight::from_parts(7_825_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }
