@@ -381,7 +381,9 @@ async fn node(at: &At, node_id: u32) -> anyhow::Result<Option<Node>> {
 async fn contract(
 	at: &At,
 	contract_id: u64,
-) -> anyhow::Result<Option<rt::pallet_smart_contract::types::Contract<gridchain_sdk::AccountId32, u32>>> {
+) -> anyhow::Result<
+	Option<rt::pallet_smart_contract::types::Contract<gridchain_sdk::AccountId32, u32>>,
+> {
 	let value = at
 		.storage()
 		.try_fetch(chain::storage().smart_contract().contracts(), (contract_id,))

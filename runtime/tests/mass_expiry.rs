@@ -136,10 +136,9 @@ fn grid_of_owners_running_dry() {
 #[derive(Default)]
 struct BlockWork {
 	billed: Vec<ContractId>,
-	grace_started: u32,
-	grace_ended: u32,
+	grace_started: Vec<ContractId>,
+	grace_ended: Vec<ContractId>,
 	deleted: Vec<ContractId>,
-	ips_freed: Vec<u32>,
 	burned: u128,
 }
 
@@ -149,14 +148,18 @@ fn block_work() -> BlockWork {
 		let RuntimeEvent::SmartContract(event) = record.event else { continue };
 		match event {
 			ContractEvent::ContractBilled { contract_id, .. } => work.billed.push(contract_id),
-			ContractEvent::ContractGracePeriodStarted { .. } => work.grace_started += 1,
-			ContractEvent::ContractGracePeriodEnded { .. } => work.grace_ended += 1,
+			ContractEvent::ContractGracePeriodStarted { contract_id, .. } => {
+				work.grace_started.push(contract_id)
+			}
+			ContractEvent::ContractGracePeriodEnded { contract_id } => {
+				work.grace_ended.push(contract_id)
+			}
 			ContractEvent::ContractCanceled { contract_id, cause, .. } => {
 				assert_eq!(cause, Cause::OutOfFunds, "contract {contract_id} ended otherwise");
 				work.deleted.push(contract_id);
 			}
-			ContractEvent::IpsFreed { public_ips, .. } => {
-				work.ips_freed.push(public_ips.len() as u32)
+			ContractEvent::IpsFreed { contract_id, public_ips } => {
+				assert_eq!(public_ips.len() as u32, ips_of(contract_id), "contract {contract_id}")
 			}
 			ContractEvent::TokensBurned { amount } => work.burned += amount,
 			_ => {}
@@ -165,28 +168,36 @@ fn block_work() -> BlockWork {
 	work
 }
 
-/// The benchmarked weight of what the hook did: each settlement at its path's weight.
+/// The IPs contract `id` holds: the first `OWNERS_WITH_IPS` contracts hold `IPS_EACH`. No contract
+/// has deployment data.
+fn ips_of(id: ContractId) -> u32 {
+	if id <= u64::from(OWNERS_WITH_IPS) {
+		IPS_EACH
+	} else {
+		0
+	}
+}
+
+/// The benchmarked weight of what the hook did: each settlement at its path's weight for the
+/// size of the contract's record.
 fn benchmarked_weight(work: &BlockWork) -> Weight {
 	if work.billed.is_empty() {
 		return Weight::zero();
 	}
-	let deletions = work.deleted.len() as u32;
-	let plain = work.billed.len() as u32 - work.grace_started - work.grace_ended - deletions;
-	let with_ips = work.ips_freed.len() as u32;
-	let mut weight = Weights::distribute_payments()
-		+ plain_settlement().saturating_mul(plain.into())
-		+ Weights::settle_contract_starting_grace().saturating_mul(work.grace_started.into())
-		+ Weights::settle_contract_ending_grace().saturating_mul(work.grace_ended.into())
-		+ Weights::settle_contract_deleting(0).saturating_mul((deletions - with_ips).into());
-	for ips in &work.ips_freed {
-		weight += Weights::settle_contract_deleting(*ips);
+	let mut weight = Weights::distribute_payments();
+	for &id in &work.billed {
+		let ips = ips_of(id);
+		weight += if work.deleted.contains(&id) {
+			Weights::settle_contract_deleting(0, ips)
+		} else if work.grace_started.contains(&id) {
+			Weights::settle_contract_starting_grace(0, ips)
+		} else if work.grace_ended.contains(&id) {
+			Weights::settle_contract_ending_grace(0, ips)
+		} else {
+			Weights::settle_contract_in_hook(0, ips)
+		};
 	}
 	weight
-}
-
-/// A plain settlement: the heavier of a node contract's and a rent contract's.
-fn plain_settlement() -> Weight {
-	Weights::settle_contract_in_hook().max(Weights::settle_rent_contract_in_hook())
 }
 
 /// How many settlements surely fit in one block: the budget left after the hook's fixed part,
@@ -194,10 +205,15 @@ fn plain_settlement() -> Weight {
 fn settlements_that_fit(limit: Weight) -> u64 {
 	let db = <Runtime as frame_system::Config>::DbWeight::get();
 	let fixed = db.reads_writes(6, 2) + Weights::distribute_payments();
-	let heaviest = plain_settlement()
-		.max(Weights::settle_contract_starting_grace())
-		.max(Weights::settle_contract_ending_grace())
-		.max(Weights::settle_contract_deleting(MAX_FARM_IPS))
+	// Every path on the largest record, a rent contract's node read on top.
+	let node_read = Weights::settle_rent_contract_in_hook()
+		.saturating_sub(Weights::settle_contract_in_hook(0, 0));
+	let data = pallet_smart_contract::MAX_DEPLOYMENT_DATA_LEN;
+	let heaviest = Weights::settle_contract_in_hook(data, MAX_FARM_IPS)
+		.max(Weights::settle_contract_starting_grace(data, MAX_FARM_IPS))
+		.max(Weights::settle_contract_ending_grace(data, MAX_FARM_IPS))
+		.max(Weights::settle_contract_deleting(data, MAX_FARM_IPS))
+		+ node_read
 		+ db.reads(1);
 	limit.saturating_sub(fixed).checked_div_per_component(&heaviest).unwrap_or(0)
 }

@@ -331,8 +331,7 @@ fn as_version_2(pairs: &[(Vec<u8>, Vec<u8>)], last_id: u64, live: u64) -> Vec<(V
 		} else if *key == pass_key {
 			let pass = pallet_smart_contract::BillingPassState::decode(&mut &value[..])
 				.expect("the pass decodes");
-			let cursor: Option<Vec<u8>> =
-				pass.cursor.map(|c| [&billing[..], &c[32..]].concat());
+			let cursor: Option<Vec<u8>> = pass.cursor.map(|c| [&billing[..], &c[32..]].concat());
 			state.push((key.clone(), (cursor, pass.per_block).encode()));
 		} else if *key != twox_prefix(b"SmartContract", b"LastContractId")
 			&& *key != twox_prefix(b"SmartContract", b"LastPassCensus")

@@ -57,11 +57,22 @@ fn max_data() -> Vec<u8> {
 
 /// A node contract of `owner` with `ips` IPs and 8 KiB of data; returns its id.
 fn contract<T: Config>(owner: &T::AccountId, node_id: NodeId, i: u32, ips: u32) -> ContractId {
+	sized_contract::<T>(owner, node_id, i, MAX_DEPLOYMENT_DATA_LEN, ips)
+}
+
+/// A node contract of `owner` with `data` bytes of deployment data and `ips` IPs.
+fn sized_contract<T: Config>(
+	owner: &T::AccountId,
+	node_id: NodeId,
+	i: u32,
+	data: u32,
+	ips: u32,
+) -> ContractId {
 	let result = SmartContract::<T>::do_create_node_contract(
 		owner.clone(),
 		node_id,
 		hash(i),
-		max_data(),
+		vec![7u8; data as usize],
 		ips,
 	);
 	assert!(result.is_ok(), "{result:?}");
@@ -106,11 +117,15 @@ fn nearly_dry<T: Config>(who: &T::AccountId) {
 	let _ = T::Currency::set_balance(who, T::Currency::minimum_balance().saturating_add(1));
 }
 
-/// A node contract with `ips` IPs whose owner is nearly dry, settled once: in its grace period.
-fn contract_in_grace<T: Config>(ips: u32) -> Result<(T::AccountId, ContractId), BenchmarkError> {
+/// A node contract with `data` bytes of data and `ips` IPs whose owner is nearly dry, settled
+/// once: in its grace period.
+fn contract_in_grace<T: Config>(
+	data: u32,
+	ips: u32,
+) -> Result<(T::AccountId, ContractId), BenchmarkError> {
 	let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 	let owner = funded::<T>("user", 0);
-	let id = contract::<T>(&owner, node_id, 1, ips);
+	let id = sized_contract::<T>(&owner, node_id, 1, data, ips);
 	accrue::<T>(id);
 	nearly_dry::<T>(&owner);
 	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
@@ -251,13 +266,16 @@ mod benchmarks {
 		assert_eq!(billing_of::<T>(id).map(|b| b.accrued), Some(0));
 	}
 
-	/// The plain path for the largest record: a node contract with 8 KiB of data and every IP
-	/// of its farm, that pays what it owes.
+	/// The plain path: a node contract with `d` bytes of data and `i` IPs that pays what it owes.
+	/// Settling reads, decodes, encodes and writes its whole record.
 	#[benchmark]
-	fn settle_contract_in_hook() -> Result<(), BenchmarkError> {
+	fn settle_contract_in_hook(
+		d: Linear<0, MAX_DEPLOYMENT_DATA_LEN>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) -> Result<(), BenchmarkError> {
 		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
+		let id = sized_contract::<T>(&owner, node_id, 1, d, i);
 		accrue::<T>(id);
 		let mut settlement = hook_settlement::<T>(id)?;
 		let path;
@@ -271,7 +289,8 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The plain path of a rent contract: its node is read for the price.
+	/// The plain path of a rent contract: its node is read for the price. What it costs beyond
+	/// `settle_contract_in_hook(0, 0)` is added to every path of a rent contract.
 	#[benchmark]
 	fn settle_rent_contract_in_hook() -> Result<(), BenchmarkError> {
 		let (_, node_id) = grid::<T>(0);
@@ -292,12 +311,15 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The owner pays part of what it owes: the grace period starts. The largest record.
+	/// The owner pays part of what it owes: the grace period starts. `d` bytes of data, `i` IPs.
 	#[benchmark]
-	fn settle_contract_starting_grace() -> Result<(), BenchmarkError> {
+	fn settle_contract_starting_grace(
+		d: Linear<0, MAX_DEPLOYMENT_DATA_LEN>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) -> Result<(), BenchmarkError> {
 		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
-		let id = contract::<T>(&owner, node_id, 1, MAX_FARM_IPS);
+		let id = sized_contract::<T>(&owner, node_id, 1, d, i);
 		accrue::<T>(id);
 		nearly_dry::<T>(&owner);
 		let mut settlement = hook_settlement::<T>(id)?;
@@ -312,11 +334,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The owner, funded again, pays the debt and the new charge: the grace period ends. The
-	/// largest record.
+	/// The owner, funded again, pays the debt and the new charge: the grace period ends. `d`
+	/// bytes of data, `i` IPs.
 	#[benchmark]
-	fn settle_contract_ending_grace() -> Result<(), BenchmarkError> {
-		let (owner, id) = contract_in_grace::<T>(MAX_FARM_IPS)?;
+	fn settle_contract_ending_grace(
+		d: Linear<0, MAX_DEPLOYMENT_DATA_LEN>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) -> Result<(), BenchmarkError> {
+		let (owner, id) = contract_in_grace::<T>(d, i)?;
 		let _ = T::Currency::set_balance(&owner, 1_000_000 * UNITS_PER_TFT);
 		accrue::<T>(id);
 		let mut settlement = hook_settlement::<T>(id)?;
@@ -331,11 +356,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The grace period ran out: the contract is deleted, its `i` IPs freed, its deposit
-	/// released, its indexes removed.
+	/// The grace period ran out: the contract (`d` bytes of data) is deleted, its `i` IPs freed,
+	/// its deposit released, its indexes removed.
 	#[benchmark]
-	fn settle_contract_deleting(i: Linear<0, MAX_FARM_IPS>) -> Result<(), BenchmarkError> {
-		let (_, id) = contract_in_grace::<T>(i)?;
+	fn settle_contract_deleting(
+		d: Linear<0, MAX_DEPLOYMENT_DATA_LEN>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) -> Result<(), BenchmarkError> {
+		let (_, id) = contract_in_grace::<T>(d, i)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		frame_system::Pallet::<T>::set_block_number(now + GracePeriodBlocks::<T>::get());
 		let mut settlement = hook_settlement::<T>(id)?;
@@ -345,7 +373,7 @@ mod benchmarks {
 			path = settle_by_hook(&mut settlement, id)?;
 		}
 		settlement.distribute();
-		assert_eq!(path, Settled::Deleted { ips: i });
+		assert_eq!(path, Settled::Deleted);
 		assert!(Contracts::<T>::get(id).is_none());
 		Ok(())
 	}

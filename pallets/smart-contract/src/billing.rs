@@ -48,8 +48,39 @@ pub(crate) enum Settled {
 	GraceStarted,
 	/// The debt was paid: the grace period ended.
 	GraceEnded,
-	/// The grace period ran out: the contract was deleted (`OutOfFunds`), freeing `ips` IPs.
-	Deleted { ips: u32 },
+	/// The grace period ran out: the contract was deleted (`OutOfFunds`), its IPs freed.
+	Deleted,
+}
+
+/// The size of a contract's record, which settling it reads, decodes, encodes and writes: its
+/// weight grows with the deployment data and the IPs it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Shape {
+	/// Bytes of deployment data (a name contract: its name).
+	pub data: u32,
+	/// Public IPs held.
+	pub ips: u32,
+	/// A rent contract: its node is read for the price.
+	pub rent: bool,
+}
+
+impl Shape {
+	/// The largest record any contract can have.
+	pub(crate) const LARGEST: Shape =
+		Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: pallet_registry::MAX_FARM_IPS, rent: true };
+
+	pub(crate) fn of<T: Config>(contract: &ContractOf<T>) -> Self {
+		let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+		match &contract.contract_type {
+			ContractType::Node(nc) => Shape {
+				data: len(nc.deployment_data.len()),
+				ips: len(nc.public_ips_list.len()),
+				rent: false,
+			},
+			ContractType::Name { name } => Shape { data: len(name.len()), ips: 0, rent: false },
+			ContractType::Rent { .. } => Shape { data: 0, ips: 0, rent: true },
+		}
+	}
 }
 
 /// The settlements of one block (or one extrinsic): the price, the pricing policies read so far,
@@ -119,7 +150,7 @@ impl<T: Config> Settlement<T> {
 	) -> Settled {
 		let path = self.settle(&mut contract, may_end);
 		match path {
-			Settled::Deleted { .. } => Pallet::<T>::end_contract(contract, Cause::OutOfFunds),
+			Settled::Deleted => Pallet::<T>::end_contract(contract, Cause::OutOfFunds),
 			_ => Contracts::<T>::insert(contract.contract_id, contract),
 		}
 		path
@@ -166,11 +197,7 @@ impl<T: Config> Settlement<T> {
 			(false, Some((since, _)))
 				if may_end && self.block.saturating_sub(since) >= GracePeriodBlocks::<T>::get() =>
 			{
-				let ips = match info.kind {
-					BillingKind::Node { public_ips, .. } => public_ips,
-					_ => 0,
-				};
-				Settled::Deleted { ips }
+				Settled::Deleted
 			}
 			(true, Some((_, was_deployed))) => {
 				info.grace = None;
@@ -254,8 +281,9 @@ impl<T: Config> Settlement<T> {
 
 impl<T: Config> Pallet<T> {
 	/// The block hook: start a pass every `BillingFrequency` blocks and settle this block's share,
-	/// metering each settlement at the weight of the path it took. The share stops early when the
-	/// heaviest path might no longer fit in `SettlementWeightLimit`; the rest carries over.
+	/// metering each settlement at the weight of the path it took for the size of its record. The
+	/// share stops early when the heaviest path on the largest record might no longer fit in
+	/// `SettlementWeightLimit`; the rest carries over.
 	pub(crate) fn settle_due_contracts(n: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
 		let mut meter = WeightMeter::with_limit(T::SettlementWeightLimit::get());
@@ -298,8 +326,9 @@ impl<T: Config> Pallet<T> {
 				break;
 			};
 			let policies_read = settlement.policies.len();
+			let shape = Shape::of::<T>(&contract);
 			let path = settlement.settle_and_store(contract, true);
-			meter.consume(Self::settlement_weight(path));
+			meter.consume(Self::settlement_weight(path, shape));
 			if settlement.policies.len() > policies_read {
 				meter.consume(db.reads(1));
 			}
@@ -327,46 +356,58 @@ impl<T: Config> Pallet<T> {
 		meter.consumed()
 	}
 
-	/// The benchmarked weight of one settlement by the block hook, for the path it took.
-	pub(crate) fn settlement_weight(path: Settled) -> Weight {
-		match path {
-			Settled::Plain => T::WeightInfo::settle_contract_in_hook()
-				.max(T::WeightInfo::settle_rent_contract_in_hook()),
-			Settled::GraceStarted => T::WeightInfo::settle_contract_starting_grace(),
-			Settled::GraceEnded => T::WeightInfo::settle_contract_ending_grace(),
-			Settled::Deleted { ips } => T::WeightInfo::settle_contract_deleting(ips),
+	/// The benchmarked weight of one settlement by the block hook, for the path it took and the
+	/// size of the record it settled. A rent contract also reads its node.
+	pub(crate) fn settlement_weight(path: Settled, shape: Shape) -> Weight {
+		let Shape { data, ips, rent } = shape;
+		let data = data.min(MAX_DEPLOYMENT_DATA_LEN);
+		let ips = ips.min(pallet_registry::MAX_FARM_IPS);
+		let weight = match path {
+			Settled::Plain => T::WeightInfo::settle_contract_in_hook(data, ips),
+			Settled::GraceStarted => T::WeightInfo::settle_contract_starting_grace(data, ips),
+			Settled::GraceEnded => T::WeightInfo::settle_contract_ending_grace(data, ips),
+			Settled::Deleted => T::WeightInfo::settle_contract_deleting(data, ips),
+		};
+		if rent {
+			let node_read = T::WeightInfo::settle_rent_contract_in_hook()
+				.saturating_sub(T::WeightInfo::settle_contract_in_hook(0, 0));
+			weight.saturating_add(node_read)
+		} else {
+			weight
 		}
 	}
 
-	/// The most one settlement by the block hook can weigh: the heaviest of its paths.
+	/// The most one settlement by the block hook can weigh: the heaviest of its paths, on the
+	/// largest record.
 	pub(crate) fn heaviest_settlement() -> Weight {
-		[
-			Settled::Plain,
-			Settled::GraceStarted,
-			Settled::GraceEnded,
-			Settled::Deleted { ips: pallet_registry::MAX_FARM_IPS },
-		]
-		.into_iter()
-		.map(Self::settlement_weight)
-		.fold(Weight::zero(), |heaviest, w| heaviest.max(w))
+		[Settled::Plain, Settled::GraceStarted, Settled::GraceEnded, Settled::Deleted]
+			.into_iter()
+			.map(|path| Self::settlement_weight(path, Shape::LARGEST))
+			.fold(Weight::zero(), |heaviest, w| heaviest.max(w))
 	}
 
-	pub(crate) fn do_settle_contract(contract_id: ContractId) -> Result<Settled, DispatchError> {
+	pub(crate) fn do_settle_contract(
+		contract_id: ContractId,
+	) -> Result<(Settled, Shape), DispatchError> {
 		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		let shape = Shape::of::<T>(&contract);
 		let mut settlement = Settlement::<T>::new();
 		let path = settlement.settle_and_store(contract, true);
 		settlement.distribute();
-		Ok(path)
+		Ok((path, shape))
 	}
 
-	/// The weight of `settle_contract`: its benchmark (a plain settlement) plus what the path
-	/// taken costs beyond a plain one; the heaviest path when it is not known yet.
-	pub(crate) fn settle_contract_weight(path: Option<Settled>) -> Weight {
-		let extra = match path {
-			Some(path) => Self::settlement_weight(path),
+	/// The weight of `settle_contract`: its benchmark (a plain settlement of a node contract with
+	/// 8 KiB of data and one IP) plus what the path taken costs beyond that; the heaviest path on
+	/// the largest record when it is not known yet.
+	pub(crate) fn settle_contract_weight(settled: Option<(Settled, Shape)>) -> Weight {
+		let extra = match settled {
+			Some((path, shape)) => Self::settlement_weight(path, shape),
 			None => Self::heaviest_settlement(),
 		};
-		T::WeightInfo::settle_contract()
-			.saturating_add(extra.saturating_sub(T::WeightInfo::settle_contract_in_hook()))
+		let benchmarked = Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: 1, rent: false };
+		T::WeightInfo::settle_contract().saturating_add(
+			extra.saturating_sub(Self::settlement_weight(Settled::Plain, benchmarked)),
+		)
 	}
 }

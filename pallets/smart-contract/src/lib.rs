@@ -439,8 +439,8 @@ pub mod pallet {
 			contract_id: ContractId,
 		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
-			let path = Self::do_settle_contract(contract_id)?;
-			Ok(Some(Self::settle_contract_weight(Some(path))).into())
+			let settled = Self::do_settle_contract(contract_id)?;
+			Ok(Some(Self::settle_contract_weight(Some(settled))).into())
 		}
 
 		/// Set the blocks between two settlements of a contract. Restricted origin; not zero.

@@ -597,31 +597,78 @@ proptest! {
 
 #[test]
 fn settle_contract_is_charged_for_the_path_it_took() {
-	use crate::billing::Settled;
+	use crate::billing::{Settled, Shape};
 	use frame_support::dispatch::GetDispatchInfo;
 	run_test(|| {
 		create(USER, 1, HASH, 2);
+		let shape = Shape::of::<Test>(&Contracts::<Test>::get(1).unwrap());
+		assert_eq!(shape.ips, 2);
 		let declared = SmartContract::settle_contract_weight(None);
 		let call = crate::Call::<Test>::settle_contract { contract_id: 1 };
 		assert_eq!(call.get_dispatch_info().call_weight, declared);
 
 		advance_secs(HOUR);
 		let paid = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
-		let plain = SmartContract::settle_contract_weight(Some(Settled::Plain));
+		let plain = SmartContract::settle_contract_weight(Some((Settled::Plain, shape)));
 		assert_eq!(paid.actual_weight, Some(plain));
 		assert!(plain.any_lt(declared), "a plain settlement is refunded");
 
 		let _ = Balances::set_balance(&USER, ED);
 		advance_secs(HOUR);
 		let unpaid = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
-		let starting = SmartContract::settle_contract_weight(Some(Settled::GraceStarted));
+		let starting = SmartContract::settle_contract_weight(Some((Settled::GraceStarted, shape)));
 		assert_eq!(unpaid.actual_weight, Some(starting));
 
 		System::set_block_number(System::block_number() + GRACE_PERIOD);
 		let ended = SmartContract::settle_contract(RuntimeOrigin::signed(OTHER), 1).unwrap();
-		let deleting = SmartContract::settle_contract_weight(Some(Settled::Deleted { ips: 2 }));
+		let deleting = SmartContract::settle_contract_weight(Some((Settled::Deleted, shape)));
 		assert_eq!(ended.actual_weight, Some(deleting));
 		assert!(deleting.all_lte(declared));
 		assert!(Contracts::<Test>::get(1).is_none());
+	});
+}
+
+#[test]
+fn a_settlement_is_metered_for_the_size_of_its_record() {
+	use crate::billing::{Settled, Shape};
+	let small = Shape { data: 0, ips: 0, rent: false };
+	let largest_node = Shape { rent: false, ..Shape::LARGEST };
+	for path in [Settled::Plain, Settled::GraceStarted, Settled::GraceEnded, Settled::Deleted] {
+		let (low, high) = (
+			SmartContract::settlement_weight(path, small),
+			SmartContract::settlement_weight(path, largest_node),
+		);
+		assert!(low.ref_time() < high.ref_time(), "{path:?}: {low:?} vs {high:?}");
+		assert!(high.all_lte(SmartContract::heaviest_settlement()), "{path:?}");
+	}
+	// A rent contract also reads its node.
+	let rent = Shape { rent: true, ..small };
+	assert!(
+		SmartContract::settlement_weight(Settled::Plain, rent).ref_time()
+			> SmartContract::settlement_weight(Settled::Plain, small).ref_time()
+	);
+
+	// The hook meters a name contract at its own size, not at the largest record's.
+	run_test(|| {
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"abc".to_vec()
+		));
+		let shape = Shape::of::<Test>(&Contracts::<Test>::get(1).unwrap());
+		assert_eq!(shape, Shape { data: 3, ips: 0, rent: false });
+		System::set_block_number(BILLING_FREQUENCY);
+		let declared = SmartContract::on_initialize(BILLING_FREQUENCY);
+		assert_eq!(billed(1).len(), 1);
+		use frame_support::{traits::Get, weights::RuntimeDbWeight};
+		let db = <<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get();
+		// Frequency and pass, census and last id, price and time with the cursor's and census's
+		// writes, the distribution, the settlement and its policy.
+		let expected = db.reads(2)
+			+ db.reads(2)
+			+ db.reads_writes(2, 2)
+			+ <Test as Config>::WeightInfo::distribute_payments()
+			+ SmartContract::settlement_weight(Settled::Plain, shape)
+			+ db.reads(1);
+		assert_eq!(declared, expected);
 	});
 }

@@ -56,11 +56,11 @@ pub trait WeightInfo {
 	fn confirm_deployment() -> Weight;
 	fn report_consumption(n: u32, ) -> Weight;
 	fn settle_contract() -> Weight;
-	fn settle_contract_in_hook() -> Weight;
+	fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight;
 	fn settle_rent_contract_in_hook() -> Weight;
-	fn settle_contract_starting_grace() -> Weight;
-	fn settle_contract_ending_grace() -> Weight;
-	fn settle_contract_deleting(i: u32, ) -> Weight;
+	fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight;
+	fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight;
+	fn settle_contract_deleting(d: u32, i: u32, ) -> Weight;
 	fn distribute_payments() -> Weight;
 	fn set_billing_frequency() -> Weight;
 	fn set_grace_period() -> Weight;
@@ -89,9 +89,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 212_764_000 picoseconds.
-		Weight::from_parts(319_966_472, 14549)
-		.saturating_add(Weight::from_parts(1_156_301, 0).saturating_mul(i.into()))
+		// Minimum execution time: 203_970_000 picoseconds.
+		Weight::from_parts(311_588_188, 14549)
+		.saturating_add(Weight::from_parts(1_175_159, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -104,8 +104,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 90_267_000 picoseconds.
-		Weight::from_parts(108_041_000, 20870)
+		// Minimum execution time: 93_963_000 picoseconds.
+		Weight::from_parts(109_147_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(4))
 }
@@ -130,8 +130,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 523_131_000 picoseconds.
-		Weight::from_parts(561_687_000, 20870)
+		// Minimum execution time: 534_479_000 picoseconds.
+		Weight::from_parts(569_906_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -154,8 +154,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 484_985_000 picoseconds.
-		Weight::from_parts(553_051_000, 20870)
+		// Minimum execution time: 519_032_000 picoseconds.
+		Weight::from_parts(561_274_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -172,8 +172,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 72_042_000 picoseconds.
-		Weight::from_parts(87_385_000, 3568)
+		// Minimum execution time: 73_671_000 picoseconds.
+		Weight::from_parts(87_649_000, 3568)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -196,8 +196,8 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 88_961_000 picoseconds.
-		Weight::from_parts(106_994_000, 14549)
+		// Minimum execution time: 91_210_000 picoseconds.
+		Weight::from_parts(108_361_000, 14549)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -210,8 +210,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 43_841_000 picoseconds.
-		Weight::from_parts(52_293_000, 20870)
+		// Minimum execution time: 45_824_000 picoseconds.
+		Weight::from_parts(52_208_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -231,9 +231,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 168_459_000 picoseconds.
-		Weight::from_parts(89_026_512, 14549)
-		.saturating_add(Weight::from_parts(22_812_348, 0).saturating_mul(n.into()))
+		// Minimum execution time: 166_622_000 picoseconds.
+		Weight::from_parts(91_998_167, 14549)
+		.saturating_add(Weight::from_parts(22_038_851, 0).saturating_mul(n.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -248,8 +248,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 142_056_000 picoseconds.
-		Weight::from_parts(164_507_000, 20870)
+		// Minimum execution time: 136_359_000 picoseconds.
+		Weight::from_parts(163_573_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -257,9 +257,13 @@ fn settle_contract() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 152_410_000 picoseconds.
-		Weight::from_parts(165_206_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 57_300_000 picoseconds.
+		Weight::from_parts(56_816_516, 20870)
+		.saturating_add(Weight::from_parts(1_363, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(399_538, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -272,8 +276,8 @@ fn settle_contract_in_hook() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 54_609_000 picoseconds.
-		Weight::from_parts(64_955_000, 20870)
+		// Minimum execution time: 58_908_000 picoseconds.
+		Weight::from_parts(65_617_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -281,9 +285,13 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 142_254_000 picoseconds.
-		Weight::from_parts(166_807_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 65_074_000 picoseconds.
+		Weight::from_parts(61_546_075, 20870)
+		.saturating_add(Weight::from_parts(947, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(408_961, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -291,9 +299,13 @@ fn settle_contract_starting_grace() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 149_254_000 picoseconds.
-		Weight::from_parts(167_162_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 60_182_000 picoseconds.
+		Weight::from_parts(58_486_232, 20870)
+		.saturating_add(Weight::from_parts(928, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(402_406, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -313,34 +325,36 @@ fn settle_contract_ending_grace() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+/// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 84_283_000 picoseconds.
-		Weight::from_parts(268_085_616, 20870)
-		.saturating_add(Weight::from_parts(920_650, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 83_418_000 picoseconds.
+		Weight::from_parts(256_096_115, 20870)
+		.saturating_add(Weight::from_parts(2_334, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(897_153, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 71_657_000 picoseconds.
-		Weight::from_parts(79_989_000, 8799)
+		// Minimum execution time: 67_607_000 picoseconds.
+		Weight::from_parts(80_263_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_562_000 picoseconds.
-		Weight::from_parts(7_876_000, 0)
+		// Minimum execution time: 6_175_000 picoseconds.
+		Weight::from_parts(7_910_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_477_000 picoseconds.
-		Weight::from_parts(7_825_000, 0)
+		// Minimum execution time: 6_196_000 picoseconds.
+		Weight::from_parts(7_891_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -367,9 +381,9 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 212_764_000 picoseconds.
-		Weight::from_parts(319_966_472, 14549)
-		.saturating_add(Weight::from_parts(1_156_301, 0).saturating_mul(i.into()))
+		// Minimum execution time: 203_970_000 picoseconds.
+		Weight::from_parts(311_588_188, 14549)
+		.saturating_add(Weight::from_parts(1_175_159, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -382,8 +396,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 90_267_000 picoseconds.
-		Weight::from_parts(108_041_000, 20870)
+		// Minimum execution time: 93_963_000 picoseconds.
+		Weight::from_parts(109_147_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(4))
 }
@@ -408,8 +422,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 523_131_000 picoseconds.
-		Weight::from_parts(561_687_000, 20870)
+		// Minimum execution time: 534_479_000 picoseconds.
+		Weight::from_parts(569_906_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -432,8 +446,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 484_985_000 picoseconds.
-		Weight::from_parts(553_051_000, 20870)
+		// Minimum execution time: 519_032_000 picoseconds.
+		Weight::from_parts(561_274_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -450,8 +464,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 72_042_000 picoseconds.
-		Weight::from_parts(87_385_000, 3568)
+		// Minimum execution time: 73_671_000 picoseconds.
+		Weight::from_parts(87_649_000, 3568)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -474,8 +488,8 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 88_961_000 picoseconds.
-		Weight::from_parts(106_994_000, 14549)
+		// Minimum execution time: 91_210_000 picoseconds.
+		Weight::from_parts(108_361_000, 14549)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -488,8 +502,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 43_841_000 picoseconds.
-		Weight::from_parts(52_293_000, 20870)
+		// Minimum execution time: 45_824_000 picoseconds.
+		Weight::from_parts(52_208_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -509,9 +523,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 168_459_000 picoseconds.
-		Weight::from_parts(89_026_512, 14549)
-		.saturating_add(Weight::from_parts(22_812_348, 0).saturating_mul(n.into()))
+		// Minimum execution time: 166_622_000 picoseconds.
+		Weight::from_parts(91_998_167, 14549)
+		.saturating_add(Weight::from_parts(22_038_851, 0).saturating_mul(n.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -526,8 +540,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 142_056_000 picoseconds.
-		Weight::from_parts(164_507_000, 20870)
+		// Minimum execution time: 136_359_000 picoseconds.
+		Weight::from_parts(163_573_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -535,9 +549,13 @@ fn settle_contract() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_in_hook() -> Weight {
-		// Minimum execution time: 152_410_000 picoseconds.
-		Weight::from_parts(165_206_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 57_300_000 picoseconds.
+		Weight::from_parts(56_816_516, 20870)
+		.saturating_add(Weight::from_parts(1_363, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(399_538, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -550,8 +568,8 @@ fn settle_contract_in_hook() -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 54_609_000 picoseconds.
-		Weight::from_parts(64_955_000, 20870)
+		// Minimum execution time: 58_908_000 picoseconds.
+		Weight::from_parts(65_617_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -559,9 +577,13 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_starting_grace() -> Weight {
-		// Minimum execution time: 142_254_000 picoseconds.
-		Weight::from_parts(166_807_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 65_074_000 picoseconds.
+		Weight::from_parts(61_546_075, 20870)
+		.saturating_add(Weight::from_parts(947, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(408_961, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -569,9 +591,13 @@ fn settle_contract_starting_grace() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-fn settle_contract_ending_grace() -> Weight {
-		// Minimum execution time: 149_254_000 picoseconds.
-		Weight::from_parts(167_162_000, 20870)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 60_182_000 picoseconds.
+		Weight::from_parts(58_486_232, 20870)
+		.saturating_add(Weight::from_parts(928, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(402_406, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -591,34 +617,36 @@ fn settle_contract_ending_grace() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+/// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(i: u32, ) -> Weight {
-		// Minimum execution time: 84_283_000 picoseconds.
-		Weight::from_parts(268_085_616, 20870)
-		.saturating_add(Weight::from_parts(920_650, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 83_418_000 picoseconds.
+		Weight::from_parts(256_096_115, 20870)
+		.saturating_add(Weight::from_parts(2_334, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(897_153, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 71_657_000 picoseconds.
-		Weight::from_parts(79_989_000, 8799)
+		// Minimum execution time: 67_607_000 picoseconds.
+		Weight::from_parts(80_263_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_562_000 picoseconds.
-		Weight::from_parts(7_876_000, 0)
+		// Minimum execution time: 6_175_000 picoseconds.
+		Weight::from_parts(7_910_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_477_000 picoseconds.
-		Weight::from_parts(7_825_000, 0)
+		// Minimum execution time: 6_196_000 picoseconds.
+		Weight::from_parts(7_891_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }
