@@ -154,6 +154,13 @@ fn settle_by_hook<T: Config>(
 	Ok(settlement.settle_and_store(contract, true))
 }
 
+/// After a plain settlement was measured: distribute the payment and check that `id` paid all.
+fn paid_in_full<T: Config>(settlement: Settlement<T>, path: Settled, id: ContractId) {
+	settlement.distribute();
+	assert_eq!(path, Settled::Plain);
+	assert_eq!(billing_of::<T>(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+}
+
 /// The billing record of contract `id`.
 fn billing_of<T: Config>(id: ContractId) -> Option<BillingInfoOf<T>> {
 	Contracts::<T>::get(id).map(|c| c.billing)
@@ -283,9 +290,7 @@ mod benchmarks {
 		{
 			path = settle_by_hook(&mut settlement, id)?;
 		}
-		settlement.distribute();
-		assert_eq!(path, Settled::Plain);
-		assert_eq!(billing_of::<T>(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+		paid_in_full(settlement, path, id);
 		Ok(())
 	}
 
@@ -305,9 +310,7 @@ mod benchmarks {
 		{
 			path = settle_by_hook(&mut settlement, id)?;
 		}
-		settlement.distribute();
-		assert_eq!(path, Settled::Plain);
-		assert_eq!(billing_of::<T>(id).map(|b| (b.accrued, b.debt)), Some((0, 0)));
+		paid_in_full(settlement, path, id);
 		Ok(())
 	}
 
