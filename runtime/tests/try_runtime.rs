@@ -313,7 +313,8 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 
 /// The state as storage version 2 of SmartContract held it: each contract without its billing
 /// record (SCALE puts `billing` last, so the old record is a prefix), the records in `Billing`,
-/// the two counters in `ContractCounters`, a pass under way with its `Billing` cursor.
+/// the two counters in `ContractCounters`, and a pass, if one is under way at that block, with
+/// its cursor in `Billing` (the pallet's own migration test covers a pass under way).
 fn as_version_2(pairs: &[(Vec<u8>, Vec<u8>)], last_id: u64, live: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 	let contracts = twox_prefix(b"SmartContract", b"Contracts");
 	let billing = twox_prefix(b"SmartContract", b"Billing");

@@ -249,15 +249,16 @@ mod benchmarks {
 		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Deployed));
 	}
 
-	/// `n` reports on `n` node contracts with 8 KiB of data and one IP each: the largest
-	/// records one node's batch can touch, its farm holding 256 IPs.
+	/// `n` reports on `n` node contracts with 8 KiB of data each, sharing all 256 IPs of the
+	/// node's farm: the largest records one node's batch can touch.
 	#[benchmark]
 	fn report_consumption(n: Linear<1, MAX_REPORTS>) {
 		let (node, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
 		let now = T::Time::now().as_secs();
+		let ips = |i: u32| MAX_FARM_IPS / n + u32::from(i < MAX_FARM_IPS % n);
 		let reports: Vec<Consumption> =
-			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, 1), i, now)).collect();
+			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, ips(i)), i, now)).collect();
 		let reports: BoundedVec<_, _> = reports.try_into().expect("at most 256");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(node), reports);
@@ -298,7 +299,8 @@ mod benchmarks {
 	/// `settle_contract_in_hook(0, 0)` is added to every path of a rent contract.
 	#[benchmark]
 	fn settle_rent_contract_in_hook() -> Result<(), BenchmarkError> {
-		let (_, node_id) = grid::<T>(0);
+		// Reading the node decodes its farm: a farm with every IP it may hold.
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let owner = funded::<T>("user", 0);
 		let result = SmartContract::<T>::do_create_rent_contract(owner, node_id);
 		assert!(result.is_ok(), "{result:?}");

@@ -178,12 +178,14 @@ pub mod v3 {
 			let counters = super::v2::ContractCounters::<T>::take();
 			LastContractId::<T>::put(counters.last_id);
 			let old_pass = stored::BillingPass::<T>::take();
-			// A pass under way counts as having started with the counters of now: its census is
-			// then an upper bound, as a pass's own is.
+			// Every contract moved is live, whatever version 2's counter said: the census counts
+			// them, and a pass under way counts them as settled already, so that the census it
+			// leaves when it ends still counts the contracts it settled before the upgrade.
 			LastPassCensus::<T>::put(BillingCensus {
-				settled: counters.live,
+				settled: moved,
 				last_id_at_start: counters.last_id,
 			});
+			let pass_moved = old_pass.is_some();
 			if let Some(old) = old_pass {
 				let cursor = old.cursor.and_then(|key| {
 					let suffix = key.get(32..)?;
@@ -193,38 +195,70 @@ pub mod v3 {
 				BillingPass::<T>::put(BillingPassState {
 					cursor,
 					per_block: old.per_block,
-					settled: 0,
+					settled: moved,
 					last_id_at_start: counters.last_id,
 				});
 			}
+			// Per contract: its record and its billing record read, the one written, the other
+			// removed. Then the counters and the pass read; the last id, the census, the counters'
+			// removal and, with a pass, its removal and its new value written.
+			let pass_writes = if pass_moved { 2 } else { 0 };
 			T::DbWeight::get().reads_writes(
 				moved.saturating_mul(2).saturating_add(2),
-				moved.saturating_mul(2).saturating_add(u64::from(stale)).saturating_add(4),
+				moved
+					.saturating_mul(2)
+					.saturating_add(u64::from(stale))
+					.saturating_add(3 + pass_writes),
 			)
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
-			let mut contracts: u64 = 0;
+			let mut records = Vec::new();
 			for id in Contracts::<T>::iter_keys() {
-				frame_support::ensure!(
-					Billing::<T>::contains_key(id),
-					"a version 2 contract without a billing record"
-				);
-				contracts = contracts.saturating_add(1);
+				let billing =
+					Billing::<T>::get(id).ok_or("a version 2 contract without a billing record")?;
+				records.push((id, billing));
 			}
-			Ok((contracts, super::v2::ContractCounters::<T>::get()).encode())
+			let pass = stored::BillingPass::<T>::get().map(|p| p.per_block);
+			Ok((records, super::v2::ContractCounters::<T>::get(), pass).encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
-			let (contracts, counters) = <(u64, super::v2::Counters)>::decode(&mut &state[..])
+			let (records, counters, pass) =
+				<(Vec<(ContractId, BillingInfoOf<T>)>, super::v2::Counters, Option<u32>)>::decode(
+					&mut &state[..],
+				)
 				.map_err(|_| TryRuntimeError::Other("the pre-upgrade state does not decode"))?;
-			let moved: Vec<ContractOf<T>> = Contracts::<T>::iter_values().collect();
 			frame_support::ensure!(
-				moved.len() as u64 == contracts,
+				Contracts::<T>::iter_keys().count() == records.len(),
 				"contracts were lost moving their billing records"
 			);
+			for (id, billing) in &records {
+				let contract: Option<ContractOf<T>> = Contracts::<T>::get(id);
+				frame_support::ensure!(
+					contract.is_some_and(|c| c.billing == *billing),
+					"a contract does not carry its version 2 billing record"
+				);
+			}
+			let live = records.len() as u64;
+			frame_support::ensure!(
+				LastPassCensus::<T>::get()
+					== BillingCensus { settled: live, last_id_at_start: counters.last_id },
+				"the census does not count the contracts moved"
+			);
+			let new_pass = BillingPass::<T>::get();
+			frame_support::ensure!(
+				new_pass.as_ref().map(|p| p.per_block) == pass,
+				"the billing pass was not carried over"
+			);
+			if let Some(cursor) = new_pass.and_then(|p| p.cursor) {
+				frame_support::ensure!(
+					cursor.starts_with(&Contracts::<T>::final_prefix()),
+					"the pass cursor is not a key of Contracts"
+				);
+			}
 			frame_support::ensure!(
 				Billing::<T>::iter_keys().next().is_none(),
 				"a version 2 billing record is left behind"

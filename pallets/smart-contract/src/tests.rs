@@ -651,10 +651,11 @@ fn the_v3_migration_moves_billing_records_into_their_contracts() {
 			LastPassCensus::<Test>::get(),
 			BillingCensus { settled: 2, last_id_at_start: 2 }
 		);
-		// The cursor now points at the same contract in `Contracts`.
+		// The cursor now points at the same contract in `Contracts`, and the pass counts the
+		// contracts live at the upgrade as settled.
 		let pass = BillingPass::<Test>::get().unwrap();
-		assert_eq!(pass.cursor.unwrap().to_vec(), Contracts::<Test>::hashed_key_for(1));
-		assert_eq!(pass.per_block, 1);
+		assert_eq!(pass.cursor.clone().unwrap().to_vec(), Contracts::<Test>::hashed_key_for(1));
+		assert_eq!((pass.per_block, pass.settled, pass.last_id_at_start), (1, 2, 2));
 		assert_eq!(Contracts::<Test>::final_prefix().len(), 32);
 		assert_eq!(SmartContract::on_chain_storage_version(), StorageVersion::new(3));
 
@@ -664,5 +665,14 @@ fn the_v3_migration_moves_billing_records_into_their_contracts() {
 		for (id, c) in &live {
 			assert_eq!(Contracts::<Test>::get(id).as_ref(), Some(c));
 		}
+
+		// The migrated pass runs to its end and leaves a census that counts both contracts.
+		use frame_support::traits::Hooks;
+		for n in 1..=3 {
+			System::set_block_number(n);
+			SmartContract::on_initialize(n);
+		}
+		assert_eq!(BillingPass::<Test>::get(), None);
+		assert!(LastPassCensus::<Test>::get().live_bound(LastContractId::<Test>::get()) >= 2);
 	});
 }

@@ -672,3 +672,34 @@ fn a_settlement_is_metered_for_the_size_of_its_record() {
 		assert_eq!(declared, expected);
 	});
 }
+
+#[test]
+fn try_state_catches_a_census_that_counts_too_few() {
+	new_test_ext().execute_with(|| {
+		for (i, who) in [USER, OTHER, FARMER].into_iter().enumerate() {
+			assert_ok!(SmartContract::create_name_contract(
+				RuntimeOrigin::signed(who),
+				format!("name{i}").into_bytes()
+			));
+		}
+		assert_ok!(SmartContract::do_try_state());
+		// Between passes: a census that counts 2 of 3 live contracts.
+		LastPassCensus::<Test>::put(BillingCensus { settled: 2, last_id_at_start: 3 });
+		assert_eq!(
+			SmartContract::do_try_state(),
+			Err("LastPassCensus counts fewer contracts than live".into())
+		);
+		// During a pass: one that walked past every contract and counts none.
+		let last_key = (1..=3u64).map(Contracts::<Test>::hashed_key_for).max().unwrap();
+		BillingPass::<Test>::put(BillingPassState {
+			cursor: Some(last_key.try_into().unwrap()),
+			per_block: 1,
+			settled: 0,
+			last_id_at_start: 3,
+		});
+		assert_eq!(
+			SmartContract::do_try_state(),
+			Err("the billing pass counts fewer contracts than it walked past".into())
+		);
+	});
+}

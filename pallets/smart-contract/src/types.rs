@@ -289,8 +289,9 @@ pub struct BillingCensus {
 impl BillingCensus {
 	/// At most how many contracts live now, `last_id` being the last contract id: every one
 	/// the last pass settled, plus every one created since it started. Contracts ended since,
-	/// or created during the pass and settled by it, are counted anyway, so a pass may end
-	/// before its frequency runs out, never after.
+	/// or created during the pass and settled by it, are counted anyway: the next pass is sized
+	/// for at least the contracts live when it starts, so it ends within its frequency unless
+	/// contracts created during it, or work carried over for lack of weight, lengthen it.
 	pub fn live_bound(&self, last_id: ContractId) -> u64 {
 		self.settled.saturating_add(last_id.saturating_sub(self.last_id_at_start))
 	}
