@@ -89,9 +89,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 203_970_000 picoseconds.
-		Weight::from_parts(311_588_188, 14549)
-		.saturating_add(Weight::from_parts(1_175_159, 0).saturating_mul(i.into()))
+		// Minimum execution time: 222_232_000 picoseconds.
+		Weight::from_parts(329_808_076, 14549)
+		.saturating_add(Weight::from_parts(1_216_145, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -104,8 +104,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 93_963_000 picoseconds.
-		Weight::from_parts(109_147_000, 20870)
+		// Minimum execution time: 98_261_000 picoseconds.
+		Weight::from_parts(107_814_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(4))
 }
@@ -130,8 +130,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 534_479_000 picoseconds.
-		Weight::from_parts(569_906_000, 20870)
+		// Minimum execution time: 522_814_000 picoseconds.
+		Weight::from_parts(542_329_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -154,8 +154,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 519_032_000 picoseconds.
-		Weight::from_parts(561_274_000, 20870)
+		// Minimum execution time: 516_381_000 picoseconds.
+		Weight::from_parts(533_593_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
@@ -172,8 +172,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 73_671_000 picoseconds.
-		Weight::from_parts(87_649_000, 3568)
+		// Minimum execution time: 79_860_000 picoseconds.
+		Weight::from_parts(88_184_000, 3568)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -196,8 +196,8 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 91_210_000 picoseconds.
-		Weight::from_parts(108_361_000, 14549)
+		// Minimum execution time: 97_606_000 picoseconds.
+		Weight::from_parts(110_088_000, 14549)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -210,8 +210,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 45_824_000 picoseconds.
-		Weight::from_parts(52_208_000, 20870)
+		// Minimum execution time: 47_030_000 picoseconds.
+		Weight::from_parts(51_846_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -231,9 +231,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 166_622_000 picoseconds.
-		Weight::from_parts(91_998_167, 14549)
-		.saturating_add(Weight::from_parts(22_038_851, 0).saturating_mul(n.into()))
+		// Minimum execution time: 289_194_000 picoseconds.
+		Weight::from_parts(205_856_774, 14549)
+		.saturating_add(Weight::from_parts(22_559_113, 0).saturating_mul(n.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -248,8 +248,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 136_359_000 picoseconds.
-		Weight::from_parts(163_573_000, 20870)
+		// Minimum execution time: 156_221_000 picoseconds.
+		Weight::from_parts(168_938_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -260,10 +260,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 57_300_000 picoseconds.
-		Weight::from_parts(56_816_516, 20870)
-		.saturating_add(Weight::from_parts(1_363, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(399_538, 0).saturating_mul(i.into()))
+		// Minimum execution time: 61_742_000 picoseconds.
+		Weight::from_parts(60_668_369, 20870)
+		.saturating_add(Weight::from_parts(796, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(417_742, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -276,8 +276,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 58_908_000 picoseconds.
-		Weight::from_parts(65_617_000, 20870)
+		// Minimum execution time: 157_240_000 picoseconds.
+		Weight::from_parts(162_753_000, 20870)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -288,10 +288,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 65_074_000 picoseconds.
-		Weight::from_parts(61_546_075, 20870)
-		.saturating_add(Weight::from_parts(947, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(408_961, 0).saturating_mul(i.into()))
+		// Minimum execution time: 63_861_000 picoseconds.
+		Weight::from_parts(66_354_368, 20870)
+		.saturating_add(Weight::from_parts(229, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(423_002, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -302,10 +302,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 60_182_000 picoseconds.
-		Weight::from_parts(58_486_232, 20870)
-		.saturating_add(Weight::from_parts(928, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(402_406, 0).saturating_mul(i.into()))
+		// Minimum execution time: 60_063_000 picoseconds.
+		Weight::from_parts(58_905_192, 20870)
+		.saturating_add(Weight::from_parts(895, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(411_576, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -328,33 +328,33 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 83_418_000 picoseconds.
-		Weight::from_parts(256_096_115, 20870)
-		.saturating_add(Weight::from_parts(2_334, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(897_153, 0).saturating_mul(i.into()))
+		// Minimum execution time: 88_015_000 picoseconds.
+		Weight::from_parts(252_182_525, 20870)
+		.saturating_add(Weight::from_parts(2_406, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(906_116, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 67_607_000 picoseconds.
-		Weight::from_parts(80_263_000, 8799)
+		// Minimum execution time: 69_220_000 picoseconds.
+		Weight::from_parts(80_611_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_175_000 picoseconds.
-		Weight::from_parts(7_910_000, 0)
+		// Minimum execution time: 6_673_000 picoseconds.
+		Weight::from_parts(7_932_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_196_000 picoseconds.
-		Weight::from_parts(7_891_000, 0)
+		// Minimum execution time: 6_636_000 picoseconds.
+		Weight::from_parts(7_909_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -381,9 +381,9 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 203_970_000 picoseconds.
-		Weight::from_parts(311_588_188, 14549)
-		.saturating_add(Weight::from_parts(1_175_159, 0).saturating_mul(i.into()))
+		// Minimum execution time: 222_232_000 picoseconds.
+		Weight::from_parts(329_808_076, 14549)
+		.saturating_add(Weight::from_parts(1_216_145, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -396,8 +396,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 93_963_000 picoseconds.
-		Weight::from_parts(109_147_000, 20870)
+		// Minimum execution time: 98_261_000 picoseconds.
+		Weight::from_parts(107_814_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(4))
 }
@@ -422,8 +422,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 534_479_000 picoseconds.
-		Weight::from_parts(569_906_000, 20870)
+		// Minimum execution time: 522_814_000 picoseconds.
+		Weight::from_parts(542_329_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -446,8 +446,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 519_032_000 picoseconds.
-		Weight::from_parts(561_274_000, 20870)
+		// Minimum execution time: 516_381_000 picoseconds.
+		Weight::from_parts(533_593_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
@@ -464,8 +464,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 73_671_000 picoseconds.
-		Weight::from_parts(87_649_000, 3568)
+		// Minimum execution time: 79_860_000 picoseconds.
+		Weight::from_parts(88_184_000, 3568)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -488,8 +488,8 @@ fn create_name_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_rent_contract() -> Weight {
-		// Minimum execution time: 91_210_000 picoseconds.
-		Weight::from_parts(108_361_000, 14549)
+		// Minimum execution time: 97_606_000 picoseconds.
+		Weight::from_parts(110_088_000, 14549)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -502,8 +502,8 @@ fn create_rent_contract() -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 45_824_000 picoseconds.
-		Weight::from_parts(52_208_000, 20870)
+		// Minimum execution time: 47_030_000 picoseconds.
+		Weight::from_parts(51_846_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -523,9 +523,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 166_622_000 picoseconds.
-		Weight::from_parts(91_998_167, 14549)
-		.saturating_add(Weight::from_parts(22_038_851, 0).saturating_mul(n.into()))
+		// Minimum execution time: 289_194_000 picoseconds.
+		Weight::from_parts(205_856_774, 14549)
+		.saturating_add(Weight::from_parts(22_559_113, 0).saturating_mul(n.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -540,8 +540,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 136_359_000 picoseconds.
-		Weight::from_parts(163_573_000, 20870)
+		// Minimum execution time: 156_221_000 picoseconds.
+		Weight::from_parts(168_938_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -552,10 +552,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 57_300_000 picoseconds.
-		Weight::from_parts(56_816_516, 20870)
-		.saturating_add(Weight::from_parts(1_363, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(399_538, 0).saturating_mul(i.into()))
+		// Minimum execution time: 61_742_000 picoseconds.
+		Weight::from_parts(60_668_369, 20870)
+		.saturating_add(Weight::from_parts(796, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(417_742, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -568,8 +568,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 58_908_000 picoseconds.
-		Weight::from_parts(65_617_000, 20870)
+		// Minimum execution time: 157_240_000 picoseconds.
+		Weight::from_parts(162_753_000, 20870)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -580,10 +580,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 65_074_000 picoseconds.
-		Weight::from_parts(61_546_075, 20870)
-		.saturating_add(Weight::from_parts(947, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(408_961, 0).saturating_mul(i.into()))
+		// Minimum execution time: 63_861_000 picoseconds.
+		Weight::from_parts(66_354_368, 20870)
+		.saturating_add(Weight::from_parts(229, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(423_002, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -594,10 +594,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 60_182_000 picoseconds.
-		Weight::from_parts(58_486_232, 20870)
-		.saturating_add(Weight::from_parts(928, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(402_406, 0).saturating_mul(i.into()))
+		// Minimum execution time: 60_063_000 picoseconds.
+		Weight::from_parts(58_905_192, 20870)
+		.saturating_add(Weight::from_parts(895, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(411_576, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -620,33 +620,33 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 83_418_000 picoseconds.
-		Weight::from_parts(256_096_115, 20870)
-		.saturating_add(Weight::from_parts(2_334, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(897_153, 0).saturating_mul(i.into()))
+		// Minimum execution time: 88_015_000 picoseconds.
+		Weight::from_parts(252_182_525, 20870)
+		.saturating_add(Weight::from_parts(2_406, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(906_116, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().writes(6))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 67_607_000 picoseconds.
-		Weight::from_parts(80_263_000, 8799)
+		// Minimum execution time: 69_220_000 picoseconds.
+		Weight::from_parts(80_611_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 6_175_000 picoseconds.
-		Weight::from_parts(7_910_000, 0)
+		// Minimum execution time: 6_673_000 picoseconds.
+		Weight::from_parts(7_932_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 6_196_000 picoseconds.
-		Weight::from_parts(7_891_000, 0)
+		// Minimum execution time: 6_636_000 picoseconds.
+		Weight::from_parts(7_909_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }
