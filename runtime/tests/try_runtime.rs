@@ -328,7 +328,8 @@ fn as_version_2(pairs: &[(Vec<u8>, Vec<u8>)], last_id: u64, live: u64) -> Vec<(V
 			let (old, tail) = value.split_at(value.len() - record.len());
 			assert_eq!(tail, &record[..], "billing is the record's last field");
 			state.push((key.clone(), old.to_vec()));
-			state.push(([&billing[..], &key[32..]].concat(), record));
+			let old_record = pallet_smart_contract::migrations::v3::BillingInfoV2::of(&contract);
+			state.push(([&billing[..], &key[32..]].concat(), old_record.encode()));
 		} else if *key == pass_key {
 			let pass = pallet_smart_contract::BillingPassState::decode(&mut &value[..])
 				.expect("the pass decodes");

@@ -117,18 +117,24 @@ impl<T: Config> Settlement<T> {
 	/// The time-based cost since the last settlement, and the contract's current hourly cost.
 	fn time_cost(
 		&self,
-		info: &BillingInfoOf<T>,
+		contract: &ContractOf<T>,
 		policy: &PolicyFacts<T::AccountId>,
 		elapsed_secs: u64,
 	) -> (ScaledCost, ScaledCost) {
 		let prices = &policy.prices;
-		match info.kind {
-			BillingKind::Node { public_ips, hourly_capacity_cost, .. } => (
-				public_ip_cost(prices, public_ips, elapsed_secs),
-				hourly_capacity_cost.saturating_add(public_ip_cost(prices, public_ips, 3600)),
-			),
-			BillingKind::Name => (name_cost(prices, elapsed_secs), name_cost(prices, 3600)),
-			BillingKind::Rent { node_id } => match T::Registry::node(node_id) {
+		match &contract.contract_type {
+			ContractType::Node(nc) => {
+				let capacity = match contract.billing.kind {
+					BillingKind::Node { hourly_capacity_cost, .. } => hourly_capacity_cost,
+					_ => 0,
+				};
+				(
+					public_ip_cost(prices, nc.public_ips, elapsed_secs),
+					capacity.saturating_add(public_ip_cost(prices, nc.public_ips, 3600)),
+				)
+			}
+			ContractType::Name { .. } => (name_cost(prices, elapsed_secs), name_cost(prices, 3600)),
+			ContractType::Rent { node_id } => match T::Registry::node(*node_id) {
 				Some(node) => {
 					let discount = policy.discount_for_dedicated_nodes.deconstruct();
 					(
@@ -160,13 +166,13 @@ impl<T: Config> Settlement<T> {
 	/// the caller stores or ends it. `Deleted` when `may_end` and its grace period ran out.
 	pub(crate) fn settle(&mut self, contract: &mut ContractOf<T>, may_end: bool) -> Settled {
 		let contract_id = contract.contract_id;
-		let info = &mut contract.billing;
-		let Some(policy) = self.policy(info.pricing_policy_id) else {
+		let Some(policy) = self.policy(contract.billing.pricing_policy_id) else {
 			// Policies are never removed; without one there is nothing to bill with.
 			return Settled::Plain;
 		};
-		let elapsed_secs = self.now_secs.saturating_sub(info.last_settled_secs);
-		let (time_cost, hourly_cost) = self.time_cost(info, &policy, elapsed_secs);
+		let elapsed_secs = self.now_secs.saturating_sub(contract.billing.last_settled_secs);
+		let (time_cost, hourly_cost) = self.time_cost(contract, &policy, elapsed_secs);
+		let info = &mut contract.billing;
 		let cost = info.accrued.saturating_add(time_cost);
 
 		let monthly = tft_due(hourly_cost, self.price_musd, 100).saturating_mul(HOURS_PER_MONTH);

@@ -60,20 +60,14 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
 		let mut contract = Contracts::<T>::get(report.contract_id)
 			.ok_or(ReportRejection::NotANodeContractOfThisNode)?;
+		if contract.node_contract().map(|nc| nc.node_id) != Some(node_id) {
+			return Err(ReportRejection::NotANodeContractOfThisNode);
+		}
 		let info = &mut contract.billing;
-		let BillingKind::Node {
-			node_id: contract_node,
-			used,
-			hourly_capacity_cost,
-			last_report_secs,
-			..
-		} = &mut info.kind
+		let BillingKind::Node { used, hourly_capacity_cost, last_report_secs } = &mut info.kind
 		else {
 			return Err(ReportRejection::NotANodeContractOfThisNode);
 		};
-		if *contract_node != node_id {
-			return Err(ReportRejection::NotANodeContractOfThisNode);
-		}
 		if report.timestamp <= *last_report_secs {
 			return Err(ReportRejection::TimestampNotAfterPrevious);
 		}

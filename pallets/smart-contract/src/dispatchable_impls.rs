@@ -52,8 +52,6 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		let kind = BillingKind::Node {
-			node_id,
-			public_ips,
 			used: Default::default(),
 			hourly_capacity_cost: 0,
 			last_report_secs: T::Time::now().as_secs(),
@@ -206,7 +204,7 @@ impl<T: Config> Pallet<T> {
 			ContractType::Rent { node_id },
 			deposit,
 			node.pricing_policy_id,
-			BillingKind::Rent { node_id },
+			BillingKind::Rent,
 		);
 		Ok(())
 	}

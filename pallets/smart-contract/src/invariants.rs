@@ -39,6 +39,15 @@ impl<T: Config> Pallet<T> {
 				ContractsByTwin::<T>::contains_key(contract.twin_id, contract_id),
 				"contract missing from ContractsByTwin"
 			);
+			ensure!(
+				matches!(
+					(&contract.contract_type, &contract.billing.kind),
+					(ContractType::Node(_), BillingKind::Node { .. })
+						| (ContractType::Name { .. }, BillingKind::Name)
+						| (ContractType::Rent { .. }, BillingKind::Rent)
+				),
+				"billing kind differs from the contract type"
+			);
 			match &contract.contract_type {
 				ContractType::Node(nc) => {
 					ensure!(T::Registry::node(nc.node_id).is_some(), "contract on a missing node");

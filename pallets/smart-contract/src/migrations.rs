@@ -92,8 +92,8 @@ pub mod v2 {
 /// hundreds of thousands of contracts, which would need a multi-block migration.
 pub mod v3 {
 	use crate::{
-		BillingCensus, BillingInfoOf, BillingPass, BillingPassState, Contract, ContractState,
-		ContractType, Contracts, LastContractId, LastPassCensus, Pallet,
+		BillingCensus, BillingInfo, BillingKind, BillingPass, BillingPassState, Contract,
+		ContractState, ContractType, Contracts, LastContractId, LastPassCensus, Pallet,
 	};
 	use codec::{Decode, Encode};
 	use frame_support::{
@@ -106,7 +106,9 @@ pub mod v3 {
 		Blake2_128Concat, BoundedVec,
 	};
 	use frame_system::pallet_prelude::BlockNumberFor;
-	use gridchain_primitives::{ContractId, TwinId};
+	use gridchain_primitives::{
+		Balance, ContractId, NodeId, PricingPolicyId, Resources, ScaledCost, TwinId,
+	};
 	#[cfg(feature = "try-runtime")]
 	use {crate::ContractOf, alloc::vec::Vec, sp_runtime::TryRuntimeError};
 
@@ -125,10 +127,116 @@ pub mod v3 {
 		pub state: ContractState<BlockNumber>,
 	}
 
+	/// Version 2's billing kind: it also held the node and IPs the contract record holds.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub enum BillingKindV2 {
+		/// A node contract.
+		Node {
+			/// Its node (the record's own in version 3).
+			node_id: NodeId,
+			/// Its IPs (the record's own in version 3).
+			public_ips: u32,
+			/// What the latest report said it uses.
+			used: Resources,
+			/// The hourly cost of `used`.
+			hourly_capacity_cost: ScaledCost,
+			/// The latest report's timestamp.
+			last_report_secs: u64,
+		},
+		/// A name contract.
+		Name,
+		/// A rent contract.
+		Rent {
+			/// The rented node (the record's own in version 3).
+			node_id: NodeId,
+		},
+	}
+
+	/// Version 2's billing record.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct BillingInfoV2<AccountId, BlockNumber> {
+		/// Who pays.
+		pub owner: AccountId,
+		/// The pricing policy billed with.
+		pub pricing_policy_id: PricingPolicyId,
+		/// What kind of charges apply.
+		pub kind: BillingKindV2,
+		/// Usage cost accrued since the last settlement.
+		pub accrued: ScaledCost,
+		/// TFT owed.
+		pub debt: Balance,
+		/// Chain time of the last settlement.
+		pub last_settled_secs: u64,
+		/// Grace period start and whether the contract was deployed.
+		pub grace: Option<(BlockNumber, bool)>,
+		/// The deposit held.
+		pub deposit: Balance,
+	}
+
+	/// Version 2's billing record as a pallet stored it.
+	pub type BillingInfoV2Of<T> =
+		BillingInfoV2<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	impl<A, B> BillingInfoV2<A, B> {
+		/// Version 3's record: the same, the node and IPs left to the contract record.
+		pub fn into_v3(self) -> BillingInfo<A, B> {
+			let kind = match self.kind {
+				BillingKindV2::Node { used, hourly_capacity_cost, last_report_secs, .. } => {
+					BillingKind::Node { used, hourly_capacity_cost, last_report_secs }
+				}
+				BillingKindV2::Name => BillingKind::Name,
+				BillingKindV2::Rent { .. } => BillingKind::Rent,
+			};
+			BillingInfo {
+				owner: self.owner,
+				pricing_policy_id: self.pricing_policy_id,
+				kind,
+				accrued: self.accrued,
+				debt: self.debt,
+				last_settled_secs: self.last_settled_secs,
+				grace: self.grace,
+				deposit: self.deposit,
+			}
+		}
+
+		/// Version 2's record of a version 3 contract (to build version 2 states in tests).
+		pub fn of(contract: &Contract<A, B>) -> Self
+		where
+			A: Clone,
+			B: Clone,
+		{
+			let billing = contract.billing.clone();
+			let kind = match (&contract.contract_type, billing.kind) {
+				(
+					ContractType::Node(nc),
+					BillingKind::Node { used, hourly_capacity_cost, last_report_secs },
+				) => BillingKindV2::Node {
+					node_id: nc.node_id,
+					public_ips: nc.public_ips,
+					used,
+					hourly_capacity_cost,
+					last_report_secs,
+				},
+				(ContractType::Rent { node_id }, _) => BillingKindV2::Rent { node_id: *node_id },
+				_ => BillingKindV2::Name,
+			};
+			BillingInfoV2 {
+				owner: billing.owner,
+				pricing_policy_id: billing.pricing_policy_id,
+				kind,
+				accrued: billing.accrued,
+				debt: billing.debt,
+				last_settled_secs: billing.last_settled_secs,
+				grace: billing.grace,
+				deposit: billing.deposit,
+			}
+		}
+	}
+
 	/// Version 2's billing records, beside the contracts.
 	#[storage_alias]
 	pub type Billing<T: crate::Config> =
-		StorageMap<Pallet<T>, Blake2_128Concat, ContractId, BillingInfoOf<T>, OptionQuery>;
+		StorageMap<Pallet<T>, Blake2_128Concat, ContractId, BillingInfoV2Of<T>, OptionQuery>;
 
 	/// Version 2's billing pass.
 	#[derive(Encode, Decode)]
@@ -169,7 +277,7 @@ pub mod v3 {
 					twin_id: old.twin_id,
 					contract_type: old.contract_type,
 					state: old.state,
-					billing,
+					billing: billing.into_v3(),
 				})
 			});
 			// Billing records of dead contracts: none under version 2's invariants.
@@ -226,11 +334,12 @@ pub mod v3 {
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
-			let (records, counters, pass) =
-				<(Vec<(ContractId, BillingInfoOf<T>)>, super::v2::Counters, Option<u32>)>::decode(
-					&mut &state[..],
-				)
-				.map_err(|_| TryRuntimeError::Other("the pre-upgrade state does not decode"))?;
+			let (records, counters, pass) = <(
+				Vec<(ContractId, BillingInfoV2Of<T>)>,
+				super::v2::Counters,
+				Option<u32>,
+			)>::decode(&mut &state[..])
+			.map_err(|_| TryRuntimeError::Other("the pre-upgrade state does not decode"))?;
 			frame_support::ensure!(
 				Contracts::<T>::iter_keys().count() == records.len(),
 				"contracts were lost moving their billing records"
@@ -238,7 +347,7 @@ pub mod v3 {
 			for (id, billing) in &records {
 				let contract: Option<ContractOf<T>> = Contracts::<T>::get(id);
 				frame_support::ensure!(
-					contract.is_some_and(|c| c.billing == *billing),
+					contract.is_some_and(|c| BillingInfoV2::of(&c) == *billing),
 					"a contract does not carry its version 2 billing record"
 				);
 			}

@@ -600,7 +600,7 @@ fn the_v2_migration_merges_the_counters_once() {
 fn the_v3_migration_moves_billing_records_into_their_contracts() {
 	use crate::migrations::{
 		v2::{ContractCounters, Counters},
-		v3::{stored, Billing, BillingPassV2, ContractV2, MigrateV2ToV3},
+		v3::{stored, Billing, BillingInfoV2, BillingPassV2, ContractV2, MigrateV2ToV3},
 	};
 	use codec::Encode;
 	use frame_support::{
@@ -612,10 +612,7 @@ fn the_v3_migration_moves_billing_records_into_their_contracts() {
 			RuntimeOrigin::signed(USER),
 			b"one".to_vec()
 		));
-		assert_ok!(SmartContract::create_name_contract(
-			RuntimeOrigin::signed(OTHER),
-			b"two".to_vec()
-		));
+		assert_ok!(create(OTHER, 1, [9; 32], vec![1, 2, 3], 1));
 		let live: Vec<_> = Contracts::<Test>::iter().collect();
 		// Rewrite the state as version 2 holds it: contracts without billing, the billing
 		// records beside them, two counters, a pass part-way through `Billing`.
@@ -628,8 +625,13 @@ fn the_v3_migration_moves_billing_records_into_their_contracts() {
 				state: c.state,
 			};
 			unhashed::put_raw(&Contracts::<Test>::hashed_key_for(id), &old.encode());
-			Billing::<Test>::insert(id, c.billing.clone());
+			Billing::<Test>::insert(id, BillingInfoV2::of(c));
 		}
+		// Version 2's record of the node contract also held its node and IPs.
+		assert!(matches!(
+			Billing::<Test>::get(2).unwrap().kind,
+			crate::migrations::v3::BillingKindV2::Node { node_id: 1, public_ips: 1, .. }
+		));
 		LastContractId::<Test>::kill();
 		ContractCounters::<Test>::put(Counters { last_id: 2, live: 2 });
 		let billing_key = Billing::<Test>::hashed_key_for(1);

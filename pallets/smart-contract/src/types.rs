@@ -215,15 +215,12 @@ pub enum ReportRejection {
 	ExceedsNodeCapacity,
 }
 
-/// What billing needs to know of a contract.
+/// What billing needs to know of a contract beyond its record: its node, IPs and rented node
+/// are the record's own (`contract_type`).
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BillingKind {
 	/// A node contract: charged for reported usage, and for its IPs by time.
 	Node {
-		/// Its node.
-		node_id: NodeId,
-		/// Public IPs held.
-		public_ips: u32,
 		/// What the latest report said it uses.
 		used: gridchain_primitives::Resources,
 		/// The hourly cost of `used` (CU and SU, with the node's surcharge or rent), uUSD × 10^9:
@@ -235,10 +232,7 @@ pub enum BillingKind {
 	/// A name contract: `unique_name` per hour.
 	Name,
 	/// A rent contract: the node's capacity at the dedicated discount, per hour.
-	Rent {
-		/// The rented node.
-		node_id: NodeId,
-	},
+	Rent,
 }
 
 /// The billing record of a live contract.
