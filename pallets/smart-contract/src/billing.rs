@@ -4,7 +4,8 @@
 //! Every `BillingFrequency` blocks a billing pass starts. It walks the `Contracts` map in key
 //! order, `ceil(live contracts / frequency)` contracts a block, and ends when every contract has
 //! been settled once. The live count is the last pass's own (`LastPassCensus`), plus the
-//! contracts created since it started: creating and ending a contract keep no count. What does not fit in a block's `SettlementWeightLimit` carries over to the next
+//! contracts created since it started: creating and ending a contract keep no count. What does
+//! not fit in a block's `SettlementWeightLimit` carries over to the next
 //! block through the pass cursor; a new pass only starts once the previous one ended. Settling
 //! charges the exact chain time since the contract's last settlement, so a contract can neither be
 //! skipped nor charged twice for the same period.
