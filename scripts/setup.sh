@@ -2,16 +2,20 @@
 # Install what building and testing Gridchain needs on Debian/Ubuntu with rustup: protoc, the
 # reference `age` tool (interop tests), a PostgreSQL server (the indexer's tests start their own),
 # Node.js and npm (the web dashboard), the wasm targets and rust-src; with `--browser`, Debian's
-# Chromium too (the dashboard's browser tests); with `--jq`, jq (the scale run's chain spec). Safe
-# to run again; it skips what is there.
+# Chromium too (the dashboard's browser tests); with `--jq`, jq (the scale run's chain spec); with
+# `--podman`, what the node agent's `container` provisioner needs (Podman, runc, uidmap, a
+# `containers` range in /etc/subuid and /etc/subgid) and Debian's static busybox (the agent tests'
+# image). Safe to run again; it skips what is there.
 set -euo pipefail
 browser=false
 jq=false
+podman=false
 for arg in "$@"; do
 	case "$arg" in
 	--browser) browser=true ;;
 	--jq) jq=true ;;
-	*) echo "setup.sh: unknown option '$arg' (expected --browser or --jq)" >&2; exit 2 ;;
+	--podman) podman=true ;;
+	*) echo "setup.sh: unknown option '$arg' (expected --browser, --jq or --podman)" >&2; exit 2 ;;
 	esac
 done
 
@@ -26,6 +30,17 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if $browser; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
 if $jq; then command -v jq >/dev/null 2>&1 || missing+=(jq); fi
+if $podman; then
+	command -v podman >/dev/null 2>&1 || missing+=(podman)
+	command -v runc >/dev/null 2>&1 || missing+=(runc)
+	command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
+	[ -x /usr/lib/podman/netavark ] || missing+=(netavark)
+	[ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
+	command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+	command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+	command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+	dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "==> installing ${missing[*]}"
 	$SUDO apt-get update -qq
@@ -48,4 +63,15 @@ done
 if ! rustup component list --installed | grep -q '^rust-src'; then
 	echo "==> adding the rust-src component"
 	rustup component add rust-src
+fi
+
+# Podman's `--userns`/`--uidmap` take host ids from the `containers` range; the agent gives each
+# VM 65,536 of them.
+if $podman; then
+	for file in /etc/subuid /etc/subgid; do
+		if ! grep -q '^containers:' "$file" 2>/dev/null; then
+			echo "==> adding a containers range to $file"
+			echo 'containers:2147483647:2147483648' | $SUDO tee -a "$file" >/dev/null
+		fi
+	done
 fi

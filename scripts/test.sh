@@ -5,7 +5,7 @@
 # local grid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser
+bash scripts/setup.sh --browser --podman
 source scripts/env.sh
 cargo test "${grid_packages[@]}"
 # The cost path's criterion benchmarks, once each (their crate is outside the first command's build).

@@ -48,7 +48,14 @@ impl Agent {
 		contract_id: u64,
 		mut record: Record,
 	) -> anyhow::Result<Record> {
+		let started = std::time::Instant::now();
 		tokio::task::block_in_place(|| self.provisioner.provision(contract_id, &mut record));
+		tracing::info!(
+			contract_id,
+			elapsed_ms = started.elapsed().as_millis() as u64,
+			ok = record.all_ok(),
+			"provisioned"
+		);
 		self.state.put(contract_id, &record)?;
 		if !record.all_ok() {
 			tracing::warn!(

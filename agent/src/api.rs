@@ -7,7 +7,7 @@ use crate::{
 };
 use axum::{
 	body::Bytes,
-	extract::{FromRequest, Path, Request, State},
+	extract::{rejection::QueryRejection, FromRequest, Path, Query, Request, State},
 	http::{HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
 	routing::{get, post},
@@ -15,10 +15,11 @@ use axum::{
 };
 use gridchain_sdk::{
 	agent::{
-		request_message, verify_request_signature, DeploymentStatus, HEADER_SIGNATURE,
-		HEADER_TIMESTAMP, HEADER_TWIN, MAX_CLOCK_SKEW_SECS,
+		request_message, verify_request_signature, DeploymentStatus, WorkloadLogs,
+		DEFAULT_LOG_TAIL, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_TWIN, MAX_CLOCK_SKEW_SECS,
+		MAX_LOG_TAIL,
 	},
-	deployment::Deployment,
+	deployment::{Deployment, WorkloadType},
 	Error,
 };
 
@@ -56,6 +57,7 @@ pub fn router(agent: Shared) -> Router {
 	Router::new()
 		.route("/v1/deployments", post(deploy))
 		.route("/v1/deployments/{contract_id}", get(status).put(update))
+		.route("/v1/deployments/{contract_id}/logs", get(logs))
 		.route("/v1/capacity", get(capacity))
 		.route("/v1/health", get(health))
 		.route("/metrics", get(metrics))
@@ -254,6 +256,81 @@ async fn status(
 	answer.await.map_err(|r| refused(&agent, r))
 }
 
+/// The query of the logs route: `?workload=NAME&tail=N`.
+#[derive(serde::Deserialize)]
+struct LogsQuery {
+	workload: Option<String>,
+	/// Read as text, so that a bad number is refused as `BadTail`.
+	tail: Option<String>,
+}
+
+async fn logs(
+	State(agent): State<Shared>,
+	Path(contract_id): Path<u64>,
+	query: Result<Query<LogsQuery>, QueryRejection>,
+	Signed { requester, .. }: Signed,
+) -> Result<Json<WorkloadLogs>, Refusal> {
+	let answer = async {
+		let Query(query) =
+			query.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "BadQuery", e.body_text()))?;
+		let Some(record) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
+			return Err(not_deployed(contract_id));
+		};
+		checks::may_act(requester, &record.deployment)?;
+		let workload = vm_workload(contract_id, &record, query.workload)?;
+		let tail = log_tail(query.tail.as_deref())?;
+		let text = tokio::task::block_in_place(|| {
+			agent.provisioner.logs(contract_id, &record, &workload, tail)
+		})
+		.map_err(|reason| {
+			Refusal::new(
+				StatusCode::SERVICE_UNAVAILABLE,
+				"LogsUnavailable",
+				format!("the logs of workload `{workload}` cannot be read: {reason}"),
+			)
+		})?;
+		let skip = text.lines().count().saturating_sub(tail);
+		let lines = text.lines().skip(skip).map(str::to_string).collect();
+		Ok(Json(WorkloadLogs { contract_id, workload, lines }))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+/// The `workload` of a logs request: it must name a VM workload of the deployment.
+fn vm_workload(
+	contract_id: u64,
+	record: &Record,
+	workload: Option<String>,
+) -> Result<String, Refusal> {
+	let bad = |code: &str, message: String| Refusal::new(StatusCode::BAD_REQUEST, code, message);
+	let Some(workload) = workload else {
+		return Err(bad("MissingWorkload", "name the VM workload to read: ?workload=NAME".into()));
+	};
+	match record.deployment.workload(&workload).map(|w| w.data.kind()) {
+		Some(WorkloadType::Vm) => Ok(workload),
+		Some(kind) => Err(bad(
+			"NotAVmWorkload",
+			format!("workload `{workload}` is a {kind} workload: only VM workloads have logs"),
+		)),
+		None => Err(bad(
+			"UnknownWorkload",
+			format!("contract {contract_id}'s deployment has no workload `{workload}`"),
+		)),
+	}
+}
+
+/// The `tail` of a logs request: 1..=MAX_LOG_TAIL lines, DEFAULT_LOG_TAIL when absent.
+fn log_tail(tail: Option<&str>) -> Result<usize, Refusal> {
+	let Some(tail) = tail else { return Ok(DEFAULT_LOG_TAIL) };
+	tail.parse::<usize>().ok().filter(|n| (1..=MAX_LOG_TAIL).contains(n)).ok_or_else(|| {
+		Refusal::new(
+			StatusCode::BAD_REQUEST,
+			"BadTail",
+			format!("tail is `{tail}`: it must be a number of lines from 1 to {MAX_LOG_TAIL}"),
+		)
+	})
+}
+
 async fn capacity(State(agent): State<Shared>) -> Result<Json<serde_json::Value>, Refusal> {
 	let reserved = agent.reserved(None).map_err(Refusal::internal)?;
 	let total = agent.total;
@@ -272,4 +349,20 @@ async fn health(State(agent): State<Shared>) -> Json<serde_json::Value> {
 
 async fn metrics(State(agent): State<Shared>) -> String {
 	agent.metrics.render(&agent.counts(), now_secs())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn log_tail_defaults_to_100_and_refuses_outside_1_to_10000() {
+		let code = |tail| log_tail(tail).map_err(|r| r.code);
+		assert_eq!(code(None), Ok(DEFAULT_LOG_TAIL));
+		assert_eq!(code(Some("1")), Ok(1));
+		assert_eq!(code(Some("10000")), Ok(MAX_LOG_TAIL));
+		for bad in ["0", "10001", "-1", "", "ten"] {
+			assert_eq!(code(Some(bad)), Err("BadTail".to_string()), "tail={bad}");
+		}
+	}
 }

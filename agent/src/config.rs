@@ -7,11 +7,38 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProvisionerKind {
-	/// A VM's entrypoint runs as a supervised child process, in a cgroup where possible; a disk is
-	/// a file of its size.
-	Process,
+	/// Each VM runs its OCI image with Podman, isolated (SPEC §10).
+	Container,
 	/// Records and reports, runs nothing.
 	Sim,
+}
+
+/// The `container` provisioner's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContainerConfig {
+	/// The bridge that carries the farm's public IPs: a VM with a public IP gets an interface
+	/// on it. Empty: this node gives no public IPs.
+	pub public_interface: String,
+	/// The OCI runtime Podman uses; empty picks `runc` on hybrid cgroups (v1 with a v2
+	/// `unified` mount, which crun refuses) and Podman's default elsewhere.
+	pub runtime: String,
+	/// Processes (and threads) a VM may have at once.
+	pub pids_limit: u64,
+	/// Names and labels this agent's containers and networks (`PREFIX-CONTRACT-WORKLOAD`): two
+	/// agents on one host need different prefixes.
+	pub prefix: String,
+}
+
+impl Default for ContainerConfig {
+	fn default() -> ContainerConfig {
+		ContainerConfig {
+			public_interface: String::new(),
+			runtime: String::new(),
+			pids_limit: 1024,
+			prefix: "gridchain".into(),
+		}
+	}
 }
 
 /// Capacity overrides; what is left out is measured from the machine.
@@ -57,6 +84,8 @@ pub struct Config {
 	/// Seconds between consumption reports.
 	pub report_interval_secs: u64,
 	pub provisioner: ProvisionerKind,
+	#[serde(default)]
+	pub container: ContainerConfig,
 	pub location: LocationConfig,
 	#[serde(default)]
 	pub capacity: CapacityConfig,
@@ -78,6 +107,9 @@ impl Config {
 				path.display()
 			);
 		}
+		if config.container.pids_limit < 16 {
+			anyhow::bail!("{}: container.pids_limit: must be at least 16", path.display());
+		}
 		if config.report_interval_secs == 0 {
 			anyhow::bail!("{}: report_interval_secs: must be at least 1", path.display());
 		}
@@ -85,8 +117,13 @@ impl Config {
 	}
 }
 
-/// The commented configuration `grid-agent init` writes.
+/// The commented configuration `grid-agent init` writes: the `container` provisioner where
+/// Podman is installed, `sim` elsewhere.
 pub fn template(data_dir: &Path) -> String {
+	let podman = std::env::var_os("PATH").is_some_and(|paths| {
+		std::env::split_paths(&paths).any(|dir| dir.join("podman").is_file())
+	});
+	let provisioner = if podman { "container" } else { "sim" };
 	format!(
 		r#"# grid-agent configuration. Every key is required unless it says otherwise.
 
@@ -104,9 +141,22 @@ public_url = "http://127.0.0.1:8080"
 data_dir = "{}"
 # Seconds between consumption reports (the chain bills per report window, at most an hour).
 report_interval_secs = 300
-# "process": a VM's entrypoint runs as a supervised process, in a cgroup where cgroups are
-# writable, and a disk is a file of its size. "sim": records and reports, runs nothing.
-provisioner = "process"
+# "container": each VM runs its image with Podman, isolated (own user, PID, mount and network
+# namespaces; cgroup limits; disks as filesystems of their size). Needs root, podman, runc or
+# crun, uidmap and a `containers` range in /etc/subuid and /etc/subgid; the agent refuses to start
+# without them. "sim": records and reports, runs nothing (tests and dry runs).
+provisioner = "{provisioner}"
+
+[container]
+# The bridge that carries the farm's public IPs (a VM with a public IP gets an interface on it);
+# empty: this node gives no public IPs.
+public_interface = ""
+# The OCI runtime; empty picks runc on hybrid cgroups and Podman's default elsewhere.
+runtime = ""
+# Processes a VM may have at once.
+pids_limit = 1024
+# Names and labels this agent's containers and networks; two agents on one host need two prefixes.
+prefix = "gridchain"
 
 [location]
 country = "BE"

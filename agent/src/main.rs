@@ -130,13 +130,17 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	std::fs::create_dir_all(&config.data_dir)
 		.with_context(|| format!("cannot create {}", config.data_dir.display()))?;
 	let identity = Identity::from_uri(&config.key).context("key")?;
+	// Checked before anything is registered: never run tenants' code unisolated.
+	let provisioner: Box<dyn provision::Provisioner> = match config.provisioner {
+		ProvisionerKind::Container => Box::new(provision::ContainerProvisioner::new(
+			&config.data_dir,
+			&config.container,
+		)?),
+		ProvisionerKind::Sim => Box::new(provision::SimProvisioner),
+	};
 	let client = Client::connect(&config.url).await?;
 	let (twin_id, node_id, total) = register(&client, &identity, &config).await?;
 	let state = state::State::open(&config.data_dir)?;
-	let provisioner: Box<dyn provision::Provisioner> = match config.provisioner {
-		ProvisionerKind::Process => Box::new(provision::ProcessProvisioner::new(&config.data_dir)?),
-		ProvisionerKind::Sim => Box::new(provision::SimProvisioner),
-	};
 	let listener = tokio::net::TcpListener::bind(&config.listen)
 		.await
 		.with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -154,6 +158,8 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	});
 	// Contracts that ended while the agent was away go first; then what remains is taken over.
 	chain_watch::reconcile(&agent).await?;
+	let live: Vec<u64> = agent.state.all()?.into_iter().map(|(id, _)| id).collect();
+	tokio::task::block_in_place(|| agent.provisioner.cleanup(&live));
 	for (contract_id, mut record) in agent.state.all()? {
 		tokio::task::block_in_place(|| agent.provisioner.restore(contract_id, &mut record));
 		agent.state.put(contract_id, &record)?;

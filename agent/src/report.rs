@@ -42,15 +42,18 @@ fn used(record: &crate::state::Record) -> Resources {
 pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 	let chain_now = agent.client.chain_time_secs().await?;
 	let mut reports = Vec::new();
-	for (contract_id, record) in agent.state.all()? {
-		let last = agent.state.last_report(contract_id)?.unwrap_or(0);
-		let timestamp = chain_now.max(last.saturating_add(1));
-		reports.push(Consumption {
-			contract_id,
-			timestamp,
-			used: used(&record),
-			nru: agent.provisioner.take_network_bytes(contract_id),
-		});
+	{
+		// The traffic counters seen are kept with each record: no change may interleave.
+		let _change = agent.changes.lock().await;
+		for (contract_id, mut record) in agent.state.all()? {
+			let last = agent.state.last_report(contract_id)?.unwrap_or(0);
+			let timestamp = chain_now.max(last.saturating_add(1));
+			let nru = tokio::task::block_in_place(|| {
+				agent.provisioner.take_network_bytes(contract_id, &mut record)
+			});
+			agent.state.put(contract_id, &record)?;
+			reports.push(Consumption { contract_id, timestamp, used: used(&record), nru });
+		}
 	}
 	for batch in reports.chunks(MAX_REPORTS_PER_CALL) {
 		agent.state.set_last_reports(

@@ -23,21 +23,27 @@ pub struct Record {
 	pub paused: bool,
 	/// The node confirmed this version on chain.
 	pub confirmed: bool,
-	/// The processes of running VM workloads (`process` provisioner).
+	/// The containers of VM workloads (`container` provisioner).
+	#[serde(default)]
 	pub vms: Vec<RunningVm>,
 }
 
-/// A VM workload's process.
+/// A VM workload's container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningVm {
 	/// The workload.
 	pub name: String,
-	pub pid: u32,
-	/// Its start time in clock ticks since boot (`/proc/PID/stat`): after a restart of the agent
-	/// or the machine, it tells this process from a later one that got the same pid.
-	pub start_ticks: u64,
-	/// Unix seconds when it was started.
+	/// Podman's container id.
+	pub container: String,
+	/// Which range of 65,536 host uids and gids the VM has.
+	pub slot: u64,
+	/// Unix seconds when it was (re)started.
 	pub started_at: u64,
+	/// The pid of the container's first process when its traffic was last read: a new pid is a
+	/// new network namespace, whose counters start at zero.
+	pub pid: u32,
+	/// Bytes (received + sent) per interface when its traffic was last read.
+	pub net_seen: std::collections::BTreeMap<String, u64>,
 }
 
 impl Record {

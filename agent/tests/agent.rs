@@ -1,5 +1,8 @@
 //! `grid-agent` end to end: the real `gridchain-node --sealing instant`, the real agent and the
-//! real `grid`, plus signed requests made by hand for the refusals.
+//! real `grid`, plus signed requests made by hand for the refusals. The `container` tests run
+//! real Podman containers of a busybox image built here, and reach them over the contract's
+//! public IP from a network namespace and a bridge each test creates (nothing leaves the
+//! machine); they need root, as the agent's `container` provisioner does.
 
 #[path = "../../cli/tests/common/mod.rs"]
 mod common;
@@ -30,6 +33,24 @@ impl Agent {
 	/// Write a config for Bob's node on farm 1 (8 vCPUs, 32 GiB, 1000 GiB SSD, reports every 2 s)
 	/// and start the agent.
 	fn start(chain: &Chain, provisioner: &str) -> Agent {
+		Agent::start_with(chain, provisioner, "")
+	}
+
+	/// The agent with the `container` provisioner: its own container prefix, public IPs on
+	/// `public`'s bridge, at most `pids` processes per VM.
+	fn start_containers(chain: &Chain, public: &PublicNet, pids: u64) -> Agent {
+		let prefix = format!("gct-{}", public.bridge);
+		Agent::start_with(
+			chain,
+			"container",
+			&format!(
+				"[container]\npublic_interface = \"{}\"\npids_limit = {pids}\nprefix = \"{prefix}\"\n",
+				public.bridge
+			),
+		)
+	}
+
+	fn start_with(chain: &Chain, provisioner: &str, extra: &str) -> Agent {
 		let port = std::net::TcpListener::bind("127.0.0.1:0")
 			.and_then(|l| l.local_addr())
 			.map(|a| a.port())
@@ -55,7 +76,7 @@ cru = 8
 mru = 34359738368
 sru = 1073741824000
 hru = 0
-"#,
+{extra}"#,
 				url = chain.url,
 				dir = data_dir.display()
 			),
@@ -74,9 +95,11 @@ hru = 0
 			.append(true)
 			.open(self.data_dir.join("agent.log"))
 			.expect("log");
+		// The key is also in the environment: no workload may read it from there.
 		let child = Command::new(target_bin("grid-agent"))
 			.args(["run", "--config"])
 			.arg(&self.config)
+			.env("GRID_AGENT_KEY", "//Bob")
 			.stdout(Stdio::null())
 			.stderr(Stdio::from(log))
 			.spawn()
@@ -243,72 +266,121 @@ async fn assert_refused(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_and_removed() {
+async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_cancel_leaves_nothing() {
+	test_image();
+	let public = PublicNet::new();
 	let chain = Chain::grid_with_a_farm(1);
-	let agent = Agent::start(&chain, "process");
+	let agent = Agent::start_containers(&chain, &public, 256);
 	// The agent registered Bob's twin (relay = its URL) and node 1.
 	let node = chain.json("//Alice", &["node", "show", "1"]);
 	assert_eq!(node["node"]["twin_id"], 2);
 	assert_eq!(chain.json("//Alice", &["twin", "show", "2"])["relay"], agent.url());
 
 	chain.grid("//Charlie", &["twin", "create"]).ok();
-	let file = chain.path("web.json");
+	let (id, file) = deploy_busybox(
+		&chain,
+		"//Charlie",
+		"web",
+		&[
+			"--cpu", "2", "--memory", "512M", "--disk", "1G", "--public-ip", "--env", "GREETING=hi",
+			"--entrypoint", "httpd -f -p 80 -h /www",
+		],
+	);
 	let file_text = file.to_string_lossy().to_string();
-	chain
-		.grid(
-			"//Charlie",
-			&[
-				"deployment",
-				"new",
-				"--name",
-				"web",
-				"--image",
-				"busybox",
-				"--cpu",
-				"2",
-				"--memory",
-				"1G",
-				"--disk",
-				"2G",
-				"--public-ip",
-				"--entrypoint",
-				"sleep 600",
-				"-o",
-				&file_text,
-			],
-		)
-		.ok();
-	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
-	let deployed = chain.json("//Charlie", &["contract", "deploy", "--node", "1", &file_text]);
-	let id = deployed["contract"]["contract_id"].as_u64().expect("id");
 	assert_eq!(
 		chain.json("//Charlie", &["contract", "show", &id.to_string()])["state"],
 		"deployed"
 	);
-
-	// What the node did: a process, a disk file of its size, the contract's IP.
 	let status = chain.json("//Charlie", &["deployment", "status", &id.to_string()]);
 	let workloads = status["workloads"].as_array().expect("workloads");
 	assert!(workloads.iter().all(|w| w["state"] == "ok"), "{workloads:?}");
-	let vm = workloads.iter().find(|w| w["name"] == "web").expect("vm");
+	let vm = workload(&chain, "//Charlie", id, "web");
 	assert_eq!(vm["data"]["public_ip"], "185.206.122.33/24");
-	let message = vm["message"].as_str().expect("message");
-	assert!(
-		message.contains("limited to 2 vCPU") || message.contains("without limits: "),
-		"{message}"
-	);
-	let pid = vm["data"]["pid"].as_u64().expect("pid");
-	assert!(PathBuf::from(format!("/proc/{pid}")).exists(), "the VM's process runs");
-	let disk = agent.data_dir.join(format!("disks/{id}-web_data.img"));
-	let disk_file = std::fs::metadata(&disk).expect("disk file");
-	assert_eq!(disk_file.len(), 2 << 30);
-	use std::os::unix::fs::MetadataExt;
-	assert!(disk_file.blocks() * 512 >= 2 << 30, "the disk's blocks are allocated, not sparse");
+	let container = vm["data"]["container"].as_str().expect("container").to_string();
 
-	// Reports arrive and the owner is billed.
+	// The page, over the contract's public IP, from outside the node.
+	eventually(30, "the page over the public IP", || {
+		public.fetch("http://185.206.122.33/").as_deref() == Some(PAGE)
+	});
+
+	// Inside: the document's limits, its env only, its own uids, file systems of their sizes.
+	let inside = |script: &str| {
+		let (ok, out, err) = exec(&container, script);
+		assert!(ok, "{script}: {err}");
+		out.trim().to_string()
+	};
+	assert_eq!(
+		inside("cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"),
+		(512u64 << 20).to_string()
+	);
+	assert_eq!(
+		inside("cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"),
+		"256"
+	);
+	let cpu = inside("cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max");
+	let cpu: Vec<u64> = cpu.split_whitespace().map(|n| n.parse().expect("number")).collect();
+	assert_eq!(cpu[0], 2 * cpu[1], "2 vCPUs of CFS quota: {cpu:?}");
+	let uid_map = inside("cat /proc/self/uid_map");
+	let map: Vec<u64> = uid_map.split_whitespace().map(|n| n.parse().expect("number")).collect();
+	assert_eq!((map[0], map[2]), (0, 65536), "{uid_map}");
+	assert!(map[1] >= 65536, "container root is not a host user: {uid_map}");
+	assert_eq!(inside("echo $GREETING"), "hi");
+	let size_of = |path: &str| -> u64 {
+		inside(&format!("df -B1 {path} | tail -1"))
+			.split_whitespace()
+			.nth(1)
+			.and_then(|n| n.parse().ok())
+			.expect("df")
+	};
+	let (root, data) = (size_of("/"), size_of("/data"));
+	assert!(root <= 1 << 30 && root > 900 << 20, "rootfs of 1 GiB: {root}");
+	assert!(data <= 1 << 30 && data > 900 << 20, "disk of 1 GiB: {data}");
+	let (ok, _, err) = exec(&container, "dd if=/dev/zero of=/data/fill bs=1M count=1100");
+	assert!(!ok && err.contains("No space left"), "writing past the disk fails: {err}");
+	inside("rm /data/fill && echo kept > /data/keep");
+
+	// Traffic: three times 1 MiB over the public IP, then reported as nru and billed as NU.
+	let client = Client::connect(&chain.url).await.expect("client");
 	eventually(60, "a report taken by the chain", || {
 		agent.metric("grid_agent_reports_sent_total") >= 1
 	});
+	let before = reports_with_traffic(&client, id).await.last().map(|r| r.0).unwrap_or(0);
+	for _ in 0..3 {
+		let body = public.fetch("http://185.206.122.33/big.bin").expect("big.bin");
+		assert_eq!(body.len() as u64, BIG);
+	}
+	let traffic_since = |reports: &[(u64, u64, u128, u64)]| -> u64 {
+		reports.iter().filter(|r| r.0 > before).map(|r| r.3).sum()
+	};
+	let mut reports = Vec::new();
+	for _ in 0..60 {
+		reports = reports_with_traffic(&client, id).await;
+		if traffic_since(&reports) >= 3 * BIG {
+			break;
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	let traffic = traffic_since(&reports);
+	assert!(
+		(3 * BIG..3 * BIG + (512 << 10)).contains(&traffic),
+		"the 3 MiB served, and little else, are in nru: {traffic} bytes"
+	);
+	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0);
+	// Each report costs exactly SPEC §5.3: 2 vCPUs, 512 MiB, 1 GiB rootfs + 1 GiB disk, its NU.
+	let used = gridchain_primitives::Resources { cru: 2, mru: 512 << 20, sru: 2 << 30, hru: 0 };
+	let prices = gridchain_primitives::UnitPrices::GENESIS;
+	for (_, window, cost, nru) in &reports {
+		assert_eq!(
+			*cost,
+			gridchain_primitives::cost::capacity_cost(&prices, &used, *window, false)
+				+ gridchain_primitives::cost::network_cost(&prices, *nru),
+			"window {window} s, {nru} bytes"
+		);
+	}
+	assert!(
+		reports.iter().any(|r| gridchain_primitives::cost::network_cost(&prices, r.3) > 0),
+		"NU was billed: {reports:?}"
+	);
 	eventually(90, "a bill", || {
 		let bills =
 			chain.json("//Charlie", &["contract", "bills", &id.to_string(), "--blocks", "200"]);
@@ -316,30 +388,15 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 			.as_array()
 			.is_some_and(|b| b.iter().any(|b| b["amount"].as_u64().unwrap_or(0) > 0))
 	});
-	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0);
-	// Each report is charged exactly SPEC §5.3 for its window: 2 vCPUs, 1 GiB, 10 GiB rootfs +
-	// 2 GiB SSD disk, no traffic.
-	let client = Client::connect(&chain.url).await.expect("client");
-	let reports = reports_of(&client, id).await;
-	let used = gridchain_primitives::Resources { cru: 2, mru: 1 << 30, sru: 12 << 30, hru: 0 };
-	let prices = gridchain_primitives::UnitPrices::GENESIS;
-	assert!(reports.iter().any(|(_, window, _)| *window > 0), "{reports:?}");
-	for (_, window, cost) in &reports {
-		assert_eq!(
-			*cost,
-			gridchain_primitives::cost::capacity_cost(&prices, &used, *window, false),
-			"window {window} s"
-		);
-	}
 
-	// An update through the node: 2 GiB of memory, the disk grown to 3 GiB.
+	// An update through the node: 1 GiB of memory, the disk grown to 2 GiB with its data kept.
 	let mut doc = read_json(&file);
 	doc["version"] = 1.into();
 	doc["signature_requirement"]["signatures"] = serde_json::json!([]);
 	for w in doc["workloads"].as_array_mut().expect("workloads") {
 		match w["name"].as_str() {
-			Some("web") => w["data"]["memory"] = (2u64 << 30).into(),
-			Some("web_data") => w["data"]["size"] = (3u64 << 30).into(),
+			Some("web") => w["data"]["memory"] = (1u64 << 30).into(),
+			Some("web_data") => w["data"]["size"] = (2u64 << 30).into(),
 			_ => continue,
 		}
 		w["version"] = 1.into();
@@ -349,30 +406,24 @@ async fn a_vm_with_a_disk_and_a_public_ip_is_deployed_confirmed_reported_billed_
 	let updated =
 		chain.json("//Charlie", &["contract", "update", &id.to_string(), &file_text, "--deploy"]);
 	assert_eq!(updated["version"], 2);
-	assert_eq!(
-		chain.json("//Charlie", &["contract", "show", &id.to_string()])["state"],
-		"deployed"
-	);
-	assert_eq!(std::fs::metadata(&disk).expect("disk file").len(), 3 << 30);
-	let status = chain.json("//Charlie", &["deployment", "status", &id.to_string()]);
-	let pid = status["workloads"][0]["data"]["pid"].as_u64().expect("pid of the updated VM");
-	assert_eq!(status["deployment"]["version"], 1);
-	// A disk never shrinks: its data would be lost.
-	let mut doc = read_json(&file);
-	doc["version"] = 2.into();
-	doc["signature_requirement"]["signatures"] = serde_json::json!([]);
-	doc["workloads"][1]["version"] = 2.into();
-	doc["workloads"][1]["data"]["size"] = (1u64 << 30).into();
-	std::fs::write(&file, doc.to_string()).expect("write");
-	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
-	chain
-		.grid("//Charlie", &["contract", "update", &id.to_string(), &file_text, "--deploy"])
-		.fails(1, "DiskShrunk");
+	let vm = workload(&chain, "//Charlie", id, "web");
+	assert_eq!(vm["state"], "ok", "{vm}");
+	let container = vm["data"]["container"].as_str().expect("container").to_string();
+	let (_, limit, _) = exec(&container, "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max");
+	assert_eq!(limit.trim(), (1u64 << 30).to_string());
+	let (_, kept, _) = exec(&container, "cat /data/keep");
+	assert_eq!(kept.trim(), "kept", "the disk kept its data");
+	let (_, df, _) = exec(&container, "df -B1 /data | tail -1");
+	let grown: u64 = df.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("df");
+	assert!(grown > 1 << 30 && grown <= 2 << 30, "the disk grew to 2 GiB: {grown}");
+	eventually(30, "the page again after the update", || {
+		public.fetch("http://185.206.122.33/").as_deref() == Some(PAGE)
+	});
 
-	// Cancelled on chain: the process is gone and its disk removed.
+	// Cancelled on chain: no container, network, disk, mount or interface is left.
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
-	eventually(30, "the process stopped", || !PathBuf::from(format!("/proc/{pid}")).exists());
-	eventually(30, "the disk removed", || !disk.exists());
+	eventually(60, "nothing left of the deployment", || leftovers(&agent, &public, id).is_empty());
+	assert_eq!(public.fetch("http://185.206.122.33/"), None, "nothing answers on the IP");
 	let gone = AgentClient::new(&agent.url()).status(&identity("//Charlie"), 3, id).await;
 	assert!(
 		matches!(gone, Err(Error::Agent { ref code, .. }) if code == "NotDeployed"),
@@ -585,84 +636,421 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn grace_pauses_the_workload_a_top_up_resumes_it_and_a_kill_9_loses_nothing() {
+async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_its_limits() {
+	test_image();
+	let public = PublicNet::new();
 	let chain = Chain::grid_with_a_farm(0);
-	let mut agent = Agent::start(&chain, "process");
+	let agent = Agent::start_containers(&chain, &public, 64);
+	let prefix = prefix_of(&public);
 	chain.grid("//Charlie", &["twin", "create"]).ok();
-	let file = chain.path("vm.json");
-	let file_text = file.to_string_lossy().to_string();
-	chain
-		.grid(
-			"//Charlie",
-			&[
-				"deployment",
-				"new",
-				"--image",
-				"busybox",
-				"--cpu",
-				"1",
-				"--memory",
-				"1G",
-				"--entrypoint",
-				"sleep 600",
-				"-o",
-				&file_text,
-			],
-		)
-		.ok();
-	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
-	let id = chain.json("//Charlie", &["contract", "deploy", "--node", "1", &file_text])
-		["contract"]["contract_id"]
-		.as_u64()
-		.expect("id");
-	let pid_of = |chain: &Chain| {
-		chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["data"]
-			["pid"]
-			.as_u64()
-			.expect("pid")
+	chain.grid("//Dave", &["twin", "create"]).ok();
+
+	// Charlie's VM keeps a secret on its disk.
+	let (victim, _) = deploy_busybox(
+		&chain,
+		"//Charlie",
+		"victim",
+		&["--memory", "256M", "--disk", "1G", "--entrypoint", "sleep 3600"],
+	);
+	let (ok, _, err) =
+		exec(&format!("{prefix}-{victim}-victim"), "echo topsecret > /data/secret");
+	assert!(ok, "{err}");
+	let victim_dir = agent.data_dir.join(format!("containers/{victim}"));
+
+	// Dave's VM tries the agent's config, database and key, Charlie's disk (its image file and
+	// where it is mounted on the host), then starts a process in a session of its own and forks
+	// until it cannot.
+	let targets = [
+		agent.config.clone(),
+		agent.data_dir.join("agent.redb"),
+		victim_dir.join("disk-victim_data.img"),
+		victim_dir.join("disk-victim_data/secret"),
+		PathBuf::from("/proc/1/environ"),
+	];
+	let targets: Vec<String> = targets.iter().map(|p| p.display().to_string()).collect();
+	let script = format!(
+		"sh -c 'for f in {}; do if cat $f 2>/dev/null | grep -q -e topsecret -e Bob -e GRID_AGENT; then echo LEAK $f; else echo DENIED $f; fi; done; if env | grep -q -e GRID_AGENT -e Bob; then echo LEAK env; else echo DENIED env; fi; setsid sleep 4242 & echo TRIED; i=0; while [ $i -lt 200 ]; do sleep 3000 & i=$((i+1)); done; wait'",
+		targets.join(" ")
+	);
+	let (attacker, _) = deploy_busybox(
+		&chain,
+		"//Dave",
+		"attacker",
+		&["--memory", "256M", "--entrypoint", &script],
+	);
+	let api = AgentClient::new(&agent.url());
+	let dave = identity("//Dave");
+	let mut lines = Vec::new();
+	eventually(60, "the attacker's output", || {
+		lines = futures_lite_block(api.logs(&dave, 4, attacker, "attacker", 1000))
+			.expect("logs")
+			.lines;
+		lines.iter().any(|l| l.contains("TRIED")) && lines.iter().any(|l| l.contains("can't fork"))
+	});
+	for target in &targets {
+		assert!(lines.contains(&format!("DENIED {target}")), "{target}: {lines:?}");
+	}
+	assert!(lines.contains(&"DENIED env".to_string()), "{lines:?}");
+	assert!(!lines.iter().any(|l| l.contains("LEAK")), "{lines:?}");
+	// Charlie may not read Dave's logs.
+	match api.logs(&identity("//Charlie"), 3, attacker, "attacker", 10).await {
+		Err(Error::Agent { code, .. }) => assert_eq!(code, "NotAllowed"),
+		other => panic!("expected NotAllowed, got {other:?}"),
+	}
+
+	// The fork bomb stopped at the PID limit (read from the host's side of its cgroup).
+	let pid = container_pid(&format!("{prefix}-{attacker}-attacker"));
+	let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).expect("cgroup");
+	let pids = match cgroup.lines().find_map(|l| l.split_once(":pids:")) {
+		Some((_, path)) => PathBuf::from(format!("/sys/fs/cgroup/pids{path}")),
+		None => PathBuf::from(format!(
+			"/sys/fs/cgroup{}",
+			cgroup.lines().find_map(|l| l.strip_prefix("0::")).expect("cgroup v2 path")
+		)),
 	};
-	let pid = pid_of(&chain);
+	let read = |f: &str| std::fs::read_to_string(pids.join(f)).expect(f).trim().to_string();
+	assert_eq!(read("pids.max"), "64");
+	assert_eq!(read("pids.current"), "64", "the bomb filled its PID limit and no more");
+	let sessions = |needle: &[u8]| {
+		std::fs::read_dir("/proc")
+			.expect("proc")
+			.flatten()
+			.filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == needle))
+			.count()
+	};
+	assert_eq!(sessions(b"sleep\x004242\x00"), 1, "the setsid process runs");
+
+	// Out of memory: killed, restarted, and reported when it keeps happening.
+	let (hog, _) = deploy_busybox(
+		&chain,
+		"//Dave",
+		"hog",
+		&["--memory", "256M", "--entrypoint", "dd if=/dev/zero of=/dev/null bs=400M count=1"],
+	);
+	eventually(120, "the hog reported in error", || {
+		workload(&chain, "//Dave", hog, "hog")["state"] == "error"
+	});
+	let hog_status = workload(&chain, "//Dave", hog, "hog");
+	assert!(
+		hog_status["message"].as_str().is_some_and(|m| m.contains("(OOM)")),
+		"{hog_status}"
+	);
+	assert_eq!(hog_status["data"]["oom_killed"], true, "{hog_status}");
+
+	// Cancel: setsid did not escape; nothing of Dave's VMs is left.
+	for id in [attacker, hog] {
+		chain.grid("//Dave", &["contract", "cancel", &id.to_string()]).ok();
+	}
+	for id in [attacker, hog] {
+		eventually(60, "nothing left", || leftovers(&agent, &public, id).is_empty());
+	}
+	assert_eq!(sessions(b"sleep\x004242\x00"), 0, "the setsid process is gone");
+	assert_eq!(sessions(b"sleep\x003000\x00"), 0, "the bomb's processes are gone");
+	// Charlie's VM and its secret are untouched.
+	let (_, secret, _) = exec(&format!("{prefix}-{victim}-victim"), "cat /data/secret");
+	assert_eq!(secret.trim(), "topsecret");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grace_freezes_the_container_a_top_up_thaws_it_and_a_kill_9_of_the_agent_loses_nothing() {
+	test_image();
+	let public = PublicNet::new();
+	let chain = Chain::grid_with_a_farm(1);
+	let mut agent = Agent::start_containers(&chain, &public, 256);
+	chain.grid("//Charlie", &["twin", "create"]).ok();
+	let (id, _) = deploy_busybox(
+		&chain,
+		"//Charlie",
+		"vm",
+		&["--memory", "256M", "--public-ip", "--entrypoint", "httpd -f -p 80 -h /www"],
+	);
+	let page = "http://185.206.122.33/";
+	eventually(30, "the page", || public.fetch(page).as_deref() == Some(PAGE));
+	let container_of = |chain: &Chain| {
+		workload(chain, "//Charlie", id, "vm")["data"]["container"]
+			.as_str()
+			.expect("container")
+			.to_string()
+	};
+	let container = container_of(&chain);
 	eventually(60, "a report", || agent.metric("grid_agent_reports_sent_total") >= 1);
 
-	// kill -9: the workload keeps running, and after the restart nothing is lost or sent twice.
+	// kill -9 of the agent: the container keeps serving; the restarted agent takes it over and
+	// reports its traffic.
 	agent.kill9();
-	assert!(PathBuf::from(format!("/proc/{pid}")).exists(), "the VM outlives its agent");
+	assert_eq!(public.fetch(page).as_deref(), Some(PAGE), "the VM outlives its agent");
+	assert_eq!(
+		public.fetch(&format!("{page}big.bin")).map(|b| b.len() as u64),
+		Some(BIG),
+		"traffic while the agent is away"
+	);
 	agent.restart();
-	assert_eq!(pid_of(&chain), pid, "the same process, taken over");
-	eventually(60, "reports again", || agent.metric("grid_agent_reports_sent_total") >= 2);
-	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0, "no report refused");
-	// Every report the chain took, across the kill, is later than the one before.
+	assert_eq!(container_of(&chain), container, "the same container, taken over");
 	let client = Client::connect(&chain.url).await.expect("client");
-	let timestamps: Vec<u64> =
-		reports_of(&client, id).await.into_iter().map(|(t, _, _)| t).collect();
-	assert!(timestamps.len() >= 2 && timestamps.windows(2).all(|w| w[0] < w[1]), "{timestamps:?}");
+	let mut reports = Vec::new();
+	for _ in 0..60 {
+		reports = reports_with_traffic(&client, id).await;
+		if reports.iter().map(|r| r.3).sum::<u64>() >= BIG {
+			break;
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	let traffic: u64 = reports.iter().map(|r| r.3).sum();
+	assert!(
+		(BIG..BIG + (256 << 10)).contains(&traffic),
+		"the restarted agent reported the traffic once: {traffic} bytes"
+	);
+	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0, "no report refused");
+	let timestamps: Vec<u64> = reports.iter().map(|r| r.0).collect();
+	assert!(timestamps.windows(2).all(|w| w[0] < w[1]), "{timestamps:?}");
 
-	// Out of funds: grace pauses the process.
+	// Out of funds: grace freezes the container; the page stops answering.
 	let charlie = identity("//Charlie").account_id();
 	let set_balance = |free: u128| {
 		chain::Call::Balances(
 			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
-				who: subxt::utils::MultiAddress::Id(charlie),
+				who: subxt::utils::MultiAddress::Id(charlie.clone()),
 				new_free: free,
 			},
 		)
 	};
 	let alice = identity("//Alice");
 	client.sudo(alice.keypair(), set_balance(100_001)).await.expect("balance drained");
-	let state = |chain: &Chain| {
-		chain.json("//Charlie", &["deployment", "status", &id.to_string()])["workloads"][0]["state"]
-			.clone()
-	};
+	let state = |chain: &Chain| workload(chain, "//Charlie", id, "vm")["state"].clone();
 	eventually(120, "the workload paused in grace", || state(&chain) == "paused");
-	let stopped = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-	assert!(stopped.contains(") T "), "the process is stopped: {stopped}");
+	let (_, status, _) =
+		run_tool("podman", &["inspect", "--format", "{{.State.Status}}", &container]);
+	assert_eq!(status.trim(), "paused");
+	assert_eq!(public.fetch(page), None, "a frozen VM does not answer");
 
-	// A top-up and a settlement end grace: the process runs again.
+	// A top-up and a settlement end grace: it serves again.
 	client.sudo(alice.keypair(), set_balance(1_000 * 10_000_000)).await.expect("topped up");
 	client.settle_contract(alice.keypair(), id).await.expect("settled");
 	eventually(60, "the workload resumed", || state(&chain) == "ok");
-	let running = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-	assert!(!running.contains(") T "), "the process runs: {running}");
+	eventually(30, "the page again", || public.fetch(page).as_deref() == Some(PAGE));
 	chain.grid("//Charlie", &["contract", "cancel", &id.to_string()]).ok();
-	eventually(30, "the process stopped", || !PathBuf::from(format!("/proc/{pid}")).exists());
+	eventually(60, "nothing left", || leftovers(&agent, &public, id).is_empty());
 }
+
+/// The test image: Debian's static busybox with its applets, a page and a 1 MiB file under
+/// `/www`, imported once per run (no registry is reachable here).
+const IMAGE: &str = "localhost/gridchain-test:busybox";
+/// The size of `/www/big.bin`.
+const BIG: u64 = 1 << 20;
+/// The page at `/`.
+const PAGE: &str = "hello from a gridchain container\n";
+
+fn test_image() -> &'static str {
+	static BUILT: std::sync::Once = std::sync::Once::new();
+	BUILT.call_once(|| {
+		let dir = tempfile::tempdir().expect("dir");
+		let root = dir.path().join("rootfs");
+		for d in ["bin", "www", "etc", "root", "tmp", "proc", "sys", "dev", "data"] {
+			std::fs::create_dir_all(root.join(d)).expect("dir");
+		}
+		std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
+		let list = Command::new("/bin/busybox").arg("--list").output().expect("busybox --list");
+		for applet in String::from_utf8_lossy(&list.stdout).lines().filter(|a| *a != "busybox") {
+			std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("link");
+		}
+		std::fs::write(root.join("www/index.html"), PAGE).expect("page");
+		std::fs::write(root.join("www/big.bin"), vec![b'x'; BIG as usize]).expect("big");
+		std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").expect("passwd");
+		std::fs::write(root.join("etc/group"), "root:x:0:\n").expect("group");
+		let tar = dir.path().join("image.tar");
+		let (ok, _, err) = run_tool("tar", &["-C", &root.to_string_lossy(), "-cf", &tar.to_string_lossy(), "."]);
+		assert!(ok, "tar: {err}");
+		let (ok, _, err) = run_tool("podman", &["import", "--quiet", &tar.to_string_lossy(), IMAGE]);
+		assert!(ok, "podman import: {err}");
+	});
+	IMAGE
+}
+
+/// Run a tool: (success, stdout, stderr).
+fn run_tool(program: &str, args: &[&str]) -> (bool, String, String) {
+	let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+	(
+		out.status.success(),
+		String::from_utf8_lossy(&out.stdout).into_owned(),
+		String::from_utf8_lossy(&out.stderr).into_owned(),
+	)
+}
+
+/// A stand-in for the farm's public network: a bridge (the agent's `public_interface`) and a
+/// client in a network namespace of its own, holding the farm's gateway 185.206.122.1/24. Both
+/// are removed on drop.
+struct PublicNet {
+	bridge: String,
+	client: Child,
+}
+
+impl PublicNet {
+	fn new() -> PublicNet {
+		static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+		let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let bridge = format!("gt{}x{n}", std::process::id() % 100_000);
+		let ip = |args: &[&str]| {
+			let (ok, _, err) = run_tool("ip", args);
+			assert!(ok, "ip {args:?}: {err}");
+		};
+		ip(&["link", "add", &bridge, "type", "bridge"]);
+		ip(&["link", "set", &bridge, "up"]);
+		let client =
+			Command::new("unshare").args(["--net", "sleep", "3600"]).spawn().expect("unshare");
+		let pid = client.id().to_string();
+		let own = std::fs::read_link("/proc/self/ns/net").expect("netns");
+		eventually(10, "the client's network namespace", || {
+			std::fs::read_link(format!("/proc/{pid}/ns/net")).is_ok_and(|ns| ns != own)
+		});
+		let (host, peer) = (format!("{bridge}h"), format!("{bridge}c"));
+		ip(&["link", "add", &host, "type", "veth", "peer", "name", &peer, "netns", &pid]);
+		ip(&["link", "set", &host, "master", &bridge, "up"]);
+		let net = PublicNet { bridge, client };
+		for args in [
+			vec!["addr", "add", "185.206.122.1/24", "dev", &peer],
+			vec!["link", "set", &peer, "up"],
+			vec!["link", "set", "lo", "up"],
+		] {
+			let (ok, _, err) = net.inside("ip", &args);
+			assert!(ok, "ip {args:?} in the client: {err}");
+		}
+		net
+	}
+
+	/// Run a command in the client's network namespace.
+	fn inside(&self, program: &str, args: &[&str]) -> (bool, String, String) {
+		let pid = self.client.id().to_string();
+		let mut all = vec!["-t", pid.as_str(), "-n", program];
+		all.extend_from_slice(args);
+		run_tool("nsenter", &all)
+	}
+
+	/// GET `url` from the client; None when nothing answers within 5 s.
+	fn fetch(&self, url: &str) -> Option<String> {
+		let (ok, body, _) =
+			self.inside("timeout", &["5", "busybox", "wget", "-q", "-O", "-", url]);
+		ok.then_some(body)
+	}
+
+	/// The interfaces enslaved to the bridge besides the client's.
+	fn ports(&self) -> Vec<String> {
+		let (_, out, _) = run_tool("ip", &["-o", "link", "show", "master", &self.bridge]);
+		out.lines()
+			.filter_map(|l| l.split(": ").nth(1))
+			.map(|n| n.split('@').next().unwrap_or(n).to_string())
+			.filter(|n| *n != format!("{}h", self.bridge))
+			.collect()
+	}
+}
+
+impl Drop for PublicNet {
+	fn drop(&mut self) {
+		let _ = self.client.kill();
+		let _ = self.client.wait();
+		let _ = run_tool("ip", &["link", "del", &format!("{}h", self.bridge)]);
+		let _ = run_tool("ip", &["link", "del", &self.bridge]);
+	}
+}
+
+/// The prefix `Agent::start_containers` gives the agent.
+fn prefix_of(public: &PublicNet) -> String {
+	format!("gct-{}", public.bridge)
+}
+
+/// `podman exec` of a shell command in a container: (success, stdout, stderr).
+fn exec(container: &str, script: &str) -> (bool, String, String) {
+	run_tool("podman", &["exec", container, "sh", "-c", script])
+}
+
+/// The pid of a container's first process, on the host.
+fn container_pid(container: &str) -> u32 {
+	let (_, out, err) = run_tool("podman", &["inspect", "--format", "{{.State.Pid}}", container]);
+	out.trim().parse().unwrap_or_else(|_| panic!("no pid for {container}: {err}"))
+}
+
+/// What is left on the host of contract `id`: containers, its network, its files and mounts,
+/// interfaces on the public bridge.
+fn leftovers(agent: &Agent, public: &PublicNet, id: u64) -> Vec<String> {
+	let prefix = prefix_of(public);
+	let mut left = Vec::new();
+	let (_, ps, _) = run_tool(
+		"podman",
+		&[
+			"ps",
+			"-a",
+			"-q",
+			"--filter",
+			&format!("label=gridchain.agent={prefix}"),
+			"--filter",
+			&format!("label=gridchain.contract={id}"),
+		],
+	);
+	if !ps.trim().is_empty() {
+		left.push(format!("containers {}", ps.trim()));
+	}
+	if run_tool("podman", &["network", "exists", &format!("{prefix}-{id}")]).0 {
+		left.push("its network".into());
+	}
+	let dir = agent.data_dir.join(format!("containers/{id}"));
+	if dir.exists() {
+		left.push(format!("{}", dir.display()));
+	}
+	let mounts = std::fs::read_to_string("/proc/self/mounts").expect("mounts");
+	if mounts.contains(&dir.to_string_lossy().to_string()) {
+		left.push("mounts".into());
+	}
+	left.extend(public.ports());
+	left
+}
+
+/// `(timestamp, window_secs, cost_scaled_uusd, nru)` of every report of `contract_id` the chain
+/// took: the cost from its event, the nru from the call that carried it.
+async fn reports_with_traffic(client: &Client, contract_id: u64) -> Vec<(u64, u64, u128, u64)> {
+	let head = client.finalized_number().await.expect("head");
+	let mut reports = Vec::new();
+	for number in 1..=head {
+		let at = client.api().at_block(number).await.expect("block");
+		let mut sent = std::collections::BTreeMap::new();
+		let extrinsics = at.extrinsics().fetch().await.expect("extrinsics");
+		for call in extrinsics.find::<chain::smart_contract::calls::types::ReportConsumption>() {
+			for r in call.expect("call").reports.0 {
+				if r.contract_id == contract_id {
+					sent.insert(r.timestamp, r.nru);
+				}
+			}
+		}
+		let events = at.events().fetch().await.expect("events");
+		for e in events.find::<chain::smart_contract::events::ConsumptionReportReceived>() {
+			let e = e.expect("event");
+			if e.contract_id == contract_id {
+				let nru = sent.get(&e.timestamp).copied().expect("the report's call");
+				reports.push((e.timestamp, e.window_secs, e.cost_scaled_uusd, nru));
+			}
+		}
+	}
+	reports
+}
+
+/// Write a busybox VM document for `key` and deploy it on node 1; returns (contract id, file).
+fn deploy_busybox(chain: &Chain, key: &str, name: &str, extra: &[&str]) -> (u64, PathBuf) {
+	let file = chain.path(&format!("{name}.json"));
+	let file_text = file.to_string_lossy().to_string();
+	let mut args = vec![
+		"deployment", "new", "--name", name, "--image", IMAGE, "--rootfs", "1G", "-o", &file_text,
+	];
+	args.extend_from_slice(extra);
+	chain.grid(key, &args).ok();
+	chain.grid(key, &["deployment", "sign", &file_text]).ok();
+	let deployed = chain.json(key, &["contract", "deploy", "--node", "1", &file_text]);
+	(deployed["contract"]["contract_id"].as_u64().expect("id"), file)
+}
+
+/// The status of workload `name` of contract `id`, as its owner `key` sees it.
+fn workload(chain: &Chain, key: &str, id: u64, name: &str) -> serde_json::Value {
+	let status = chain.json(key, &["deployment", "status", &id.to_string()]);
+	status["workloads"]
+		.as_array()
+		.and_then(|w| w.iter().find(|w| w["name"] == name).cloned())
+		.unwrap_or_else(|| panic!("no workload {name} in {status}"))
+}
+

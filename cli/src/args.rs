@@ -301,6 +301,17 @@ pub enum DeploymentCommand {
 		/// The contract id.
 		id: u64,
 	},
+	/// The recent output (stdout and stderr) of a deployment's VM workload, from its node.
+	Logs {
+		/// The contract id.
+		id: u64,
+		/// The VM workload.
+		#[arg(long, value_parser = parse_workload_name)]
+		workload: String,
+		/// How many of the last lines, 1 to 10000.
+		#[arg(long, default_value_t = gridchain_sdk::agent::DEFAULT_LOG_TAIL, value_parser = parse_tail)]
+		tail: usize,
+	},
 }
 
 #[derive(Debug, Subcommand)]
@@ -460,9 +471,36 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 	value.checked_mul(1u64 << shift).ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// A `--workload`: a workload name (1 to 36 of `[a-z0-9_]`).
+pub fn parse_workload_name(text: &str) -> Result<String, String> {
+	if gridchain_sdk::deployment::is_workload_name(text) {
+		Ok(text.to_string())
+	} else {
+		Err(format!("`{text}` is not a workload name (1 to 36 of a-z, 0-9 and _)"))
+	}
+}
+
+/// A `--tail`: 1 to `MAX_LOG_TAIL` lines.
+pub fn parse_tail(text: &str) -> Result<usize, String> {
+	let max = gridchain_sdk::agent::MAX_LOG_TAIL;
+	text.parse()
+		.ok()
+		.filter(|n| (1..=max).contains(n))
+		.ok_or_else(|| format!("`{text}` is not a number of lines from 1 to {max}"))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn tails_are_1_to_10000_lines() {
+		assert_eq!(parse_tail("1"), Ok(1));
+		assert_eq!(parse_tail("10000"), Ok(10_000));
+		assert!(parse_tail("0").is_err());
+		assert!(parse_tail("10001").is_err());
+		assert!(parse_tail("many").is_err());
+	}
 
 	#[test]
 	fn sizes_take_binary_units() {

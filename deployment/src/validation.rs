@@ -304,7 +304,8 @@ impl SignatureRequirement {
 	}
 }
 
-fn is_workload_name(name: &str) -> bool {
+/// Whether `name` may name a workload: 1 to 36 of `[a-z0-9_]`.
+pub fn is_workload_name(name: &str) -> bool {
 	(1..=MAX_NAME_LEN).contains(&name.len())
 		&& name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }

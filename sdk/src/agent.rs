@@ -22,6 +22,10 @@ pub const HEADER_TIMESTAMP: &str = "x-grid-timestamp";
 pub const HEADER_SIGNATURE: &str = "x-grid-signature";
 /// How far a request's timestamp may be from the agent's clock.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 60;
+/// How many lines of a workload's output the logs route answers when the request names no `tail`.
+pub const DEFAULT_LOG_TAIL: usize = 100;
+/// The most lines of a workload's output one request may ask for.
+pub const MAX_LOG_TAIL: usize = 10_000;
 
 /// What a request's signature covers:
 /// `"{METHOD} {PATH}\n{timestamp}\n{hex BLAKE2b-256 of the body}"`.
@@ -81,6 +85,14 @@ pub struct DeploymentStatus {
 	pub workloads: Vec<WorkloadResult>,
 }
 
+/// The recent output of a VM workload, oldest line first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadLogs {
+	pub contract_id: u64,
+	pub workload: String,
+	pub lines: Vec<String>,
+}
+
 /// A refusal: the rule that failed, by name, and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
@@ -131,6 +143,29 @@ impl AgentClient {
 		contract_id: u64,
 	) -> Result<DeploymentStatus> {
 		let path = format!("/v1/deployments/{contract_id}");
+		self.send(identity, twin_id, reqwest::Method::GET, &path, Vec::new()).await
+	}
+
+	/// The last `tail` lines (1..=[`MAX_LOG_TAIL`]) VM workload `workload` wrote.
+	pub async fn logs(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		contract_id: u64,
+		workload: &str,
+		tail: usize,
+	) -> Result<WorkloadLogs> {
+		// A workload name (§9.1) needs no percent-encoding, so the signed path is the one sent.
+		if !crate::deployment::is_workload_name(workload) {
+			return Err(Error::input(
+				"workload",
+				format!("`{workload}` is not a workload name (1 to 36 of a-z, 0-9 and _)"),
+			));
+		}
+		if !(1..=MAX_LOG_TAIL).contains(&tail) {
+			return Err(Error::input("tail", format!("{tail} is not 1 to {MAX_LOG_TAIL}")));
+		}
+		let path = format!("/v1/deployments/{contract_id}/logs?workload={workload}&tail={tail}");
 		self.send(identity, twin_id, reqwest::Method::GET, &path, Vec::new()).await
 	}
 

@@ -1,9 +1,10 @@
-//! Running workloads, behind one trait: `process` runs them, `sim` only records them.
+//! Running workloads, behind one trait: `container` runs them isolated with Podman, `sim` only
+//! records them.
 
-mod process;
+mod container;
 mod sim;
 
-pub use process::ProcessProvisioner;
+pub use container::ContainerProvisioner;
 pub use sim::SimProvisioner;
 
 use crate::state::Record;
@@ -15,7 +16,7 @@ pub trait Provisioner: Send + Sync {
 	/// Start every workload of `record` (replacing what ran before, on update) and fill in
 	/// `record.workloads` with a result each.
 	fn provision(&self, contract_id: u64, record: &mut Record);
-	/// Stop and remove everything of the deployment: processes, disks.
+	/// Stop and remove everything of the deployment: containers, networks, disks.
 	fn deprovision(&self, contract_id: u64, record: &Record);
 	/// Stop running, keep data (the contract is in grace).
 	fn pause(&self, contract_id: u64, record: &mut Record);
@@ -23,10 +24,17 @@ pub trait Provisioner: Send + Sync {
 	fn resume(&self, contract_id: u64, record: &mut Record);
 	/// After the agent restarts: take over what still runs, restart what died.
 	fn restore(&self, contract_id: u64, record: &mut Record);
-	/// Network bytes the deployment used since the last call.
-	fn take_network_bytes(&self, contract_id: u64) -> u64;
-	/// Restart processes that died (called periodically); true if `record` changed.
+	/// Network bytes the deployment's interfaces carried since the last call (which `record`
+	/// remembers).
+	fn take_network_bytes(&self, contract_id: u64, record: &mut Record) -> u64;
+	/// Restart workloads that exited (called periodically); true if `record` changed.
 	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool;
+	/// The last `tail` lines a VM workload wrote (stdout and stderr); why not, when they cannot
+	/// be read.
+	fn logs(&self, contract_id: u64, record: &Record, workload: &str, tail: usize)
+		-> Result<String, String>;
+	/// Remove what runs for contracts other than `live` (left by a crash mid-removal).
+	fn cleanup(&self, live: &[u64]);
 }
 
 /// The result of public IP workload `name`: the contract's IPs go to the public IP workloads in

@@ -40,11 +40,23 @@ impl Provisioner for SimProvisioner {
 
 	fn restore(&self, _contract_id: u64, _record: &mut Record) {}
 
-	fn take_network_bytes(&self, _contract_id: u64) -> u64 {
+	fn take_network_bytes(&self, _contract_id: u64, _record: &mut Record) -> u64 {
 		0
 	}
 
 	fn supervise(&self, _contract_id: u64, _record: &mut Record) -> bool {
 		false
 	}
+
+	fn logs(
+		&self,
+		_contract_id: u64,
+		_record: &Record,
+		workload: &str,
+		_tail: usize,
+	) -> Result<String, String> {
+		Err(format!("the sim provisioner runs nothing, so `{workload}` has no logs"))
+	}
+
+	fn cleanup(&self, _live: &[u64]) {}
 }

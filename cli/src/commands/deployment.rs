@@ -69,6 +69,14 @@ fn hash_hex(doc: &Deployment) -> CmdResult<String> {
 	Ok(format!("0x{}", hex::encode(hash.0)))
 }
 
+/// The node a node contract runs on.
+async fn node_of_contract(client: &gridchain_sdk::Client, id: u64) -> CmdResult<u32> {
+	match client.contract(id).await?.kind {
+		gridchain_sdk::ContractKind::Node { node_id, .. } => Ok(node_id),
+		_ => Err(input("contract", format!("contract {id} is not a node contract"))),
+	}
+}
+
 pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 	match command {
 		DeploymentCommand::New {
@@ -201,18 +209,22 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 		DeploymentCommand::Status { id } => {
 			let client = ctx.client().await?;
 			let identity = ctx.identity()?;
-			let node_id = match client.contract(id).await?.kind {
-				gridchain_sdk::ContractKind::Node { node_id, .. } => node_id,
-				_ => {
-					return Err(input("contract", format!("contract {id} is not a node contract")))
-				}
-			};
+			let node_id = node_of_contract(&client, id).await?;
 			let requester = ctx.own_twin(&client).await?;
 			let status =
 				client.agent_of_node(node_id).await?.status(&identity, requester, id).await?;
 			ctx.out.print(&status, || {
 				format!("Contract {id} on node {node_id}:\n{}", workloads_table(&status.workloads))
 			});
+		}
+		DeploymentCommand::Logs { id, workload, tail } => {
+			let client = ctx.client().await?;
+			let identity = ctx.identity()?;
+			let node_id = node_of_contract(&client, id).await?;
+			let requester = ctx.own_twin(&client).await?;
+			let agent = client.agent_of_node(node_id).await?;
+			let logs = agent.logs(&identity, requester, id, &workload, tail).await?;
+			ctx.out.print(&logs, || logs.lines.join("\n"));
 		}
 		DeploymentCommand::Verify { file } => {
 			let doc = read_document(&file)?;

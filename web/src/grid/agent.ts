@@ -7,6 +7,13 @@ import { canonical, type Deployment } from '../deployment';
 
 export interface WorkloadResult { name: string; state: 'ok' | 'error' | 'paused' | 'deleted'; message: string; data: Record<string, unknown> }
 export interface DeploymentStatus { contract_id: number; deployment: Deployment; workloads: WorkloadResult[] }
+/** The recent output of a VM workload, oldest line first. */
+export interface WorkloadLogs { contract_id: number; workload: string; lines: string[] }
+
+/** The logs route of a VM workload; the query string is part of what the request's signature covers. */
+export function logsPath(contractId: number, workload: string, tail: number): string {
+  return `/v1/deployments/${contractId}/logs?workload=${encodeURIComponent(workload)}&tail=${tail}`;
+}
 
 /** The agent refused: the rule by name, and its sentence. */
 export class AgentRefusal extends Error {
@@ -25,7 +32,7 @@ export function requestMessage(method: string, path: string, timestamp: number, 
 export class AgentClient {
   constructor(readonly base: string, private readonly twinId: number, private readonly key: KeyringPair) {}
 
-  private async send(method: string, path: string, body?: string): Promise<DeploymentStatus> {
+  private async send<T = DeploymentStatus>(method: string, path: string, body?: string): Promise<T> {
     const bytes = body === undefined ? new Uint8Array() : stringToU8a(body);
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = u8aToHex(this.key.sign(requestMessage(method, path, timestamp, bytes)));
@@ -49,10 +56,12 @@ export class AgentClient {
       const refusal = answer as { code?: string; message?: string } | null;
       throw new AgentRefusal(refusal?.code ?? `HTTP${response.status}`, refusal?.message ?? `the agent answered HTTP ${response.status}`);
     }
-    return answer as DeploymentStatus;
+    return answer as T;
   }
 
   deploy(doc: Deployment) { return this.send('POST', '/v1/deployments', canonical(doc)); }
   update(doc: Deployment) { return this.send('PUT', `/v1/deployments/${doc.contract_id}`, canonical(doc)); }
   status(contractId: number) { return this.send('GET', `/v1/deployments/${contractId}`); }
+  /** The last `tail` lines (1 to 10000) VM workload `workload` wrote. */
+  logs(contractId: number, workload: string, tail = 100) { return this.send<WorkloadLogs>('GET', logsPath(contractId, workload, tail)); }
 }

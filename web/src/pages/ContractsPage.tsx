@@ -94,6 +94,7 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
   const [doc, setDoc] = useState<Deployment | null>(null);
   const [edit, setEdit] = useState<string | null>(null);
   const [status, setStatus] = useState<DeploymentStatus | null>(null);
+  const [logs, setLogs] = useState<Record<string, string[]>>({});
   const [bills, setBills] = useState<{ totalAmount: string; items: BillRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -116,9 +117,19 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
     try { await f(); } catch (e) { setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e)); } finally { setBusy(false); }
   };
   const decrypt = () => run(async () => { setDoc(await readDeployment(chain, account, row.id)); });
+  const nodeAgent = async () => {
+    if (!live?.nodeId || !account.twinId) return null;
+    return new AgentClient(await chain.agentUrl(live.nodeId), account.twinId, account.pair);
+  };
   const nodeStatus = () => run(async () => {
-    if (!live?.nodeId || !account.twinId) return;
-    setStatus(await new AgentClient(await chain.agentUrl(live.nodeId), account.twinId, account.pair).status(row.id));
+    const agent = await nodeAgent();
+    if (agent) setStatus(await agent.status(row.id));
+  });
+  const readLogs = (workload: string) => run(async () => {
+    const agent = await nodeAgent();
+    if (!agent) return;
+    const { lines } = await agent.logs(row.id, workload);
+    setLogs((all) => ({ ...all, [workload]: lines }));
   });
   const cancel = () => run(async () => {
     if (!window.confirm(`Cancel contract ${row.id}? Its workloads are removed and its public IPs freed.`)) return;
@@ -184,6 +195,17 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
       {status && (
         <table data-testid="node-status"><thead><tr><th>Workload</th><th>State</th><th>Message</th><th>Data</th></tr></thead>
           <tbody>{status.workloads.map((w) => <tr key={w.name}><td>{w.name}</td><td>{w.state}</td><td>{w.message}</td><td className="mono">{JSON.stringify(w.data)}</td></tr>)}</tbody></table>
+      )}
+      {status && status.deployment.workloads.some((w) => w.type === 'vm') && (
+        <>
+          <h3>Logs</h3>
+          {status.deployment.workloads.filter((w) => w.type === 'vm').map((w) => (
+            <div key={w.name} data-testid={`logs-${w.name}`}>
+              <p className="row"><button className="secondary" onClick={() => readLogs(w.name)} disabled={busy}>{logs[w.name] ? `Refresh the logs of ${w.name}` : `Show the logs of ${w.name}`}</button></p>
+              {logs[w.name] && <pre>{logs[w.name].length > 0 ? logs[w.name].join('\n') : `${w.name} has written nothing yet.`}</pre>}
+            </div>
+          ))}
+        </>
       )}
       <h3>Bills</h3>
       {bills && bills.items.length > 0 ? (

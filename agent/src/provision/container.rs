@@ -1,0 +1,1126 @@
+//! The `container` provisioner (SPEC §10): each `vm` workload runs its OCI image with Podman.
+//!
+//! What isolates a tenant, and where it is done:
+//! - **Users**: every VM gets its own slice of 65,536 host uids and gids from the `containers`
+//!   range of `/etc/subuid` and `/etc/subgid` (`--uidmap`/`--gidmap`), so container root is an
+//!   unprivileged host uid that owns nothing of the farmer's or another tenant's.
+//! - **Files**: the root filesystem is an ext4 filesystem of exactly `rootfs_size` on a loop
+//!   device, the image copied into it and shifted to the VM's uids; each disk is an ext4
+//!   filesystem of exactly its size. Both live under `data_dir/containers` (mode 0700) and are
+//!   mounted only into their own VM's mount namespace.
+//! - **Processes and limits**: PID, mount, IPC, UTS and network namespaces (Podman's defaults),
+//!   `--cpus`, `--memory` (no swap) and `--pids-limit` cgroup limits, `no-new-privileges`,
+//!   and Podman's default capability set (no `NET_ADMIN`: a tenant cannot change its addresses).
+//! - **Environment**: Podman itself runs with an empty environment, so nothing of the agent's
+//!   (its key included) can reach a container; the container gets the image's `Env` and the
+//!   document's `env`, nothing else.
+//! - **Network**: one Podman bridge network per deployment (`-o isolate=true`: no traffic to
+//!   other deployments' networks), NAT to the outside; a VM with a public IP gets a veth pair,
+//!   its host end enslaved to the configured public bridge, its other end `pub0` inside the VM
+//!   with the contract's IP, and the default route through the contract's gateway.
+//!
+//! nru is read from the kernel: the byte counters of every interface in the VM's network
+//! namespace (`/proc/PID/net/dev`), as differences from what the last report saw.
+
+use super::{mark_all, public_ip_result, Provisioner};
+use crate::{
+	config::ContainerConfig,
+	state::{Record, RunningVm},
+};
+use gridchain_sdk::{
+	agent::{WorkloadResult, WorkloadState},
+	deployment::{VmData, WorkloadData},
+};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	path::{Path, PathBuf},
+	process::{Command, Stdio},
+};
+
+/// A VM whose container exits this many times in a row is left in `error`.
+const MAX_RESTARTS: u64 = 5;
+/// A container that ran this long before it exited had a clean run.
+const STABLE_SECS: u64 = 600;
+/// Host uids (and gids) given to each VM.
+const IDS_PER_VM: u64 = 65_536;
+/// The labels that find a VM's container again.
+const LABEL_AGENT: &str = "gridchain.agent";
+const LABEL_CONTRACT: &str = "gridchain.contract";
+const LABEL_WORKLOAD: &str = "gridchain.workload";
+const LABEL_SLOT: &str = "gridchain.slot";
+/// Open files a container may hold (kept under the host's hard limit).
+const NOFILE: u64 = 8_192;
+/// Held while a uid slot is chosen and its container created: agents on one host never share a
+/// slot.
+const SLOT_LOCK: &str = "/run/lock/gridchain-agent-slots.lock";
+
+/// The host-wide slot lock, released on drop.
+fn slot_lock() -> Result<nix::fcntl::Flock<std::fs::File>, String> {
+	let _ = std::fs::create_dir_all("/run/lock");
+	let file = std::fs::OpenOptions::new()
+		.create(true)
+		.truncate(false)
+		.write(true)
+		.open(SLOT_LOCK)
+		.map_err(|e| format!("cannot open {SLOT_LOCK}: {e}"))?;
+	nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+		.map_err(|(_, e)| format!("cannot lock {SLOT_LOCK}: {e}"))
+}
+
+/// The `containers` range of `/etc/subuid` (or `/etc/subgid`): (first id, count).
+fn subid_range(file: &str) -> Result<(u64, u64), String> {
+	let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+	for line in text.lines() {
+		let mut parts = line.trim().split(':');
+		if let (Some("containers"), Some(start), Some(count)) =
+			(parts.next(), parts.next(), parts.next())
+		{
+			if let (Ok(start), Ok(count)) = (start.parse::<u64>(), count.parse::<u64>()) {
+				if count >= IDS_PER_VM {
+					return Ok((start, count));
+				}
+			}
+		}
+	}
+	Err(format!(
+		"{file} has no `containers` range of at least {IDS_PER_VM} ids (add e.g. `containers:2147483647:2147483648`)"
+	))
+}
+
+/// A command line tool's output, or why it failed (its stderr).
+fn run(program: &str, args: &[&str]) -> Result<String, String> {
+	let output = Command::new(program)
+		.args(args)
+		.env_clear()
+		.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		.stdin(Stdio::null())
+		.output()
+		.map_err(|e| format!("cannot run {program}: {e}"))?;
+	if output.status.success() {
+		Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+	} else {
+		let stderr = String::from_utf8_lossy(&output.stderr);
+		let reason = stderr
+			.lines()
+			.filter(|l| !l.contains("failed to connect to syslog"))
+			.collect::<Vec<_>>()
+			.join("; ");
+		Err(format!("{program} {}: {}", args.first().copied().unwrap_or(""), reason.trim()))
+	}
+}
+
+/// Mount points currently mounted (second field of `/proc/self/mounts`).
+fn mounted() -> BTreeSet<PathBuf> {
+	std::fs::read_to_string("/proc/self/mounts")
+		.unwrap_or_default()
+		.lines()
+		.filter_map(|l| l.split_whitespace().nth(1))
+		.map(|p| PathBuf::from(p.replace("\\040", " ")))
+		.collect()
+}
+
+/// A file of `size` bytes with its blocks allocated, so the node's disk cannot fill up behind
+/// the capacity it promised (sparse where the filesystem cannot allocate ahead). An existing
+/// file keeps its data and only grows.
+fn preallocate(path: &Path, size: u64) -> Result<(), String> {
+	let file = std::fs::OpenOptions::new()
+		.create(true)
+		.write(true)
+		.truncate(false)
+		.open(path)
+		.map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+	let len = i64::try_from(size).map_err(|_| "the size is too large".to_string())?;
+	match nix::fcntl::fallocate(&file, nix::fcntl::FallocateFlags::empty(), 0, len) {
+		Ok(()) => Ok(()),
+		Err(nix::errno::Errno::EOPNOTSUPP) => file.set_len(size).map_err(|e| e.to_string()),
+		Err(e) => Err(format!("cannot allocate {size} bytes: {e}")),
+	}
+}
+
+/// Give every file under `root` to the VM's ids: host id = `base` + container id.
+fn shift_ownership(root: &Path, base: u64) -> Result<(), String> {
+	let shift = |id: u32| -> u32 {
+		if u64::from(id) < IDS_PER_VM {
+			u32::try_from(base.saturating_add(u64::from(id))).unwrap_or(u32::MAX)
+		} else {
+			id
+		}
+	};
+	let mut pending = vec![root.to_path_buf()];
+	while let Some(path) = pending.pop() {
+		let meta = std::fs::symlink_metadata(&path)
+			.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+		use std::os::unix::fs::MetadataExt;
+		std::os::unix::fs::lchown(&path, Some(shift(meta.uid())), Some(shift(meta.gid())))
+			.map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
+		// chown clears set-id bits; put the mode back (symlinks have none).
+		if !meta.file_type().is_symlink() {
+			use std::os::unix::fs::PermissionsExt;
+			let _ = std::fs::set_permissions(
+				&path,
+				std::fs::Permissions::from_mode(meta.mode() & 0o7777),
+			);
+		}
+		if meta.is_dir() {
+			for entry in
+				std::fs::read_dir(&path).map_err(|e| format!("cannot list {}: {e}", path.display()))?
+			{
+				pending.push(entry.map_err(|e| e.to_string())?.path());
+			}
+		}
+	}
+	Ok(())
+}
+
+/// A mount point inside the VM: absolute, no `..`, nothing Podman's option syntax reads.
+fn check_mount_point(point: &str) -> Result<(), String> {
+	let ok = point.starts_with('/')
+		&& point != "/"
+		&& !point.split('/').any(|c| c == "..")
+		&& !point.contains([',', ':', '\0']);
+	if ok {
+		Ok(())
+	} else {
+		Err(format!("mount_point `{point}`: must be an absolute path other than / without `..`, `,` or `:`"))
+	}
+}
+
+/// Total bytes (received + sent) per interface of a process's network namespace, loopback left
+/// out.
+fn interface_bytes(pid: u32) -> BTreeMap<String, u64> {
+	parse_net_dev(&std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default())
+}
+
+/// The format of `/proc/net/dev`: two header lines, then `name: 8 receive and 8 send counters`.
+fn parse_net_dev(text: &str) -> BTreeMap<String, u64> {
+	text.lines()
+		.skip(2)
+		.filter_map(|line| {
+			let (name, counters) = line.split_once(':')?;
+			let name = name.trim();
+			if name == "lo" {
+				return None;
+			}
+			let fields: Vec<u64> =
+				counters.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+			// Field 0 is bytes received, field 8 bytes sent.
+			let bytes = fields.first()?.saturating_add(*fields.get(8)?);
+			Some((name.to_string(), bytes))
+		})
+		.collect()
+}
+
+/// What Podman says of a container.
+#[derive(Clone)]
+struct Inspected {
+	status: String,
+	pid: u32,
+	oom_killed: bool,
+	exit_code: i64,
+}
+
+pub struct ContainerProvisioner {
+	dir: PathBuf,
+	/// Names this agent's containers and networks, and labels them.
+	prefix: String,
+	runtime: Option<String>,
+	public_interface: String,
+	pids_limit: u64,
+	/// The `containers` id range: (first id, count), the same for uids and gids.
+	ids: (u64, u64),
+	/// The state of this agent's containers by id, from one `podman ps` (at most a second old):
+	/// supervising and reporting ask for many containers at once.
+	snapshot: std::sync::Mutex<Option<(std::time::Instant, BTreeMap<String, Inspected>)>>,
+}
+
+impl ContainerProvisioner {
+	/// Check that this machine can isolate tenants with Podman; the reasons when it cannot.
+	pub fn new(data_dir: &Path, config: &ContainerConfig) -> anyhow::Result<ContainerProvisioner> {
+		let mut problems = Vec::new();
+		if !nix::unistd::geteuid().is_root() {
+			problems.push("the container provisioner runs as root (it mounts disks and moves network interfaces)".to_string());
+		}
+		for tool in ["podman", "ip", "nsenter", "mkfs.ext4", "resize2fs", "e2fsck", "mount"] {
+			if run("sh", &["-c", &format!("command -v {tool}")]).is_err() {
+				problems.push(format!("`{tool}` is not installed"));
+			}
+		}
+		let runtime = match config.runtime.as_str() {
+			"" if Path::new("/sys/fs/cgroup/unified").is_dir()
+				&& Path::new("/sys/fs/cgroup/memory").is_dir() =>
+				Some("runc".to_string()),
+			"" => None,
+			other => Some(other.to_string()),
+		};
+		if let Some(runtime) = &runtime {
+			if run("sh", &["-c", &format!("command -v {runtime}")]).is_err() {
+				problems.push(format!("the OCI runtime `{runtime}` is not installed (hybrid cgroups need runc: crun refuses them)"));
+			}
+		}
+		let uids = subid_range("/etc/subuid");
+		let gids = subid_range("/etc/subgid");
+		let ids = match (uids, gids) {
+			(Ok(u), Ok(g)) if u == g => u,
+			(Ok(_), Ok(_)) => {
+				problems.push("the `containers` ranges of /etc/subuid and /etc/subgid differ".into());
+				(0, 0)
+			}
+			(u, g) => {
+				problems.extend(u.err());
+				problems.extend(g.err());
+				(0, 0)
+			}
+		};
+		if !Path::new("/dev/loop-control").exists() {
+			problems.push("no loop devices (/dev/loop-control): disks cannot be mounted".into());
+		}
+		if !config.public_interface.is_empty()
+			&& !Path::new("/sys/class/net").join(&config.public_interface).exists()
+		{
+			problems.push(format!(
+				"container.public_interface: there is no interface `{}`",
+				config.public_interface
+			));
+		}
+		let prefix_ok = !config.prefix.is_empty()
+			&& config.prefix.len() <= 20
+			&& config.prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+		if !prefix_ok {
+			problems.push(format!(
+				"container.prefix `{}`: 1 to 20 of a-z, 0-9 and -",
+				config.prefix
+			));
+		}
+		let provisioner = ContainerProvisioner {
+			dir: data_dir.join("containers"),
+			prefix: config.prefix.clone(),
+			runtime,
+			public_interface: config.public_interface.clone(),
+			pids_limit: config.pids_limit,
+			ids,
+			snapshot: std::sync::Mutex::new(None),
+		};
+		if problems.is_empty() {
+			if let Err(e) = provisioner.podman(&["info", "--format", "json"]) {
+				problems.push(format!("Podman does not work here: {e}"));
+			}
+		}
+		if !problems.is_empty() {
+			anyhow::bail!(
+				"the container provisioner cannot isolate tenants on this machine, so the agent does not start: {}",
+				problems.join("; ")
+			);
+		}
+		std::fs::create_dir_all(&provisioner.dir)?;
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+		std::fs::set_permissions(&provisioner.dir, std::fs::Permissions::from_mode(0o700))?;
+		Ok(provisioner)
+	}
+
+	fn podman(&self, args: &[&str]) -> Result<String, String> {
+		let mut all = Vec::with_capacity(args.len() + 2);
+		if let Some(runtime) = &self.runtime {
+			all.extend(["--runtime", runtime.as_str()]);
+		}
+		all.extend_from_slice(args);
+		run("podman", &all)
+	}
+
+	fn network(&self, contract_id: u64) -> String {
+		format!("{}-{contract_id}", self.prefix)
+	}
+
+	fn container_name(&self, contract_id: u64, name: &str) -> String {
+		format!("{}-{contract_id}-{name}", self.prefix)
+	}
+
+	fn contract_dir(&self, contract_id: u64) -> PathBuf {
+		self.dir.join(contract_id.to_string())
+	}
+
+	fn disk_file(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.contract_dir(contract_id).join(format!("disk-{name}.img"))
+	}
+
+	fn disk_mount(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.contract_dir(contract_id).join(format!("disk-{name}"))
+	}
+
+	fn rootfs_file(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.contract_dir(contract_id).join(format!("vm-{name}.img"))
+	}
+
+	fn rootfs_mount(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.contract_dir(contract_id).join(format!("vm-{name}"))
+	}
+
+	/// The host's end of a VM's public interface.
+	fn public_veth(slot: u64) -> (String, String) {
+		(format!("gcp{slot:x}"), format!("gcq{slot:x}"))
+	}
+
+	/// The first host id of a slot.
+	fn base(&self, slot: u64) -> u64 {
+		self.ids.0.saturating_add(slot.saturating_mul(IDS_PER_VM))
+	}
+
+	/// The containers of this agent (all, or one contract's), as Podman lists them (JSON).
+	fn containers(&self, contract_id: Option<u64>) -> Result<Vec<serde_json::Value>, String> {
+		let agent = format!("label={LABEL_AGENT}={}", self.prefix);
+		let contract = match contract_id {
+			Some(id) => format!("label={LABEL_CONTRACT}={id}"),
+			None => format!("label={LABEL_CONTRACT}"),
+		};
+		self.list(&["--filter", &agent, "--filter", &contract])
+	}
+
+	fn list(&self, filters: &[&str]) -> Result<Vec<serde_json::Value>, String> {
+		let mut args = vec!["ps", "-a", "--format", "json"];
+		args.extend_from_slice(filters);
+		let out = self.podman(&args)?;
+		let list: serde_json::Value =
+			serde_json::from_str(&out).map_err(|e| format!("podman ps: {e}"))?;
+		Ok(list.as_array().cloned().unwrap_or_default())
+	}
+
+	/// A slot no container on this host uses (call with the slot lock held).
+	fn free_slot(&self, taken_here: &[u64]) -> Result<u64, String> {
+		let mut taken: BTreeSet<u64> = taken_here.iter().copied().collect();
+		for c in self.list(&["--filter", &format!("label={LABEL_SLOT}")])? {
+			if let Some(slot) = c["Labels"][LABEL_SLOT].as_str().and_then(|s| s.parse().ok()) {
+				taken.insert(slot);
+			}
+		}
+		let slots = self.ids.1 / IDS_PER_VM;
+		(0..slots)
+			.find(|s| !taken.contains(s))
+			.ok_or_else(|| "every uid range of the node is in use".to_string())
+	}
+
+	/// A container's state from the snapshot (refreshed when older than a second); OOM kills are
+	/// only known to `inspect`.
+	fn state(&self, container: &str) -> Option<Inspected> {
+		let Ok(mut snapshot) = self.snapshot.lock() else { return self.inspect(container) };
+		let fresh = snapshot.as_ref().is_some_and(|(at, _)| at.elapsed().as_secs() < 1);
+		if !fresh {
+			let list = self.containers(None).ok()?;
+			let states = list
+				.iter()
+				.filter_map(|c| {
+					let id = c["Id"].as_str()?.to_string();
+					let state = Inspected {
+						status: c["State"].as_str().unwrap_or("").to_string(),
+						pid: c["Pid"].as_u64().and_then(|p| u32::try_from(p).ok()).unwrap_or(0),
+						oom_killed: false,
+						exit_code: c["ExitCode"].as_i64().unwrap_or(0),
+					};
+					Some((id, state))
+				})
+				.collect();
+			*snapshot = Some((std::time::Instant::now(), states));
+		}
+		snapshot.as_ref().and_then(|(_, states)| states.get(container).cloned())
+	}
+
+	/// Forget the snapshot after changing containers.
+	fn changed(&self) {
+		if let Ok(mut snapshot) = self.snapshot.lock() {
+			*snapshot = None;
+		}
+	}
+
+	fn inspect(&self, container: &str) -> Option<Inspected> {
+		let out = self.podman(&["container", "inspect", "--format", "json", container]).ok()?;
+		let list: serde_json::Value = serde_json::from_str(&out).ok()?;
+		let c = list.get(0)?;
+		Some(Inspected {
+			status: c["State"]["Status"].as_str().unwrap_or("").to_string(),
+			pid: c["State"]["Pid"].as_u64().and_then(|p| u32::try_from(p).ok()).unwrap_or(0),
+			oom_killed: c["State"]["OOMKilled"].as_bool().unwrap_or(false),
+			exit_code: c["State"]["ExitCode"].as_i64().unwrap_or(0),
+		})
+	}
+
+	fn mount(image: &Path, at: &Path) -> Result<(), String> {
+		if mounted().contains(at) {
+			return Ok(());
+		}
+		std::fs::create_dir_all(at).map_err(|e| format!("cannot create {}: {e}", at.display()))?;
+		let (image, at) = (image.to_string_lossy(), at.to_string_lossy());
+		run("mount", &["-o", "loop,nodev", &image, &at]).map(drop)
+	}
+
+	fn unmount(at: &Path) {
+		if mounted().contains(at) {
+			let at = at.to_string_lossy();
+			if run("umount", &[&at]).is_err() {
+				let _ = run("umount", &["-l", &at]);
+			}
+		}
+	}
+
+	/// A disk: an ext4 filesystem of exactly `size` bytes (grown, never shrunk, on update),
+	/// mounted on the host under the contract's directory.
+	fn make_disk(&self, contract_id: u64, name: &str, size: u64) -> Result<PathBuf, String> {
+		let file = self.disk_file(contract_id, name);
+		let at = self.disk_mount(contract_id, name);
+		let old = std::fs::metadata(&file).map(|m| m.len()).ok();
+		let path = file.to_string_lossy().to_string();
+		match old {
+			None => {
+				preallocate(&file, size)?;
+				if let Err(e) = run("mkfs.ext4", &["-q", "-F", "-m", "0", &path]) {
+					let _ = std::fs::remove_file(&file);
+					return Err(e);
+				}
+			}
+			Some(old) if old < size => {
+				Self::unmount(&at);
+				preallocate(&file, size)?;
+				// e2fsck exits 1 when it fixed something; resize2fs says what is wrong.
+				let _ = run("e2fsck", &["-f", "-p", &path]);
+				run("resize2fs", &[&path])?;
+			}
+			Some(_) => {}
+		}
+		Self::mount(&file, &at)?;
+		Ok(at)
+	}
+
+	/// The VM's root filesystem: an ext4 filesystem of `rootfs_size` holding the image, owned by
+	/// the VM's ids. Returns the image's (command, env, workdir).
+	fn make_rootfs(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		base: u64,
+	) -> Result<(Vec<String>, Vec<String>, String), String> {
+		if self.podman(&["image", "exists", &vm.image]).is_err() {
+			self.podman(&["pull", "--quiet", &vm.image])
+				.map_err(|e| format!("image `{}`: cannot pull it: {e}", vm.image))?;
+		}
+		let inspect = self.podman(&["image", "inspect", "--format", "json", &vm.image])?;
+		let inspect: serde_json::Value =
+			serde_json::from_str(&inspect).map_err(|e| format!("podman image inspect: {e}"))?;
+		let config = &inspect[0]["Config"];
+		let strings = |v: &serde_json::Value| -> Vec<String> {
+			v.as_array()
+				.map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+				.unwrap_or_default()
+		};
+		let mut command = strings(&config["Entrypoint"]);
+		command.extend(strings(&config["Cmd"]));
+		let env = strings(&config["Env"]);
+		let workdir = config["WorkingDir"].as_str().unwrap_or("").to_string();
+
+		let file = self.rootfs_file(contract_id, name);
+		let at = self.rootfs_mount(contract_id, name);
+		Self::unmount(&at);
+		let _ = std::fs::remove_file(&file);
+		// Thin: blocks are taken as the VM writes, up to `rootfs_size` (disks are allocated ahead).
+		std::fs::File::create(&file)
+			.and_then(|f| f.set_len(vm.rootfs_size))
+			.map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+		run("mkfs.ext4", &["-q", "-F", "-m", "0", &file.to_string_lossy()])?;
+		Self::mount(&file, &at)?;
+		let source = self.podman(&["image", "mount", &vm.image])?;
+		let copied = run("cp", &["-a", &format!("{}/.", source.trim()), &format!("{}/", at.display())]);
+		let _ = self.podman(&["image", "unmount", &vm.image]);
+		copied.map_err(|e| format!("the image does not fit in rootfs_size ({} bytes): {e}", vm.rootfs_size))?;
+		let _ = std::fs::remove_dir_all(at.join("lost+found"));
+		if !vm.ssh_keys.is_empty() {
+			let ssh = at.join("root/.ssh");
+			std::fs::create_dir_all(&ssh).map_err(|e| format!("cannot create /root/.ssh: {e}"))?;
+			std::fs::write(ssh.join("authorized_keys"), vm.ssh_keys.join("\n") + "\n")
+				.map_err(|e| format!("cannot write /root/.ssh/authorized_keys: {e}"))?;
+			use std::os::unix::fs::PermissionsExt;
+			let _ = std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o700));
+			let _ = std::fs::set_permissions(
+				ssh.join("authorized_keys"),
+				std::fs::Permissions::from_mode(0o600),
+			);
+		}
+		shift_ownership(&at, base)?;
+		Ok((command, env, workdir))
+	}
+
+	/// Create and start a VM's container; returns what the record keeps of it.
+	fn start_vm(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		record: &Record,
+		slot: u64,
+	) -> Result<RunningVm, String> {
+		let base = self.base(slot);
+		let (image_command, image_env, workdir) = self.make_rootfs(contract_id, name, vm, base)?;
+		let command = if vm.entrypoint.trim().is_empty() {
+			image_command
+		} else {
+			shell_words::split(&vm.entrypoint).map_err(|e| format!("entrypoint: {e}"))?
+		};
+		if command.is_empty() {
+			return Err("entrypoint: empty, and the image names no command".into());
+		}
+		let network = self.network(contract_id);
+		if self.podman(&["network", "exists", &network]).is_err() {
+			self.podman(&["network", "create", "-o", "isolate=true", &network])?;
+		}
+		let container = self.container_name(contract_id, name);
+		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
+		let rootfs = self.rootfs_mount(contract_id, name);
+		let mut args: Vec<String> = vec![
+			"run".into(),
+			"-d".into(),
+			"--name".into(),
+			container.clone(),
+			"--label".into(),
+			format!("{LABEL_AGENT}={}", self.prefix),
+			"--label".into(),
+			format!("{LABEL_CONTRACT}={contract_id}"),
+			"--label".into(),
+			format!("{LABEL_WORKLOAD}={name}"),
+			"--label".into(),
+			format!("{LABEL_SLOT}={slot}"),
+			"--uidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--gidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--cpus".into(),
+			vm.cpu.to_string(),
+			"--memory".into(),
+			vm.memory.to_string(),
+			"--memory-swap".into(),
+			vm.memory.to_string(),
+			"--pids-limit".into(),
+			self.pids_limit.to_string(),
+			"--ulimit".into(),
+			format!("nofile={NOFILE}:{NOFILE}"),
+			"--ulimit".into(),
+			format!("nproc={0}:{0}", self.pids_limit),
+			"--security-opt".into(),
+			"no-new-privileges".into(),
+			"--network".into(),
+			network,
+			"--hostname".into(),
+			name.to_string(),
+			"--log-opt".into(),
+			"max-size=10mb".into(),
+		];
+		if !workdir.is_empty() {
+			args.extend(["--workdir".into(), workdir]);
+		}
+		for e in image_env {
+			args.extend(["--env".into(), e]);
+		}
+		for (k, v) in &vm.env {
+			args.extend(["--env".into(), format!("{k}={v}")]);
+		}
+		for mount in &vm.mounts {
+			check_mount_point(&mount.mount_point)?;
+			let at = self.disk_mount(contract_id, &mount.disk);
+			let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
+			std::os::unix::fs::chown(&at, Some(owner), Some(owner))
+				.map_err(|e| format!("disk `{}`: cannot hand it to the VM: {e}", mount.disk))?;
+			args.extend([
+				"--mount".into(),
+				format!(
+					"type=bind,source={},destination={},rw=true",
+					at.display(),
+					mount.mount_point
+				),
+			]);
+		}
+		args.extend(["--rootfs".into(), rootfs.to_string_lossy().into_owned()]);
+		args.extend(command);
+		let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+		let id = self.podman(&refs);
+		self.changed();
+		let id = id?.trim().to_string();
+		let running = RunningVm {
+			name: name.to_string(),
+			container: id,
+			slot,
+			started_at: gridchain_sdk::agent::now_secs(),
+			pid: 0,
+			net_seen: BTreeMap::new(),
+		};
+		self.connect_public(contract_id, name, vm, record, running)
+	}
+
+	/// Give a running VM its public IP (if it has one) and note its pid.
+	fn connect_public(
+		&self,
+		_contract_id: u64,
+		_name: &str,
+		vm: &VmData,
+		record: &Record,
+		mut running: RunningVm,
+	) -> Result<RunningVm, String> {
+		let inspected = self
+			.inspect(&running.container)
+			.ok_or_else(|| "the container vanished after it started".to_string())?;
+		running.pid = inspected.pid;
+		if vm.public_ip.is_empty() || inspected.status != "running" {
+			return Ok(running);
+		}
+		if self.public_interface.is_empty() {
+			return Err("public_ip: this node has no public interface (container.public_interface in the agent's config)".into());
+		}
+		let ip = public_ip_result(record, &vm.public_ip);
+		let (Some(address), Some(gateway)) = (ip.data["ip"].as_str(), ip.data["gateway"].as_str())
+		else {
+			return Err(format!("public_ip `{}`: the contract reserved no IP for it", vm.public_ip));
+		};
+		let gateway = gateway.split('/').next().unwrap_or(gateway);
+		let (host, peer) = Self::public_veth(running.slot);
+		let pid = inspected.pid.to_string();
+		let _ = run("ip", &["link", "del", &host]);
+		run("ip", &["link", "add", &host, "type", "veth", "peer", "name", &peer, "netns", &pid])?;
+		run("ip", &["link", "set", &host, "master", &self.public_interface, "up"])?;
+		let inside = |args: &[&str]| {
+			let mut all = vec!["-t", pid.as_str(), "-n", "ip"];
+			all.extend_from_slice(args);
+			run("nsenter", &all)
+		};
+		inside(&["link", "set", &peer, "name", "pub0"])?;
+		inside(&["addr", "add", address, "dev", "pub0"])?;
+		inside(&["link", "set", "pub0", "up"])?;
+		inside(&["route", "replace", "default", "via", gateway, "dev", "pub0"])?;
+		Ok(running)
+	}
+
+	fn remove_container(&self, vm: &RunningVm) {
+		self.changed();
+		let _ = self.podman(&["rm", "-f", "-t", "2", &vm.container]);
+		let _ = run("ip", &["link", "del", &Self::public_veth(vm.slot).0]);
+	}
+
+	/// Remove every container of the contract (those the record knows and any other with its
+	/// label), and their public interfaces.
+	fn remove_containers(&self, contract_id: u64, vms: &[RunningVm]) {
+		for vm in vms {
+			self.remove_container(vm);
+		}
+		for c in self.containers(Some(contract_id)).unwrap_or_default() {
+			if let Some(id) = c["Id"].as_str() {
+				let _ = self.podman(&["rm", "-f", "-t", "2", id]);
+			}
+			if let Some(slot) = c["Labels"][LABEL_SLOT].as_str().and_then(|s| s.parse().ok()) {
+				let _ = run("ip", &["link", "del", &Self::public_veth(slot).0]);
+			}
+		}
+	}
+
+	/// Remove everything of a contract: containers, public interfaces, network, disks.
+	fn remove_contract(&self, contract_id: u64, vms: &[RunningVm]) {
+		self.remove_containers(contract_id, vms);
+		let _ = self.podman(&["network", "rm", "-f", &self.network(contract_id)]);
+		let dir = self.contract_dir(contract_id);
+		for at in mounted() {
+			if at.starts_with(&dir) {
+				Self::unmount(&at);
+			}
+		}
+		let _ = std::fs::remove_dir_all(dir);
+	}
+
+	fn vms(record: &Record) -> Vec<(String, VmData)> {
+		record
+			.deployment
+			.workloads
+			.iter()
+			.filter_map(|w| match &w.data {
+				WorkloadData::Vm(vm) => Some((w.name.clone(), vm.clone())),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// Provision everything, or the reason the first thing failed.
+	fn provision_vm(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		record: &Record,
+		taken: &[u64],
+	) -> Result<RunningVm, String> {
+		let _lock = slot_lock()?;
+		let slot = self.free_slot(taken)?;
+		self.start_vm(contract_id, name, vm, record, slot)
+	}
+}
+
+fn result(
+	name: &str,
+	state: WorkloadState,
+	message: String,
+	data: serde_json::Value,
+) -> WorkloadResult {
+	WorkloadResult { name: name.to_string(), state, message, data }
+}
+
+impl Provisioner for ContainerProvisioner {
+	fn provision(&self, contract_id: u64, record: &mut Record) {
+		// An update starts the VMs afresh; disks keep their data.
+		self.remove_containers(contract_id, &record.vms);
+		record.vms.clear();
+		let _ = std::fs::create_dir_all(self.contract_dir(contract_id));
+		let mut results = Vec::new();
+		let mut disks = BTreeSet::new();
+		for w in &record.deployment.workloads {
+			if let WorkloadData::Disk(disk) = &w.data {
+				disks.insert(w.name.clone());
+				results.push(match self.make_disk(contract_id, &w.name, disk.size) {
+					Ok(_) => result(
+						&w.name,
+						WorkloadState::Ok,
+						format!("an ext4 filesystem of {} bytes", disk.size),
+						serde_json::json!({"size": disk.size}),
+					),
+					Err(e) => result(
+						&w.name,
+						WorkloadState::Error,
+						format!("cannot create the disk: {e}"),
+						serde_json::Value::Null,
+					),
+				});
+			}
+		}
+		// Disks the deployment no longer has (after an update) are removed, with their data.
+		if let Ok(entries) = std::fs::read_dir(self.contract_dir(contract_id)) {
+			for entry in entries.flatten() {
+				let file = entry.file_name().to_string_lossy().to_string();
+				let stale = file
+					.strip_prefix("disk-")
+					.map(|n| n.strip_suffix(".img").unwrap_or(n))
+					.is_some_and(|n| !disks.contains(n));
+				if stale {
+					Self::unmount(&entry.path());
+					let path = entry.path();
+					let _ = if path.is_dir() {
+						std::fs::remove_dir(&path)
+					} else {
+						std::fs::remove_file(&path)
+					};
+				}
+			}
+		}
+		for w in &record.deployment.workloads {
+			match &w.data {
+				WorkloadData::Disk(_) => {}
+				WorkloadData::PublicIp(_) => results.push(public_ip_result(record, &w.name)),
+				WorkloadData::Vm(vm) => {
+					let taken: Vec<u64> = record.vms.iter().map(|v| v.slot).collect();
+					let disk_failed = vm.mounts.iter().any(|m| {
+						results.iter().any(|r| r.name == m.disk && r.state == WorkloadState::Error)
+					});
+					let outcome = if disk_failed {
+						Err("a disk it mounts could not be created".to_string())
+					} else {
+						self.provision_vm(contract_id, &w.name, vm, record, &taken)
+					};
+					results.push(match outcome {
+						Ok(running) => {
+							let data = serde_json::json!({
+								"container": running.container,
+								"public_ip": if vm.public_ip.is_empty() {
+									serde_json::Value::Null
+								} else {
+									public_ip_result(record, &vm.public_ip).data["ip"].clone()
+								},
+							});
+							record.vms.push(running);
+							result(
+								&w.name,
+								WorkloadState::Ok,
+								format!(
+									"running {}: {} vCPU, {} bytes of memory, {} PIDs at most",
+									vm.image, vm.cpu, vm.memory, self.pids_limit
+								),
+								data,
+							)
+						}
+						Err(reason) => {
+							// Nothing half-made stays running.
+							let _ = self.podman(&[
+								"rm",
+								"-f",
+								"-t",
+								"0",
+								&self.container_name(contract_id, &w.name),
+							]);
+							result(&w.name, WorkloadState::Error, reason, serde_json::Value::Null)
+						}
+					});
+				}
+			}
+		}
+		// Results in document order.
+		let order: Vec<&str> =
+			record.deployment.workloads.iter().map(|w| w.name.as_str()).collect();
+		results.sort_by_key(|r| order.iter().position(|n| *n == r.name));
+		record.workloads = results;
+	}
+
+	fn deprovision(&self, contract_id: u64, record: &Record) {
+		self.remove_contract(contract_id, &record.vms);
+	}
+
+	fn pause(&self, _contract_id: u64, record: &mut Record) {
+		for vm in &record.vms {
+			let _ = self.podman(&["pause", &vm.container]);
+		}
+		self.changed();
+		mark_all(record, WorkloadState::Paused);
+	}
+
+	fn resume(&self, _contract_id: u64, record: &mut Record) {
+		for vm in &record.vms {
+			let _ = self.podman(&["unpause", &vm.container]);
+		}
+		self.changed();
+		mark_all(record, WorkloadState::Ok);
+	}
+
+	fn restore(&self, contract_id: u64, record: &mut Record) {
+		// After a reboot the loop mounts are gone: mount them again.
+		let _ = std::fs::create_dir_all(self.contract_dir(contract_id));
+		for w in &record.deployment.workloads {
+			if let WorkloadData::Disk(disk) = &w.data {
+				if let Err(e) = self.make_disk(contract_id, &w.name, disk.size) {
+					tracing::warn!(contract_id, disk = %w.name, "cannot mount the disk again: {e}");
+				}
+			}
+		}
+		for (name, _) in Self::vms(record) {
+			let _ = Self::mount(&self.rootfs_file(contract_id, &name), &self.rootfs_mount(contract_id, &name));
+		}
+		// Containers are found again by their labels.
+		for c in self.containers(Some(contract_id)).unwrap_or_default() {
+			let (Some(id), Some(name)) = (c["Id"].as_str(), c["Labels"][LABEL_WORKLOAD].as_str())
+			else {
+				continue;
+			};
+			if let Some(vm) = record.vms.iter_mut().find(|v| v.name == name) {
+				vm.container = id.to_string();
+			}
+		}
+		self.supervise(contract_id, record);
+	}
+
+	fn take_network_bytes(&self, _contract_id: u64, record: &mut Record) -> u64 {
+		let mut total = 0u64;
+		for vm in &mut record.vms {
+			let Some(inspected) = self.state(&vm.container) else { continue };
+			if inspected.pid == 0 {
+				continue;
+			}
+			if inspected.pid != vm.pid {
+				// A new network namespace: its counters start from zero.
+				vm.pid = inspected.pid;
+				vm.net_seen.clear();
+			}
+			let now = interface_bytes(inspected.pid);
+			for (iface, bytes) in &now {
+				let seen = vm.net_seen.get(iface).copied().unwrap_or(0);
+				total = total.saturating_add(if *bytes >= seen { bytes - seen } else { *bytes });
+			}
+			vm.net_seen = now;
+		}
+		total
+	}
+
+	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool {
+		if record.paused {
+			return false;
+		}
+		let mut changed = false;
+		for (name, vm) in Self::vms(record) {
+			let Some(index) = record.workloads.iter().position(|w| w.name == name) else {
+				continue;
+			};
+			if record.workloads.get(index).is_none_or(|r| r.state == WorkloadState::Error) {
+				continue;
+			}
+			let running = record.vms.iter().find(|r| r.name == name).cloned();
+			let state = running.as_ref().and_then(|r| self.state(&r.container));
+			let live = state.as_ref().is_some_and(|i| i.status == "running" || i.status == "paused");
+			// Why it stopped (an OOM kill) only `inspect` knows.
+			let inspected = if live {
+				state
+			} else {
+				self.changed();
+				running.as_ref().and_then(|r| self.inspect(&r.container))
+			};
+			if live {
+				// Taken over after a restart: make sure its public interface is there.
+				if let (Some(r), false) = (&running, vm.public_ip.is_empty()) {
+					let host = Self::public_veth(r.slot).0;
+					if !Path::new("/sys/class/net").join(&host).exists() {
+						if let Ok(r) = self.connect_public(contract_id, &name, &vm, record, r.clone()) {
+							record.vms.retain(|v| v.name != name);
+							record.vms.push(r);
+							changed = true;
+						}
+					}
+				}
+				continue;
+			}
+			let Some(result) = record.workloads.get_mut(index) else { continue };
+			let mut restarts = result.data["restarts"].as_u64().unwrap_or(0);
+			if running.as_ref().is_some_and(|old| {
+				gridchain_sdk::agent::now_secs().saturating_sub(old.started_at) >= STABLE_SECS
+			}) {
+				restarts = 0;
+			}
+			let why = match &inspected {
+				Some(i) if i.oom_killed => format!(
+					"killed for using more than its {} bytes of memory (OOM)",
+					vm.memory
+				),
+				Some(i) => format!("exited with code {}", i.exit_code),
+				None => "its container is gone".to_string(),
+			};
+			changed = true;
+			if restarts >= MAX_RESTARTS {
+				tracing::warn!(contract_id, workload = %name, "the VM keeps exiting; giving up");
+				result.state = WorkloadState::Error;
+				result.message = format!(
+					"{why}; it stopped {restarts} times in a row and is not restarted again"
+				);
+				result.data["oom_killed"] = inspected.as_ref().is_some_and(|i| i.oom_killed).into();
+				continue;
+			}
+			tracing::warn!(contract_id, workload = %name, "the VM {why}; restarting it");
+			let restarted = match (&running, &inspected) {
+				// The container is there: start it again, with its root filesystem as it was.
+				(Some(r), Some(_)) => self
+					.podman(&["start", &r.container])
+					.and_then(|_| {
+						let mut r = r.clone();
+						r.started_at = gridchain_sdk::agent::now_secs();
+						Ok(r)
+					}),
+				_ => {
+					let taken: Vec<u64> =
+						record.vms.iter().filter(|v| v.name != name).map(|v| v.slot).collect();
+					self.provision_vm(contract_id, &name, &vm, record, &taken)
+				}
+			};
+			let restarted = restarted.and_then(|r| {
+				if matches!((&running, &inspected), (Some(_), Some(_))) {
+					self.connect_public(contract_id, &name, &vm, record, r)
+				} else {
+					Ok(r)
+				}
+			});
+			let Some(result) = record.workloads.get_mut(index) else { continue };
+			result.data["restarts"] = (restarts + 1).into();
+			result.data["oom_killed"] = inspected.as_ref().is_some_and(|i| i.oom_killed).into();
+			match restarted {
+				Ok(r) => {
+					result.message = format!("restarted: it {why}");
+					result.data["container"] = r.container.clone().into();
+					record.vms.retain(|v| v.name != name);
+					record.vms.push(r);
+				}
+				Err(reason) => {
+					result.state = WorkloadState::Error;
+					result.message = format!("it {why}, and could not be restarted: {reason}");
+				}
+			}
+		}
+		if changed {
+			self.changed();
+		}
+		changed
+	}
+
+	fn logs(
+		&self,
+		_contract_id: u64,
+		record: &Record,
+		workload: &str,
+		tail: usize,
+	) -> Result<String, String> {
+		let vm = record
+			.vms
+			.iter()
+			.find(|v| v.name == workload)
+			.ok_or_else(|| format!("workload `{workload}` has no container"))?;
+		let mut args = vec!["logs".to_string(), "--tail".into(), tail.to_string(), vm.container.clone()];
+		if let Some(runtime) = &self.runtime {
+			args.splice(0..0, ["--runtime".to_string(), runtime.clone()]);
+		}
+		// The container's stdout and stderr, interleaved as written, through one pipe.
+		let (mut reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
+		let mut child = Command::new("podman")
+			.args(&args)
+			.env_clear()
+			.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+			.stdin(Stdio::null())
+			.stdout(writer.try_clone().map_err(|e| e.to_string())?)
+			.stderr(writer)
+			.spawn()
+			.map_err(|e| format!("cannot run podman: {e}"))?;
+		let mut text = String::new();
+		use std::io::Read;
+		// The command's own copies of the pipe's write end are dropped with `Command`.
+		let read = reader.read_to_string(&mut text);
+		let status = child.wait().map_err(|e| e.to_string())?;
+		read.map_err(|e| e.to_string())?;
+		if !status.success() {
+			return Err(format!("podman logs: {}", text.trim()));
+		}
+		Ok(text)
+	}
+
+	fn cleanup(&self, live: &[u64]) {
+		// Containers and networks of contracts the agent no longer holds (a crash between removing
+		// a deployment from the database and removing its containers).
+		for c in self.containers(None).unwrap_or_default() {
+			let Some(contract) =
+				c["Labels"][LABEL_CONTRACT].as_str().and_then(|s| s.parse::<u64>().ok())
+			else {
+				continue;
+			};
+			if !live.contains(&contract) {
+				tracing::warn!(contract_id = contract, "removing a container no deployment owns");
+				self.remove_contract(contract, &[]);
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn mount_points_that_podman_would_misread_are_refused() {
+		assert!(check_mount_point("/data").is_ok());
+		assert!(check_mount_point("/srv/www").is_ok());
+		for bad in ["data", "/", "/a/../etc", "/x,readonly=false", "/a:b", ""] {
+			assert!(check_mount_point(bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn traffic_is_received_plus_sent_bytes_of_every_interface_but_loopback() {
+		let text = "Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:     500       5    0    0    0     0          0         0      500       5    0    0    0     0       0          0
+  eth0:    1360      16    0    0    0     0          0         0      586       7    0    0    0     0       0          0
+  pub0:    1161      14    0    0    0     0          0         0      925      10    0    0    0     0       0          0
+";
+		let bytes = parse_net_dev(text);
+		assert_eq!(bytes.len(), 2, "{bytes:?}");
+		assert_eq!(bytes["eth0"], 1360 + 586);
+		assert_eq!(bytes["pub0"], 1161 + 925);
+	}
+}
