@@ -283,7 +283,7 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 		"web",
 		&[
 			"--cpu", "2", "--memory", "512M", "--disk", "1G", "--public-ip", "--env", "GREETING=hi",
-			"--entrypoint", "httpd -f -p 80 -h /www",
+			"--ssh-key", SSH_KEY, "--entrypoint", "httpd -f -p 80 -h /www",
 		],
 	);
 	let file_text = file.to_string_lossy().to_string();
@@ -325,6 +325,7 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 	assert_eq!((map[0], map[2]), (0, 65536), "{uid_map}");
 	assert!(map[1] >= 65536, "container root is not a host user: {uid_map}");
 	assert_eq!(inside("echo $GREETING"), "hi");
+	assert_eq!(inside("cat /root/.ssh/authorized_keys"), SSH_KEY);
 	let size_of = |path: &str| -> u64 {
 		inside(&format!("df -B1 {path} | tail -1"))
 			.split_whitespace()
@@ -536,31 +537,6 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 			.unwrap_or(false)
 	});
 	assert!(agent.metric("grid_agent_requests_refused_total") >= 12);
-}
-
-/// `(timestamp, window_secs, cost_scaled_uusd)` of every report of `contract_id` the chain took,
-/// in chain order.
-async fn reports_of(client: &Client, contract_id: u64) -> Vec<(u64, u64, u128)> {
-	let head = client.finalized_number().await.expect("head");
-	let mut reports = Vec::new();
-	for number in 1..=head {
-		let events = client
-			.api()
-			.at_block(number)
-			.await
-			.expect("block")
-			.events()
-			.fetch()
-			.await
-			.expect("events");
-		for e in events.find::<chain::smart_contract::events::ConsumptionReportReceived>() {
-			let e = e.expect("event");
-			if e.contract_id == contract_id {
-				reports.push((e.timestamp, e.window_secs, e.cost_scaled_uusd));
-			}
-		}
-	}
-	reports
 }
 
 /// Run a future to completion from sync code inside the multi-thread test runtime.
@@ -837,6 +813,8 @@ async fn grace_freezes_the_container_a_top_up_thaws_it_and_a_kill_9_of_the_agent
 const IMAGE: &str = "localhost/gridchain-test:busybox";
 /// The size of `/www/big.bin`.
 const BIG: u64 = 1 << 20;
+/// An SSH key for `authorized_keys`.
+const SSH_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGridchainAgentTestKeyOnly test@example";
 /// The page at `/`.
 const PAGE: &str = "hello from a gridchain container\n";
 
@@ -991,13 +969,17 @@ fn leftovers(agent: &Agent, public: &PublicNet, id: u64) -> Vec<String> {
 	if run_tool("podman", &["network", "exists", &format!("{prefix}-{id}")]).0 {
 		left.push("its network".into());
 	}
-	let dir = agent.data_dir.join(format!("containers/{id}"));
-	if dir.exists() {
-		left.push(format!("{}", dir.display()));
-	}
 	let mounts = std::fs::read_to_string("/proc/self/mounts").expect("mounts");
-	if mounts.contains(&dir.to_string_lossy().to_string()) {
-		left.push("mounts".into());
+	for dir in [
+		agent.data_dir.join(format!("containers/{id}")),
+		PathBuf::from(format!("/run/gridchain-agent/{prefix}/{id}")),
+	] {
+		if dir.exists() {
+			left.push(format!("{}", dir.display()));
+		}
+		if mounts.contains(&dir.to_string_lossy().to_string()) {
+			left.push(format!("mounts under {}", dir.display()));
+		}
 	}
 	left.extend(public.ports());
 	left
@@ -1012,7 +994,7 @@ async fn reports_with_traffic(client: &Client, contract_id: u64) -> Vec<(u64, u6
 		let at = client.api().at_block(number).await.expect("block");
 		let mut sent = std::collections::BTreeMap::new();
 		let extrinsics = at.extrinsics().fetch().await.expect("extrinsics");
-		for call in extrinsics.find::<chain::smart_contract::calls::types::ReportConsumption>() {
+		for call in extrinsics.find::<chain::smart_contract::calls::ReportConsumption>() {
 			for r in call.expect("call").reports.0 {
 				if r.contract_id == contract_id {
 					sent.insert(r.timestamp, r.nru);

@@ -50,6 +50,8 @@ const LABEL_WORKLOAD: &str = "gridchain.workload";
 const LABEL_SLOT: &str = "gridchain.slot";
 /// Open files a container may hold (kept under the host's hard limit).
 const NOFILE: u64 = 8_192;
+/// Where VMs' filesystems are mounted (a directory per agent prefix).
+const MOUNTS: &str = "/run/gridchain-agent";
 /// Held while a uid slot is chosen and its container created: agents on one host never share a
 /// slot.
 const SLOT_LOCK: &str = "/run/lock/gridchain-agent-slots.lock";
@@ -105,7 +107,18 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
 			.filter(|l| !l.contains("failed to connect to syslog"))
 			.collect::<Vec<_>>()
 			.join("; ");
-		Err(format!("{program} {}: {}", args.first().copied().unwrap_or(""), reason.trim()))
+		// Name the subcommand (`podman run`), not a global option.
+		let mut words = args.iter().copied();
+		let mut what = "";
+		while let Some(word) = words.next() {
+			if word == "--runtime" {
+				words.next();
+			} else if !word.starts_with('-') {
+				what = word;
+				break;
+			}
+		}
+		Err(format!("{program} {what}: {}", reason.trim()))
 	}
 }
 
@@ -220,7 +233,11 @@ struct Inspected {
 }
 
 pub struct ContainerProvisioner {
+	/// Disk and root filesystem images, by contract (root's alone).
 	dir: PathBuf,
+	/// Where they are mounted for Podman, by contract and VM: each VM's directory belongs to its
+	/// own uid (mode 0700), so its user namespace can reach it and nobody else can.
+	mounts: PathBuf,
 	/// Names this agent's containers and networks, and labels them.
 	prefix: String,
 	runtime: Option<String>,
@@ -293,6 +310,7 @@ impl ContainerProvisioner {
 		}
 		let provisioner = ContainerProvisioner {
 			dir: data_dir.join("containers"),
+			mounts: Path::new(MOUNTS).join(&config.prefix),
 			prefix: config.prefix.clone(),
 			runtime,
 			public_interface: config.public_interface.clone(),
@@ -312,9 +330,14 @@ impl ContainerProvisioner {
 			);
 		}
 		std::fs::create_dir_all(&provisioner.dir)?;
+		std::fs::create_dir_all(&provisioner.mounts)?;
 		use std::os::unix::fs::PermissionsExt;
 		std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
 		std::fs::set_permissions(&provisioner.dir, std::fs::Permissions::from_mode(0o700))?;
+		// Traversable, not listable: a VM's user namespace passes through to its own directory.
+		for dir in [Path::new(MOUNTS), provisioner.mounts.as_path()] {
+			std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))?;
+		}
 		Ok(provisioner)
 	}
 
@@ -343,8 +366,49 @@ impl ContainerProvisioner {
 		self.contract_dir(contract_id).join(format!("disk-{name}.img"))
 	}
 
-	fn disk_mount(&self, contract_id: u64, name: &str) -> PathBuf {
-		self.contract_dir(contract_id).join(format!("disk-{name}"))
+	fn mount_dir(&self, contract_id: u64) -> PathBuf {
+		self.mounts.join(contract_id.to_string())
+	}
+
+	/// A VM's own directory: its root filesystem, the disks it mounts, its authorized_keys.
+	fn vm_dir(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.mount_dir(contract_id).join(format!("vm-{name}"))
+	}
+
+	fn disk_mount(&self, contract_id: u64, vm: &str, disk: &str) -> PathBuf {
+		self.vm_dir(contract_id, vm).join(format!("disk-{disk}"))
+	}
+
+	/// Create the VM's directory, owned by its uid `base`, mode 0700.
+	fn prepare_vm_dir(&self, contract_id: u64, name: &str, base: u64) -> Result<(), String> {
+		let contract = self.mount_dir(contract_id);
+		let dir = self.vm_dir(contract_id, name);
+		std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+		use std::os::unix::fs::PermissionsExt;
+		let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
+		std::fs::set_permissions(&contract, std::fs::Permissions::from_mode(0o711))
+			.and_then(|()| std::os::unix::fs::chown(&dir, Some(owner), Some(owner)))
+			.and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
+			.map_err(|e| format!("cannot prepare {}: {e}", dir.display()))
+	}
+
+	/// Mount a disk of the deployment into a VM's directory, its files the VM's.
+	fn mount_disk(&self, contract_id: u64, vm: &str, disk: &str, base: u64) -> Result<PathBuf, String> {
+		let at = self.disk_mount(contract_id, vm, disk);
+		Self::mount(&self.disk_file(contract_id, disk), &at)?;
+		let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
+		std::os::unix::fs::chown(&at, Some(owner), Some(owner))
+			.map_err(|e| format!("disk `{disk}`: cannot hand it to the VM: {e}"))?;
+		Ok(at)
+	}
+
+	/// Unmount everything under `dir`, deepest first.
+	fn unmount_under(dir: &Path) {
+		let mut inside: Vec<PathBuf> = mounted().into_iter().filter(|m| m.starts_with(dir)).collect();
+		inside.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+		for at in inside {
+			Self::unmount(&at);
+		}
 	}
 
 	fn rootfs_file(&self, contract_id: u64, name: &str) -> PathBuf {
@@ -352,7 +416,7 @@ impl ContainerProvisioner {
 	}
 
 	fn rootfs_mount(&self, contract_id: u64, name: &str) -> PathBuf {
-		self.contract_dir(contract_id).join(format!("vm-{name}"))
+		self.vm_dir(contract_id, name).join("root")
 	}
 
 	/// The host's end of a VM's public interface.
@@ -385,7 +449,7 @@ impl ContainerProvisioner {
 	}
 
 	/// A slot no container on this host uses (call with the slot lock held).
-	fn free_slot(&self, taken_here: &[u64]) -> Result<u64, String> {
+	fn free_slot(&self, taken_here: &[u64], preferred: Option<u64>) -> Result<u64, String> {
 		let mut taken: BTreeSet<u64> = taken_here.iter().copied().collect();
 		for c in self.list(&["--filter", &format!("label={LABEL_SLOT}")])? {
 			if let Some(slot) = c["Labels"][LABEL_SLOT].as_str().and_then(|s| s.parse().ok()) {
@@ -393,6 +457,10 @@ impl ContainerProvisioner {
 			}
 		}
 		let slots = self.ids.1 / IDS_PER_VM;
+		// A VM keeps its uids across updates, so its files on its disks stay its own.
+		if let Some(slot) = preferred.filter(|s| *s < slots && !taken.contains(s)) {
+			return Ok(slot);
+		}
 		(0..slots)
 			.find(|s| !taken.contains(s))
 			.ok_or_else(|| "every uid range of the node is in use".to_string())
@@ -460,11 +528,10 @@ impl ContainerProvisioner {
 		}
 	}
 
-	/// A disk: an ext4 filesystem of exactly `size` bytes (grown, never shrunk, on update),
-	/// mounted on the host under the contract's directory.
-	fn make_disk(&self, contract_id: u64, name: &str, size: u64) -> Result<PathBuf, String> {
+	/// A disk: an ext4 filesystem of exactly `size` bytes (grown, never shrunk, on update; call
+	/// it unmounted), mounted later by the VM that uses it.
+	fn make_disk(&self, contract_id: u64, name: &str, size: u64) -> Result<(), String> {
 		let file = self.disk_file(contract_id, name);
-		let at = self.disk_mount(contract_id, name);
 		let old = std::fs::metadata(&file).map(|m| m.len()).ok();
 		let path = file.to_string_lossy().to_string();
 		match old {
@@ -476,7 +543,6 @@ impl ContainerProvisioner {
 				}
 			}
 			Some(old) if old < size => {
-				Self::unmount(&at);
 				preallocate(&file, size)?;
 				// e2fsck exits 1 when it fixed something; resize2fs says what is wrong.
 				let _ = run("e2fsck", &["-f", "-p", &path]);
@@ -484,8 +550,9 @@ impl ContainerProvisioner {
 			}
 			Some(_) => {}
 		}
-		Self::mount(&file, &at)?;
-		Ok(at)
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+			.map_err(|e| format!("cannot protect {}: {e}", file.display()))
 	}
 
 	/// The VM's root filesystem: an ext4 filesystem of `rootfs_size` holding the image, owned by
@@ -517,11 +584,14 @@ impl ContainerProvisioner {
 
 		let file = self.rootfs_file(contract_id, name);
 		let at = self.rootfs_mount(contract_id, name);
-		Self::unmount(&at);
+		Self::unmount_under(&self.vm_dir(contract_id, name));
 		let _ = std::fs::remove_file(&file);
+		self.prepare_vm_dir(contract_id, name, base)?;
 		// Thin: blocks are taken as the VM writes, up to `rootfs_size` (disks are allocated ahead).
+		use std::os::unix::fs::PermissionsExt;
 		std::fs::File::create(&file)
 			.and_then(|f| f.set_len(vm.rootfs_size))
+			.and_then(|()| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)))
 			.map_err(|e| format!("cannot create {}: {e}", file.display()))?;
 		run("mkfs.ext4", &["-q", "-F", "-m", "0", &file.to_string_lossy()])?;
 		Self::mount(&file, &at)?;
@@ -529,19 +599,6 @@ impl ContainerProvisioner {
 		let copied = run("cp", &["-a", &format!("{}/.", source.trim()), &format!("{}/", at.display())]);
 		let _ = self.podman(&["image", "unmount", &vm.image]);
 		copied.map_err(|e| format!("the image does not fit in rootfs_size ({} bytes): {e}", vm.rootfs_size))?;
-		let _ = std::fs::remove_dir_all(at.join("lost+found"));
-		if !vm.ssh_keys.is_empty() {
-			let ssh = at.join("root/.ssh");
-			std::fs::create_dir_all(&ssh).map_err(|e| format!("cannot create /root/.ssh: {e}"))?;
-			std::fs::write(ssh.join("authorized_keys"), vm.ssh_keys.join("\n") + "\n")
-				.map_err(|e| format!("cannot write /root/.ssh/authorized_keys: {e}"))?;
-			use std::os::unix::fs::PermissionsExt;
-			let _ = std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o700));
-			let _ = std::fs::set_permissions(
-				ssh.join("authorized_keys"),
-				std::fs::Permissions::from_mode(0o600),
-			);
-		}
 		shift_ownership(&at, base)?;
 		Ok((command, env, workdir))
 	}
@@ -613,6 +670,27 @@ impl ContainerProvisioner {
 		if !workdir.is_empty() {
 			args.extend(["--workdir".into(), workdir]);
 		}
+		if !vm.ssh_keys.is_empty() {
+			// A file of the agent's, bind-mounted read-only: Podman resolves the destination
+			// inside the root filesystem, so an image whose /root is a symlink cannot make the
+			// agent write anywhere on the host.
+			let keys = self.vm_dir(contract_id, name).join("authorized_keys");
+			std::fs::write(&keys, vm.ssh_keys.join("\n") + "\n")
+				.map_err(|e| format!("ssh_keys: cannot write them: {e}"))?;
+			let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
+			std::os::unix::fs::chown(&keys, Some(owner), Some(owner))
+				.map_err(|e| format!("ssh_keys: {e}"))?;
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600))
+				.map_err(|e| format!("ssh_keys: {e}"))?;
+			args.extend([
+				"--mount".into(),
+				format!(
+					"type=bind,source={},destination=/root/.ssh/authorized_keys,ro=true",
+					keys.display()
+				),
+			]);
+		}
 		for e in image_env {
 			args.extend(["--env".into(), e]);
 		}
@@ -621,10 +699,7 @@ impl ContainerProvisioner {
 		}
 		for mount in &vm.mounts {
 			check_mount_point(&mount.mount_point)?;
-			let at = self.disk_mount(contract_id, &mount.disk);
-			let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
-			std::os::unix::fs::chown(&at, Some(owner), Some(owner))
-				.map_err(|e| format!("disk `{}`: cannot hand it to the VM: {e}", mount.disk))?;
+			let at = self.mount_disk(contract_id, name, &mount.disk, base)?;
 			args.extend([
 				"--mount".into(),
 				format!(
@@ -719,13 +794,10 @@ impl ContainerProvisioner {
 	fn remove_contract(&self, contract_id: u64, vms: &[RunningVm]) {
 		self.remove_containers(contract_id, vms);
 		let _ = self.podman(&["network", "rm", "-f", &self.network(contract_id)]);
-		let dir = self.contract_dir(contract_id);
-		for at in mounted() {
-			if at.starts_with(&dir) {
-				Self::unmount(&at);
-			}
+		for dir in [self.mount_dir(contract_id), self.contract_dir(contract_id)] {
+			Self::unmount_under(&dir);
+			let _ = std::fs::remove_dir_all(dir);
 		}
-		let _ = std::fs::remove_dir_all(dir);
 	}
 
 	fn vms(record: &Record) -> Vec<(String, VmData)> {
@@ -748,9 +820,10 @@ impl ContainerProvisioner {
 		vm: &VmData,
 		record: &Record,
 		taken: &[u64],
+		preferred: Option<u64>,
 	) -> Result<RunningVm, String> {
 		let _lock = slot_lock()?;
-		let slot = self.free_slot(taken)?;
+		let slot = self.free_slot(taken, preferred)?;
 		self.start_vm(contract_id, name, vm, record, slot)
 	}
 }
@@ -766,9 +839,13 @@ fn result(
 
 impl Provisioner for ContainerProvisioner {
 	fn provision(&self, contract_id: u64, record: &mut Record) {
-		// An update starts the VMs afresh; disks keep their data.
+		// An update starts the VMs afresh, each with its uids of before; disks keep their data.
 		self.remove_containers(contract_id, &record.vms);
-		record.vms.clear();
+		let slots: BTreeMap<String, u64> =
+			record.vms.drain(..).map(|vm| (vm.name, vm.slot)).collect();
+		let mount_dir = self.mount_dir(contract_id);
+		Self::unmount_under(&mount_dir);
+		let _ = std::fs::remove_dir_all(&mount_dir);
 		let _ = std::fs::create_dir_all(self.contract_dir(contract_id));
 		let mut results = Vec::new();
 		let mut disks = BTreeSet::new();
@@ -791,22 +868,20 @@ impl Provisioner for ContainerProvisioner {
 				});
 			}
 		}
-		// Disks the deployment no longer has (after an update) are removed, with their data.
+		// Disks and VMs the deployment no longer has (after an update) are removed, with their
+		// data.
+		let vms: BTreeSet<String> = Self::vms(record).into_iter().map(|(name, _)| name).collect();
 		if let Ok(entries) = std::fs::read_dir(self.contract_dir(contract_id)) {
 			for entry in entries.flatten() {
 				let file = entry.file_name().to_string_lossy().to_string();
-				let stale = file
-					.strip_prefix("disk-")
-					.map(|n| n.strip_suffix(".img").unwrap_or(n))
-					.is_some_and(|n| !disks.contains(n));
+				let name = file.strip_suffix(".img").unwrap_or(&file);
+				let stale = match (name.strip_prefix("disk-"), name.strip_prefix("vm-")) {
+					(Some(disk), _) => !disks.contains(disk),
+					(_, Some(vm)) => !vms.contains(vm),
+					_ => true,
+				};
 				if stale {
-					Self::unmount(&entry.path());
-					let path = entry.path();
-					let _ = if path.is_dir() {
-						std::fs::remove_dir(&path)
-					} else {
-						std::fs::remove_file(&path)
-					};
+					let _ = std::fs::remove_file(entry.path());
 				}
 			}
 		}
@@ -822,7 +897,7 @@ impl Provisioner for ContainerProvisioner {
 					let outcome = if disk_failed {
 						Err("a disk it mounts could not be created".to_string())
 					} else {
-						self.provision_vm(contract_id, &w.name, vm, record, &taken)
+						self.provision_vm(contract_id, &w.name, vm, record, &taken, slots.get(&w.name).copied())
 					};
 					results.push(match outcome {
 						Ok(running) => {
@@ -888,26 +963,42 @@ impl Provisioner for ContainerProvisioner {
 	}
 
 	fn restore(&self, contract_id: u64, record: &mut Record) {
-		// After a reboot the loop mounts are gone: mount them again.
-		let _ = std::fs::create_dir_all(self.contract_dir(contract_id));
-		for w in &record.deployment.workloads {
-			if let WorkloadData::Disk(disk) = &w.data {
-				if let Err(e) = self.make_disk(contract_id, &w.name, disk.size) {
-					tracing::warn!(contract_id, disk = %w.name, "cannot mount the disk again: {e}");
-				}
-			}
-		}
-		for (name, _) in Self::vms(record) {
-			let _ = Self::mount(&self.rootfs_file(contract_id, &name), &self.rootfs_mount(contract_id, &name));
-		}
-		// Containers are found again by their labels.
+		// Containers are found again by their labels, with the uids (slot) they run with.
 		for c in self.containers(Some(contract_id)).unwrap_or_default() {
-			let (Some(id), Some(name)) = (c["Id"].as_str(), c["Labels"][LABEL_WORKLOAD].as_str())
-			else {
+			let (Some(id), Some(name), Some(slot)) = (
+				c["Id"].as_str(),
+				c["Labels"][LABEL_WORKLOAD].as_str(),
+				c["Labels"][LABEL_SLOT].as_str().and_then(|s| s.parse::<u64>().ok()),
+			) else {
 				continue;
 			};
 			if let Some(vm) = record.vms.iter_mut().find(|v| v.name == name) {
 				vm.container = id.to_string();
+				vm.slot = slot;
+			}
+		}
+		// After a reboot the loop mounts are gone: mount them again.
+		let vms = Self::vms(record);
+		for running in &record.vms {
+			let Some((_, vm)) = vms.iter().find(|(name, _)| *name == running.name) else {
+				continue;
+			};
+			let base = self.base(running.slot);
+			let mounted = self
+				.prepare_vm_dir(contract_id, &running.name, base)
+				.and_then(|()| {
+					Self::mount(
+						&self.rootfs_file(contract_id, &running.name),
+						&self.rootfs_mount(contract_id, &running.name),
+					)
+				})
+				.and_then(|()| {
+					vm.mounts.iter().try_for_each(|m| {
+						self.mount_disk(contract_id, &running.name, &m.disk, base).map(drop)
+					})
+				});
+			if let Err(e) = mounted {
+				tracing::warn!(contract_id, workload = %running.name, "cannot mount its filesystems again: {e}");
 			}
 		}
 		self.supervise(contract_id, record);
@@ -1009,7 +1100,8 @@ impl Provisioner for ContainerProvisioner {
 				_ => {
 					let taken: Vec<u64> =
 						record.vms.iter().filter(|v| v.name != name).map(|v| v.slot).collect();
-					self.provision_vm(contract_id, &name, &vm, record, &taken)
+					let before = running.as_ref().map(|r| r.slot);
+					self.provision_vm(contract_id, &name, &vm, record, &taken, before)
 				}
 			};
 			let restarted = restarted.and_then(|r| {
