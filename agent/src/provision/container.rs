@@ -223,6 +223,17 @@ fn parse_net_dev(text: &str) -> BTreeMap<String, u64> {
 		.collect()
 }
 
+/// How many times the kernel's OOM killer killed a process of container `id` (its log names the
+/// memory cgroup, which carries the container id).
+fn oom_kills(id: &str) -> u64 {
+	if id.is_empty() {
+		return 0;
+	}
+	run("dmesg", &[])
+		.map(|log| log.lines().filter(|l| l.contains("oom-kill:") && l.contains(id)).count() as u64)
+		.unwrap_or(0)
+}
+
 /// What Podman says of a container.
 #[derive(Clone)]
 struct Inspected {
@@ -657,7 +668,8 @@ impl ContainerProvisioner {
 			"--ulimit".into(),
 			format!("nofile={NOFILE}:{NOFILE}"),
 			"--ulimit".into(),
-			format!("nproc={0}:{0}", self.pids_limit),
+			// A second guard behind the cgroup's PID limit, which holds first.
+			format!("nproc={0}:{0}", self.pids_limit.saturating_mul(2)),
 			"--security-opt".into(),
 			"no-new-privileges".into(),
 			"--network".into(),
@@ -1069,8 +1081,14 @@ impl Provisioner for ContainerProvisioner {
 			}) {
 				restarts = 0;
 			}
+			// Podman does not always see the kernel's OOM kill (cgroup v1); the kernel log does.
+			let kills = running.as_ref().map_or(0, |r| oom_kills(&r.container));
+			let seen = result.data["oom_kills"].as_u64().unwrap_or(0);
+			let oom = inspected.as_ref().is_some_and(|i| i.oom_killed) || kills > seen;
+			result.data["oom_kills"] = kills.into();
+			result.data["oom_killed"] = oom.into();
 			let why = match &inspected {
-				Some(i) if i.oom_killed => format!(
+				_ if oom => format!(
 					"killed for using more than its {} bytes of memory (OOM)",
 					vm.memory
 				),
@@ -1084,7 +1102,6 @@ impl Provisioner for ContainerProvisioner {
 				result.message = format!(
 					"{why}; it stopped {restarts} times in a row and is not restarted again"
 				);
-				result.data["oom_killed"] = inspected.as_ref().is_some_and(|i| i.oom_killed).into();
 				continue;
 			}
 			tracing::warn!(contract_id, workload = %name, "the VM {why}; restarting it");
@@ -1113,7 +1130,6 @@ impl Provisioner for ContainerProvisioner {
 			});
 			let Some(result) = record.workloads.get_mut(index) else { continue };
 			result.data["restarts"] = (restarts + 1).into();
-			result.data["oom_killed"] = inspected.as_ref().is_some_and(|i| i.oom_killed).into();
 			match restarted {
 				Ok(r) => {
 					result.message = format!("restarted: it {why}");
