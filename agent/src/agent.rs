@@ -154,6 +154,15 @@ impl Agent {
 		Ok(())
 	}
 
+	/// Remove what runs for contracts the agent does not hold (a crash half-way through a
+	/// removal); under the change lock, so never a deployment being provisioned.
+	pub async fn cleanup(&self) -> anyhow::Result<()> {
+		let _change = self.changes.lock().await;
+		let live: Vec<u64> = self.state.all()?.into_iter().map(|(id, _)| id).collect();
+		tokio::task::block_in_place(|| self.provisioner.cleanup(&live));
+		Ok(())
+	}
+
 	/// Deployments per workload state, for metrics.
 	pub fn counts(&self) -> Vec<(&'static str, u64)> {
 		let mut counts = [("ok", 0u64), ("paused", 0), ("error", 0)];

@@ -42,6 +42,8 @@ pub async fn check(
 	previous: Option<&Record>,
 ) -> Result<Vec<gridchain_sdk::ContractIp>, Refusal> {
 	doc.validate().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
+	tokio::task::block_in_place(|| agent.provisioner.check(doc))
+		.map_err(|(code, message)| bad(code, message))?;
 	if previous.is_none_or(|p| may_act(requester, &p.deployment).is_err()) {
 		may_act(requester, doc)?;
 	}

@@ -158,8 +158,7 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	});
 	// Contracts that ended while the agent was away go first; then what remains is taken over.
 	chain_watch::reconcile(&agent).await?;
-	let live: Vec<u64> = agent.state.all()?.into_iter().map(|(id, _)| id).collect();
-	tokio::task::block_in_place(|| agent.provisioner.cleanup(&live));
+	agent.cleanup().await?;
 	for (contract_id, mut record) in agent.state.all()? {
 		tokio::task::block_in_place(|| agent.provisioner.restore(contract_id, &mut record));
 		agent.state.put(contract_id, &record)?;
@@ -168,10 +167,16 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	tokio::spawn(report::run(agent.clone()));
 	let supervisor = agent.clone();
 	tokio::spawn(async move {
-		loop {
+		for round in 1u64.. {
 			tokio::time::sleep(Duration::from_secs(2)).await;
 			if let Err(e) = supervisor.supervise().await {
 				tracing::warn!("supervising workloads: {e:#}");
+			}
+			// Every minute, what a failed removal left behind is removed again.
+			if round % 30 == 0 {
+				if let Err(e) = supervisor.cleanup().await {
+					tracing::warn!("cleaning up: {e:#}");
+				}
 			}
 		}
 	});

@@ -644,8 +644,22 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 		PathBuf::from("/proc/1/environ"),
 	];
 	let targets: Vec<String> = targets.iter().map(|p| p.display().to_string()).collect();
+	// A service of the node's, on every address of the host.
+	let host = std::net::TcpListener::bind("0.0.0.0:0").expect("listener");
+	let host_port = host.local_addr().expect("port").port();
+	std::thread::spawn(move || {
+		for stream in host.incoming().flatten() {
+			let mut stream = stream;
+			let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\nhostsecret\n");
+		}
+	});
+	assert_eq!(
+		http(host_port, "GET", "/", &[], b"").1,
+		"hostsecret\n",
+		"the node's service answers on the host"
+	);
 	let script = format!(
-		"sh -c 'for f in {}; do if cat $f 2>/dev/null | grep -q -e topsecret -e Bob -e GRID_AGENT; then echo LEAK $f; else echo DENIED $f; fi; done; if env | grep -q -e GRID_AGENT -e Bob; then echo LEAK env; else echo DENIED env; fi; setsid sleep 4242 & echo TRIED; sh -c \"while true; do sleep 3000 & done\"; echo BOMBED; exec sleep 3600'",
+		"sh -c 'set -- $(ip route show default); GW=$3; if timeout 5 wget -q -O - http://$GW:{host_port}/ 2>/dev/null | grep -q hostsecret; then echo LEAK host $GW; else echo DENIED host $GW; fi; for f in {}; do if cat $f 2>/dev/null | grep -q -e topsecret -e Bob -e GRID_AGENT; then echo LEAK $f; else echo DENIED $f; fi; done; if env | grep -q -e GRID_AGENT -e Bob; then echo LEAK env; else echo DENIED env; fi; setsid sleep 4242 & echo TRIED; sh -c \"while true; do sleep 3000 & done\"; echo BOMBED; exec sleep 3600'",
 		targets.join(" ")
 	);
 	let (attacker, _) = deploy_busybox(
@@ -667,6 +681,10 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 		assert!(lines.contains(&format!("DENIED {target}")), "{target}: {lines:?}");
 	}
 	assert!(lines.contains(&"DENIED env".to_string()), "{lines:?}");
+	assert!(
+		lines.iter().any(|l| l.starts_with("DENIED host 10.")),
+		"the node's services are out of reach through the gateway: {lines:?}"
+	);
 	assert!(!lines.iter().any(|l| l.contains("LEAK")), "{lines:?}");
 	// Charlie may not read Dave's logs.
 	match api.logs(&identity("//Charlie"), 3, attacker, "attacker", 10).await {
@@ -947,6 +965,14 @@ impl Drop for PublicNet {
 		let (_, networks, _) = run_tool("podman", &["network", "ls", "--format", "{{.Name}}"]);
 		for network in networks.lines().filter(|n| n.starts_with(&format!("{prefix}-"))) {
 			let _ = run_tool("podman", &["network", "rm", "-f", network]);
+		}
+		let (_, rules, _) = run_tool("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]);
+		for rule in rules.lines().filter(|r| r.contains(&format!("gridchain:{prefix}-"))) {
+			let words: Vec<&str> =
+				rule.split_whitespace().skip(1).map(|w| w.trim_matches('"')).collect();
+			let mut args = vec!["-w", "-t", "mangle", "-D"];
+			args.extend(words);
+			let _ = run_tool("iptables", &args);
 		}
 		let dir = format!("/run/gridchain-agent/{prefix}");
 		let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();

@@ -29,7 +29,7 @@ use crate::{
 };
 use gridchain_sdk::{
 	agent::{WorkloadResult, WorkloadState},
-	deployment::{VmData, WorkloadData},
+	deployment::{Deployment, VmData, WorkloadData},
 };
 use std::{
 	collections::{BTreeMap, BTreeSet},
@@ -50,6 +50,11 @@ const LABEL_WORKLOAD: &str = "gridchain.workload";
 const LABEL_SLOT: &str = "gridchain.slot";
 /// Open files a container may hold (kept under the host's hard limit).
 const NOFILE: u64 = 8_192;
+/// What a deployment's network may not reach: private, shared and link-local IPv4 networks.
+const PRIVATE_NETWORKS: [&str; 5] =
+	["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+/// Seconds a pull may take.
+const PULL_TIMEOUT: &str = "600";
 /// Where VMs' filesystems are mounted (a directory per agent prefix).
 const MOUNTS: &str = "/run/gridchain-agent";
 /// Held while a uid slot is chosen and its container created: agents on one host never share a
@@ -153,11 +158,9 @@ fn preallocate(path: &Path, size: u64) -> Result<(), String> {
 /// Give every file under `root` to the VM's ids: host id = `base` + container id.
 fn shift_ownership(root: &Path, base: u64) -> Result<(), String> {
 	let shift = |id: u32| -> u32 {
-		if u64::from(id) < IDS_PER_VM {
-			u32::try_from(base.saturating_add(u64::from(id))).unwrap_or(u32::MAX)
-		} else {
-			id
-		}
+		// Ids the VM does not have become its `nobody` (65534), never a host id.
+		let id = if u64::from(id) < IDS_PER_VM { u64::from(id) } else { 65_534 };
+		u32::try_from(base.saturating_add(id)).unwrap_or(u32::MAX)
 	};
 	let mut pending = vec![root.to_path_buf()];
 	while let Some(path) = pending.pop() {
@@ -179,6 +182,54 @@ fn shift_ownership(root: &Path, base: u64) -> Result<(), String> {
 				std::fs::read_dir(&path).map_err(|e| format!("cannot list {}: {e}", path.display()))?
 			{
 				pending.push(entry.map_err(|e| e.to_string())?.path());
+			}
+		}
+	}
+	Ok(())
+}
+
+/// An image reference the node may use: `[registry/]path[:tag][@digest]`, nothing Podman would
+/// read as an option or a transport (`dir:`, `oci-archive:`, …: host paths), and no registry on
+/// the node itself or its private networks.
+fn check_image(image: &str) -> Result<(), String> {
+	let bad = |why: &str| Err(format!("image `{image}`: {why}"));
+	if image.is_empty() || image.len() > 255 {
+		return bad("must be 1 to 255 characters");
+	}
+	if image.starts_with(['-', '/', '.', ':']) {
+		return bad("must start with a registry or a name");
+	}
+	if !image.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c)) {
+		return bad("may hold only letters, digits and . _ - / : @");
+	}
+	if image.contains("://") || image.contains("//") {
+		return bad("must be a registry reference, not a URL");
+	}
+	let first = image.split('/').next().unwrap_or("");
+	const TRANSPORTS: [&str; 10] = [
+		"dir", "oci", "oci-archive", "docker-archive", "docker-daemon", "containers-storage",
+		"docker", "ostree", "sif", "tarball",
+	];
+	if let Some((transport, _)) = image.split_once(':') {
+		if TRANSPORTS.contains(&transport) {
+			return bad("names a transport; only registry references are accepted");
+		}
+	}
+	// The first component is a registry when it has a dot or a port, or is localhost.
+	let registry = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+	if registry {
+		let host = first.split(':').next().unwrap_or(first);
+		if let Some(port) = first.split(':').nth(1) {
+			if port.parse::<u16>().is_err() {
+				return bad("the registry's port is not a number");
+			}
+			if host == "localhost" {
+				return bad("a registry on the node itself is not used");
+			}
+		}
+		if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+			if ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() {
+				return bad("a registry on a loopback, private or link-local address is not used");
 			}
 		}
 	}
@@ -268,7 +319,10 @@ impl ContainerProvisioner {
 		if !nix::unistd::geteuid().is_root() {
 			problems.push("the container provisioner runs as root (it mounts disks and moves network interfaces)".to_string());
 		}
-		for tool in ["podman", "ip", "nsenter", "mkfs.ext4", "resize2fs", "e2fsck", "mount"] {
+		for tool in [
+			"podman", "ip", "nsenter", "mkfs.ext4", "resize2fs", "e2fsck", "mount", "iptables", "dmesg",
+			"timeout",
+		] {
 			if run("sh", &["-c", &format!("command -v {tool}")]).is_err() {
 				problems.push(format!("`{tool}` is not installed"));
 			}
@@ -303,10 +357,10 @@ impl ContainerProvisioner {
 			problems.push("no loop devices (/dev/loop-control): disks cannot be mounted".into());
 		}
 		if !config.public_interface.is_empty()
-			&& !Path::new("/sys/class/net").join(&config.public_interface).exists()
+			&& !Path::new("/sys/class/net").join(&config.public_interface).join("bridge").is_dir()
 		{
 			problems.push(format!(
-				"container.public_interface: there is no interface `{}`",
+				"container.public_interface: `{}` is not a bridge (put the node's public NIC in a bridge and name the bridge)",
 				config.public_interface
 			));
 		}
@@ -575,9 +629,23 @@ impl ContainerProvisioner {
 		vm: &VmData,
 		base: u64,
 	) -> Result<(Vec<String>, Vec<String>, String), String> {
+		check_image(&vm.image)?;
 		if self.podman(&["image", "exists", &vm.image]).is_err() {
-			self.podman(&["pull", "--quiet", &vm.image])
-				.map_err(|e| format!("image `{}`: cannot pull it: {e}", vm.image))?;
+			if vm.image.starts_with("localhost/") {
+				return Err(format!("image `{}`: there is no such local image on this node", vm.image));
+			}
+			let reference = format!("docker://{}", vm.image);
+			let auth = self.dir.join("no-credentials.json");
+			std::fs::write(&auth, "{}").map_err(|e| format!("cannot write {}: {e}", auth.display()))?;
+			let auth = auth.to_string_lossy();
+			let mut args = vec!["--kill-after=10", PULL_TIMEOUT, "podman"];
+			if let Some(runtime) = &self.runtime {
+				args.extend(["--runtime", runtime.as_str()]);
+			}
+			args.extend(["pull", "--quiet", "--authfile", &auth, &reference]);
+			run("timeout", &args).map_err(|e| {
+				format!("image `{}`: cannot pull it (within {PULL_TIMEOUT} s): {e}", vm.image)
+			})?;
 		}
 		let inspect = self.podman(&["image", "inspect", "--format", "json", &vm.image])?;
 		let inspect: serde_json::Value =
@@ -635,8 +703,17 @@ impl ContainerProvisioner {
 		}
 		let network = self.network(contract_id);
 		if self.podman(&["network", "exists", &network]).is_err() {
-			self.podman(&["network", "create", "-o", "isolate=true", &network])?;
+			self.podman(&[
+				"network",
+				"create",
+				"-o",
+				"isolate=true",
+				"--label",
+				&format!("{LABEL_AGENT}={}", self.prefix),
+				&network,
+			])?;
 		}
+		self.fence(&network)?;
 		let container = self.container_name(contract_id, name);
 		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
 		let rootfs = self.rootfs_mount(contract_id, name);
@@ -750,6 +827,10 @@ impl ContainerProvisioner {
 		let inspected = self
 			.inspect(&running.container)
 			.ok_or_else(|| "the container vanished after it started".to_string())?;
+		if running.pid != inspected.pid {
+			// A new network namespace: its counters start from zero.
+			running.net_seen.clear();
+		}
 		running.pid = inspected.pid;
 		if vm.public_ip.is_empty() || inspected.status != "running" {
 			return Ok(running);
@@ -780,6 +861,64 @@ impl ContainerProvisioner {
 		Ok(running)
 	}
 
+	/// Keep a deployment's network away from the node and its private networks: from its
+	/// bridge, only DNS to the gateway, replies, its own subnet and the outside world get through
+	/// (mangle PREROUTING, before Podman's own forwarding rules). Idempotent.
+	fn fence(&self, network: &str) -> Result<(), String> {
+		let inspect = self.podman(&["network", "inspect", "--format", "json", network])?;
+		let inspect: serde_json::Value =
+			serde_json::from_str(&inspect).map_err(|e| format!("podman network inspect: {e}"))?;
+		let bridge = inspect[0]["network_interface"].as_str().unwrap_or("").to_string();
+		let subnet = &inspect[0]["subnets"][0];
+		let (Some(cidr), Some(gateway)) = (subnet["subnet"].as_str(), subnet["gateway"].as_str())
+		else {
+			return Err(format!("network {network} has no subnet"));
+		};
+		if bridge.is_empty() {
+			return Err(format!("network {network} has no bridge"));
+		}
+		let tag = format!("gridchain:{network}");
+		Self::unfence(&tag);
+		let mut rules: Vec<Vec<&str>> = vec![
+			vec!["-d", gateway, "-p", "udp", "--dport", "53", "-j", "RETURN"],
+			vec!["-d", gateway, "-p", "tcp", "--dport", "53", "-j", "RETURN"],
+			vec!["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "RETURN"],
+			vec!["-m", "addrtype", "--dst-type", "LOCAL", "-j", "DROP"],
+			vec!["-d", cidr, "-j", "RETURN"],
+		];
+		for private in PRIVATE_NETWORKS {
+			rules.push(vec!["-d", private, "-j", "DROP"]);
+		}
+		for rule in rules {
+			let mut args = vec!["-w", "-t", "mangle", "-A", "PREROUTING", "-i", &bridge];
+			args.extend(rule);
+			args.extend(["-m", "comment", "--comment", &tag]);
+			if let Err(e) = run("iptables", &args) {
+				Self::unfence(&tag);
+				return Err(e);
+			}
+		}
+		Ok(())
+	}
+
+	/// Remove the rules `fence` added with this tag.
+	fn unfence(tag: &str) {
+		let Ok(rules) = run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]) else { return };
+		for rule in rules.lines() {
+			let words: Vec<String> = rule
+				.split_whitespace()
+				.map(|w| w.trim_matches('"').to_string())
+				.collect();
+			if words.first().map(String::as_str) != Some("-A") || !words.iter().any(|w| w == tag) {
+				continue;
+			}
+			let mut args = vec!["-w".to_string(), "-t".into(), "mangle".into(), "-D".into()];
+			args.extend(words.into_iter().skip(1));
+			let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+			let _ = run("iptables", &refs);
+		}
+	}
+
 	fn remove_container(&self, vm: &RunningVm) {
 		self.changed();
 		let _ = self.podman(&["rm", "-f", "-t", "2", &vm.container]);
@@ -805,7 +944,9 @@ impl ContainerProvisioner {
 	/// Remove everything of a contract: containers, public interfaces, network, disks.
 	fn remove_contract(&self, contract_id: u64, vms: &[RunningVm]) {
 		self.remove_containers(contract_id, vms);
-		let _ = self.podman(&["network", "rm", "-f", &self.network(contract_id)]);
+		let network = self.network(contract_id);
+		Self::unfence(&format!("gridchain:{network}"));
+		let _ = self.podman(&["network", "rm", "-f", &network]);
 		for dir in [self.mount_dir(contract_id), self.contract_dir(contract_id)] {
 			Self::unmount_under(&dir);
 			let _ = std::fs::remove_dir_all(dir);
@@ -850,6 +991,32 @@ fn result(
 }
 
 impl Provisioner for ContainerProvisioner {
+	fn check(&self, doc: &Deployment) -> Result<(), (&'static str, String)> {
+		for w in &doc.workloads {
+			let WorkloadData::Vm(vm) = &w.data else { continue };
+			check_image(&vm.image).map_err(|e| ("BadImage", format!("workload {}: {e}", w.name)))?;
+			for mount in &vm.mounts {
+				check_mount_point(&mount.mount_point)
+					.map_err(|e| ("BadMountPoint", format!("workload {}: {e}", w.name)))?;
+			}
+			if vm.image.starts_with("localhost/")
+				&& self.podman(&["image", "exists", &vm.image]).is_err()
+			{
+				return Err((
+					"BadImage",
+					format!("workload {}: image `{}`: there is no such local image on this node", w.name, vm.image),
+				));
+			}
+			if !vm.public_ip.is_empty() && self.public_interface.is_empty() {
+				return Err((
+					"NoPublicInterface",
+					format!("workload {}: public_ip: this node gives no public IPs", w.name),
+				));
+			}
+		}
+		Ok(())
+	}
+
 	fn provision(&self, contract_id: u64, record: &mut Record) {
 		// An update starts the VMs afresh, each with its uids of before; disks keep their data.
 		self.remove_containers(contract_id, &record.vms);
@@ -1039,6 +1206,22 @@ impl Provisioner for ContainerProvisioner {
 	}
 
 	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool {
+		// A pause or resume that did not take is done again.
+		for vm in &record.vms {
+			match self.state(&vm.container).map(|s| s.status) {
+				Some(status) if record.paused && status == "running" => {
+					tracing::warn!(contract_id, workload = %vm.name, "paused in grace, yet running: pausing it");
+					let _ = self.podman(&["pause", &vm.container]);
+					self.changed();
+				}
+				Some(status) if !record.paused && status == "paused" => {
+					tracing::warn!(contract_id, workload = %vm.name, "paused out of grace: resuming it");
+					let _ = self.podman(&["unpause", &vm.container]);
+					self.changed();
+				}
+				_ => {}
+			}
+		}
 		if record.paused {
 			return false;
 		}
@@ -1138,6 +1321,14 @@ impl Provisioner for ContainerProvisioner {
 					record.vms.push(r);
 				}
 				Err(reason) => {
+					// Nothing runs unbilled and unsupervised.
+					let _ = self.podman(&[
+						"rm",
+						"-f",
+						"-t",
+						"0",
+						&self.container_name(contract_id, &name),
+					]);
 					result.state = WorkloadState::Error;
 					result.message = format!("it {why}, and could not be restarted: {reason}");
 				}
@@ -1202,12 +1393,69 @@ impl Provisioner for ContainerProvisioner {
 				self.remove_contract(contract, &[]);
 			}
 		}
+		// Networks, their fences and filesystems left by a crash before any container ran.
+		let mut stale: BTreeSet<u64> = BTreeSet::new();
+		let networks = self.podman(&["network", "ls", "--format", "{{.Name}}"]).unwrap_or_default();
+		let own = format!("{}-", self.prefix);
+		stale.extend(
+			networks
+				.lines()
+				.filter_map(|n| n.strip_prefix(&own).and_then(|id| id.parse::<u64>().ok())),
+		);
+		let rules = run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]).unwrap_or_default();
+		let tag = format!("gridchain:{own}");
+		stale.extend(rules.split_whitespace().filter_map(|w| {
+			w.trim_matches('"').strip_prefix(&tag).and_then(|id| id.parse::<u64>().ok())
+		}));
+		for dir in [&self.dir, &self.mounts] {
+			if let Ok(entries) = std::fs::read_dir(dir) {
+				stale.extend(
+					entries.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok()),
+				);
+			}
+		}
+		for contract in stale.into_iter().filter(|c| !live.contains(c)) {
+			tracing::warn!(contract_id = contract, "removing what no deployment owns");
+			self.remove_contract(contract, &[]);
+		}
 	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn only_registry_references_are_images() {
+		for good in [
+			"docker.io/library/nginx:1.27",
+			"nginx",
+			"localhost/gridchain-test:busybox",
+			"ghcr.io/owner/app@sha256:0123abcd",
+			"registry.example.com:5000/team/app:v1",
+		] {
+			assert_eq!(check_image(good), Ok(()), "{good}");
+		}
+		for bad in [
+			"",
+			"-v",
+			"--authfile=/etc/shadow",
+			"dir:/var/lib/grid-agent",
+			"oci-archive:/tmp/x.tar",
+			"docker-archive:/root/x.tar",
+			"containers-storage:[overlay@/var/lib]x",
+			"docker://evil.example/x",
+			"/etc/passwd",
+			"127.0.0.1:5000/x",
+			"10.0.0.5/x",
+			"169.254.169.254/latest",
+			"localhost:8080/x",
+			"nginx latest",
+			"a$(id)",
+		] {
+			assert!(check_image(bad).is_err(), "{bad}");
+		}
+	}
 
 	#[test]
 	fn mount_points_that_podman_would_misread_are_refused() {

@@ -9,10 +9,13 @@ pub use sim::SimProvisioner;
 
 use crate::state::Record;
 use gridchain_sdk::agent::{WorkloadResult, WorkloadState};
-use gridchain_sdk::deployment::WorkloadData;
+use gridchain_sdk::deployment::{Deployment, WorkloadData};
 
 /// Runs the workloads of deployments.
 pub trait Provisioner: Send + Sync {
+	/// What this provisioner refuses before anything is provisioned: `(code, message)` naming the
+	/// workload and field.
+	fn check(&self, doc: &Deployment) -> Result<(), (&'static str, String)>;
 	/// Start every workload of `record` (replacing what ran before, on update) and fill in
 	/// `record.workloads` with a result each.
 	fn provision(&self, contract_id: u64, record: &mut Record);

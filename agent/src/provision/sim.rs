@@ -4,13 +4,17 @@ use super::{mark_all, public_ip_result, Provisioner};
 use crate::state::Record;
 use gridchain_sdk::{
 	agent::{WorkloadResult, WorkloadState},
-	deployment::WorkloadData,
+	deployment::{Deployment, WorkloadData},
 };
 
 #[derive(Default)]
 pub struct SimProvisioner;
 
 impl Provisioner for SimProvisioner {
+	fn check(&self, _doc: &Deployment) -> Result<(), (&'static str, String)> {
+		Ok(())
+	}
+
 	fn provision(&self, _contract_id: u64, record: &mut Record) {
 		record.workloads = record
 			.deployment
