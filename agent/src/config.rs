@@ -120,9 +120,8 @@ impl Config {
 /// The commented configuration `grid-agent init` writes: the `container` provisioner where
 /// Podman is installed, `sim` elsewhere.
 pub fn template(data_dir: &Path) -> String {
-	let podman = std::env::var_os("PATH").is_some_and(|paths| {
-		std::env::split_paths(&paths).any(|dir| dir.join("podman").is_file())
-	});
+	let podman = std::env::var_os("PATH")
+		.is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("podman").is_file()));
 	let provisioner = if podman { "container" } else { "sim" };
 	format!(
 		r#"# grid-agent configuration. Every key is required unless it says otherwise.

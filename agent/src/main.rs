@@ -132,10 +132,9 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	let identity = Identity::from_uri(&config.key).context("key")?;
 	// Checked before anything is registered: never run tenants' code unisolated.
 	let provisioner: Box<dyn provision::Provisioner> = match config.provisioner {
-		ProvisionerKind::Container => Box::new(provision::ContainerProvisioner::new(
-			&config.data_dir,
-			&config.container,
-		)?),
+		ProvisionerKind::Container => {
+			Box::new(provision::ContainerProvisioner::new(&config.data_dir, &config.container)?)
+		}
 		ProvisionerKind::Sim => Box::new(provision::SimProvisioner),
 	};
 	let client = Client::connect(&config.url).await?;

@@ -266,7 +266,8 @@ async fn assert_refused(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_cancel_leaves_nothing() {
+async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_cancel_leaves_nothing()
+{
 	test_image();
 	let public = PublicNet::new();
 	let chain = Chain::grid_with_a_farm(1);
@@ -282,8 +283,19 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 		"//Charlie",
 		"web",
 		&[
-			"--cpu", "2", "--memory", "512M", "--disk", "1G", "--public-ip", "--env", "GREETING=hi",
-			"--ssh-key", SSH_KEY, "--entrypoint", "httpd -f -p 80 -h /www",
+			"--cpu",
+			"2",
+			"--memory",
+			"512M",
+			"--disk",
+			"1G",
+			"--public-ip",
+			"--env",
+			"GREETING=hi",
+			"--ssh-key",
+			SSH_KEY,
+			"--entrypoint",
+			"httpd -f -p 80 -h /www",
 		],
 	);
 	let file_text = file.to_string_lossy().to_string();
@@ -628,8 +640,7 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 		"victim",
 		&["--memory", "256M", "--disk", "1G", "--entrypoint", "sleep 3600"],
 	);
-	let (ok, _, err) =
-		exec(&format!("{prefix}-{victim}-victim"), "echo topsecret > /data/secret");
+	let (ok, _, err) = exec(&format!("{prefix}-{victim}-victim"), "echo topsecret > /data/secret");
 	assert!(ok, "{err}");
 	let victim_dir = agent.data_dir.join(format!("containers/{victim}"));
 
@@ -672,9 +683,8 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 	let dave = identity("//Dave");
 	let mut lines = Vec::new();
 	eventually(60, "the attacker's output", || {
-		lines = futures_lite_block(api.logs(&dave, 4, attacker, "attacker", 1000))
-			.expect("logs")
-			.lines;
+		lines =
+			futures_lite_block(api.logs(&dave, 4, attacker, "attacker", 1000)).expect("logs").lines;
 		lines.iter().any(|l| l.contains("BOMBED")) && lines.iter().any(|l| l.contains("can't fork"))
 	});
 	for target in &targets {
@@ -736,10 +746,7 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 		workload(&chain, "//Dave", hog, "hog")["state"] == "error"
 	});
 	let hog_status = workload(&chain, "//Dave", hog, "hog");
-	assert!(
-		hog_status["message"].as_str().is_some_and(|m| m.contains("(OOM)")),
-		"{hog_status}"
-	);
+	assert!(hog_status["message"].as_str().is_some_and(|m| m.contains("(OOM)")), "{hog_status}");
 	assert_eq!(hog_status["data"]["oom_killed"], true, "{hog_status}");
 
 	// Cancel: setsid did not escape; nothing of Dave's VMs is left.
@@ -751,6 +758,67 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 	}
 	assert_eq!(sessions(b"sleep\x004242\x00"), 0, "the setsid process is gone");
 	assert_eq!(sessions(b"sleep\x003000\x00"), 0, "the bomb's processes are gone");
+	// An image reference that names a host path, and an image whose /root is the host's /.
+	let file = chain.path("transport.json");
+	let file_text = file.to_string_lossy().to_string();
+	chain
+		.grid(
+			"//Dave",
+			&[
+				"deployment",
+				"new",
+				"--image",
+				"oci-archive:/etc/shadow",
+				"--rootfs",
+				"1G",
+				"-o",
+				&file_text,
+			],
+		)
+		.ok();
+	chain.grid("//Dave", &["deployment", "sign", &file_text]).ok();
+	chain.grid("//Dave", &["contract", "deploy", "--node", "1", &file_text]).fails(1, "BadImage");
+	symlink_image();
+	let host_keys =
+		["/.ssh/authorized_keys", "/root/.ssh/authorized_keys"].map(|p| std::fs::read(p).ok());
+	let file = chain.path("symlinks.json");
+	let file_text = file.to_string_lossy().to_string();
+	chain
+		.grid(
+			"//Dave",
+			&[
+				"deployment",
+				"new",
+				"--name",
+				"links",
+				"--image",
+				SYMLINK_IMAGE,
+				"--rootfs",
+				"1G",
+				"--memory",
+				"256M",
+				"--ssh-key",
+				SSH_KEY,
+				"--entrypoint",
+				"sleep 3600",
+				"-o",
+				&file_text,
+			],
+		)
+		.ok();
+	chain.grid("//Dave", &["deployment", "sign", &file_text]).ok();
+	let links = chain.json("//Dave", &["contract", "deploy", "--node", "1", &file_text])
+		["contract"]["contract_id"]
+		.as_u64()
+		.expect("id");
+	let (_, keys, err) = exec(&format!("{prefix}-{links}-links"), "cat /root/.ssh/authorized_keys");
+	assert_eq!(keys.trim(), SSH_KEY, "the key is in the VM's own /.ssh: {err}");
+	assert_eq!(
+		["/.ssh/authorized_keys", "/root/.ssh/authorized_keys"].map(|p| std::fs::read(p).ok()),
+		host_keys,
+		"the host's authorized_keys are untouched"
+	);
+
 	// Charlie's VM and its secret are untouched.
 	let (_, secret, _) = exec(&format!("{prefix}-{victim}-victim"), "cat /data/secret");
 	assert_eq!(secret.trim(), "topsecret");
@@ -849,33 +917,54 @@ const PAGE: &str = "hello from a gridchain container\n";
 
 fn test_image() -> &'static str {
 	static BUILT: std::sync::Once = std::sync::Once::new();
-	BUILT.call_once(|| {
-		let dir = tempfile::tempdir().expect("dir");
-		let root = dir.path().join("rootfs");
-		for d in ["bin", "www", "etc", "root", "tmp", "proc", "sys", "dev", "data"] {
-			std::fs::create_dir_all(root.join(d)).expect("dir");
-		}
-		std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
-		let list = Command::new("/bin/busybox").arg("--list").output().expect("busybox --list");
-		for applet in String::from_utf8_lossy(&list.stdout).lines().filter(|a| *a != "busybox") {
-			std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("link");
-		}
-		std::fs::write(root.join("www/index.html"), PAGE).expect("page");
-		std::fs::write(root.join("www/big.bin"), vec![b'x'; BIG as usize]).expect("big");
-		std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").expect("passwd");
-		std::fs::write(root.join("etc/group"), "root:x:0:\n").expect("group");
-		let tar = dir.path().join("image.tar");
-		let (ok, _, err) = run_tool("tar", &["-C", &root.to_string_lossy(), "-cf", &tar.to_string_lossy(), "."]);
-		assert!(ok, "tar: {err}");
-		let (ok, _, err) = run_tool("podman", &["import", "--quiet", &tar.to_string_lossy(), IMAGE]);
-		assert!(ok, "podman import: {err}");
-	});
+	BUILT.call_once(|| build_image(IMAGE, |_| ()));
 	IMAGE
+}
+
+/// A hostile image: the test image with `/root` a symlink to `/`, so a node that wrote
+/// `/root/.ssh/authorized_keys` through the image's paths would write the host's `/.ssh`.
+const SYMLINK_IMAGE: &str = "localhost/gridchain-test:symlinks";
+
+fn symlink_image() -> &'static str {
+	static BUILT: std::sync::Once = std::sync::Once::new();
+	BUILT.call_once(|| {
+		build_image(SYMLINK_IMAGE, |root| {
+			std::fs::remove_dir_all(root.join("root")).expect("rm /root");
+			std::os::unix::fs::symlink("/", root.join("root")).expect("link /root");
+		})
+	});
+	SYMLINK_IMAGE
+}
+
+/// Import the busybox root filesystem, changed by `change`, as `tag`.
+fn build_image(tag: &str, change: impl Fn(&std::path::Path)) {
+	let dir = tempfile::tempdir().expect("dir");
+	let root = dir.path().join("rootfs");
+	for d in ["bin", "www", "etc", "root", "tmp", "proc", "sys", "dev", "data"] {
+		std::fs::create_dir_all(root.join(d)).expect("dir");
+	}
+	std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
+	let list = Command::new("/bin/busybox").arg("--list").output().expect("busybox --list");
+	for applet in String::from_utf8_lossy(&list.stdout).lines().filter(|a| *a != "busybox") {
+		std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("link");
+	}
+	std::fs::write(root.join("www/index.html"), PAGE).expect("page");
+	std::fs::write(root.join("www/big.bin"), vec![b'x'; BIG as usize]).expect("big");
+	std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").expect("passwd");
+	std::fs::write(root.join("etc/group"), "root:x:0:\n").expect("group");
+	change(&root);
+	let tar = dir.path().join("image.tar");
+	let (ok, _, err) =
+		run_tool("tar", &["-C", &root.to_string_lossy(), "-cf", &tar.to_string_lossy(), "."]);
+	assert!(ok, "tar: {err}");
+	let (ok, _, err) = run_tool("podman", &["import", "--quiet", &tar.to_string_lossy(), tag]);
+	assert!(ok, "podman import: {err}");
 }
 
 /// Run a tool: (success, stdout, stderr).
 fn run_tool(program: &str, args: &[&str]) -> (bool, String, String) {
-	let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+	let out =
+		Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
 	(
 		out.status.success(),
 		String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -934,8 +1023,7 @@ impl PublicNet {
 
 	/// GET `url` from the client; None when nothing answers within 5 s.
 	fn fetch(&self, url: &str) -> Option<String> {
-		let (ok, body, _) =
-			self.inside("timeout", &["5", "busybox", "wget", "-q", "-O", "-", url]);
+		let (ok, body, _) = self.inside("timeout", &["5", "busybox", "wget", "-q", "-O", "-", url]);
 		ok.then_some(body)
 	}
 
@@ -1081,7 +1169,16 @@ fn deploy_busybox(chain: &Chain, key: &str, name: &str, extra: &[&str]) -> (u64,
 	let file = chain.path(&format!("{name}.json"));
 	let file_text = file.to_string_lossy().to_string();
 	let mut args = vec![
-		"deployment", "new", "--name", name, "--image", IMAGE, "--rootfs", "1G", "-o", &file_text,
+		"deployment",
+		"new",
+		"--name",
+		name,
+		"--image",
+		IMAGE,
+		"--rootfs",
+		"1G",
+		"-o",
+		&file_text,
 	];
 	args.extend_from_slice(extra);
 	chain.grid(key, &args).ok();
@@ -1098,4 +1195,3 @@ fn workload(chain: &Chain, key: &str, id: u64, name: &str) -> serde_json::Value 
 		.and_then(|w| w.iter().find(|w| w["name"] == name).cloned())
 		.unwrap_or_else(|| panic!("no workload {name} in {status}"))
 }
-

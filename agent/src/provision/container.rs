@@ -178,8 +178,8 @@ fn shift_ownership(root: &Path, base: u64) -> Result<(), String> {
 			);
 		}
 		if meta.is_dir() {
-			for entry in
-				std::fs::read_dir(&path).map_err(|e| format!("cannot list {}: {e}", path.display()))?
+			for entry in std::fs::read_dir(&path)
+				.map_err(|e| format!("cannot list {}: {e}", path.display()))?
 			{
 				pending.push(entry.map_err(|e| e.to_string())?.path());
 			}
@@ -207,8 +207,16 @@ fn check_image(image: &str) -> Result<(), String> {
 	}
 	let first = image.split('/').next().unwrap_or("");
 	const TRANSPORTS: [&str; 10] = [
-		"dir", "oci", "oci-archive", "docker-archive", "docker-daemon", "containers-storage",
-		"docker", "ostree", "sif", "tarball",
+		"dir",
+		"oci",
+		"oci-archive",
+		"docker-archive",
+		"docker-daemon",
+		"containers-storage",
+		"docker",
+		"ostree",
+		"sif",
+		"tarball",
 	];
 	if let Some((transport, _)) = image.split_once(':') {
 		if TRANSPORTS.contains(&transport) {
@@ -216,7 +224,8 @@ fn check_image(image: &str) -> Result<(), String> {
 		}
 	}
 	// The first component is a registry when it has a dot or a port, or is localhost.
-	let registry = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+	let registry =
+		image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
 	if registry {
 		let host = first.split(':').next().unwrap_or(first);
 		if let Some(port) = first.split(':').nth(1) {
@@ -245,7 +254,9 @@ fn check_mount_point(point: &str) -> Result<(), String> {
 	if ok {
 		Ok(())
 	} else {
-		Err(format!("mount_point `{point}`: must be an absolute path other than / without `..`, `,` or `:`"))
+		Err(format!(
+			"mount_point `{point}`: must be an absolute path other than / without `..`, `,` or `:`"
+		))
 	}
 }
 
@@ -320,7 +331,15 @@ impl ContainerProvisioner {
 			problems.push("the container provisioner runs as root (it mounts disks and moves network interfaces)".to_string());
 		}
 		for tool in [
-			"podman", "ip", "nsenter", "mkfs.ext4", "resize2fs", "e2fsck", "mount", "iptables", "dmesg",
+			"podman",
+			"ip",
+			"nsenter",
+			"mkfs.ext4",
+			"resize2fs",
+			"e2fsck",
+			"mount",
+			"iptables",
+			"dmesg",
 			"timeout",
 		] {
 			if run("sh", &["-c", &format!("command -v {tool}")]).is_err() {
@@ -330,7 +349,9 @@ impl ContainerProvisioner {
 		let runtime = match config.runtime.as_str() {
 			"" if Path::new("/sys/fs/cgroup/unified").is_dir()
 				&& Path::new("/sys/fs/cgroup/memory").is_dir() =>
-				Some("runc".to_string()),
+			{
+				Some("runc".to_string())
+			}
 			"" => None,
 			other => Some(other.to_string()),
 		};
@@ -344,7 +365,8 @@ impl ContainerProvisioner {
 		let ids = match (uids, gids) {
 			(Ok(u), Ok(g)) if u == g => u,
 			(Ok(_), Ok(_)) => {
-				problems.push("the `containers` ranges of /etc/subuid and /etc/subgid differ".into());
+				problems
+					.push("the `containers` ranges of /etc/subuid and /etc/subgid differ".into());
 				(0, 0)
 			}
 			(u, g) => {
@@ -366,12 +388,13 @@ impl ContainerProvisioner {
 		}
 		let prefix_ok = !config.prefix.is_empty()
 			&& config.prefix.len() <= 20
-			&& config.prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+			&& config
+				.prefix
+				.chars()
+				.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
 		if !prefix_ok {
-			problems.push(format!(
-				"container.prefix `{}`: 1 to 20 of a-z, 0-9 and -",
-				config.prefix
-			));
+			problems
+				.push(format!("container.prefix `{}`: 1 to 20 of a-z, 0-9 and -", config.prefix));
 		}
 		let provisioner = ContainerProvisioner {
 			dir: data_dir.join("containers"),
@@ -448,7 +471,8 @@ impl ContainerProvisioner {
 	fn prepare_vm_dir(&self, contract_id: u64, name: &str, base: u64) -> Result<(), String> {
 		let contract = self.mount_dir(contract_id);
 		let dir = self.vm_dir(contract_id, name);
-		std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+		std::fs::create_dir_all(&dir)
+			.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
 		use std::os::unix::fs::PermissionsExt;
 		let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
 		std::fs::set_permissions(&contract, std::fs::Permissions::from_mode(0o711))
@@ -458,7 +482,13 @@ impl ContainerProvisioner {
 	}
 
 	/// Mount a disk of the deployment into a VM's directory, its files the VM's.
-	fn mount_disk(&self, contract_id: u64, vm: &str, disk: &str, base: u64) -> Result<PathBuf, String> {
+	fn mount_disk(
+		&self,
+		contract_id: u64,
+		vm: &str,
+		disk: &str,
+		base: u64,
+	) -> Result<PathBuf, String> {
 		let at = self.disk_mount(contract_id, vm, disk);
 		Self::mount(&self.disk_file(contract_id, disk), &at)?;
 		let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
@@ -469,7 +499,8 @@ impl ContainerProvisioner {
 
 	/// Unmount everything under `dir`, deepest first.
 	fn unmount_under(dir: &Path) {
-		let mut inside: Vec<PathBuf> = mounted().into_iter().filter(|m| m.starts_with(dir)).collect();
+		let mut inside: Vec<PathBuf> =
+			mounted().into_iter().filter(|m| m.starts_with(dir)).collect();
 		inside.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
 		for at in inside {
 			Self::unmount(&at);
@@ -632,11 +663,15 @@ impl ContainerProvisioner {
 		check_image(&vm.image)?;
 		if self.podman(&["image", "exists", &vm.image]).is_err() {
 			if vm.image.starts_with("localhost/") {
-				return Err(format!("image `{}`: there is no such local image on this node", vm.image));
+				return Err(format!(
+					"image `{}`: there is no such local image on this node",
+					vm.image
+				));
 			}
 			let reference = format!("docker://{}", vm.image);
 			let auth = self.dir.join("no-credentials.json");
-			std::fs::write(&auth, "{}").map_err(|e| format!("cannot write {}: {e}", auth.display()))?;
+			std::fs::write(&auth, "{}")
+				.map_err(|e| format!("cannot write {}: {e}", auth.display()))?;
 			let auth = auth.to_string_lossy();
 			let mut args = vec!["--kill-after=10", PULL_TIMEOUT, "podman"];
 			if let Some(runtime) = &self.runtime {
@@ -675,9 +710,12 @@ impl ContainerProvisioner {
 		run("mkfs.ext4", &["-q", "-F", "-m", "0", &file.to_string_lossy()])?;
 		Self::mount(&file, &at)?;
 		let source = self.podman(&["image", "mount", &vm.image])?;
-		let copied = run("cp", &["-a", &format!("{}/.", source.trim()), &format!("{}/", at.display())]);
+		let copied =
+			run("cp", &["-a", &format!("{}/.", source.trim()), &format!("{}/", at.display())]);
 		let _ = self.podman(&["image", "unmount", &vm.image]);
-		copied.map_err(|e| format!("the image does not fit in rootfs_size ({} bytes): {e}", vm.rootfs_size))?;
+		copied.map_err(|e| {
+			format!("the image does not fit in rootfs_size ({} bytes): {e}", vm.rootfs_size)
+		})?;
 		shift_ownership(&at, base)?;
 		Ok((command, env, workdir))
 	}
@@ -841,7 +879,10 @@ impl ContainerProvisioner {
 		let ip = public_ip_result(record, &vm.public_ip);
 		let (Some(address), Some(gateway)) = (ip.data["ip"].as_str(), ip.data["gateway"].as_str())
 		else {
-			return Err(format!("public_ip `{}`: the contract reserved no IP for it", vm.public_ip));
+			return Err(format!(
+				"public_ip `{}`: the contract reserved no IP for it",
+				vm.public_ip
+			));
 		};
 		let gateway = gateway.split('/').next().unwrap_or(gateway);
 		let (host, peer) = Self::public_veth(running.slot);
@@ -903,12 +944,12 @@ impl ContainerProvisioner {
 
 	/// Remove the rules `fence` added with this tag.
 	fn unfence(tag: &str) {
-		let Ok(rules) = run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]) else { return };
+		let Ok(rules) = run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]) else {
+			return;
+		};
 		for rule in rules.lines() {
-			let words: Vec<String> = rule
-				.split_whitespace()
-				.map(|w| w.trim_matches('"').to_string())
-				.collect();
+			let words: Vec<String> =
+				rule.split_whitespace().map(|w| w.trim_matches('"').to_string()).collect();
 			if words.first().map(String::as_str) != Some("-A") || !words.iter().any(|w| w == tag) {
 				continue;
 			}
@@ -994,7 +1035,8 @@ impl Provisioner for ContainerProvisioner {
 	fn check(&self, doc: &Deployment) -> Result<(), (&'static str, String)> {
 		for w in &doc.workloads {
 			let WorkloadData::Vm(vm) = &w.data else { continue };
-			check_image(&vm.image).map_err(|e| ("BadImage", format!("workload {}: {e}", w.name)))?;
+			check_image(&vm.image)
+				.map_err(|e| ("BadImage", format!("workload {}: {e}", w.name)))?;
 			for mount in &vm.mounts {
 				check_mount_point(&mount.mount_point)
 					.map_err(|e| ("BadMountPoint", format!("workload {}: {e}", w.name)))?;
@@ -1004,7 +1046,10 @@ impl Provisioner for ContainerProvisioner {
 			{
 				return Err((
 					"BadImage",
-					format!("workload {}: image `{}`: there is no such local image on this node", w.name, vm.image),
+					format!(
+						"workload {}: image `{}`: there is no such local image on this node",
+						w.name, vm.image
+					),
 				));
 			}
 			if !vm.public_ip.is_empty() && self.public_interface.is_empty() {
@@ -1076,7 +1121,14 @@ impl Provisioner for ContainerProvisioner {
 					let outcome = if disk_failed {
 						Err("a disk it mounts could not be created".to_string())
 					} else {
-						self.provision_vm(contract_id, &w.name, vm, record, &taken, slots.get(&w.name).copied())
+						self.provision_vm(
+							contract_id,
+							&w.name,
+							vm,
+							record,
+							&taken,
+							slots.get(&w.name).copied(),
+						)
 					};
 					results.push(match outcome {
 						Ok(running) => {
@@ -1235,7 +1287,8 @@ impl Provisioner for ContainerProvisioner {
 			}
 			let running = record.vms.iter().find(|r| r.name == name).cloned();
 			let state = running.as_ref().and_then(|r| self.state(&r.container));
-			let live = state.as_ref().is_some_and(|i| i.status == "running" || i.status == "paused");
+			let live =
+				state.as_ref().is_some_and(|i| i.status == "running" || i.status == "paused");
 			// Why it stopped (an OOM kill) only `inspect` knows.
 			let inspected = if live {
 				state
@@ -1248,7 +1301,9 @@ impl Provisioner for ContainerProvisioner {
 				if let (Some(r), false) = (&running, vm.public_ip.is_empty()) {
 					let host = Self::public_veth(r.slot).0;
 					if !Path::new("/sys/class/net").join(&host).exists() {
-						if let Ok(r) = self.connect_public(contract_id, &name, &vm, record, r.clone()) {
+						if let Ok(r) =
+							self.connect_public(contract_id, &name, &vm, record, r.clone())
+						{
 							record.vms.retain(|v| v.name != name);
 							record.vms.push(r);
 							changed = true;
@@ -1271,10 +1326,9 @@ impl Provisioner for ContainerProvisioner {
 			result.data["oom_kills"] = kills.into();
 			result.data["oom_killed"] = oom.into();
 			let why = match &inspected {
-				_ if oom => format!(
-					"killed for using more than its {} bytes of memory (OOM)",
-					vm.memory
-				),
+				_ if oom => {
+					format!("killed for using more than its {} bytes of memory (OOM)", vm.memory)
+				}
 				Some(i) => format!("exited with code {}", i.exit_code),
 				None => "its container is gone".to_string(),
 			};
@@ -1290,13 +1344,11 @@ impl Provisioner for ContainerProvisioner {
 			tracing::warn!(contract_id, workload = %name, "the VM {why}; restarting it");
 			let restarted = match (&running, &inspected) {
 				// The container is there: start it again, with its root filesystem as it was.
-				(Some(r), Some(_)) => self
-					.podman(&["start", &r.container])
-					.and_then(|_| {
-						let mut r = r.clone();
-						r.started_at = gridchain_sdk::agent::now_secs();
-						Ok(r)
-					}),
+				(Some(r), Some(_)) => self.podman(&["start", &r.container]).and_then(|_| {
+					let mut r = r.clone();
+					r.started_at = gridchain_sdk::agent::now_secs();
+					Ok(r)
+				}),
 				_ => {
 					let taken: Vec<u64> =
 						record.vms.iter().filter(|v| v.name != name).map(|v| v.slot).collect();
@@ -1352,7 +1404,8 @@ impl Provisioner for ContainerProvisioner {
 			.iter()
 			.find(|v| v.name == workload)
 			.ok_or_else(|| format!("workload `{workload}` has no container"))?;
-		let mut args = vec!["logs".to_string(), "--tail".into(), tail.to_string(), vm.container.clone()];
+		let mut args =
+			vec!["logs".to_string(), "--tail".into(), tail.to_string(), vm.container.clone()];
 		if let Some(runtime) = &self.runtime {
 			args.splice(0..0, ["--runtime".to_string(), runtime.clone()]);
 		}
@@ -1402,7 +1455,8 @@ impl Provisioner for ContainerProvisioner {
 				.lines()
 				.filter_map(|n| n.strip_prefix(&own).and_then(|id| id.parse::<u64>().ok())),
 		);
-		let rules = run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]).unwrap_or_default();
+		let rules =
+			run("iptables", &["-w", "-t", "mangle", "-S", "PREROUTING"]).unwrap_or_default();
 		let tag = format!("gridchain:{own}");
 		stale.extend(rules.split_whitespace().filter_map(|w| {
 			w.trim_matches('"').strip_prefix(&tag).and_then(|id| id.parse::<u64>().ok())

@@ -34,8 +34,13 @@ pub trait Provisioner: Send + Sync {
 	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool;
 	/// The last `tail` lines a VM workload wrote (stdout and stderr); why not, when they cannot
 	/// be read.
-	fn logs(&self, contract_id: u64, record: &Record, workload: &str, tail: usize)
-		-> Result<String, String>;
+	fn logs(
+		&self,
+		contract_id: u64,
+		record: &Record,
+		workload: &str,
+		tail: usize,
+	) -> Result<String, String>;
 	/// Remove what runs for contracts other than `live` (left by a crash mid-removal).
 	fn cleanup(&self, live: &[u64]);
 }
