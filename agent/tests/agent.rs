@@ -882,7 +882,7 @@ async fn grace_freezes_the_container_a_top_up_thaws_it_and_a_kill_9_of_the_agent
 	let set_balance = |free: u128| {
 		chain::Call::Balances(
 			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
-				who: subxt::utils::MultiAddress::Id(charlie.clone()),
+				who: subxt::utils::MultiAddress::Id(charlie),
 				new_free: free,
 			},
 		)

@@ -1344,10 +1344,10 @@ impl Provisioner for ContainerProvisioner {
 			tracing::warn!(contract_id, workload = %name, "the VM {why}; restarting it");
 			let restarted = match (&running, &inspected) {
 				// The container is there: start it again, with its root filesystem as it was.
-				(Some(r), Some(_)) => self.podman(&["start", &r.container]).and_then(|_| {
+				(Some(r), Some(_)) => self.podman(&["start", &r.container]).map(|_| {
 					let mut r = r.clone();
 					r.started_at = gridchain_sdk::agent::now_secs();
-					Ok(r)
+					r
 				}),
 				_ => {
 					let taken: Vec<u64> =
