@@ -83,7 +83,7 @@ serving_ms=()
 for i in $(seq 1 "$n"); do
 	doc=$work/vm$i.json
 	grid --key //Charlie deployment new --name "vm$i" --image "$image" --memory 256M --rootfs 1G \
-		--entrypoint 'httpd -f -p 80 -h /www' -o "$doc" >/dev/null
+		--entrypoint 'httpd -f -p 80 -h /www' -o "$doc" >/dev/null 2>&1
 	grid --key //Charlie deployment sign "$doc" >/dev/null
 	start=$(ms)
 	id=$(grid --key //Charlie --json contract deploy --node 1 "$doc" | sed -n 's/.*"contract_id": *\([0-9]*\).*/\1/p' | head -1)
@@ -96,7 +96,7 @@ for i in $(seq 1 "$n"); do
 done
 
 stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %d ms, p50 %d ms, p90 %d ms, max %d ms", s/NR, a[int((NR+1)/2)], a[int(NR*0.9+0.5)], a[NR]}'; }
-provision=$(grep -o 'elapsed_ms=[0-9]*' "$work/agent.log" | cut -d= -f2)
+provision=$(sed 's/\x1b\[[0-9;]*m//g' "$work/agent.log" | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2)
 
 echo "Deployments: $n (busybox httpd, 1 vCPU, 256 MiB, 1 GiB rootfs, no disk, no public IP)"
 echo "  agent's provisioning (rootfs made, image copied, container started): $(stats $provision)"

@@ -53,6 +53,8 @@ async fn main() {
 				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
 		)
 		.with_writer(std::io::stderr)
+		// Colours only on a terminal: logs in a file or the journal stay plain text.
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.init();
 	let result = match Cli::parse().command {
 		Command::Init { config, data_dir } => init(&config, &data_dir),
