@@ -759,56 +759,20 @@ async fn a_hostile_tenant_reads_nothing_of_the_node_or_other_tenants_and_hits_it
 	assert_eq!(sessions(b"sleep\x004242\x00"), 0, "the setsid process is gone");
 	assert_eq!(sessions(b"sleep\x003000\x00"), 0, "the bomb's processes are gone");
 	// An image reference that names a host path, and an image whose /root is the host's /.
-	let file = chain.path("transport.json");
-	let file_text = file.to_string_lossy().to_string();
-	chain
-		.grid(
-			"//Dave",
-			&[
-				"deployment",
-				"new",
-				"--image",
-				"oci-archive:/etc/shadow",
-				"--rootfs",
-				"1G",
-				"-o",
-				&file_text,
-			],
-		)
-		.ok();
-	chain.grid("//Dave", &["deployment", "sign", &file_text]).ok();
-	chain.grid("//Dave", &["contract", "deploy", "--node", "1", &file_text]).fails(1, "BadImage");
+	let file = new_document(&chain, "//Dave", "transport", "oci-archive:/etc/shadow", &[]);
+	chain.grid("//Dave", &["contract", "deploy", "--node", "1", &file]).fails(1, "BadImage");
 	symlink_image();
 	let host_keys =
 		["/.ssh/authorized_keys", "/root/.ssh/authorized_keys"].map(|p| std::fs::read(p).ok());
-	let file = chain.path("symlinks.json");
-	let file_text = file.to_string_lossy().to_string();
-	chain
-		.grid(
-			"//Dave",
-			&[
-				"deployment",
-				"new",
-				"--name",
-				"links",
-				"--image",
-				SYMLINK_IMAGE,
-				"--rootfs",
-				"1G",
-				"--memory",
-				"256M",
-				"--ssh-key",
-				SSH_KEY,
-				"--entrypoint",
-				"sleep 3600",
-				"-o",
-				&file_text,
-			],
-		)
-		.ok();
-	chain.grid("//Dave", &["deployment", "sign", &file_text]).ok();
-	let links = chain.json("//Dave", &["contract", "deploy", "--node", "1", &file_text])
-		["contract"]["contract_id"]
+	let file = new_document(
+		&chain,
+		"//Dave",
+		"links",
+		SYMLINK_IMAGE,
+		&["--memory", "256M", "--ssh-key", SSH_KEY, "--entrypoint", "sleep 3600"],
+	);
+	let links = chain.json("//Dave", &["contract", "deploy", "--node", "1", &file])["contract"]
+		["contract_id"]
 		.as_u64()
 		.expect("id");
 	let (_, keys, err) = exec(&format!("{prefix}-{links}-links"), "cat /root/.ssh/authorized_keys");
@@ -1164,27 +1128,23 @@ async fn reports_with_traffic(client: &Client, contract_id: u64) -> Vec<(u64, u6
 	reports
 }
 
-/// Write a busybox VM document for `key` and deploy it on node 1; returns (contract id, file).
-fn deploy_busybox(chain: &Chain, key: &str, name: &str, extra: &[&str]) -> (u64, PathBuf) {
-	let file = chain.path(&format!("{name}.json"));
-	let file_text = file.to_string_lossy().to_string();
-	let mut args = vec![
-		"deployment",
-		"new",
-		"--name",
-		name,
-		"--image",
-		IMAGE,
-		"--rootfs",
-		"1G",
-		"-o",
-		&file_text,
-	];
+/// Write and sign a VM document of `image` for `key` (1 GiB root filesystem, `extra` options);
+/// returns its path.
+fn new_document(chain: &Chain, key: &str, name: &str, image: &str, extra: &[&str]) -> String {
+	let file = chain.path(&format!("{name}.json")).to_string_lossy().to_string();
+	let mut args =
+		vec!["deployment", "new", "--name", name, "--image", image, "--rootfs", "1G", "-o", &file];
 	args.extend_from_slice(extra);
 	chain.grid(key, &args).ok();
-	chain.grid(key, &["deployment", "sign", &file_text]).ok();
-	let deployed = chain.json(key, &["contract", "deploy", "--node", "1", &file_text]);
-	(deployed["contract"]["contract_id"].as_u64().expect("id"), file)
+	chain.grid(key, &["deployment", "sign", &file]).ok();
+	file
+}
+
+/// Write a busybox VM document for `key` and deploy it on node 1; returns (contract id, file).
+fn deploy_busybox(chain: &Chain, key: &str, name: &str, extra: &[&str]) -> (u64, PathBuf) {
+	let file = new_document(chain, key, name, IMAGE, extra);
+	let deployed = chain.json(key, &["contract", "deploy", "--node", "1", &file]);
+	(deployed["contract"]["contract_id"].as_u64().expect("id"), PathBuf::from(file))
 }
 
 /// The status of workload `name` of contract `id`, as its owner `key` sees it.

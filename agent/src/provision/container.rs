@@ -960,6 +960,12 @@ impl ContainerProvisioner {
 		}
 	}
 
+	/// Remove workload `name`'s container, whatever the record knows of it.
+	fn remove_named(&self, contract_id: u64, name: &str) {
+		self.changed();
+		let _ = self.podman(&["rm", "-f", "-t", "0", &self.container_name(contract_id, name)]);
+	}
+
 	fn remove_container(&self, vm: &RunningVm) {
 		self.changed();
 		let _ = self.podman(&["rm", "-f", "-t", "2", &vm.container]);
@@ -1153,13 +1159,7 @@ impl Provisioner for ContainerProvisioner {
 						}
 						Err(reason) => {
 							// Nothing half-made stays running.
-							let _ = self.podman(&[
-								"rm",
-								"-f",
-								"-t",
-								"0",
-								&self.container_name(contract_id, &w.name),
-							]);
+							self.remove_named(contract_id, &w.name);
 							result(&w.name, WorkloadState::Error, reason, serde_json::Value::Null)
 						}
 					});
@@ -1374,13 +1374,7 @@ impl Provisioner for ContainerProvisioner {
 				}
 				Err(reason) => {
 					// Nothing runs unbilled and unsupervised.
-					let _ = self.podman(&[
-						"rm",
-						"-f",
-						"-t",
-						"0",
-						&self.container_name(contract_id, &name),
-					]);
+					self.remove_named(contract_id, &name);
 					result.state = WorkloadState::Error;
 					result.message = format!("it {why}, and could not be restarted: {reason}");
 				}
