@@ -25,8 +25,12 @@ cleanup() {
 	for net in $(podman network ls --format '{{.Name}}' | grep '^figures-' || true); do
 		podman network rm -f "$net" >/dev/null 2>&1 || true
 	done
-	grep -o "$work[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-	rm -rf "$work"
+	# What the agent would have removed on each cancellation: its mounts and its fences.
+	grep -o -e "$work[^ ]*" -e '/run/gridchain-agent/figures[^ ]*' /proc/self/mounts | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null || true
+	rm -rf "$work" /run/gridchain-agent/figures
+	iptables -w -t mangle -S PREROUTING | grep 'gridchain:figures-' | sed 's/^-A/-D/' |
+		while read -r rule; do eval "iptables -w -t mangle $rule"; done || true
 }
 trap cleanup EXIT
 

@@ -429,6 +429,8 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 	let (_, df, _) = exec(&container, "df -B1 /data | tail -1");
 	let grown: u64 = df.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("df");
 	assert!(grown > 1 << 30 && grown <= 2 << 30, "the disk grew to 2 GiB: {grown}");
+	let (_, mac, _) = exec(&container, "cat /sys/class/net/pub0/address");
+	assert_eq!(mac.trim(), "02:00:b9:ce:7a:21", "the public interface's MAC follows its IP");
 	eventually(30, "the page again after the update", || {
 		public.fetch("http://185.206.122.33/").as_deref() == Some(PAGE)
 	});

@@ -94,12 +94,15 @@ fn subid_range(file: &str) -> Result<(u64, u64), String> {
 	))
 }
 
+/// The only environment the tools the agent runs get: never the agent's own (its key).
+const SEARCH_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// A command line tool's output, or why it failed (its stderr).
 fn run(program: &str, args: &[&str]) -> Result<String, String> {
 	let output = Command::new(program)
 		.args(args)
 		.env_clear()
-		.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		.env("PATH", SEARCH_PATH)
 		.stdin(Stdio::null())
 		.output()
 		.map_err(|e| format!("cannot run {program}: {e}"))?;
@@ -243,6 +246,19 @@ fn check_image(image: &str) -> Result<(), String> {
 		}
 	}
 	Ok(())
+}
+
+/// The MAC address of a public interface: locally administered, `02:00` and the four bytes of
+/// its IPv4 address (`185.206.122.33/24` → `02:00:b9:ce:7a:21`).
+fn public_mac(address: &str) -> Result<String, String> {
+	let ip: std::net::Ipv4Addr = address
+		.split('/')
+		.next()
+		.unwrap_or(address)
+		.parse()
+		.map_err(|_| format!("public IP `{address}` is not an IPv4 address"))?;
+	let [a, b, c, d] = ip.octets();
+	Ok(format!("02:00:{a:02x}:{b:02x}:{c:02x}:{d:02x}"))
 }
 
 /// A mount point inside the VM: absolute, no `..`, nothing Podman's option syntax reads.
@@ -495,6 +511,17 @@ impl ContainerProvisioner {
 		std::os::unix::fs::chown(&at, Some(owner), Some(owner))
 			.map_err(|e| format!("disk `{disk}`: cannot hand it to the VM: {e}"))?;
 		Ok(at)
+	}
+
+	/// Unmount everything under `dir`, then remove it; never while something is still mounted
+	/// there (that would delete a tenant's files).
+	fn remove_unmounted(dir: &Path) {
+		Self::unmount_under(dir);
+		if mounted().iter().any(|m| m.starts_with(dir)) {
+			tracing::warn!(dir = %dir.display(), "still mounted after umount; left in place");
+			return;
+		}
+		let _ = std::fs::remove_dir_all(dir);
 	}
 
 	/// Unmount everything under `dir`, deepest first.
@@ -888,7 +915,16 @@ impl ContainerProvisioner {
 		let (host, peer) = Self::public_veth(running.slot);
 		let pid = inspected.pid.to_string();
 		let _ = run("ip", &["link", "del", &host]);
-		run("ip", &["link", "add", &host, "type", "veth", "peer", "name", &peer, "netns", &pid])?;
+		// The interface's MAC follows from its IP: a VM started again (an update, a restart) keeps
+		// it, so the neighbours' ARP caches stay right.
+		let mac = public_mac(address)?;
+		run(
+			"ip",
+			&[
+				"link", "add", &host, "type", "veth", "peer", "name", &peer, "address", &mac,
+				"netns", &pid,
+			],
+		)?;
 		run("ip", &["link", "set", &host, "master", &self.public_interface, "up"])?;
 		let inside = |args: &[&str]| {
 			let mut all = vec!["-t", pid.as_str(), "-n", "ip"];
@@ -995,8 +1031,7 @@ impl ContainerProvisioner {
 		Self::unfence(&format!("gridchain:{network}"));
 		let _ = self.podman(&["network", "rm", "-f", &network]);
 		for dir in [self.mount_dir(contract_id), self.contract_dir(contract_id)] {
-			Self::unmount_under(&dir);
-			let _ = std::fs::remove_dir_all(dir);
+			Self::remove_unmounted(&dir);
 		}
 	}
 
@@ -1073,9 +1108,7 @@ impl Provisioner for ContainerProvisioner {
 		self.remove_containers(contract_id, &record.vms);
 		let slots: BTreeMap<String, u64> =
 			record.vms.drain(..).map(|vm| (vm.name, vm.slot)).collect();
-		let mount_dir = self.mount_dir(contract_id);
-		Self::unmount_under(&mount_dir);
-		let _ = std::fs::remove_dir_all(&mount_dir);
+		Self::remove_unmounted(&self.mount_dir(contract_id));
 		let _ = std::fs::create_dir_all(self.contract_dir(contract_id));
 		let mut results = Vec::new();
 		let mut disks = BTreeSet::new();
@@ -1408,7 +1441,7 @@ impl Provisioner for ContainerProvisioner {
 		let mut child = Command::new("podman")
 			.args(&args)
 			.env_clear()
-			.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+			.env("PATH", SEARCH_PATH)
 			.stdin(Stdio::null())
 			.stdout(writer.try_clone().map_err(|e| e.to_string())?)
 			.stderr(writer)
@@ -1503,6 +1536,12 @@ mod tests {
 		] {
 			assert!(check_image(bad).is_err(), "{bad}");
 		}
+	}
+
+	#[test]
+	fn a_public_interface_has_the_mac_of_its_ip() {
+		assert_eq!(public_mac("185.206.122.33/24"), Ok("02:00:b9:ce:7a:21".to_string()));
+		assert!(public_mac("2001:db8::1/64").is_err());
 	}
 
 	#[test]
