@@ -48,10 +48,14 @@ pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 		for (contract_id, mut record) in agent.state.all()? {
 			let last = agent.state.last_report(contract_id)?.unwrap_or(0);
 			let timestamp = chain_now.max(last.saturating_add(1));
+			let seen = record.vms.clone();
 			let nru = tokio::task::block_in_place(|| {
 				agent.provisioner.take_network_bytes(contract_id, &mut record)
 			});
-			agent.state.put(contract_id, &record)?;
+			// Written only when the counters moved: no database write per idle deployment.
+			if record.vms != seen {
+				agent.state.put(contract_id, &record)?;
+			}
 			reports.push(Consumption { contract_id, timestamp, used: used(&record), nru });
 		}
 	}

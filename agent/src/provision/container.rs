@@ -877,14 +877,12 @@ impl ContainerProvisioner {
 			pid: 0,
 			net_seen: BTreeMap::new(),
 		};
-		self.connect_public(contract_id, name, vm, record, running)
+		self.connect_public(vm, record, running)
 	}
 
 	/// Give a running VM its public IP (if it has one) and note its pid.
 	fn connect_public(
 		&self,
-		_contract_id: u64,
-		_name: &str,
 		vm: &VmData,
 		record: &Record,
 		mut running: RunningVm,
@@ -1334,9 +1332,7 @@ impl Provisioner for ContainerProvisioner {
 				if let (Some(r), false) = (&running, vm.public_ip.is_empty()) {
 					let host = Self::public_veth(r.slot).0;
 					if !Path::new("/sys/class/net").join(&host).exists() {
-						if let Ok(r) =
-							self.connect_public(contract_id, &name, &vm, record, r.clone())
-						{
+						if let Ok(r) = self.connect_public(&vm, record, r.clone()) {
 							record.vms.retain(|v| v.name != name);
 							record.vms.push(r);
 							changed = true;
@@ -1391,7 +1387,7 @@ impl Provisioner for ContainerProvisioner {
 			};
 			let restarted = restarted.and_then(|r| {
 				if matches!((&running, &inspected), (Some(_), Some(_))) {
-					self.connect_public(contract_id, &name, &vm, record, r)
+					self.connect_public(&vm, record, r)
 				} else {
 					Ok(r)
 				}
