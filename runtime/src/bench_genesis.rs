@@ -84,6 +84,12 @@ pub fn take_bench(config: Vec<u8>) -> Result<(Vec<u8>, Option<BenchGrid>), Strin
 		data_bytes: small("dataBytes", Some(512))?,
 		now_secs: field("nowSecs", None)?,
 	};
+	let most = pallet_smart_contract::MAX_CONTRACTS_PER_NODE;
+	if grid.contracts_per_node > most {
+		return Err(format!(
+			"bench.contractsPerNode: a node holds at most {most} contracts (MaxContractsPerNode)"
+		));
+	}
 	if grid.now_secs < 3600 {
 		return Err("bench.nowSecs: expected unix seconds".into());
 	}
@@ -132,7 +138,16 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 			.map_err(|e| format!("bench: farm {farm}: {e:?}"))?;
 	}
 	let first_node = pallet_registry::NodeCount::<Runtime>::get().saturating_add(1);
-	let capacity = Resources { cru: 64, sru: 4096 * GIB, hru: 0, mru: 256 * GIB };
+	// What each contract declares and its node reports; a node holds `contracts_per_node` of them
+	// (at most `MaxContractsPerNode`), with room to spare.
+	let declared = Resources { cru: 1, sru: 50 * GIB, hru: 0, mru: 2 * GIB };
+	let per_node = u64::from(grid.contracts_per_node);
+	let capacity = Resources {
+		cru: (declared.cru * per_node).max(64),
+		sru: (declared.sru * per_node).max(4096 * GIB),
+		hru: 0,
+		mru: (declared.mru * per_node).max(256 * GIB),
+	};
 	let location = LocationInput {
 		country: b"Belgium".to_vec(),
 		city: b"Ghent".to_vec(),
@@ -153,7 +168,7 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 	}
 
 	let data = vec![0x5a; grid.data_bytes as usize];
-	let mut contract_ids: Vec<Vec<u64>> = vec![Vec::new(); node_origins.len()];
+	let mut contract_ids: Vec<Vec<(u64, [u8; 32])>> = vec![Vec::new(); node_origins.len()];
 	for contract in 0..grid.contracts {
 		let owner = twin("bench owner", contract, OWNER_FUNDS)?;
 		let node = contract / grid.contracts_per_node;
@@ -164,11 +179,19 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 			hash,
 			data.clone(),
 			0,
+			declared,
 		)
 		.map_err(|e| format!("bench: contract {contract}: {e:?}"))?;
 		let id = pallet_smart_contract::LastContractId::<Runtime>::get();
 		if let Some(ids) = contract_ids.get_mut(node as usize) {
-			ids.push(id);
+			ids.push((id, hash));
+		}
+	}
+	// Each node confirms its deployments: reports count only for those.
+	for (origin, ids) in node_origins.iter().zip(&contract_ids) {
+		for &(id, hash) in ids {
+			SmartContract::confirm_deployment(origin.clone(), id, hash)
+				.map_err(|e| format!("bench: confirming contract {id}: {e:?}"))?;
 		}
 	}
 
@@ -177,13 +200,13 @@ pub fn build(grid: &BenchGrid) -> Result<(), String> {
 		for batch in ids.chunks(MAX_REPORTS as usize) {
 			let reports: Vec<Consumption> = batch
 				.iter()
-				.map(|&contract_id| Consumption {
+				.map(|&(contract_id, _)| Consumption {
 					contract_id,
 					timestamp: grid.now_secs,
-					cru: 1,
-					sru: 50 * GIB,
-					hru: 0,
-					mru: 2 * GIB,
+					cru: declared.cru,
+					sru: declared.sru,
+					hru: declared.hru,
+					mru: declared.mru,
 					nru: 1_000_000_000,
 				})
 				.collect();

@@ -248,6 +248,7 @@ impl pallet_smart_contract::Config for Runtime {
 	type SettlementWeightLimit = SettlementWeightLimit;
 	type DepositBase = ContractDepositBase;
 	type DepositPerByte = ContractDepositPerByte;
+	type MaxContractsPerNode = ConstU32<{ pallet_smart_contract::MAX_CONTRACTS_PER_NODE }>;
 	type WeightInfo = pallet_smart_contract::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type GridSetup = Registry;

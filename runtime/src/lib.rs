@@ -139,8 +139,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 #[allow(unused_parens)]
 type Migrations = (
 	pallet_tft_price::migrations::v2::MigrateV1ToV2<Runtime>,
-	pallet_smart_contract::migrations::v2::MigrateV1ToV2<Runtime>,
-	pallet_smart_contract::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_smart_contract::migrations::v4::MigrateV3ToV4<Runtime>,
 );
 
 /// Executive: dispatches calls to the pallets.

@@ -1,5 +1,5 @@
-//! Mass expiry on the real runtime (dev genesis, generated weights): 2,000 contract owners run dry
-//! together, all their contracts enter grace in one billing pass and reach its end in a later one.
+//! Mass expiry on the real runtime (dev genesis, generated weights): 2,000 contract owners on four
+//! full nodes (`MaxContractsPerNode` each) run dry together, all their contracts enter grace in one billing pass and reach its end in a later one.
 //! Every block's settlements stay within `SettlementWeightLimit` and are metered at least at the
 //! benchmarked weight of the path each took; every contract is deleted within the pass's blocks
 //! plus a bounded carry-over; none is settled twice in a pass; every IP, deposit and TFT is
@@ -15,7 +15,7 @@ use gridchain_runtime::{
 };
 use pallet_registry::{Call as RegistryCall, MAX_FARM_IPS};
 use pallet_smart_contract::{
-	types::{Cause, Consumption, MAX_REPORTS},
+	types::{Cause, Consumption, MAX_CONTRACTS_PER_NODE, MAX_REPORTS},
 	BillingPass, Call as ContractCall, Event as ContractEvent, WeightInfo,
 };
 use sp_keyring::Sr25519Keyring;
@@ -34,6 +34,21 @@ const GIB: u64 = 1 << 30;
 
 type SmartContract = pallet_smart_contract::Pallet<Runtime>;
 type Weights = <Runtime as pallet_smart_contract::Config>::WeightInfo;
+
+/// What each contract declares and reports: a small VM.
+fn small_vm() -> Resources {
+	Resources { cru: 1, sru: 10 * GIB, hru: 0, mru: GIB }
+}
+
+/// The twins of the four nodes the contracts fill: Bob, Charlie, Dave and Eve.
+fn node_twins() -> Vec<AccountId> {
+	let nodes = OWNERS.div_ceil(MAX_CONTRACTS_PER_NODE) as usize;
+	[Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
+		.iter()
+		.take(nodes)
+		.map(|k| k.to_account_id())
+		.collect()
+}
 
 fn owner(i: u32) -> AccountId {
 	let mut raw = [0x5au8; 32];
@@ -56,8 +71,8 @@ fn root(call: RuntimeCall) {
 /// spendable TFT sent away.
 fn grid_of_owners_running_dry() {
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	let bob = Sr25519Keyring::Bob.to_account_id();
-	for who in [&alice, &bob] {
+	let nodes = node_twins();
+	for who in std::iter::once(&alice).chain(&nodes) {
 		dispatch(who, RuntimeCall::Registry(RegistryCall::create_twin { pk: None, relay: None }));
 	}
 	dispatch(&alice, RuntimeCall::Registry(RegistryCall::create_farm { name: b"mass".to_vec() }));
@@ -76,11 +91,13 @@ fn grid_of_owners_running_dry() {
 		latitude: b"51.05".to_vec(),
 		longitude: b"3.72".to_vec(),
 	};
-	let resources = Resources { cru: 64, mru: 256 * GIB, sru: 4096 * GIB, hru: 0 };
-	dispatch(
-		&bob,
-		RuntimeCall::Registry(RegistryCall::create_node { farm_id: 1, resources, location }),
-	);
+	// Room for a full node of small VMs.
+	let resources = Resources { cru: 512, mru: 1024 * GIB, sru: 8192 * GIB, hru: 0 };
+	for node in &nodes {
+		let location = location.clone();
+		let call = RegistryCall::create_node { farm_id: 1, resources, location };
+		dispatch(node, RuntimeCall::Registry(call));
+	}
 	root(RuntimeCall::SmartContract(ContractCall::set_billing_frequency { blocks: FREQUENCY }));
 	root(RuntimeCall::SmartContract(ContractCall::set_grace_period { blocks: GRACE }));
 
@@ -94,34 +111,45 @@ fn grid_of_owners_running_dry() {
 		dispatch(&who, RuntimeCall::Registry(RegistryCall::create_twin { pk: None, relay: None }));
 		let mut hash = [0u8; 32];
 		hash[..4].copy_from_slice(&i.to_le_bytes());
+		let node = &nodes[(i / MAX_CONTRACTS_PER_NODE) as usize];
 		let create = ContractCall::create_node_contract {
-			node_id: 1,
+			node_id: 1 + i / MAX_CONTRACTS_PER_NODE,
 			deployment_hash: hash,
 			deployment_data: vec![],
 			public_ips: if i < OWNERS_WITH_IPS { IPS_EACH } else { 0 },
+			capacity: small_vm(),
 		};
 		dispatch(&who, RuntimeCall::SmartContract(create));
+		let contract_id = pallet_smart_contract::LastContractId::<Runtime>::get();
+		let confirm = ContractCall::confirm_deployment { contract_id, deployment_hash: hash };
+		dispatch(node, RuntimeCall::SmartContract(confirm));
 	}
 
-	// An hour later, the node reports an hour of a small VM for each contract.
+	// An hour later, each node reports an hour of a small VM for each of its contracts.
 	let now_ms = pallet_timestamp::Now::<Runtime>::get() + 3_600_000;
 	pallet_timestamp::Now::<Runtime>::put(now_ms);
-	let ids: Vec<ContractId> = (1..=OWNERS as u64).collect();
-	for chunk in ids.chunks(MAX_REPORTS as usize) {
-		let reports = chunk
-			.iter()
-			.map(|&contract_id| Consumption {
-				contract_id,
-				timestamp: now_ms / 1000,
-				cru: 1,
-				sru: 10 * GIB,
-				hru: 0,
-				mru: GIB,
-				nru: 0,
-			})
-			.collect();
-		let call = ContractCall::report_consumption { reports: BoundedVec::truncate_from(reports) };
-		dispatch(&bob, RuntimeCall::SmartContract(call));
+	let used = small_vm();
+	for (n, node) in nodes.iter().enumerate() {
+		let first = n as u64 * u64::from(MAX_CONTRACTS_PER_NODE) + 1;
+		let last = (first + u64::from(MAX_CONTRACTS_PER_NODE) - 1).min(OWNERS as u64);
+		let ids: Vec<ContractId> = (first..=last).collect();
+		for chunk in ids.chunks(MAX_REPORTS as usize) {
+			let reports = chunk
+				.iter()
+				.map(|&contract_id| Consumption {
+					contract_id,
+					timestamp: now_ms / 1000,
+					cru: used.cru,
+					sru: used.sru,
+					hru: used.hru,
+					mru: used.mru,
+					nru: 0,
+				})
+				.collect();
+			let reports = BoundedVec::truncate_from(reports);
+			let call = ContractCall::report_consumption { reports };
+			dispatch(node, RuntimeCall::SmartContract(call));
+		}
 	}
 	for i in 0..OWNERS {
 		let drain = pallet_balances::Call::transfer_all {

@@ -1,9 +1,10 @@
 //! Random call sequences against the real runtime (from the dev genesis preset): arbitrary calls
 //! of the Registry, SmartContract, TftPrice and Balances pallets from arbitrary accounts, with
 //! malformed IPs and names, oversized deployment data, reports for foreign contracts, and blocks
-//! passing (the billing hook runs). After every step the pallets' invariants (`do_try_state`) hold
-//! and no TFT appears or vanishes: the accounts' balances add up to the issuance, and the issuance
-//! dropped by exactly the `TokensBurned`.
+//! passing (the billing hook runs). After every step the pallets' invariants (`do_try_state`) hold;
+//! no node's contracts declare more than its resources, and no accepted report exceeds its
+//! contract's declared capacity (SPEC §4.5); and no TFT appears or vanishes: the accounts'
+//! balances add up to the issuance, and the issuance dropped by exactly the `TokensBurned`.
 //!
 //! `PROPTEST_CASES` sets the number of sequences (16 here by default, 80 steps each plus the
 //! blocks they pass); `PROPTEST_CASES=1300` is a nightly run of 104,000 steps. `RANDOM_CALLS_TRACE=1`
@@ -22,6 +23,8 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, MultiAddress};
 
 const GIB: u64 = 1 << 30;
+/// The SSD every report says its contract uses.
+const REPORTED_SRU: u64 = 10 * GIB;
 /// The dev keyring: Alice … Ferdie (endowed on the dev chain), then One and Two (no TFT).
 fn account(who: u8) -> AccountId {
 	let keys: Vec<Sr25519Keyring> = Sr25519Keyring::iter().collect();
@@ -35,9 +38,10 @@ enum Step {
 	AddFarmIp { who: u8, farm: u32, ip: String, gateway: String },
 	RemoveFarmIp { who: u8, farm: u32, ip: String },
 	CreateNode { who: u8, farm: u32, cru: u64, mru_gib: u64, sru_gib: u64 },
+	UpdateNode { who: u8, node: u32, cru: u64, mru_gib: u64, sru_gib: u64 },
 	DeleteNode { who: u8, node: u32 },
-	CreateNodeContract { who: u8, node: u32, hash: u8, data_len: usize, ips: u32 },
-	UpdateNodeContract { who: u8, contract: u64, hash: u8, data_len: usize },
+	CreateNodeContract { who: u8, node: u32, hash: u8, data_len: usize, ips: u32, cap: Declared },
+	UpdateNodeContract { who: u8, contract: u64, hash: u8, data_len: usize, cap: Declared },
 	CreateNameContract { who: u8, name: Vec<u8> },
 	CreateRentContract { who: u8, node: u32 },
 	Confirm { who: u8, contract: u64, hash: u8 },
@@ -47,6 +51,21 @@ enum Step {
 	Transfer { from: u8, to: u8, tft: u64 },
 	SetPrice { who: u8, price_musd: u32 },
 	Blocks(u32),
+}
+
+/// A declared capacity: vCPUs, GiB of memory, GiB of SSD.
+#[derive(Clone, Copy, Debug)]
+struct Declared(u64, u64, u64);
+
+impl Declared {
+	fn resources(self) -> Resources {
+		Resources { cru: self.0, mru: self.1 * GIB, sru: self.2 * GIB, hru: 0 }
+	}
+}
+
+/// Up to a node's size and beyond: the prelude's nodes have 16 vCPUs, 64 GiB and 2,000 GiB.
+fn declared() -> impl Strategy<Value = Declared> {
+	(0u64..12, 0u64..48, 0u64..1500).prop_map(|(cru, mru, sru)| Declared(cru, mru, sru))
 }
 
 fn ip_text() -> impl Strategy<Value = String> {
@@ -77,11 +96,13 @@ fn step() -> impl Strategy<Value = Step> {
 		1 => (who.clone(), 0u32..4, ip_text()).prop_map(|(who, farm, ip)| Step::RemoveFarmIp { who, farm, ip }),
 		3 => (who.clone(), 0u32..4, 0u64..20, 0u64..70, 0u64..3000)
 			.prop_map(|(who, farm, cru, mru_gib, sru_gib)| Step::CreateNode { who, farm, cru, mru_gib, sru_gib }),
+		1 => (who.clone(), 0u32..5, 0u64..20, 0u64..70, 0u64..3000)
+			.prop_map(|(who, node, cru, mru_gib, sru_gib)| Step::UpdateNode { who, node, cru, mru_gib, sru_gib }),
 		1 => (who.clone(), 0u32..5).prop_map(|(who, node)| Step::DeleteNode { who, node }),
-		5 => (who.clone(), 0u32..5, 0u8..4, prop_oneof![0usize..300, 8000usize..8300], 0u32..4)
-			.prop_map(|(who, node, hash, data_len, ips)| Step::CreateNodeContract { who, node, hash, data_len, ips }),
-		1 => (who.clone(), 0u64..12, 0u8..4, 0usize..9000)
-			.prop_map(|(who, contract, hash, data_len)| Step::UpdateNodeContract { who, contract, hash, data_len }),
+		5 => (who.clone(), 0u32..5, 0u8..4, prop_oneof![0usize..300, 8000usize..8300], 0u32..4, declared())
+			.prop_map(|(who, node, hash, data_len, ips, cap)| Step::CreateNodeContract { who, node, hash, data_len, ips, cap }),
+		2 => (who.clone(), 0u64..12, 0u8..4, 0usize..9000, declared())
+			.prop_map(|(who, contract, hash, data_len, cap)| Step::UpdateNodeContract { who, contract, hash, data_len, cap }),
 		2 => (who.clone(), name()).prop_map(|(who, name)| Step::CreateNameContract { who, name }),
 		1 => (who.clone(), 0u32..5).prop_map(|(who, node)| Step::CreateRentContract { who, node }),
 		2 => (who.clone(), 0u64..12, 0u8..4).prop_map(|(who, contract, hash)| Step::Confirm { who, contract, hash }),
@@ -151,24 +172,34 @@ fn call(step: &Step) -> Option<(AccountId, RuntimeCall)> {
 				location: location(),
 			}),
 		),
+		Step::UpdateNode { who, node, cru, mru_gib, sru_gib } => (
+			who,
+			RuntimeCall::Registry(R::update_node {
+				node_id: node,
+				resources: Resources { cru, mru: mru_gib * GIB, sru: sru_gib * GIB, hru: 0 },
+				location: location(),
+			}),
+		),
 		Step::DeleteNode { who, node } => {
 			(who, RuntimeCall::Registry(R::delete_node { node_id: node }))
 		}
-		Step::CreateNodeContract { who, node, hash: h, data_len, ips } => (
+		Step::CreateNodeContract { who, node, hash: h, data_len, ips, cap } => (
 			who,
 			RuntimeCall::SmartContract(C::create_node_contract {
 				node_id: node,
 				deployment_hash: hash(h),
 				deployment_data: data(data_len),
 				public_ips: ips,
+				capacity: cap.resources(),
 			}),
 		),
-		Step::UpdateNodeContract { who, contract, hash: h, data_len } => (
+		Step::UpdateNodeContract { who, contract, hash: h, data_len, cap } => (
 			who,
 			RuntimeCall::SmartContract(C::update_node_contract {
 				contract_id: contract,
 				deployment_hash: hash(h),
 				deployment_data: data(data_len),
+				capacity: cap.resources(),
 			}),
 		),
 		Step::CreateNameContract { who, name } => {
@@ -193,7 +224,7 @@ fn call(step: &Step) -> Option<(AccountId, RuntimeCall)> {
 				contract_id: contract,
 				timestamp: now.saturating_add_signed(ahead_secs),
 				cru,
-				sru: 10 * GIB,
+				sru: REPORTED_SRU,
 				hru: 0,
 				mru: mru_gib * GIB,
 				nru,
@@ -241,6 +272,46 @@ fn burned_in_events() -> u128 {
 			_ => None,
 		})
 		.sum()
+}
+
+/// SPEC §4.5 after every step: no node's contracts declare more than its resources, and every
+/// report accepted in the step is within its contract's declared capacity.
+fn check_capacity(after: &Step) -> Result<(), TestCaseError> {
+	for node in pallet_registry::Nodes::<Runtime>::iter_values() {
+		let declared = pallet_smart_contract::NodeDeclared::<Runtime>::get(node.id).capacity;
+		prop_assert!(
+			node.resources.covers(&declared),
+			"after {:?}: node {} declares {:?} of {:?}",
+			after,
+			node.id,
+			declared,
+			node.resources
+		);
+	}
+	let accepted = System::events().into_iter().filter_map(|r| match r.event {
+		RuntimeEvent::SmartContract(pallet_smart_contract::Event::ConsumptionReportReceived {
+			contract_id,
+			..
+		}) => Some(contract_id),
+		_ => None,
+	});
+	for contract_id in accepted {
+		let Step::Report { cru, mru_gib, .. } = after else {
+			return Err(TestCaseError::fail(format!("a report accepted by {after:?}")));
+		};
+		let used = Resources { cru: *cru, mru: mru_gib * GIB, sru: REPORTED_SRU, hru: 0 };
+		let contract = pallet_smart_contract::Contracts::<Runtime>::get(contract_id);
+		let declared = contract.as_ref().and_then(|c| c.node_contract()).map(|nc| nc.capacity);
+		prop_assert!(
+			declared.is_some_and(|d| d.covers(&used)),
+			"after {:?}: contract {} accepted {:?} beyond its declared {:?}",
+			after,
+			contract_id,
+			used,
+			declared
+		);
+	}
+	Ok(())
 }
 
 fn check_invariants(after: &Step) -> Result<(), TestCaseError> {
@@ -291,6 +362,7 @@ proptest! {
 					}
 				}
 				check_invariants(step)?;
+				check_capacity(step)?;
 				check_books(genesis_issuance, burned)?;
 			}
 			Ok(())

@@ -263,38 +263,40 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 
 	upgrade_and_check(&pairs).expect("the dev chain's state passes");
 
-	// The same chain as storage version 2 of SmartContract stored it: the v3 migration moves
-	// it to version 3, its own pre/post checks and every `try_state` pass.
+	// The same chain as storage version 3 of SmartContract stored it: the v4 migration gives
+	// each contract its declared capacity and each node its sum; its own pre/post checks and
+	// every `try_state` pass.
+	let version = |pallet: &[u8]| twox_prefix(pallet, b":__STORAGE_VERSION__:");
+	let version_3 = as_version_3(&pairs);
+	assert!(
+		upgrade_and_check(&pairs_without_node_declared(&pairs)).is_err(),
+		"a version 4 chain that lost NodeDeclared passes try_state"
+	);
+	upgrade_and_check(&version_3).expect("the v4 migration upgrades a version 3 chain");
+
+	// And with TftPrice still at storage version 1 (no `BillingTftPrice`): its migration moves
+	// it to version 2. Without it, `try_state` fails on the missing price.
+	let version_1_price = edited(
+		&version_3,
+		&[
+			(version(b"TftPrice"), Some(StorageVersion::new(1).encode())),
+			(twox_prefix(b"TftPrice", b"BillingTftPrice"), None),
+		],
+	);
+	upgrade_and_check(&version_1_price).expect("the migrations upgrade an older chain");
+	eprintln!(
+		"{} keys at finalized block {} passed, and as SmartContract version 3 and TftPrice \
+		 version 1",
+		pairs.len(),
+		header["number"]
+	);
+
 	let last_id_key = twox_prefix(b"SmartContract", b"LastContractId");
 	let last_id = pairs
 		.iter()
 		.find(|(k, _)| *k == last_id_key)
 		.map(|(_, v)| u64::decode(&mut &v[..]).expect("the last id decodes"))
 		.expect("the last contract id");
-	let version_2 = as_version_2(&pairs, last_id, live as u64);
-	upgrade_and_check(&version_2).expect("the v3 migration upgrades a version 2 chain");
-
-	// A chain still at storage version 1 in TftPrice (no `BillingTftPrice`) and SmartContract
-	// (two counters): the upgrade's migrations move it to version 3, their own pre/post checks
-	// and every `try_state` pass. Without them, `try_state` fails on the missing price.
-	let version = |pallet: &[u8]| twox_prefix(pallet, b":__STORAGE_VERSION__:");
-	let version_1 = edited(
-		&version_2,
-		&[
-			(version(b"TftPrice"), Some(StorageVersion::new(1).encode())),
-			(twox_prefix(b"TftPrice", b"BillingTftPrice"), None),
-			(version(b"SmartContract"), Some(StorageVersion::new(1).encode())),
-			(twox_prefix(b"SmartContract", b"ContractCounters"), None),
-			(twox_prefix(b"SmartContract", b"ContractCount"), Some(last_id.encode())),
-			(twox_prefix(b"SmartContract", b"LiveContractCount"), Some((live as u64).encode())),
-		],
-	);
-	upgrade_and_check(&version_1).expect("the migrations upgrade a version 1 chain");
-	eprintln!(
-		"{} keys at finalized block {} passed, and as versions 2 and 1",
-		pairs.len(),
-		header["number"]
-	);
 
 	// A last contract id below a live contract's: try_state fails.
 	let broken = edited(&pairs, &[(last_id_key, Some((last_id - 1).encode()))]);
@@ -311,42 +313,33 @@ fn the_runtime_upgrade_and_try_state_pass_on_a_dev_chain_and_catch_a_broken_one(
 	eprintln!("a stored version 7: {error}");
 }
 
-/// The state as storage version 2 of SmartContract held it: each contract without its billing
-/// record (SCALE puts `billing` last, so the old record is a prefix), the records in `Billing`,
-/// the two counters in `ContractCounters`, and a pass, if one is under way at that block, with
-/// its cursor in `Billing` (the pallet's own migration test covers a pass under way).
-fn as_version_2(pairs: &[(Vec<u8>, Vec<u8>)], last_id: u64, live: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// The state without `NodeDeclared`: what a version 3 chain lacks.
+fn pairs_without_node_declared(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+	let declared = twox_prefix(b"SmartContract", b"NodeDeclared");
+	pairs.iter().filter(|(k, _)| !k.starts_with(&declared)).cloned().collect()
+}
+
+/// The state as storage version 3 of SmartContract held it: each contract without its declared
+/// capacity and without `ever_deployed`, no `NodeDeclared`.
+fn as_version_3(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(Vec<u8>, Vec<u8>)> {
 	let contracts = twox_prefix(b"SmartContract", b"Contracts");
-	let billing = twox_prefix(b"SmartContract", b"Billing");
-	let pass_key = twox_prefix(b"SmartContract", b"BillingPass");
-	let mut state = Vec::new();
-	for (key, value) in pairs {
-		if key.starts_with(&contracts) {
+	let state: Vec<_> = pairs_without_node_declared(pairs)
+		.into_iter()
+		.map(|(key, value)| {
+			if !key.starts_with(&contracts) {
+				return (key, value);
+			}
 			let contract = pallet_smart_contract::ContractOf::<Runtime>::decode(&mut &value[..])
 				.expect("a contract decodes");
-			let record = contract.billing.encode();
-			let (old, tail) = value.split_at(value.len() - record.len());
-			assert_eq!(tail, &record[..], "billing is the record's last field");
-			state.push((key.clone(), old.to_vec()));
-			let old_record = pallet_smart_contract::migrations::v3::BillingInfoV2::of(&contract);
-			state.push(([&billing[..], &key[32..]].concat(), old_record.encode()));
-		} else if *key == pass_key {
-			let pass = pallet_smart_contract::BillingPassState::decode(&mut &value[..])
-				.expect("the pass decodes");
-			let cursor: Option<Vec<u8>> = pass.cursor.map(|c| [&billing[..], &c[32..]].concat());
-			state.push((key.clone(), (cursor, pass.per_block).encode()));
-		} else if *key != twox_prefix(b"SmartContract", b"LastContractId")
-			&& *key != twox_prefix(b"SmartContract", b"LastPassCensus")
-		{
-			state.push((key.clone(), value.clone()));
-		}
-	}
-	state.push((twox_prefix(b"SmartContract", b"ContractCounters"), (last_id, live).encode()));
+			let old = pallet_smart_contract::migrations::v4::ContractV3::of(&contract);
+			(key, old.encode())
+		})
+		.collect();
 	edited(
 		&state,
 		&[(
 			twox_prefix(b"SmartContract", b":__STORAGE_VERSION__:"),
-			Some(StorageVersion::new(2).encode()),
+			Some(StorageVersion::new(3).encode()),
 		)],
 	)
 }

@@ -154,6 +154,10 @@ impl<T: Config> Pallet<T> {
 		let mut node = Nodes::<T>::get(node_id).ok_or(Error::<T>::NodeNotExists)?;
 		ensure!(node.twin_id == twin_id, Error::<T>::NotNodeOwner);
 		Self::ensure_minimum_resources(&resources)?;
+		ensure!(
+			resources.covers(&T::NodeUsage::used_resources(node_id)),
+			Error::<T>::ResourcesBelowDeclared
+		);
 		node.location = Self::bounded_location(location)?;
 		node.resources = resources;
 
@@ -162,7 +166,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_delete_node(who: T::AccountId, node_id: NodeId) -> DispatchResult {
+	/// Returns the weight of ending the node's contracts.
+	pub(crate) fn do_delete_node(
+		who: T::AccountId,
+		node_id: NodeId,
+	) -> Result<frame_support::weights::Weight, DispatchError> {
 		let twin_id = Self::twin_of(&who)?;
 		let node = Nodes::<T>::get(node_id).ok_or(Error::<T>::NodeNotExists)?;
 		let farm_owner = Farms::<T>::get(node.farm_id).map(|farm| farm.twin_id);
@@ -171,12 +179,12 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::NotNodeOrFarmOwner
 		);
 
-		T::OnNodeDeleted::on_node_deleted(node_id)?;
+		let ended = T::OnNodeDeleted::on_node_deleted(node_id)?;
 		Nodes::<T>::remove(node_id);
 		NodeIdByTwin::<T>::remove(node.twin_id);
 		NodesByFarm::<T>::remove(node.farm_id, node_id);
 		Self::deposit_event(Event::NodeDeleted { node_id });
-		Ok(())
+		Ok(ended)
 	}
 
 	pub(crate) fn do_set_node_certification(

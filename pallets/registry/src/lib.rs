@@ -200,6 +200,9 @@ pub mod pallet {
 		MruBelowMinimum,
 		/// A node has at least 100 GiB of SSD.
 		SruBelowMinimum,
+		/// The node's contracts declare more than these resources: a node cannot shrink below
+		/// what it has promised.
+		ResourcesBelowDeclared,
 		/// A location field is longer than 64 bytes.
 		LocationFieldTooLong,
 		/// There is no pricing policy with this id.
@@ -321,7 +324,8 @@ pub mod pallet {
 		}
 
 		/// Replace a node's resources and location. Only the node itself, with the minimums of
-		/// `create_node`. Emits `NodeUpdated`.
+		/// `create_node`, and never below what its contracts declare (`ResourcesBelowDeclared`).
+		/// Emits `NodeUpdated`.
 		#[pallet::call_index(6)]
 		pub fn update_node(
 			origin: OriginFor<T>,
@@ -337,10 +341,15 @@ pub mod pallet {
 		///
 		/// Every contract on the node is billed a last time and cancelled first, with cause
 		/// `CanceledByNode`. Emits `NodeDeleted`.
+		///
+		/// Charged for ending the contracts of the fullest node the contract pallet allows, and
+		/// refunded down to what it ended.
 		#[pallet::call_index(7)]
-		pub fn delete_node(origin: OriginFor<T>, node_id: NodeId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::delete_node().saturating_add(T::OnNodeDeleted::max_weight()))]
+		pub fn delete_node(origin: OriginFor<T>, node_id: NodeId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_delete_node(who, node_id)
+			let ended = Self::do_delete_node(who, node_id)?;
+			Ok(Some(T::WeightInfo::delete_node().saturating_add(ended)).into())
 		}
 
 		/// Set a node's certification. Restricted origin. Emits `NodeCertificationSet`.

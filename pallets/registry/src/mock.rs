@@ -4,7 +4,7 @@ use crate as pallet_registry;
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use gridchain_primitives::{NodeId, Resources, UnitPrices};
-use sp_runtime::{BuildStorage, DispatchResult, Percent};
+use sp_runtime::{BuildStorage, DispatchError, Percent};
 use std::cell::RefCell;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -35,9 +35,13 @@ thread_local! {
 /// Records deletions so tests can see the contract pallet would be told.
 pub struct RecordDeletions;
 impl crate::OnNodeDeleted for RecordDeletions {
-	fn on_node_deleted(node_id: NodeId) -> DispatchResult {
+	fn max_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000_000, 0)
+	}
+
+	fn on_node_deleted(node_id: NodeId) -> Result<frame_support::weights::Weight, DispatchError> {
 		DELETED_NODES.with(|d| d.borrow_mut().push(node_id));
-		Ok(())
+		Ok(frame_support::weights::Weight::from_parts(1_000, 0))
 	}
 }
 

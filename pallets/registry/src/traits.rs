@@ -1,22 +1,32 @@
 //! How the registry reaches the contracts on its nodes, without knowing the contract pallet.
 
+use frame_support::weights::Weight;
 use gridchain_primitives::{NodeId, Resources};
 
 /// Called when a node is deleted, before its record goes: ends every contract on it.
 pub trait OnNodeDeleted {
-	/// End the contracts on `node_id` (cause `CanceledByNode`), after a final bill.
-	fn on_node_deleted(node_id: NodeId) -> sp_runtime::DispatchResult;
+	/// The most weight `on_node_deleted` takes, on the fullest node: `delete_node` is charged
+	/// this, and refunded down to what it took.
+	fn max_weight() -> Weight;
+	/// End the contracts on `node_id` (cause `CanceledByNode`), after a final bill. Returns the
+	/// weight it took, at most `max_weight`.
+	fn on_node_deleted(node_id: NodeId) -> Result<Weight, sp_runtime::DispatchError>;
 }
 
 impl OnNodeDeleted for () {
-	fn on_node_deleted(_node_id: NodeId) -> sp_runtime::DispatchResult {
-		Ok(())
+	fn max_weight() -> Weight {
+		Weight::zero()
+	}
+
+	fn on_node_deleted(_node_id: NodeId) -> Result<Weight, sp_runtime::DispatchError> {
+		Ok(Weight::zero())
 	}
 }
 
-/// What the contracts on a node use of it, for the node lookup's free resources.
+/// What the contracts on a node reserve of it: the node lookup's free resources are the rest,
+/// and a node may not shrink below it.
 pub trait NodeUsage {
-	/// Resources used on `node_id` by its live contracts.
+	/// Resources the live contracts on `node_id` declare (SPEC §4.5).
 	fn used_resources(node_id: NodeId) -> Resources;
 }
 

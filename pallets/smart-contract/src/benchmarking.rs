@@ -14,7 +14,7 @@ use frame_support::traits::{
 };
 use frame_support::BoundedVec;
 use frame_system::RawOrigin;
-use gridchain_primitives::{ContractId, NodeId, UNITS_PER_TFT};
+use gridchain_primitives::{ContractId, NodeId, Resources, UNITS_PER_TFT};
 use pallet_registry::{GridSetup, MAX_FARM_IPS};
 
 /// `who` with 1,000,000 TFT and a twin.
@@ -74,22 +74,46 @@ fn sized_contract<T: Config>(
 		hash(i),
 		vec![7u8; data as usize],
 		ips,
+		usage(),
 	);
 	assert!(result.is_ok(), "{result:?}");
 	LastContractId::<T>::get()
 }
 
-/// A report just after chain time `now`, using a quarter of the node.
-fn report(contract_id: ContractId, i: u32, now: u64) -> Consumption {
-	Consumption {
-		contract_id,
-		timestamp: now + 1 + i as u64 % 50,
+/// What every benchmark's contract declares, and its reports use: 16 vCPUs, 1,000 GiB of SSD,
+/// 2,000 GiB of HDD, 64 GiB of memory.
+fn usage() -> Resources {
+	Resources {
 		cru: 16,
 		sru: 1000 * gridchain_primitives::GIB,
 		hru: 2000 * gridchain_primitives::GIB,
 		mru: 64 * gridchain_primitives::GIB,
+	}
+}
+
+/// A report just after chain time `now`, using all that its contract declares.
+fn report(contract_id: ContractId, i: u32, now: u64) -> Consumption {
+	let used = usage();
+	Consumption {
+		contract_id,
+		timestamp: now + 1 + i as u64 % 50,
+		cru: used.cru,
+		sru: used.sru,
+		hru: used.hru,
+		mru: used.mru,
 		nru: 1_000_000_000,
 	}
+}
+
+/// Mark contract `id` as confirmed once by its node, as reports require.
+fn deployed<T: Config>(id: ContractId) {
+	Contracts::<T>::mutate(id, |contract| {
+		if let Some(BillingKind::Node { ever_deployed, .. }) =
+			contract.as_mut().map(|c| &mut c.billing.kind)
+		{
+			*ever_deployed = true;
+		}
+	});
 }
 
 /// A node contract with one IP, 8 KiB of data and one accepted report: something to settle.
@@ -97,6 +121,7 @@ fn reported_contract<T: Config>() -> ContractId {
 	let (node, node_id) = grid::<T>(1);
 	let owner = funded::<T>("user", 0);
 	let id = contract::<T>(&owner, node_id, 1, 1);
+	deployed::<T>(id);
 	let r = report(id, 0, T::Time::now().as_secs());
 	assert!(SmartContract::<T>::do_report_consumption(node, vec![r]).is_ok());
 	id
@@ -175,10 +200,11 @@ mod benchmarks {
 		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
 		let caller = signer::<T>();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), node_id, hash(1), max_data(), i);
+		_(RawOrigin::Signed(caller), node_id, hash(1), max_data(), i, usage());
 		assert_eq!(LastContractId::<T>::get(), 1);
 	}
 
+	/// The heavier update: the capacity grows, so the node and what it declares are read.
 	#[benchmark]
 	fn update_node_contract() {
 		let (_, node_id) = grid::<T>(1);
@@ -188,12 +214,14 @@ mod benchmarks {
 			node_id,
 			hash(1),
 			vec![],
-			1
+			1,
+			Resources::default(),
 		)
 		.is_ok());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), 1, hash(2), max_data());
+		_(RawOrigin::Signed(caller), 1, hash(2), max_data(), usage());
 		assert_eq!(Contracts::<T>::get(1).map(|c| c.version), Some(2));
+		assert_eq!(NodeDeclared::<T>::get(node_id).capacity, usage());
 	}
 
 	/// The owner cancels, and its account is counted: that is the cost of the heavier origin, the
@@ -230,13 +258,46 @@ mod benchmarks {
 		assert_eq!(LastContractId::<T>::get(), 1);
 	}
 
+	/// Renting a node that holds `c` of the caller's contracts, 8 KiB of data each: every one is
+	/// read to see that no other twin has one there.
 	#[benchmark]
-	fn create_rent_contract() {
+	fn create_rent_contract(c: Linear<0, MAX_CONTRACTS_PER_NODE>) {
 		let (_, node_id) = grid::<T>(0);
 		let caller = signer::<T>();
+		for i in 0..c {
+			contract::<T>(&caller, node_id, i, 0);
+		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), node_id);
-		assert_eq!(ActiveRentContractForNode::<T>::get(node_id), Some(1));
+		assert_eq!(ActiveRentContractForNode::<T>::get(node_id), Some(u64::from(c) + 1));
+	}
+
+	/// Deleting a rented node: its rent contract and its node contracts (8 KiB of data each) are
+	/// billed a last time and ended; `c` hold no IP, `i` hold one each, the heaviest way to spread
+	/// `i` IPs. `c` stops short of `MAX_CONTRACTS_PER_NODE` by the IPs' `MAX_FARM_IPS`, so both
+	/// fit on one node; the weight is linear in each.
+	#[benchmark]
+	fn end_contracts_on_node(
+		c: Linear<0, { MAX_CONTRACTS_PER_NODE - MAX_FARM_IPS }>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) {
+		let (_, node_id) = grid::<T>(MAX_FARM_IPS);
+		let owner = funded::<T>("user", 0);
+		let rented = SmartContract::<T>::do_create_rent_contract(owner.clone(), node_id);
+		assert!(rented.is_ok(), "{rented:?}");
+		accrue::<T>(LastContractId::<T>::get());
+		for k in 0..c + i {
+			let id = contract::<T>(&owner, node_id, k, u32::from(k >= c));
+			accrue::<T>(id);
+		}
+		let weight;
+		#[block]
+		{
+			weight = SmartContract::<T>::end_contracts_on_node(node_id);
+		}
+		assert_eq!(weight, SmartContract::<T>::node_deletion_weight(c, i));
+		assert_eq!(Contracts::<T>::iter().count(), 0);
+		assert_eq!(NodeDeclared::<T>::get(node_id), NodeDeclaredUse::default());
 	}
 
 	#[benchmark]
@@ -257,8 +318,13 @@ mod benchmarks {
 		let owner = funded::<T>("user", 0);
 		let now = T::Time::now().as_secs();
 		let ips = |i: u32| MAX_FARM_IPS / n + u32::from(i < MAX_FARM_IPS % n);
-		let reports: Vec<Consumption> =
-			(0..n).map(|i| report(contract::<T>(&owner, node_id, i, ips(i)), i, now)).collect();
+		let reports: Vec<Consumption> = (0..n)
+			.map(|i| {
+				let id = contract::<T>(&owner, node_id, i, ips(i));
+				deployed::<T>(id);
+				report(id, i, now)
+			})
+			.collect();
 		let reports: BoundedVec<_, _> = reports.try_into().expect("at most 256");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(node), reports);

@@ -27,7 +27,6 @@ impl<T: Config> Pallet<T> {
 			let contract_id = report.contract_id;
 			match Self::accrue_report(
 				node_id,
-				&node.resources,
 				node.certified,
 				rented,
 				&policy.prices,
@@ -51,7 +50,6 @@ impl<T: Config> Pallet<T> {
 	/// Check one report and accrue its window's cost; returns the window and its cost.
 	fn accrue_report(
 		node_id: NodeId,
-		capacity: &gridchain_primitives::Resources,
 		certified: bool,
 		rented: bool,
 		prices: &gridchain_primitives::UnitPrices,
@@ -60,14 +58,19 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
 		let mut contract = Contracts::<T>::get(report.contract_id)
 			.ok_or(ReportRejection::NotANodeContractOfThisNode)?;
-		if contract.node_contract().map(|nc| nc.node_id) != Some(node_id) {
-			return Err(ReportRejection::NotANodeContractOfThisNode);
-		}
+		let capacity = match contract.node_contract() {
+			Some(nc) if nc.node_id == node_id => nc.capacity,
+			_ => return Err(ReportRejection::NotANodeContractOfThisNode),
+		};
 		let info = &mut contract.billing;
-		let BillingKind::Node { used, hourly_capacity_cost, last_report_secs } = &mut info.kind
+		let BillingKind::Node { used, hourly_capacity_cost, last_report_secs, ever_deployed } =
+			&mut info.kind
 		else {
 			return Err(ReportRejection::NotANodeContractOfThisNode);
 		};
+		if !*ever_deployed {
+			return Err(ReportRejection::NeverDeployed);
+		}
 		if report.timestamp <= *last_report_secs {
 			return Err(ReportRejection::TimestampNotAfterPrevious);
 		}
@@ -75,8 +78,9 @@ impl<T: Config> Pallet<T> {
 			return Err(ReportRejection::TimestampInFuture);
 		}
 		let usage = report.resources();
+		// What the owner declared, not what the node has: nru (traffic) alone is uncapped.
 		if !capacity.covers(&usage) {
-			return Err(ReportRejection::ExceedsNodeCapacity);
+			return Err(ReportRejection::ExceedsContractCapacity);
 		}
 
 		// A node that went silent is not believed for the whole gap.
@@ -96,14 +100,8 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> pallet_registry::NodeUsage for Pallet<T> {
-	/// The sum of what the latest reports of the node's contracts say they use.
+	/// The sum of what the node's live node contracts declare (SPEC §4.5): one read.
 	fn used_resources(node_id: NodeId) -> gridchain_primitives::Resources {
-		ContractsByNode::<T>::iter_prefix_values(node_id).filter_map(Contracts::<T>::get).fold(
-			Default::default(),
-			|total, contract| match contract.billing.kind {
-				BillingKind::Node { used, .. } => total.saturating_add(&used),
-				_ => total,
-			},
-		)
+		NodeDeclared::<T>::get(node_id).capacity
 	}
 }

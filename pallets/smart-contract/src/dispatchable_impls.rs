@@ -12,7 +12,7 @@ use frame_support::{
 	},
 	BoundedVec,
 };
-use gridchain_primitives::{Balance, ContractId, NodeId, PricingPolicyId, TwinId};
+use gridchain_primitives::{Balance, ContractId, NodeId, PricingPolicyId, Resources, TwinId};
 use pallet_registry::{GridRegistry, IpReservationError, NodeFacts};
 
 /// Name contracts are billed with the genesis pricing policy.
@@ -25,10 +25,12 @@ impl<T: Config> Pallet<T> {
 		deployment_hash: DeploymentHash,
 		deployment_data: Vec<u8>,
 		public_ips: u32,
+		capacity: Resources,
 	) -> DispatchResult {
 		let twin_id = Self::twin_of(&who)?;
 		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
 		Self::ensure_node_available(node_id, &node, twin_id)?;
+		let declared = Self::declared_after(node_id, &node.resources, None, &capacity)?;
 		ensure!(
 			!ContractsByNode::<T>::contains_key(node_id, deployment_hash),
 			Error::<T>::ContractIsNotUnique
@@ -45,6 +47,7 @@ impl<T: Config> Pallet<T> {
 
 		let public_ips_list = Self::contract_ips(reserved)?;
 		ContractsByNode::<T>::insert(node_id, deployment_hash, contract_id);
+		NodeDeclared::<T>::insert(node_id, declared);
 		if public_ips > 0 {
 			Self::deposit_event(Event::IpsReserved {
 				contract_id,
@@ -55,9 +58,16 @@ impl<T: Config> Pallet<T> {
 			used: Default::default(),
 			hourly_capacity_cost: 0,
 			last_report_secs: T::Time::now().as_secs(),
+			ever_deployed: false,
 		};
-		let node_contract =
-			NodeContract { node_id, deployment_hash, deployment_data, public_ips, public_ips_list };
+		let node_contract = NodeContract {
+			node_id,
+			deployment_hash,
+			deployment_data,
+			public_ips,
+			public_ips_list,
+			capacity,
+		};
 		Self::register_contract(
 			who,
 			twin_id,
@@ -75,6 +85,7 @@ impl<T: Config> Pallet<T> {
 		contract_id: ContractId,
 		deployment_hash: DeploymentHash,
 		deployment_data: Vec<u8>,
+		capacity: Resources,
 	) -> DispatchResult {
 		let twin_id = Self::twin_of(&who)?;
 		let mut contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
@@ -93,6 +104,12 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::ContractIsNotUnique
 			);
 		}
+		let declared = if nc.capacity == capacity {
+			None
+		} else {
+			let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
+			Some(Self::declared_after(node_id, &node.resources, Some(&nc.capacity), &capacity)?)
+		};
 		let deployment_data: DeploymentData =
 			deployment_data.try_into().map_err(|_| Error::<T>::DeploymentDataTooLarge)?;
 		let old_deposit = contract.billing.deposit;
@@ -105,14 +122,18 @@ impl<T: Config> Pallet<T> {
 
 		ContractsByNode::<T>::remove(node_id, nc.deployment_hash);
 		ContractsByNode::<T>::insert(node_id, deployment_hash, contract_id);
+		if let Some(declared) = declared {
+			NodeDeclared::<T>::insert(node_id, declared);
+		}
 		nc.deployment_hash = deployment_hash;
 		nc.deployment_data = deployment_data;
+		nc.capacity = capacity;
 		contract.version = contract.version.saturating_add(1);
 		contract.state = ContractState::Created;
 		contract.billing.deposit = new_deposit;
 		let version = contract.version;
 		Contracts::<T>::insert(contract_id, contract);
-		Self::deposit_event(Event::ContractUpdated { contract_id, version });
+		Self::deposit_event(Event::ContractUpdated { contract_id, version, capacity });
 		Ok(())
 	}
 
@@ -134,6 +155,9 @@ impl<T: Config> Pallet<T> {
 		);
 
 		contract.state = ContractState::Deployed;
+		if let BillingKind::Node { ever_deployed, .. } = &mut contract.billing.kind {
+			*ever_deployed = true;
+		}
 		Contracts::<T>::insert(contract_id, contract);
 		Self::deposit_event(Event::ContractDeployed { contract_id, node_id });
 		Ok(())
@@ -182,15 +206,22 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_create_rent_contract(who: T::AccountId, node_id: NodeId) -> DispatchResult {
+	/// Returns how many of the node's contracts it walked: at most `MaxContractsPerNode`.
+	pub(crate) fn do_create_rent_contract(
+		who: T::AccountId,
+		node_id: NodeId,
+	) -> Result<u32, DispatchError> {
 		let twin_id = Self::twin_of(&who)?;
 		let node = T::Registry::node(node_id).ok_or(Error::<T>::NodeNotExists)?;
 		ensure!(
 			!ActiveRentContractForNode::<T>::contains_key(node_id),
 			Error::<T>::NodeAlreadyRented
 		);
-		let foreign = ContractsByNode::<T>::iter_prefix_values(node_id)
-			.any(|id| Contracts::<T>::get(id).is_some_and(|c| c.twin_id != twin_id));
+		let mut walked: u32 = 0;
+		let foreign = ContractsByNode::<T>::iter_prefix_values(node_id).any(|id| {
+			walked = walked.saturating_add(1);
+			Contracts::<T>::get(id).is_some_and(|c| c.twin_id != twin_id)
+		});
 		ensure!(!foreign, Error::<T>::NodeHasContractsOfOtherTwins);
 		let deposit = T::DepositBase::get();
 		let contract_id = Self::next_contract_id()?;
@@ -206,17 +237,35 @@ impl<T: Config> Pallet<T> {
 			node.pricing_policy_id,
 			BillingKind::Rent,
 		);
-		Ok(())
+		Ok(walked)
 	}
 
 	/// End every contract on a deleted node after a final bill, node contracts first, then its
-	/// rent contract.
-	pub(crate) fn end_contracts_on_node(node_id: NodeId) {
+	/// rent contract. Returns the weight used: at most `node_deletion_weight` of a full node.
+	pub(crate) fn end_contracts_on_node(node_id: NodeId) -> Weight {
 		let node_contracts: Vec<ContractId> =
 			ContractsByNode::<T>::iter_prefix_values(node_id).collect();
 		let rent = ActiveRentContractForNode::<T>::get(node_id);
-		let contracts = node_contracts.into_iter().chain(rent).filter_map(Contracts::<T>::get);
+		let contracts: Vec<ContractOf<T>> =
+			node_contracts.into_iter().chain(rent).filter_map(Contracts::<T>::get).collect();
+		let ips: u32 = contracts
+			.iter()
+			.filter_map(|c| c.node_contract())
+			.map(|nc| nc.public_ips_list.len() as u32)
+			.sum();
+		let without_ips = contracts
+			.iter()
+			.filter(|c| c.node_contract().is_some_and(|nc| nc.public_ips_list.is_empty()))
+			.count() as u32;
 		Self::settle_and_end(contracts, Cause::CanceledByNode);
+		Self::node_deletion_weight(without_ips, ips)
+	}
+
+	/// The weight of ending a node's contracts: `without_ips` node contracts holding no IP and
+	/// others holding `ips` IPs in all, as the benchmark spreads them (one each, the heaviest
+	/// spread), besides a rent contract.
+	pub fn node_deletion_weight(without_ips: u32, ips: u32) -> Weight {
+		T::WeightInfo::end_contracts_on_node(without_ips, ips)
 	}
 
 	/// Cancellation settles first, for the exact time since the last settlement (SPEC §6.3).
@@ -250,6 +299,15 @@ impl<T: Config> Pallet<T> {
 					});
 				}
 				ContractsByNode::<T>::remove(nc.node_id, nc.deployment_hash);
+				NodeDeclared::<T>::mutate_exists(nc.node_id, |declared| {
+					if let Some(use_) = declared {
+						use_.capacity = use_.capacity.saturating_sub(&nc.capacity);
+						use_.contracts = use_.contracts.saturating_sub(1);
+						if use_.contracts == 0 {
+							*declared = None;
+						}
+					}
+				});
 			}
 			ContractType::Name { name } => ContractIdByName::<T>::remove(name),
 			ContractType::Rent { node_id } => ActiveRentContractForNode::<T>::remove(node_id),
@@ -271,6 +329,42 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// What `node_id` declares once a contract declaring `new` is added (`old` is `None`) or
+	/// replaces one declaring `old`. Refuses a new contract beyond `MaxContractsPerNode`, and any
+	/// resource that grows beyond the node's `resources`; a resource that shrinks or stays is
+	/// never refused, so an owner can always make a contract smaller.
+	fn declared_after(
+		node_id: NodeId,
+		resources: &Resources,
+		old: Option<&Resources>,
+		new: &Resources,
+	) -> Result<NodeDeclaredUse, DispatchError> {
+		let mut declared = NodeDeclared::<T>::get(node_id);
+		let zero = Resources::default();
+		let old = match old {
+			Some(old) => old,
+			None => {
+				ensure!(
+					declared.contracts < T::MaxContractsPerNode::get(),
+					Error::<T>::TooManyContractsOnNode
+				);
+				declared.contracts = declared.contracts.saturating_add(1);
+				&zero
+			}
+		};
+		declared.capacity = declared.capacity.saturating_sub(old).saturating_add(new);
+		let fits = |capacity: u64, total: u64, old: u64, new: u64| new <= old || total <= capacity;
+		let total = &declared.capacity;
+		ensure!(
+			fits(resources.cru, total.cru, old.cru, new.cru)
+				&& fits(resources.sru, total.sru, old.sru, new.sru)
+				&& fits(resources.hru, total.hru, old.hru, new.hru)
+				&& fits(resources.mru, total.mru, old.mru, new.mru),
+			Error::<T>::NodeHasNotEnoughCapacity
+		);
+		Ok(declared)
+	}
+
 	fn ensure_node_available(node_id: NodeId, node: &NodeFacts, twin_id: TwinId) -> DispatchResult {
 		match ActiveRentContractForNode::<T>::get(node_id).and_then(Contracts::<T>::get) {
 			Some(rent) => ensure!(rent.twin_id == twin_id, Error::<T>::NodeNotAvailableToDeploy),
@@ -290,10 +384,10 @@ impl<T: Config> Pallet<T> {
 		pricing_policy_id: PricingPolicyId,
 		kind: BillingKind,
 	) {
-		let (node_id, public_ips) = match &contract_type {
-			ContractType::Node(nc) => (Some(nc.node_id), nc.public_ips_list.to_vec()),
-			ContractType::Rent { node_id } => (Some(*node_id), Vec::new()),
-			ContractType::Name { .. } => (None, Vec::new()),
+		let (node_id, public_ips, capacity) = match &contract_type {
+			ContractType::Node(nc) => (Some(nc.node_id), nc.public_ips_list.to_vec(), nc.capacity),
+			ContractType::Rent { node_id } => (Some(*node_id), Vec::new(), Resources::default()),
+			ContractType::Name { .. } => (None, Vec::new(), Resources::default()),
 		};
 		let info = BillingInfo {
 			owner,
@@ -322,6 +416,7 @@ impl<T: Config> Pallet<T> {
 			node_id,
 			public_ips,
 			deposit,
+			capacity,
 		});
 	}
 
@@ -401,8 +496,12 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> pallet_registry::OnNodeDeleted for Pallet<T> {
-	fn on_node_deleted(node_id: NodeId) -> DispatchResult {
-		Self::end_contracts_on_node(node_id);
-		Ok(())
+	fn max_weight() -> Weight {
+		let full = T::MaxContractsPerNode::get();
+		Self::node_deletion_weight(full, full.min(pallet_registry::MAX_FARM_IPS))
+	}
+
+	fn on_node_deleted(node_id: NodeId) -> Result<Weight, DispatchError> {
+		Ok(Self::end_contracts_on_node(node_id))
 	}
 }

@@ -2,15 +2,19 @@
 
 use crate::*;
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
-use frame_support::ensure;
-use gridchain_primitives::ContractId;
+use frame_support::{ensure, traits::Get};
+use gridchain_primitives::{ContractId, NodeId};
 use pallet_registry::GridRegistry;
 
 impl<T: Config> Pallet<T> {
 	/// - every reserved farm IP belongs to exactly one live contract, and the reverse;
 	/// - no live contract points to a missing node or twin;
-	/// - every live contract is in its indexes.
+	/// - every live contract is in its indexes;
+	/// - what each node's contracts declare is the sum of their capacity, their number at most
+	///   `MaxContractsPerNode`;
+	/// - a node contract's latest accepted report is within its declared capacity.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut declared: BTreeMap<NodeId, NodeDeclaredUse> = BTreeMap::new();
 		// IPs the farms say are reserved, per contract.
 		let mut farm_side: BTreeMap<ContractId, Vec<Vec<u8>>> = BTreeMap::new();
 		for (farm_id, contract_id, ip) in T::Registry::ip_reservations() {
@@ -51,6 +55,15 @@ impl<T: Config> Pallet<T> {
 			match &contract.contract_type {
 				ContractType::Node(nc) => {
 					ensure!(T::Registry::node(nc.node_id).is_some(), "contract on a missing node");
+					let node = declared.entry(nc.node_id).or_default();
+					node.capacity = node.capacity.saturating_add(&nc.capacity);
+					node.contracts = node.contracts.saturating_add(1);
+					if let BillingKind::Node { used, .. } = &contract.billing.kind {
+						ensure!(
+							nc.capacity.covers(used),
+							"a report beyond the contract's declared capacity was accepted"
+						);
+					}
 					ensure!(
 						ContractsByNode::<T>::get(nc.node_id, nc.deployment_hash)
 							== Some(contract_id),
@@ -123,6 +136,14 @@ impl<T: Config> Pallet<T> {
 			ContractsByNode::<T>::iter().count()
 				== Contracts::<T>::iter_values().filter(|c| c.node_contract().is_some()).count(),
 			"ContractsByNode has stale entries"
+		);
+		ensure!(
+			NodeDeclared::<T>::iter().collect::<BTreeMap<_, _>>() == declared,
+			"NodeDeclared differs from the capacity its nodes' contracts declare"
+		);
+		ensure!(
+			declared.values().all(|d| d.contracts <= T::MaxContractsPerNode::get()),
+			"a node holds more than MaxContractsPerNode contracts"
 		);
 		Ok(())
 	}

@@ -21,6 +21,8 @@ mod mock;
 mod tests;
 #[cfg(test)]
 mod tests_billing;
+#[cfg(test)]
+mod tests_capacity;
 
 pub use types::*;
 pub use weights::WeightInfo;
@@ -45,13 +47,15 @@ pub mod pallet {
 		traits::{fungible, UnixTime},
 	};
 	use frame_system::pallet_prelude::*;
-	use gridchain_primitives::{Balance, ContractId, DiscountLevel, NodeId, ScaledCost, TwinId};
+	use gridchain_primitives::{
+		Balance, ContractId, DiscountLevel, NodeId, Resources, ScaledCost, TwinId,
+	};
 	use pallet_registry::GridRegistry;
 	use pallet_tft_price::TftPriceProvider;
 
 	/// The layout of this pallet's storage. A change of layout bumps it and ships with a
 	/// migration; the runtime's `try-runtime` test fails when the two disagree.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -98,6 +102,10 @@ pub mod pallet {
 		/// The deposit per byte of `deployment_data`: 0.001 TFT.
 		#[pallet::constant]
 		type DepositPerByte: Get<Balance>;
+		/// The most live node contracts one node holds: deleting or renting a node walks them
+		/// all, so this bounds those calls' weight (SPEC §4.5).
+		#[pallet::constant]
+		type MaxContractsPerNode: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Builds twins, farms and nodes for the benchmarks.
@@ -137,6 +145,11 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// What the live node contracts of each node declare: their capacity in sum, and their
+	/// number. A node's free capacity is its resources minus this (SPEC §4.5).
+	#[pallet::storage]
+	pub type NodeDeclared<T> = StorageMap<_, Blake2_128Concat, NodeId, NodeDeclaredUse, ValueQuery>;
+
 	/// The live name contract of each name.
 	#[pallet::storage]
 	pub type ContractIdByName<T> =
@@ -173,9 +186,11 @@ pub mod pallet {
 			node_id: Option<NodeId>,
 			public_ips: Vec<ContractIp>,
 			deposit: Balance,
+			/// What a node contract declares it reserves; zero for the other kinds.
+			capacity: Resources,
 		},
 		/// A node contract's deployment changed; it waits for its node to confirm.
-		ContractUpdated { contract_id: ContractId, version: u32 },
+		ContractUpdated { contract_id: ContractId, version: u32, capacity: Resources },
 		/// The node confirmed the deployment.
 		ContractDeployed { contract_id: ContractId, node_id: NodeId },
 		/// A contract ended and was removed; its deposit was released. `unpaid` is the debt it
@@ -264,6 +279,11 @@ pub mod pallet {
 		ZeroBillingFrequency,
 		/// The contract's pricing policy does not exist.
 		PricingPolicyNotExists,
+		/// The node's free capacity (its resources minus what its live node contracts declare)
+		/// does not cover the capacity asked.
+		NodeHasNotEnoughCapacity,
+		/// The node holds `MaxContractsPerNode` live node contracts already.
+		TooManyContractsOnNode,
 	}
 
 	#[pallet::genesis_config]
@@ -300,8 +320,23 @@ pub mod pallet {
 			Self::settle_due_contracts(n)
 		}
 
-		/// The settlement budget must hold the heaviest settlement, or a pass could stall.
+		/// The settlement budget must hold the heaviest settlement, or a pass could stall; and
+		/// the calls that walk a full node must fit in a block.
 		fn integrity_test() {
+			let max_extrinsic = T::BlockWeights::get()
+				.get(DispatchClass::Normal)
+				.max_extrinsic
+				.unwrap_or_else(|| T::BlockWeights::get().max_block);
+			let full = T::MaxContractsPerNode::get();
+			assert!(
+				Self::node_deletion_weight(full, full.min(pallet_registry::MAX_FARM_IPS))
+					.all_lte(max_extrinsic),
+				"MaxContractsPerNode: ending a full node's contracts does not fit in a block"
+			);
+			assert!(
+				T::WeightInfo::create_rent_contract(full).all_lte(max_extrinsic),
+				"MaxContractsPerNode: renting a full node does not fit in a block"
+			);
 			let db = T::DbWeight::get();
 			let one_block = Self::heaviest_settlement()
 				.saturating_add(T::WeightInfo::distribute_payments())
@@ -323,7 +358,9 @@ pub mod pallet {
 		/// Register a workload on a node. Any twin.
 		///
 		/// The node must exist and be available to the caller: not rented by another twin, and
-		/// not on a dedicated farm unless the caller rents it. `(node_id, deployment_hash)` is
+		/// not on a dedicated farm unless the caller rents it. Its free capacity must cover
+		/// `capacity`, what the deployment reserves (SPEC §9.2), and it must hold fewer than
+		/// `MaxContractsPerNode` node contracts. `(node_id, deployment_hash)` is
 		/// unique among live contracts. `deployment_data` is the deployment encrypted with the
 		/// caller's key, at most 8 KiB, stored as is. `public_ips` free IPs of the node's farm are
 		/// reserved, all or none. Holds the deposit. Emits `IpsReserved` (with IPs) and
@@ -336,6 +373,7 @@ pub mod pallet {
 			deployment_hash: DeploymentHash,
 			deployment_data: Vec<u8>,
 			public_ips: u32,
+			capacity: Resources,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_create_node_contract(
@@ -344,22 +382,31 @@ pub mod pallet {
 				deployment_hash,
 				deployment_data,
 				public_ips,
+				capacity,
 			)
 		}
 
 		/// Replace a node contract's deployment. Only the owner, not during a grace period.
 		///
 		/// Bumps `version` and returns the contract to `Created` until its node confirms the new
-		/// hash. The deposit follows the new data size. Emits `ContractUpdated`.
+		/// hash. The deposit follows the new data size; a resource of `capacity` that grows must
+		/// fit the node's free capacity. Emits `ContractUpdated`.
 		#[pallet::call_index(1)]
 		pub fn update_node_contract(
 			origin: OriginFor<T>,
 			contract_id: ContractId,
 			deployment_hash: DeploymentHash,
 			deployment_data: Vec<u8>,
+			capacity: Resources,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_update_node_contract(who, contract_id, deployment_hash, deployment_data)
+			Self::do_update_node_contract(
+				who,
+				contract_id,
+				deployment_hash,
+				deployment_data,
+				capacity,
+			)
 		}
 
 		/// End a contract: the owner (cause `CanceledByUser`) or the contract's node
@@ -384,10 +431,18 @@ pub mod pallet {
 		/// Rent a whole node. Any twin; one rent contract per node, and the node may hold no
 		/// contracts of other twins. While rented, only the renter deploys on it. Holds the
 		/// deposit. Emits `ContractCreated`.
+		///
+		/// Walks the node's contracts: charged for a full node (`MaxContractsPerNode`), refunded
+		/// to the contracts it walked.
 		#[pallet::call_index(4)]
-		pub fn create_rent_contract(origin: OriginFor<T>, node_id: NodeId) -> DispatchResult {
+		#[pallet::weight(<T as Config>::WeightInfo::create_rent_contract(T::MaxContractsPerNode::get()))]
+		pub fn create_rent_contract(
+			origin: OriginFor<T>,
+			node_id: NodeId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_create_rent_contract(who, node_id)
+			let walked = Self::do_create_rent_contract(who, node_id)?;
+			Ok(Some(T::WeightInfo::create_rent_contract(walked)).into())
 		}
 
 		/// Confirm a deployment. Only the contract's node, with the contract's current hash.

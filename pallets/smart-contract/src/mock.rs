@@ -44,7 +44,7 @@ impl pallet_registry::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type RestrictedOrigin = EnsureRoot<AccountId>;
 	type OnNodeDeleted = SmartContract;
-	type NodeUsage = ();
+	type NodeUsage = SmartContract;
 	type WeightInfo = ();
 }
 
@@ -81,6 +81,7 @@ impl pallet_smart_contract::Config for Test {
 	type SettlementWeightLimit = SettlementLimit;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
+	type MaxContractsPerNode = frame_support::traits::ConstU32<{ crate::MAX_CONTRACTS_PER_NODE }>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type GridSetup = Registry;

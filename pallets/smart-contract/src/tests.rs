@@ -5,6 +5,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 };
+use gridchain_primitives::{Resources, GIB};
 use pallet_registry::Farms;
 use sp_runtime::DispatchError;
 
@@ -22,8 +23,15 @@ fn create(
 	data: Vec<u8>,
 	ips: u32,
 ) -> sp_runtime::DispatchResult {
-	SmartContract::create_node_contract(RuntimeOrigin::signed(who), node, hash, data, ips)
+	SmartContract::create_node_contract(RuntimeOrigin::signed(who), node, hash, data, ips, SMALL)
 }
+
+fn update(who: AccountId, id: u64, hash: [u8; 32], data: Vec<u8>) -> sp_runtime::DispatchResult {
+	SmartContract::update_node_contract(RuntimeOrigin::signed(who), id, hash, data, SMALL)
+}
+
+/// What most contracts of these tests declare: 1 vCPU, 1 GiB of memory, 10 GiB of SSD.
+const SMALL: Resources = Resources { cru: 1, mru: GIB, sru: 10 * GIB, hru: 0 };
 
 fn farm_ip_holders() -> Vec<u64> {
 	Farms::<Test>::get(1).unwrap().public_ips.iter().map(|ip| ip.contract_id).collect()
@@ -132,6 +140,7 @@ fn public_ips_are_reserved_in_farm_order_and_listed() {
 				node_id: Some(1),
 				public_ips: nc.public_ips_list.to_vec(),
 				deposit: TFT,
+				capacity: SMALL,
 			}
 			.into(),
 		);
@@ -255,19 +264,16 @@ fn update_bumps_version_and_returns_to_created() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![1; 10], 0));
 		assert_ok!(SmartContract::confirm_deployment(RuntimeOrigin::signed(NODE1), 1, HASH));
-		assert_ok!(SmartContract::update_node_contract(
-			RuntimeOrigin::signed(USER),
-			1,
-			HASH2,
-			vec![2; 20]
-		));
+		assert_ok!(update(USER, 1, HASH2, vec![2; 20]));
 		let c = Contracts::<Test>::get(1).unwrap();
 		assert_eq!((c.version, c.state), (2, ContractState::Created));
 		let nc = c.node_contract().unwrap();
 		assert_eq!((nc.deployment_hash, nc.deployment_data.to_vec()), (HASH2, vec![2; 20]));
 		assert_eq!(ContractsByNode::<Test>::get(1, HASH2), Some(1));
 		assert!(ContractsByNode::<Test>::get(1, HASH).is_none());
-		System::assert_last_event(Event::ContractUpdated { contract_id: 1, version: 2 }.into());
+		System::assert_last_event(
+			Event::ContractUpdated { contract_id: 1, version: 2, capacity: SMALL }.into(),
+		);
 		// The node confirms the new hash, not the old one.
 		assert_noop!(
 			SmartContract::confirm_deployment(RuntimeOrigin::signed(NODE1), 1, HASH),
@@ -281,19 +287,10 @@ fn update_bumps_version_and_returns_to_created() {
 fn only_the_owner_updates_and_never_in_grace() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 0));
-		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(OTHER), 1, HASH2, vec![]),
-			Error::<Test>::NotContractOwner
-		);
-		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(NODE1), 1, HASH2, vec![]),
-			Error::<Test>::NotContractOwner
-		);
+		assert_noop!(update(OTHER, 1, HASH2, vec![]), Error::<Test>::NotContractOwner);
+		assert_noop!(update(NODE1, 1, HASH2, vec![]), Error::<Test>::NotContractOwner);
 		Contracts::<Test>::mutate(1, |c| c.as_mut().unwrap().state = ContractState::GracePeriod(1));
-		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH2, vec![]),
-			Error::<Test>::ContractInGracePeriod
-		);
+		assert_noop!(update(USER, 1, HASH2, vec![]), Error::<Test>::ContractInGracePeriod);
 	});
 }
 
@@ -302,27 +299,13 @@ fn update_keeps_hashes_unique_and_data_bounded() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![], 0));
 		assert_ok!(create(USER, 1, HASH2, vec![], 0));
-		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 1, HASH2, vec![]),
-			Error::<Test>::ContractIsNotUnique
-		);
-		assert_noop!(
-			SmartContract::update_node_contract(
-				RuntimeOrigin::signed(USER),
-				1,
-				HASH,
-				vec![0; 8193]
-			),
-			Error::<Test>::DeploymentDataTooLarge
-		);
+		assert_noop!(update(USER, 1, HASH2, vec![]), Error::<Test>::ContractIsNotUnique);
+		assert_noop!(update(USER, 1, HASH, vec![0; 8193]), Error::<Test>::DeploymentDataTooLarge);
 		assert_ok!(SmartContract::create_name_contract(
 			RuntimeOrigin::signed(USER),
 			b"abc".to_vec()
 		));
-		assert_noop!(
-			SmartContract::update_node_contract(RuntimeOrigin::signed(USER), 3, HASH, vec![]),
-			Error::<Test>::NotANodeContract
-		);
+		assert_noop!(update(USER, 3, HASH, vec![]), Error::<Test>::NotANodeContract);
 	});
 }
 
@@ -512,19 +495,9 @@ fn the_deposit_is_one_tft_plus_a_milli_tft_per_byte() {
 fn the_deposit_follows_an_update() {
 	run_test(|| {
 		assert_ok!(create(USER, 1, HASH, vec![0; 1000], 0));
-		assert_ok!(SmartContract::update_node_contract(
-			RuntimeOrigin::signed(USER),
-			1,
-			HASH2,
-			vec![0; 3000]
-		));
+		assert_ok!(update(USER, 1, HASH2, vec![0; 3000]));
 		assert_eq!(held(USER), 4 * TFT);
-		assert_ok!(SmartContract::update_node_contract(
-			RuntimeOrigin::signed(USER),
-			1,
-			HASH,
-			vec![]
-		));
+		assert_ok!(update(USER, 1, HASH, vec![]));
 		assert_eq!(held(USER), TFT);
 	});
 }
@@ -569,112 +542,5 @@ fn an_owner_who_cannot_pay_the_deposit_gets_a_clear_error_and_nothing_is_reserve
 			SmartContract::create_rent_contract(RuntimeOrigin::signed(POOR), 1),
 			Error::<Test>::InsufficientBalanceForDeposit
 		);
-	});
-}
-
-#[test]
-fn the_v2_migration_merges_the_counters_once() {
-	use crate::migrations::v2::{
-		ContractCount, ContractCounters, Counters, LiveContractCount, MigrateV1ToV2,
-	};
-	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-	new_test_ext().execute_with(|| {
-		// A version 1 chain: 7 contracts created, 3 live.
-		ContractCounters::<Test>::kill();
-		ContractCount::<Test>::put(7);
-		LiveContractCount::<Test>::put(3);
-		StorageVersion::new(1).put::<SmartContract>();
-
-		MigrateV1ToV2::<Test>::on_runtime_upgrade();
-		assert_eq!(ContractCounters::<Test>::get(), Counters { last_id: 7, live: 3 });
-		assert!(!ContractCount::<Test>::exists() && !LiveContractCount::<Test>::exists());
-		assert_eq!(SmartContract::on_chain_storage_version(), StorageVersion::new(2));
-
-		// At version 2 it does nothing.
-		MigrateV1ToV2::<Test>::on_runtime_upgrade();
-		assert_eq!(ContractCounters::<Test>::get(), Counters { last_id: 7, live: 3 });
-	});
-}
-
-#[test]
-fn the_v3_migration_moves_billing_records_into_their_contracts() {
-	use crate::migrations::{
-		v2::{ContractCounters, Counters},
-		v3::{stored, Billing, BillingInfoV2, BillingPassV2, ContractV2, MigrateV2ToV3},
-	};
-	use codec::Encode;
-	use frame_support::{
-		storage::{unhashed, StoragePrefixedMap},
-		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
-	};
-	run_test(|| {
-		assert_ok!(SmartContract::create_name_contract(
-			RuntimeOrigin::signed(USER),
-			b"one".to_vec()
-		));
-		assert_ok!(create(OTHER, 1, [9; 32], vec![1, 2, 3], 1));
-		let live: Vec<_> = Contracts::<Test>::iter().collect();
-		// Rewrite the state as version 2 holds it: contracts without billing, the billing
-		// records beside them, two counters, a pass part-way through `Billing`.
-		for (id, c) in &live {
-			let old = ContractV2 {
-				version: c.version,
-				contract_id: c.contract_id,
-				twin_id: c.twin_id,
-				contract_type: c.contract_type.clone(),
-				state: c.state,
-			};
-			unhashed::put_raw(&Contracts::<Test>::hashed_key_for(id), &old.encode());
-			Billing::<Test>::insert(id, BillingInfoV2::of(c));
-		}
-		// Version 2's record of the node contract also held its node and IPs.
-		assert!(matches!(
-			Billing::<Test>::get(2).unwrap().kind,
-			crate::migrations::v3::BillingKindV2::Node { node_id: 1, public_ips: 1, .. }
-		));
-		LastContractId::<Test>::kill();
-		ContractCounters::<Test>::put(Counters { last_id: 2, live: 2 });
-		let billing_key = Billing::<Test>::hashed_key_for(1);
-		stored::BillingPass::<Test>::put(BillingPassV2 {
-			cursor: Some(billing_key.clone().try_into().unwrap()),
-			per_block: 1,
-		});
-		StorageVersion::new(2).put::<SmartContract>();
-
-		MigrateV2ToV3::<Test>::on_runtime_upgrade();
-		assert_eq!(Contracts::<Test>::iter().collect::<Vec<_>>().len(), 2);
-		for (id, c) in &live {
-			assert_eq!(Contracts::<Test>::get(id).as_ref(), Some(c), "contract {id}");
-		}
-		assert_eq!(Billing::<Test>::iter().count(), 0);
-		assert!(!ContractCounters::<Test>::exists());
-		assert_eq!(LastContractId::<Test>::get(), 2);
-		assert_eq!(
-			LastPassCensus::<Test>::get(),
-			BillingCensus { settled: 2, last_id_at_start: 2 }
-		);
-		// The cursor now points at the same contract in `Contracts`, and the pass counts the
-		// contracts live at the upgrade as settled.
-		let pass = BillingPass::<Test>::get().unwrap();
-		assert_eq!(pass.cursor.clone().unwrap().to_vec(), Contracts::<Test>::hashed_key_for(1));
-		assert_eq!((pass.per_block, pass.settled, pass.last_id_at_start), (1, 2, 2));
-		assert_eq!(Contracts::<Test>::final_prefix().len(), 32);
-		assert_eq!(SmartContract::on_chain_storage_version(), StorageVersion::new(3));
-
-		// At version 3 it does nothing.
-		MigrateV2ToV3::<Test>::on_runtime_upgrade();
-		assert_eq!(LastContractId::<Test>::get(), 2);
-		for (id, c) in &live {
-			assert_eq!(Contracts::<Test>::get(id).as_ref(), Some(c));
-		}
-
-		// The migrated pass runs to its end and leaves a census that counts both contracts.
-		use frame_support::traits::Hooks;
-		for n in 1..=3 {
-			System::set_block_number(n);
-			SmartContract::on_initialize(n);
-		}
-		assert_eq!(BillingPass::<Test>::get(), None);
-		assert!(LastPassCensus::<Test>::get().live_bound(LastContractId::<Test>::get()) >= 2);
 	});
 }

@@ -2,10 +2,13 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
-use gridchain_primitives::{ContractId, NodeId, TwinId};
+use gridchain_primitives::{ContractId, NodeId, Resources, TwinId};
 use pallet_registry::{MAX_FARM_IPS, MAX_GATEWAY_LEN, MAX_IP_LEN};
 use scale_info::TypeInfo;
 
+/// The most live node contracts one node holds in the runtime (`MaxContractsPerNode`): ending a
+/// full node's contracts when it is deleted fits in a block with room to spare.
+pub const MAX_CONTRACTS_PER_NODE: u32 = 500;
 /// Most bytes of `deployment_data`: 8 KiB.
 pub const MAX_DEPLOYMENT_DATA_LEN: u32 = 8 * 1024;
 /// Shortest name of a name contract.
@@ -44,6 +47,9 @@ pub struct NodeContract {
 	pub public_ips: u32,
 	/// The public IPs it holds.
 	pub public_ips_list: BoundedVec<ContractIp, ConstU32<MAX_FARM_IPS>>,
+	/// What the deployment reserves (SPEC §9.2), declared by the owner in clear: the node's
+	/// free capacity shrinks by it, and no report may bill more (SPEC §4.5).
+	pub capacity: Resources,
 }
 
 /// What a contract is for.
@@ -140,6 +146,16 @@ impl<A, B> Contract<A, B> {
 	}
 }
 
+/// What the live node contracts of a node declare: the node's free capacity is its resources
+/// minus `capacity` (SPEC §4.5), and `contracts` is bounded by `MaxContractsPerNode`.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct NodeDeclaredUse {
+	/// The sum of their declared capacity.
+	pub capacity: Resources,
+	/// How many there are.
+	pub contracts: u32,
+}
+
 /// Most reports in one `report_consumption` call.
 pub const MAX_REPORTS: u32 = 256;
 /// How far ahead of chain time a report's timestamp may be, in seconds.
@@ -211,8 +227,10 @@ pub enum ReportRejection {
 	TimestampNotAfterPrevious,
 	/// The timestamp is more than 60 s ahead of chain time.
 	TimestampInFuture,
-	/// A resource exceeds the node's capacity.
-	ExceedsNodeCapacity,
+	/// cru, sru, hru or mru exceeds the contract's declared capacity.
+	ExceedsContractCapacity,
+	/// The node never confirmed the contract's deployment.
+	NeverDeployed,
 }
 
 /// What billing needs to know of a contract beyond its record: its node, IPs and rented node
@@ -228,6 +246,8 @@ pub enum BillingKind {
 		hourly_capacity_cost: gridchain_primitives::ScaledCost,
 		/// The latest report's timestamp, or the creation time.
 		last_report_secs: u64,
+		/// Whether its node ever confirmed a deployment of it: until then no report counts.
+		ever_deployed: bool,
 	},
 	/// A name contract: `unique_name` per hour.
 	Name,

@@ -52,7 +52,8 @@ pub trait WeightInfo {
 	fn cancel_contract() -> Weight;
 	fn cancel_contract_collective() -> Weight;
 	fn create_name_contract() -> Weight;
-	fn create_rent_contract() -> Weight;
+	fn create_rent_contract(c: u32, ) -> Weight;
+	fn end_contracts_on_node(c: u32, i: u32, ) -> Weight;
 	fn confirm_deployment() -> Weight;
 	fn report_consumption(n: u32, ) -> Weight;
 	fn settle_contract() -> Weight;
@@ -195,11 +196,21 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-fn create_rent_contract() -> Weight {
-		// Minimum execution time: 97_606_000 picoseconds.
+fn create_rent_contract(c: u32, ) -> Weight {
 		Weight::from_parts(110_088_000, 14549)
+		.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(c.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
+		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 		.saturating_add(T::DbWeight::get().writes(5))
+}
+fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 20870)
+		.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(400_000_000, 0).saturating_mul(i.into()))
+		.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(c.into())))
+		.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(c.into())))
+		.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(i.into())))
+		.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(i.into())))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -487,11 +498,21 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17405), added: 19880, mode: `MaxEncodedLen`)
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-fn create_rent_contract() -> Weight {
-		// Minimum execution time: 97_606_000 picoseconds.
+fn create_rent_contract(c: u32, ) -> Weight {
 		Weight::from_parts(110_088_000, 14549)
+		.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(c.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
+		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 		.saturating_add(ParityDbWeight::get().writes(5))
+}
+fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 20870)
+		.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(400_000_000, 0).saturating_mul(i.into()))
+		.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(c.into())))
+		.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(c.into())))
+		.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(i.into())))
+		.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(i.into())))
 }
 	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
 /// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
