@@ -85,6 +85,7 @@ fn node(id: u32) -> Change {
 }
 
 fn contract(id: u64, nodes: u32) -> [Change; 2] {
+	let vm = Resources { cru: 1, mru: 2 * GIB, sru: 20 * GIB, hru: 0 };
 	[
 		Change::ContractCreated(ContractRecord {
 			id,
@@ -95,13 +96,14 @@ fn contract(id: u64, nodes: u32) -> [Change; 2] {
 			deployment_hash: Some(format!("0x{id:064x}")),
 			public_ips: 0,
 			deposit: 20_000_000,
+			capacity: vm,
 		}),
 		Change::ReportAccepted {
 			contract_id: id,
 			timestamp: 1_795_000_000,
 			window_secs: 3600,
 			cost_scaled_uusd: 1_000_000_000_000,
-			used: Some(Resources { cru: 1, mru: 2 * GIB, sru: 20 * GIB, hru: 0 }),
+			used: Some(vm),
 		},
 	]
 }

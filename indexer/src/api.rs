@@ -80,7 +80,7 @@ pub struct Capacity {
 	pub mru: i64,
 }
 
-/// A node, with what its contracts' latest reports use.
+/// A node, with what its live node contracts declare and what their latest reports use.
 #[derive(SimpleObject, FromRow, Debug, Clone)]
 #[graphql(complex)]
 pub struct Node {
@@ -103,6 +103,14 @@ pub struct Node {
 	pub used_hru: i64,
 	#[graphql(skip)]
 	pub used_mru: i64,
+	#[graphql(skip)]
+	pub declared_cru: i64,
+	#[graphql(skip)]
+	pub declared_sru: i64,
+	#[graphql(skip)]
+	pub declared_hru: i64,
+	#[graphql(skip)]
+	pub declared_mru: i64,
 	pub country: String,
 	pub city: String,
 	pub latitude: String,
@@ -123,7 +131,16 @@ impl Node {
 	async fn total(&self) -> Capacity {
 		Capacity { cru: self.cru, sru: self.sru, hru: self.hru, mru: self.mru }
 	}
-	/// What its live contracts' latest reports say they use.
+	/// What its live node contracts declare they reserve, in sum (SPEC §4.5).
+	async fn declared(&self) -> Capacity {
+		Capacity {
+			cru: self.declared_cru,
+			sru: self.declared_sru,
+			hru: self.declared_hru,
+			mru: self.declared_mru,
+		}
+	}
+	/// What its live node contracts' latest reports say they use.
 	async fn used(&self) -> Capacity {
 		Capacity { cru: self.used_cru, sru: self.used_sru, hru: self.used_hru, mru: self.used_mru }
 	}
@@ -133,13 +150,13 @@ impl Node {
 	async fn deleted(&self) -> bool {
 		self.deleted != 0
 	}
-	/// Total minus used, never below 0 (a node may shrink under its contracts).
+	/// Total minus declared, never below 0: the runtime API's `free_resources`.
 	async fn free(&self) -> Capacity {
 		Capacity {
-			cru: self.cru.saturating_sub(self.used_cru).max(0),
-			sru: self.sru.saturating_sub(self.used_sru).max(0),
-			hru: self.hru.saturating_sub(self.used_hru).max(0),
-			mru: self.mru.saturating_sub(self.used_mru).max(0),
+			cru: self.cru.saturating_sub(self.declared_cru).max(0),
+			sru: self.sru.saturating_sub(self.declared_sru).max(0),
+			hru: self.hru.saturating_sub(self.declared_hru).max(0),
+			mru: self.mru.saturating_sub(self.declared_mru).max(0),
 		}
 	}
 }
@@ -231,10 +248,27 @@ pub struct Contract {
 	pub used_hru: i64,
 	#[graphql(skip)]
 	pub used_mru: i64,
+	#[graphql(skip)]
+	pub capacity_cru: i64,
+	#[graphql(skip)]
+	pub capacity_sru: i64,
+	#[graphql(skip)]
+	pub capacity_hru: i64,
+	#[graphql(skip)]
+	pub capacity_mru: i64,
 }
 
 #[ComplexObject]
 impl Contract {
+	/// What a node contract declares it reserves (SPEC §4.5); zero for name and rent contracts.
+	async fn capacity(&self) -> Capacity {
+		Capacity {
+			cru: self.capacity_cru,
+			sru: self.capacity_sru,
+			hru: self.capacity_hru,
+			mru: self.capacity_mru,
+		}
+	}
 	/// What its latest accepted report says it uses.
 	async fn used(&self) -> Capacity {
 		Capacity { cru: self.used_cru, sru: self.used_sru, hru: self.used_hru, mru: self.used_mru }
@@ -412,7 +446,7 @@ pub struct NodeFilter {
 	pub country: Option<String>,
 	pub city: Option<String>,
 	pub certified: Option<bool>,
-	/// At least this much free.
+	/// At least this much free: not declared by its live node contracts.
 	pub free_cru: Option<i64>,
 	pub free_sru: Option<i64>,
 	pub free_hru: Option<i64>,
@@ -591,13 +625,15 @@ fn one_of<'a>(field: &str, value: &'a str, allowed: &[&str]) -> async_graphql::R
 }
 
 const NODE_COLUMNS: &str = "n.id, n.farm_id, n.twin_id, n.cru, n.sru, n.hru, n.mru, n.used_cru, n.used_sru, \
-	n.used_hru, n.used_mru, n.country, n.city, n.latitude, n.longitude, n.certified, n.deleted, \
+	n.used_hru, n.used_mru, n.declared_cru, n.declared_sru, n.declared_hru, n.declared_mru, \
+	n.country, n.city, n.latitude, n.longitude, n.certified, n.deleted, \
 	CAST((SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = n.farm_id AND p.contract_id = 0) AS BIGINT) AS free_ips, \
 	n.created_block, n.updated_block";
 const FARM_COLUMNS: &str = "f.id, f.name, f.twin_id, f.pricing_policy_id, f.dedicated, f.created_block, \
 	CAST((SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = f.id AND p.contract_id = 0) AS BIGINT) AS free_ips";
 const CONTRACT_COLUMNS: &str = "id, twin_id, kind, node_id, name, deployment_hash, version, state, cause, unpaid, \
-	deposit, public_ips, billed, created_block, created_time, updated_block, used_cru, used_sru, used_hru, used_mru";
+	deposit, public_ips, billed, created_block, created_time, updated_block, used_cru, used_sru, used_hru, used_mru, \
+	capacity_cru, capacity_sru, capacity_hru, capacity_mru";
 const BILL_COLUMNS: &str =
 	"block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time";
 const REPORT_COLUMNS: &str =
@@ -620,10 +656,10 @@ fn node_where(f: &NodeFilter) -> Where {
 	if let Some(c) = f.certified {
 		w.add("n.certified = ?", Arg::Flag(c));
 	}
-	w.opt_int("n.cru - n.used_cru >= ?", f.free_cru);
-	w.opt_int("n.sru - n.used_sru >= ?", f.free_sru);
-	w.opt_int("n.hru - n.used_hru >= ?", f.free_hru);
-	w.opt_int("n.mru - n.used_mru >= ?", f.free_mru);
+	w.opt_int("n.cru - n.declared_cru >= ?", f.free_cru);
+	w.opt_int("n.sru - n.declared_sru >= ?", f.free_sru);
+	w.opt_int("n.hru - n.declared_hru >= ?", f.free_hru);
+	w.opt_int("n.mru - n.declared_mru >= ?", f.free_mru);
 	w.opt_int(
 		"(SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = n.farm_id AND p.contract_id = 0) >= ?",
 		f.free_ips,

@@ -168,17 +168,7 @@ impl Db {
 			query.execute(&mut *tx).await?;
 		}
 		for node_id in touched_nodes {
-			sqlx::query(
-				"UPDATE nodes SET \
-				 used_cru = (SELECT COALESCE(SUM(used_cru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
-				 used_sru = (SELECT COALESCE(SUM(used_sru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
-				 used_hru = (SELECT COALESCE(SUM(used_hru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
-				 used_mru = (SELECT COALESCE(SUM(used_mru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted') \
-				 WHERE id = $1",
-			)
-			.bind(node_id)
-			.execute(&mut *tx)
-			.await?;
+			sqlx::query(NODE_SUMS).bind(node_id).execute(&mut *tx).await?;
 		}
 		sqlx::query(
 			"INSERT INTO cursor (id, block_number, block_hash) VALUES (1, $1, $2) \
@@ -192,6 +182,19 @@ impl Db {
 		Ok(())
 	}
 }
+
+/// A node's sums over its live node contracts: what their latest reports use, and what they
+/// declare (its free capacity is its resources minus the declared sum, SPEC §4.5).
+const NODE_SUMS: &str = "UPDATE nodes SET \
+	used_cru = (SELECT COALESCE(SUM(used_cru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	used_sru = (SELECT COALESCE(SUM(used_sru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	used_hru = (SELECT COALESCE(SUM(used_hru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	used_mru = (SELECT COALESCE(SUM(used_mru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	declared_cru = (SELECT COALESCE(SUM(capacity_cru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	declared_sru = (SELECT COALESCE(SUM(capacity_sru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	declared_hru = (SELECT COALESCE(SUM(capacity_hru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted'), \
+	declared_mru = (SELECT COALESCE(SUM(capacity_mru), 0) FROM contracts WHERE node_id = $1 AND kind = 'node' AND state <> 'deleted') \
+	WHERE id = $1";
 
 /// Transfer rows per INSERT on PostgreSQL: 6 parameters each, well under its 65,535.
 const TRANSFER_ROWS: usize = 1000;
@@ -276,19 +279,31 @@ async fn apply(
 		}
 		Change::ContractCreated(c) => {
 			insert_contract(tx, c, number, time).await?;
+			if let (Some(node_id), "node") = (c.node_id, c.kind) {
+				touched_nodes.insert(i64::from(node_id));
+			}
 			contract_event(tx, number, index, time, c.id, "created", "").await?;
 		}
-		Change::ContractUpdated { id, version, deployment_hash, deposit } => {
+		Change::ContractUpdated { id, version, deployment_hash, deposit, capacity } => {
+			let contract_id = int(*id, "contract id")?;
 			sqlx::query(
-				"UPDATE contracts SET version = $2, deployment_hash = COALESCE($3, deployment_hash), deposit = COALESCE($5, deposit), state = 'created', updated_block = $4 WHERE id = $1",
+				"UPDATE contracts SET version = $2, deployment_hash = COALESCE($3, deployment_hash), deposit = COALESCE($5, deposit), state = 'created', updated_block = $4, \
+				 capacity_cru = $6, capacity_sru = $7, capacity_hru = $8, capacity_mru = $9 WHERE id = $1",
 			)
-			.bind(int(*id, "contract id")?)
+			.bind(contract_id)
 			.bind(i64::from(*version))
 			.bind(deployment_hash.clone())
 			.bind(number)
 			.bind(deposit.map(|d| int(d, "deposit")).transpose()?)
+			.bind(int(capacity.cru, "cru")?)
+			.bind(int(capacity.sru, "sru")?)
+			.bind(int(capacity.hru, "hru")?)
+			.bind(int(capacity.mru, "mru")?)
 			.execute(&mut **tx)
 			.await?;
+			if let Some(node_id) = node_of(tx, contract_id).await? {
+				touched_nodes.insert(node_id);
+			}
 			let detail = format!("version {version}");
 			contract_event(tx, number, index, time, *id, "updated", &detail).await?;
 		}
@@ -530,8 +545,9 @@ async fn insert_contract(
 	time: i64,
 ) -> Result<()> {
 	sqlx::query(
-		"INSERT INTO contracts (id, twin_id, kind, node_id, name, deployment_hash, version, state, deposit, public_ips, used_cru, used_sru, used_hru, used_mru, billed, created_block, created_time, updated_block) \
-		 VALUES ($1, $2, $3, $4, $5, $6, 1, 'created', $7, $8, 0, 0, 0, 0, 0, $9, $10, $9)",
+		"INSERT INTO contracts (id, twin_id, kind, node_id, name, deployment_hash, version, state, deposit, public_ips, used_cru, used_sru, used_hru, used_mru, \
+		 capacity_cru, capacity_sru, capacity_hru, capacity_mru, billed, created_block, created_time, updated_block) \
+		 VALUES ($1, $2, $3, $4, $5, $6, 1, 'created', $7, $8, 0, 0, 0, 0, $11, $12, $13, $14, 0, $9, $10, $9)",
 	)
 	.bind(int(c.id, "contract id")?)
 	.bind(i64::from(c.twin_id))
@@ -543,6 +559,10 @@ async fn insert_contract(
 	.bind(i64::from(c.public_ips))
 	.bind(number)
 	.bind(time)
+	.bind(int(c.capacity.cru, "cru")?)
+	.bind(int(c.capacity.sru, "sru")?)
+	.bind(int(c.capacity.hru, "hru")?)
+	.bind(int(c.capacity.mru, "mru")?)
 	.execute(&mut **tx)
 	.await?;
 	Ok(())

@@ -63,6 +63,8 @@ pub enum Change {
 		version: u32,
 		deployment_hash: Option<String>,
 		deposit: Option<u128>,
+		/// The capacity the update declares.
+		capacity: Resources,
 	},
 	ContractDeployed {
 		id: u64,
@@ -133,6 +135,8 @@ pub struct ContractRecord {
 	pub deployment_hash: Option<String>,
 	pub public_ips: u32,
 	pub deposit: u128,
+	/// What a node contract declares it reserves (SPEC §4.5); zero for name and rent contracts.
+	pub capacity: Resources,
 }
 
 fn cause_name(cause: &rt::pallet_smart_contract::types::Cause) -> &'static str {
@@ -151,7 +155,8 @@ fn rejection_name(reason: &rt::pallet_smart_contract::types::ReportRejection) ->
 		R::NotANodeContractOfThisNode => "NotANodeContractOfThisNode",
 		R::TimestampNotAfterPrevious => "TimestampNotAfterPrevious",
 		R::TimestampInFuture => "TimestampInFuture",
-		R::ExceedsNodeCapacity => "ExceedsNodeCapacity",
+		R::ExceedsContractCapacity => "ExceedsContractCapacity",
+		R::NeverDeployed => "NeverDeployed",
 	}
 }
 
@@ -250,7 +255,14 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 			_ => return Ok(None),
 		},
 		chain::Event::SmartContract(e) => match e {
-			Contract::ContractCreated { contract_id, twin_id, node_id, public_ips, deposit } => {
+			Contract::ContractCreated {
+				contract_id,
+				twin_id,
+				node_id,
+				public_ips,
+				deposit,
+				capacity,
+			} => {
 				let mut record = ContractRecord {
 					id: contract_id,
 					twin_id,
@@ -261,6 +273,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					deployment_hash: None,
 					public_ips: public_ips.len() as u32,
 					deposit,
+					capacity: capacity.into(),
 				};
 				if let Some(c) = contract(at, contract_id).await? {
 					use rt::pallet_smart_contract::types::ContractType as T;
@@ -281,7 +294,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				}
 				Change::ContractCreated(record)
 			}
-			Contract::ContractUpdated { contract_id, version } => {
+			Contract::ContractUpdated { contract_id, version, capacity } => {
 				let (deployment_hash, deposit) = match contract(at, contract_id).await? {
 					Some(c) => (
 						match c.contract_type {
@@ -294,7 +307,13 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					),
 					None => (None, None),
 				};
-				Change::ContractUpdated { id: contract_id, version, deployment_hash, deposit }
+				Change::ContractUpdated {
+					id: contract_id,
+					version,
+					deployment_hash,
+					deposit,
+					capacity: capacity.into(),
+				}
 			}
 			Contract::ContractDeployed { contract_id, .. } => {
 				Change::ContractDeployed { id: contract_id }

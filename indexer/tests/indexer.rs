@@ -26,6 +26,8 @@ struct Truth {
 	bills_of: BTreeMap<u64, usize>,
 	bills: usize,
 	owner: BTreeMap<u64, u32>,
+	/// Each contract's declared capacity, as its latest ContractCreated or ContractUpdated says.
+	capacity: BTreeMap<u64, Resources>,
 	accepted_reports: usize,
 	rejected_reports: Vec<(u64, String)>,
 	grace_started: Vec<u64>,
@@ -51,6 +53,11 @@ async fn read_truth(client: &Client) -> Truth {
 		for e in events.find::<sc::ContractCreated>() {
 			let e = e.expect("ContractCreated");
 			truth.owner.insert(e.contract_id, e.twin_id);
+			truth.capacity.insert(e.contract_id, e.capacity.into());
+		}
+		for e in events.find::<sc::ContractUpdated>() {
+			let e = e.expect("ContractUpdated");
+			truth.capacity.insert(e.contract_id, e.capacity.into());
 		}
 		for e in events.find::<sc::ContractBilled>() {
 			let e = e.expect("ContractBilled");
@@ -79,13 +86,54 @@ async fn read_truth(client: &Client) -> Truth {
 	truth
 }
 
+/// A `Capacity { cru sru hru mru }` of the GraphQL answer.
+fn capacity_of(v: &Value) -> Resources {
+	let field = |name: &str| v[name].as_u64().unwrap_or_else(|| panic!("{name} of {v}"));
+	Resources { cru: field("cru"), sru: field("sru"), hru: field("hru"), mru: field("mru") }
+}
+
+/// Node `node`'s free capacity in each indexer is the runtime API's `free_resources` at the
+/// finalized head: its resources minus what its live node contracts declare (SPEC §4.5).
+async fn assert_free_as_on_chain(client: &Client, indexers: &[&Indexer], node: u32, when: &str) {
+	let head = client.finalized_number().await.expect("head");
+	let free = client.free_resources(node).await.expect("free");
+	for indexer in indexers {
+		indexer.wait_for(head);
+		let q = format!(
+			"{{ node(id: {node}) {{ free {{ cru sru hru mru }} }} \
+			 nodes(filter: {{ freeCru: {}, freeSru: {}, freeHru: {}, freeMru: {} }}) {{ items {{ id }} }} }}",
+			free.cru, free.sru, free.hru, free.mru
+		);
+		let answer = indexer.query(&q);
+		assert_eq!(
+			capacity_of(&answer["node"]["free"]),
+			free,
+			"{when}: node {node}'s free capacity"
+		);
+		let found = answer["nodes"]["items"].as_array().expect("nodes");
+		assert!(
+			found.iter().any(|n| n["id"] == node),
+			"{when}: a search for exactly what is free finds node {node}"
+		);
+		let q =
+			format!("{{ nodes(filter: {{ freeCru: {} }}) {{ items {{ id }} }} }}", free.cru + 1);
+		let over = indexer.query(&q);
+		assert!(
+			!over["nodes"]["items"].as_array().expect("nodes").iter().any(|n| n["id"] == node),
+			"{when}: one vCPU more than free does not find node {node}"
+		);
+	}
+}
+
 fn units(v: &Value) -> u128 {
 	v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("units: {v}"))
 }
 
-/// Twins, farms with IPs, two nodes (one certified, one later deleted), node, name and rent
-/// contracts, deployments confirmed, accepted and rejected reports, settlements, a grace period
-/// that ends and one that does not, cancellations, an oracle price, a transfer.
+/// Twins, farms with IPs, two nodes (one certified, one later deleted), node contracts with
+/// declared capacity (one updated to a larger one), name and rent contracts, deployments
+/// confirmed, accepted and rejected reports (not a node contract of the node, above the declared
+/// capacity, never deployed), settlements, a grace period that ends and one that does not,
+/// cancellations, an oracle price, a transfer.
 async fn grid_activity(client: &Client) -> u64 {
 	let alice = identity("//Alice");
 	let bob = identity("//Bob");
@@ -120,13 +168,21 @@ async fn grid_activity(client: &Client) -> u64 {
 
 	// Charlie: a node contract with a public IP, confirmed, reported on and settled twice.
 	let hash = [7u8; 32];
+	let declared = Resources { cru: 2, mru: 4 * GIB, sru: 60 * GIB, hru: 0 };
 	let web = client
-		.create_node_contract(c, node1, hash, b"encrypted".to_vec(), 1)
+		.create_node_contract(c, node1, hash, b"encrypted".to_vec(), 1, declared)
 		.await
 		.expect("contract")
 		.contract_id;
 	client.confirm_deployment(b, web, hash).await.expect("confirmed");
 	let used = Resources { cru: 2, mru: 4 * GIB, sru: 50 * GIB, hru: 0 };
+	// More vCPUs than the contract declared: rejected.
+	let now = client.chain_time_secs().await.expect("time");
+	let over = Resources { cru: 3, ..used };
+	let report =
+		gridchain_sdk::Consumption { contract_id: web, timestamp: now, used: over, nru: 0 };
+	let outcome = client.report_consumption(b, &[report]).await.expect("report");
+	assert_eq!(outcome.rejected, vec![(web, "ExceedsContractCapacity".to_string())]);
 	for _ in 0..2 {
 		let now = client.chain_time_secs().await.expect("time");
 		let report = gridchain_sdk::Consumption { contract_id: web, timestamp: now, used, nru: 0 };
@@ -134,9 +190,10 @@ async fn grid_activity(client: &Client) -> u64 {
 		assert_eq!(outcome.received, vec![web]);
 		client.settle_contract(a, web).await.expect("settled");
 	}
-	// An update: a new hash and a new deposit for a bigger deployment.
+	// An update: a new hash, a new deposit and a larger capacity for a bigger deployment.
 	let bigger_data = vec![1u8; 4096];
-	client.update_node_contract(c, web, [8u8; 32], bigger_data).await.expect("updated");
+	let larger = Resources { cru: 4, mru: 8 * GIB, sru: 100 * GIB, hru: 0 };
+	client.update_node_contract(c, web, [8u8; 32], bigger_data, larger).await.expect("updated");
 	client.confirm_deployment(b, web, [8u8; 32]).await.expect("confirmed again");
 	let name = client.create_name_contract(c, "my-site").await.expect("name").contract_id;
 	// A report on a contract that is not Bob's node contract is rejected.
@@ -150,10 +207,16 @@ async fn grid_activity(client: &Client) -> u64 {
 	// Eve runs out of funds: grace, a top-up ends it; drained again, grace again.
 	let small_vm = Resources { cru: 1, mru: GIB, sru: 10 * GIB, hru: 0 };
 	let eve_vm = client
-		.create_node_contract(e, node1, [9u8; 32], b"x".to_vec(), 0)
+		.create_node_contract(e, node1, [9u8; 32], b"x".to_vec(), 0, small_vm)
 		.await
 		.expect("eve's contract")
 		.contract_id;
+	// A report before the node confirmed the deployment: rejected.
+	let now = client.chain_time_secs().await.expect("time");
+	let early =
+		gridchain_sdk::Consumption { contract_id: eve_vm, timestamp: now, used: small_vm, nru: 0 };
+	let outcome = client.report_consumption(b, &[early]).await.expect("report");
+	assert_eq!(outcome.rejected, vec![(eve_vm, "NeverDeployed".to_string())]);
 	client.confirm_deployment(b, eve_vm, [9u8; 32]).await.expect("confirmed");
 	let set_balance = |free: u128| {
 		chain::Call::Balances(
@@ -222,7 +285,7 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 
 	// Nodes: capacity, location, certification; the deleted one is gone unless asked for.
 	let nodes = indexer.query(
-		"{ nodes { totalCount items { id farmId country city certified total { cru mru sru hru } used { cru mru sru } free { cru } } } }",
+		"{ nodes { totalCount items { id farmId country city certified total { cru mru sru hru } declared { cru sru hru mru } used { cru mru sru } free { cru sru hru mru } } } }",
 	);
 	assert_eq!(nodes["nodes"]["totalCount"], 1, "{label}: node 2 was deleted");
 	let n = &nodes["nodes"]["items"][0];
@@ -232,9 +295,15 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	assert_eq!(n["country"], node1.location.country, "{label}");
 	assert_eq!(n["certified"], node1.certified, "{label}");
 	assert!(node1.certified);
-	// Used = the latest report of each live node contract on it: only Eve's is live.
+	// Declared = what the live node contracts on it declare, used = their latest reports: only
+	// Eve's is live. Free = total − declared, the runtime API's rule.
 	let free = client.free_resources(1).await.expect("free");
-	assert_eq!(n["free"]["cru"], free.cru, "{label}: free vCPUs as the runtime API says");
+	assert_eq!(capacity_of(&n["free"]), free, "{label}: free as the runtime API says");
+	assert_eq!(
+		capacity_of(&n["declared"]),
+		Resources { cru: 1, mru: GIB, sru: 10 * GIB, hru: 0 },
+		"{label}: Eve's VM declared"
+	);
 	assert_eq!(n["used"]["cru"], 1, "{label}: Eve's VM");
 	let deleted =
 		indexer.query("{ nodes(filter: { includeDeleted: true }) { items { id deleted } } }");
@@ -249,13 +318,18 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 
 	// Contracts: every one, with the state storage has (live) or its end (deleted).
 	let contracts = indexer.query(
-		"{ contracts { totalCount items { id twinId kind state cause billed deposit version deploymentHash nodeId name events { kind state blockNumber } } } }",
+		"{ contracts { totalCount items { id twinId kind state cause billed deposit version deploymentHash nodeId name capacity { cru sru hru mru } events { kind state blockNumber } } } }",
 	);
 	let items = contracts["contracts"]["items"].as_array().expect("contracts");
 	assert_eq!(items.len(), truth.owner.len(), "{label}: every contract created");
 	for c in items {
 		let id = c["id"].as_u64().expect("id");
 		assert_eq!(c["twinId"].as_u64(), truth.owner.get(&id).map(|t| u64::from(*t)), "{label}");
+		assert_eq!(
+			Some(capacity_of(&c["capacity"])),
+			truth.capacity.get(&id).copied(),
+			"{label}: contract {id}'s declared capacity, as its latest event says"
+		);
 		let billed = units(&c["billed"]);
 		assert_eq!(
 			billed,
@@ -267,15 +341,27 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 				let state = serde_json::to_value(&live.state).expect("json");
 				assert_eq!(c["state"], state["state"], "{label}: contract {id} state");
 				let at = client.at().await.expect("at");
-				let billing = at
+				let stored = at
 					.storage()
 					.fetch(chain::storage().smart_contract().contracts(), (id,))
 					.await
 					.expect("contract")
 					.decode()
-					.expect("decoded")
-					.billing;
-				assert_eq!(units(&c["deposit"]), billing.deposit, "{label}: contract {id} deposit");
+					.expect("decoded");
+				assert_eq!(
+					units(&c["deposit"]),
+					stored.billing.deposit,
+					"{label}: contract {id} deposit"
+				);
+				if let chain::runtime_types::pallet_smart_contract::types::ContractType::Node(n) =
+					stored.contract_type
+				{
+					assert_eq!(
+						capacity_of(&c["capacity"]),
+						n.capacity.into(),
+						"{label}: contract {id}'s capacity as storage has it"
+					);
+				}
 			}
 			Err(gridchain_sdk::Error::NotFound { .. }) => {
 				assert_eq!(c["state"], "deleted", "{label}: contract {id} ended");
@@ -299,6 +385,11 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 	assert_eq!(
 		(web["version"].as_u64(), web["deploymentHash"].as_str()),
 		(Some(2), Some(&*format!("0x{}", "08".repeat(32))))
+	);
+	assert_eq!(
+		capacity_of(&web["capacity"]),
+		Resources { cru: 4, mru: 8 * GIB, sru: 100 * GIB, hru: 0 },
+		"{label}: the capacity the update declared"
 	);
 	// The deposit the update set, as storage had it in the update's block.
 	let updated_in = web["events"][2]["blockNumber"].as_u64().expect("block");
@@ -424,8 +515,8 @@ async fn check_against_chain(client: &Client, indexer: &Indexer, truth: &Truth, 
 /// The answers that must be the same on both databases.
 const EVERYTHING: &str = "{ twins { items { id account pk relay createdBlock } } \
 	farms { items { id name freeIps publicIps { ip contractId } } } \
-	nodes(filter: { includeDeleted: true }) { items { id certified deleted total { cru } used { cru mru sru } free { mru } freeIps } } \
-	contracts { items { id kind state cause unpaid deposit billed version deploymentHash events { blockNumber kind state detail time } } } \
+	nodes(filter: { includeDeleted: true }) { items { id certified deleted total { cru } declared { cru sru hru mru } used { cru mru sru } free { cru sru hru mru } freeIps } } \
+	contracts { items { id kind state cause unpaid deposit billed version deploymentHash capacity { cru sru hru mru } events { blockNumber kind state detail time } } } \
 	bills { totalAmount items { blockNumber eventIndex contractId twinId nodeId amount discountLevel time } } \
 	billsPerDay { day amount bills } \
 	consumptionReports { items { blockNumber contractId accepted reason timestamp windowSecs costScaledUusd cru sru hru mru } } \
@@ -503,6 +594,40 @@ async fn grid_history_is_indexed_the_same_on_sqlite_and_postgres_and_matches_the
 		let t = indexer.query("{ transfers { totalCount } }");
 		assert_eq!(t["transfers"]["totalCount"], truth.transfers + 1);
 	}
+
+	// Free capacity follows what contracts declare, block by block, as the runtime API says: a
+	// contract created, grown, shrunk and cancelled.
+	let both = [&on_sqlite, &on_postgres];
+	let charlie = identity("//Charlie");
+	let bob = identity("//Bob");
+	assert_free_as_on_chain(&client, &both, 1, "before").await;
+	let declared = Resources { cru: 3, mru: 6 * GIB, sru: 40 * GIB, hru: 0 };
+	let vm = client
+		.create_node_contract(charlie.keypair(), 1, [10u8; 32], b"vm".to_vec(), 0, declared)
+		.await
+		.expect("created")
+		.contract_id;
+	assert_free_as_on_chain(&client, &both, 1, "created").await;
+	client.confirm_deployment(bob.keypair(), vm, [10u8; 32]).await.expect("confirmed");
+	let grown = Resources { cru: 5, mru: 8 * GIB, sru: 40 * GIB, hru: 0 };
+	client
+		.update_node_contract(charlie.keypair(), vm, [11u8; 32], b"vm 2".to_vec(), grown)
+		.await
+		.expect("grown");
+	assert_free_as_on_chain(&client, &both, 1, "grown").await;
+	let shrunk = Resources { cru: 1, mru: 2 * GIB, sru: 20 * GIB, hru: 0 };
+	client
+		.update_node_contract(charlie.keypair(), vm, [12u8; 32], b"vm 3".to_vec(), shrunk)
+		.await
+		.expect("shrunk");
+	assert_free_as_on_chain(&client, &both, 1, "shrunk").await;
+	for indexer in both {
+		let c = indexer
+			.query(&format!("{{ contract(id: {vm}) {{ capacity {{ cru sru hru mru }} }} }}"));
+		assert_eq!(capacity_of(&c["contract"]["capacity"]), shrunk, "the latest declared capacity");
+	}
+	client.cancel_contract(charlie.keypair(), vm).await.expect("canceled");
+	assert_free_as_on_chain(&client, &both, 1, "canceled").await;
 
 	// Another dev chain has the same genesis but other blocks: the indexer refuses to mix them.
 	drop(on_sqlite);

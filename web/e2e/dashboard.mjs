@@ -198,6 +198,8 @@ async function main() {
     await nav('contracts');
     await page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
     await page.getByTestId('bills-chart').waitFor({ timeout: 180_000 });
+    // The capacity the contract declared on chain: the document's (SPEC §9.2).
+    assert.match(await page.getByTestId('declared').textContent(), /^1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD: /);
     // The first bill may be a few seconds' worth; wait for one that charged something.
     const paid = page.locator('td[data-units]:not([data-units="0"])').first();
     await paid.waitFor({ timeout: 180_000 });
@@ -221,6 +223,7 @@ async function main() {
     await editor.fill((await editor.inputValue()).replace('"cpu": 1,', '"cpu": 2,'));
     await page.getByRole('button', { name: 'Sign and update' }).click();
     await page.getByTestId('detail-message').filter({ hasText: `Contract ${contractId} is updated to version 1` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('declared').filter({ hasText: /^2 vCPU, / }).waitFor({ timeout: 30_000 });
     const updated = grid(g.rpc, ['contract', 'show', String(contractId), '--decrypt'], { key: '//Charlie' });
     assert.equal(updated.contract.version, 2);
     assert.equal(updated.deployment.version, 1);
@@ -247,7 +250,8 @@ async function main() {
     assert.equal(gridFails(g.rpc, ['contract', 'show', String(cliContract)]).status, 1);
     assert.ok(grid(g.rpc, ['farm', 'ips', '1']).every((ip) => ip.contract_id === 0), 'every IP is free again');
 
-    // A deployment the node refuses (more vCPUs than it has): the page says why and cancels.
+    // More vCPUs than the node has free: the chain refuses the contract (SPEC §4.5), the page says
+    // why and what to do, and nothing is created.
     await nav('deploy');
     await page.locator('#node').fill('1');
     await page.locator('#cpu').fill('64');
@@ -256,11 +260,12 @@ async function main() {
     const before = grid(g.rpc, ['contract', 'list'], { key: '//Charlie' });
     await page.getByTestId('deploy').click();
     await page.getByTestId('deploy-error').waitFor({ timeout: 120_000 });
-    await page.locator('[data-step="cancel"][data-state="done"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-step="contract"][data-state="failed"]').waitFor({ timeout: 60_000 });
     const refusal = await page.getByTestId('deploy-error').textContent();
     log('refusal shown:', refusal);
-    assert.match(refusal, /capacity/i);
-    await shot('7-refused-and-cancelled');
+    assert.match(refusal, /^SmartContract::NodeHasNotEnoughCapacity: .*free capacity on the Grid page\.$/);
+    assert.equal(await page.locator('[data-step="agent"]').count(), 0, 'the node was never asked');
+    await shot('7-refused-by-the-chain');
     assert.deepEqual(grid(g.rpc, ['contract', 'list'], { key: '//Charlie' }), before);
 
     // A form error is named before anything is signed.

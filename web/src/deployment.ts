@@ -260,7 +260,10 @@ function checkRequirementShape(req: SignatureRequirement): void {
 
 // ---- capacity, challenge, hash (§9.2, §9.3) -----------------------------------------------------
 
-export interface Capacity { cru: number; mru: number; sru: number; hru: number; public_ips: number }
+/** vCPUs, and bytes of memory, SSD and HDD: the chain's `Resources`. */
+export interface Resources { cru: number; mru: number; sru: number; hru: number }
+/** What a document reserves: its resources, declared on its contract (SPEC §4.5), and its public IPs. */
+export interface Capacity extends Resources { public_ips: number }
 
 /** What the node reserves for the document (§9.2). */
 export function capacity(doc: Deployment): Capacity {
@@ -280,9 +283,14 @@ export function capacity(doc: Deployment): Capacity {
   return c;
 }
 
+/** Resources in words: `1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD`. */
+export function describeResources(r: Resources): string {
+  return `${r.cru} vCPU, ${r.mru / GIB} GiB memory, ${r.sru / GIB} GiB SSD, ${r.hru / GIB} GiB HDD`;
+}
+
 /** A capacity in words: `1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP`. */
 export function describeCapacity(c: Capacity): string {
-  return `${c.cru} vCPU, ${c.mru / GIB} GiB memory, ${c.sru / GIB} GiB SSD, ${c.hru / GIB} GiB HDD, ${c.public_ips} public IP${c.public_ips === 1 ? '' : 's'}`;
+  return `${describeResources(c)}, ${c.public_ips} public IP${c.public_ips === 1 ? '' : 's'}`;
 }
 
 /** JCS (RFC 8785) of a value. */

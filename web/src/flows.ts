@@ -58,7 +58,10 @@ export async function deploy(chain: Chain, account: Account, nodeId: number, uns
   step('encrypt', 'done', `Encrypted: ${data.length} of 8192 bytes`);
 
   step('contract', 'running', 'Creating the contract on chain');
-  const created = await chain.createNodeContract(account.pair, nodeId, hash, data, capacity(doc).public_ips, (s) => step('contract', 'running', `Creating the contract on chain: ${s}`));
+  // The contract declares what the document reserves (SPEC §4.5): the node bills no more.
+  const reserved = capacity(doc);
+  const created = await chain.createNodeContract(account.pair, nodeId, hash, data, reserved.public_ips, reserved, (s) => step('contract', 'running', `Creating the contract on chain: ${s}`))
+    .catch((e: Error) => { step('contract', 'failed', `The chain refused: ${e.message}`); throw e; });
   step('contract', 'done', `Contract ${created.contractId} created${created.publicIps.length ? `, public IPs ${created.publicIps.map((i) => i.ip).join(', ')}` : ''}`);
 
   const sent = { ...doc, contract_id: created.contractId };
@@ -98,7 +101,8 @@ export async function update(chain: Chain, account: Account, contractId: number,
   step('check', 'done', `Version ${next.version}, hash ${u8aToHex(deploymentHash(next))}`);
   const { hash, data } = await seal(chain, next);
   step('contract', 'running', 'Updating the contract on chain');
-  await chain.updateNodeContract(account.pair, contractId, hash, data);
+  await chain.updateNodeContract(account.pair, contractId, hash, data, capacity(next))
+    .catch((e: Error) => { step('contract', 'failed', `The chain refused: ${e.message}`); throw e; });
   const version = (await chain.contract(contractId))?.version ?? null;
   step('contract', 'done', `Contract ${contractId} is at version ${version}`);
   step('agent', 'running', `Sending version ${next.version} to node ${contract.nodeId}`);

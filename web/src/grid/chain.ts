@@ -7,6 +7,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { DispatchError, EventRecord } from '@polkadot/types/interfaces';
 import { hexToString, hexToU8a, isHex, u8aToHex } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
+import type { Resources } from '../deployment';
 import type { UnitPrices } from '../pricing';
 
 /** The chain said no, or the pool refused the transaction: a sentence for people. */
@@ -30,6 +31,8 @@ export interface ContractView {
   deploymentHash: string | null;
   deploymentData: Uint8Array | null;
   publicIps: ContractIp[];
+  /** What a node contract declares it reserves (SPEC §4.5); null for name and rent contracts. */
+  capacity: Resources | null;
   name: string | null;
 }
 export interface Balance { free: bigint; reserved: bigint }
@@ -37,14 +40,25 @@ export type Progress = (step: string) => void;
 
 const text = (v: unknown) => (typeof v === 'string' && isHex(v) ? hexToString(v) : String(v ?? ''));
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** The chain's `Resources` argument: exactly its four fields (a document's capacity also counts IPs). */
+const resourcesArg = (r: Resources) => ({ cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru });
+/** A u64 as `toJSON` gives it: a number, or hex when large. */
+const u64 = (v: number | string) => Number(v);
 
-/** A refusal in the words of the runtime's metadata: `Pallet::Error: sentence`. */
+/** What to do next after a refusal, where the pallet's sentence says only what happened. */
+const NEXT_STEP: Record<string, string> = {
+  'SmartContract::NodeHasNotEnoughCapacity': 'Ask for less, or find a node with more free capacity on the Grid page.',
+  'SmartContract::TooManyContractsOnNode': 'Find another node on the Grid page.',
+};
+
+/** A refusal in the words of the runtime's metadata: `Pallet::Error: sentence`, and what to do next where we know. */
 export function explain(api: ApiPromise, error: DispatchError): ChainError {
   if (error.isModule) {
     const meta = api.registry.findMetaError(error.asModule);
     const sentence = meta.docs.join(' ').trim();
     const code = `${capitalized(meta.section)}::${meta.name}`;
-    return new ChainError(`${code}: ${sentence || meta.name}`, code);
+    const next = NEXT_STEP[code];
+    return new ChainError(`${code}: ${sentence || meta.name}${next ? ` ${next}` : ''}`, code);
   }
   if (error.isToken) {
     const token = error.asToken.type;
@@ -129,7 +143,7 @@ export class Chain {
   async contract(id: number): Promise<ContractView | null> {
     const c = (await this.api.query.smartContract.contracts(id)).toJSON() as null | {
       version: number; contractId: number; twinId: number;
-      contractType: { node?: { nodeId: number; deploymentHash: string; deploymentData: string; publicIpsList: { ip: string; gateway: string }[] }; name?: { name: string }; rent?: { nodeId: number } };
+      contractType: { node?: { nodeId: number; deploymentHash: string; deploymentData: string; publicIpsList: { ip: string; gateway: string }[]; capacity: Record<keyof Resources, number | string> }; name?: { name: string }; rent?: { nodeId: number } };
       state: Record<string, unknown>;
     };
     if (!c) return null;
@@ -146,6 +160,7 @@ export class Chain {
       deploymentHash: node?.deploymentHash ?? null,
       deploymentData: node ? hexToU8a(node.deploymentData) : null,
       publicIps: (node?.publicIpsList ?? []).map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })),
+      capacity: node ? { cru: u64(node.capacity.cru), sru: u64(node.capacity.sru), hru: u64(node.capacity.hru), mru: u64(node.capacity.mru) } : null,
       name: c.contractType.name ? text(c.contractType.name.name) : null,
     };
   }
@@ -183,8 +198,10 @@ export class Chain {
     await this.submit(this.api.tx.registry.updateTwin(u8aToHex(pk), relay), signer, progress);
   }
 
-  async createNodeContract(signer: KeyringPair, nodeId: number, hash: Uint8Array, data: Uint8Array, publicIps: number, progress?: Progress): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
-    const tx = this.api.tx.smartContract.createNodeContract(nodeId, u8aToHex(hash), u8aToHex(data), publicIps);
+  /** A node contract for a deployment: its hash, its encrypted data, the public IPs and the
+   * capacity it reserves (SPEC §9.2), which the node's free capacity must cover. */
+  async createNodeContract(signer: KeyringPair, nodeId: number, hash: Uint8Array, data: Uint8Array, publicIps: number, capacity: Resources, progress?: Progress): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
+    const tx = this.api.tx.smartContract.createNodeContract(nodeId, u8aToHex(hash), u8aToHex(data), publicIps, resourcesArg(capacity));
     const events = await this.submit(tx, signer, progress);
     const created = events.find((e) => e.event.section === 'smartContract' && e.event.method === 'ContractCreated');
     if (!created) throw new ChainError('The chain did not report the new contract.', 'NoEvent');
@@ -192,8 +209,9 @@ export class Chain {
     return { contractId: d[0], publicIps: d[3].map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })), deposit: BigInt(d[4]) };
   }
 
-  async updateNodeContract(signer: KeyringPair, contractId: number, hash: Uint8Array, data: Uint8Array, progress?: Progress): Promise<void> {
-    await this.submit(this.api.tx.smartContract.updateNodeContract(contractId, u8aToHex(hash), u8aToHex(data)), signer, progress);
+  /** A new deployment for a node contract, with the capacity it reserves: what grows must fit the node's free capacity. */
+  async updateNodeContract(signer: KeyringPair, contractId: number, hash: Uint8Array, data: Uint8Array, capacity: Resources, progress?: Progress): Promise<void> {
+    await this.submit(this.api.tx.smartContract.updateNodeContract(contractId, u8aToHex(hash), u8aToHex(data), resourcesArg(capacity)), signer, progress);
   }
 
   async cancelContract(signer: KeyringPair, contractId: number, progress?: Progress): Promise<void> {

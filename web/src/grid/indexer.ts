@@ -1,5 +1,7 @@
 // The indexer's GraphQL API (grid-indexer): node search, contracts and bills.
 
+import type { Resources } from '../deployment';
+
 export class IndexerError extends Error {
   constructor(message: string) {
     super(message);
@@ -7,15 +9,18 @@ export class IndexerError extends Error {
   }
 }
 
-export interface Capacity { cru: number; sru: number; hru: number; mru: number }
+/** A node as the indexer has it. `free` is the chain's rule (SPEC §4.5): `total` minus what its
+ * live node contracts `declared`, not what they report using (`used`). */
 export interface NodeRow {
   id: number; farmId: number; twinId: number; country: string; city: string; freeIps: number;
-  certified: boolean; total: Capacity; used: Capacity; free: Capacity;
+  certified: boolean; total: Resources; declared: Resources; used: Resources; free: Resources;
 }
 export interface FarmRow { id: number; name: string; twinId: number; pricingPolicyId: number; freeIps: number; dedicated: boolean; publicIps: { ip: string; gateway: string; contractId: number }[] }
+/** At least this much free, i.e. not declared by the node's live contracts. */
 export interface NodeFilter { farmId?: number; country?: string; city?: string; certified?: boolean; freeCru?: number; freeMru?: number; freeSru?: number; freeHru?: number; freeIps?: number }
 export interface BillRow { blockNumber: number; contractId: number; amount: string; discountLevel: string; time: number }
-export interface ContractRow { id: number; state: string; kind: string; nodeId: number | null; billed: string; deposit: string; publicIps: number; createdTime: number }
+/** `capacity` is what a node contract declared (zeros for name and rent contracts). */
+export interface ContractRow { id: number; state: string; kind: string; nodeId: number | null; billed: string; deposit: string; publicIps: number; createdTime: number; capacity: Resources }
 
 export class Indexer {
   constructor(readonly url: string) {}
@@ -39,7 +44,7 @@ export class Indexer {
   async nodes(filter: NodeFilter, first = 100, offset = 0): Promise<{ totalCount: number; items: NodeRow[] }> {
     const cap = '{ cru sru hru mru }';
     const q = `query($filter: NodeFilter, $first: Int!, $offset: Int!) { nodes(filter: $filter, first: $first, offset: $offset) {
-      totalCount items { id farmId twinId country city freeIps certified total ${cap} used ${cap} free ${cap} } } }`;
+      totalCount items { id farmId twinId country city freeIps certified total ${cap} declared ${cap} used ${cap} free ${cap} } } }`;
     return (await this.query<{ nodes: { totalCount: number; items: NodeRow[] } }>(q, { filter, first, offset })).nodes;
   }
 
@@ -64,7 +69,7 @@ export class Indexer {
   }
 
   async contractsOfTwin(twinId: number): Promise<ContractRow[]> {
-    const q = 'query($t: Int!) { contracts(filter: {twinId: $t}, first: 1000) { items { id state kind nodeId billed deposit publicIps createdTime } } }';
+    const q = 'query($t: Int!) { contracts(filter: {twinId: $t}, first: 1000) { items { id state kind nodeId billed deposit publicIps createdTime capacity { cru sru hru mru } } } }';
     return (await this.query<{ contracts: { items: ContractRow[] } }>(q, { t: twinId })).contracts.items;
   }
 }

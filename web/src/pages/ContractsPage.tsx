@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { type Deployment, DeploymentError, canonical, parseDeployment } from '../deployment';
+import { type Deployment, DeploymentError, canonical, describeResources, parseDeployment } from '../deployment';
 import { readDeployment, update } from '../flows';
 import { AgentClient, type DeploymentStatus } from '../grid/agent';
 import type { Balance, ContractView } from '../grid/chain';
@@ -112,6 +112,8 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
 
   if (!row || !account) return null;
   const live = row.chain;
+  const kind = live?.kind ?? row.indexed?.kind;
+  const declared = live?.capacity ?? (kind === 'node' ? row.indexed?.capacity : null) ?? null;
   const run = async (f: () => Promise<void>) => {
     setBusy(true); setError(null); setMessage(null);
     try { await f(); } catch (e) { setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e)); } finally { setBusy(false); }
@@ -169,6 +171,7 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
         <span>Version</span><span>{live?.version}</span>
         <span>Deployment hash</span><span className="mono">{live?.deploymentHash}</span>
         <span>Public IPs</span><span>{live?.publicIps.map((i) => `${i.ip} (gateway ${i.gateway})`).join(', ') || 'none'}</span>
+        {declared && <><span>Declared capacity</span><span data-testid="declared">{describeResources(declared)}: reserved on node {live?.nodeId ?? row.indexed?.nodeId}, and the most its reports may bill</span></>}
         <span>Deposit held</span><span>{row.indexed ? formatTft(BigInt(row.indexed.deposit)) : ''}</span>
         <span>Spent</span><span data-testid="spent">{bills ? `${formatTft(BigInt(bills.totalAmount))} in ${bills.items.length} bill${bills.items.length === 1 ? '' : 's'}` : '…'}</span>
         <span>Rate</span><span>{lasts ?? 'a few bills are needed to tell'}</span>

@@ -5,6 +5,11 @@ import { GIB } from '../deployment';
 
 const gib = (bytes: number) => `${Math.floor(bytes / GIB).toLocaleString('en-US')} GiB`;
 
+/** Free and total of one resource; the cell's title says what contracts declared and report. */
+function FreeCell({ n, r, show }: { n: NodeRow; r: 'cru' | 'mru' | 'sru' | 'hru'; show: (v: number) => string | number }) {
+  return <td title={`declared by contracts: ${show(n.declared[r])}; their latest reports: ${show(n.used[r])}`}>{show(n.free[r])} / {show(n.total[r])}</td>;
+}
+
 export function GridPage() {
   const { indexer, go } = useSession();
   const [country, setCountry] = useState('');
@@ -59,6 +64,7 @@ export function GridPage() {
           <label><input type="checkbox" checked={certified} onChange={(e) => setCertified(e.target.checked)} /> certified only</label>
           <button onClick={search}>Search</button>
         </div>
+        <p className="note" data-testid="free-rule">Free is what the node's live contracts have not declared: its capacity minus the capacity each contract reserves on chain, not what they report using. A deployment fits a node when its capacity is within what is free.</p>
       </section>
       {error && <p className="error" role="alert">{error}</p>}
       {nodes && (
@@ -70,8 +76,8 @@ export function GridPage() {
               {nodes.items.map((n) => (
                 <tr key={n.id} data-node={n.id}>
                   <td>{n.id}</td><td>{n.farmId}</td><td>{n.city}, {n.country}</td><td>{n.certified ? 'yes' : 'no'}</td>
-                  <td>{n.free.cru} / {n.total.cru}</td><td>{gib(n.free.mru)} / {gib(n.total.mru)}</td>
-                  <td>{gib(n.free.sru)} / {gib(n.total.sru)}</td><td>{gib(n.free.hru)} / {gib(n.total.hru)}</td><td>{n.freeIps}</td>
+                  <FreeCell n={n} r="cru" show={(v) => v} /><FreeCell n={n} r="mru" show={gib} />
+                  <FreeCell n={n} r="sru" show={gib} /><FreeCell n={n} r="hru" show={gib} /><td>{n.freeIps}</td>
                   <td><button onClick={() => go('deploy', { nodeId: n.id })}>Deploy here</button></td>
                 </tr>
               ))}
