@@ -35,7 +35,7 @@ impl Agent {
 		let mut used = Resources::default();
 		for (id, record) in self.state.all()? {
 			if Some(id) != except {
-				used = capacity::add(used, capacity::resources(&record.deployment.capacity()));
+				used = capacity::add(used, record.deployment.capacity().into());
 			}
 		}
 		Ok(used)
@@ -76,6 +76,7 @@ impl Agent {
 		let hash = record.deployment.hash()?;
 		self.client.confirm_deployment(self.identity.keypair(), contract_id, hash.0).await?;
 		record.confirmed = true;
+		record.ever_confirmed = true;
 		self.state.put(contract_id, record)?;
 		tracing::info!(contract_id, hash = %hash, "deployed and confirmed on chain");
 		Ok(())
@@ -90,18 +91,28 @@ impl Agent {
 			}
 			let contract = self.client.contract(contract_id).await?;
 			let hash = format!("0x{}", hex::encode(record.deployment.hash()?.0));
-			let gridchain_sdk::ContractKind::Node { deployment_hash, .. } = &contract.kind else {
+			let gridchain_sdk::ContractKind::Node { deployment_hash, capacity, .. } =
+				&contract.kind
+			else {
 				continue;
 			};
-			if *deployment_hash != hash {
+			if *deployment_hash != hash
+				|| *capacity != Resources::from(record.deployment.capacity())
+			{
 				// The owner updated the contract and has not sent the new document yet.
 				continue;
 			}
-			if contract.state == gridchain_sdk::ContractState::Created {
-				self.confirm(contract_id, &mut record).await?;
-			} else {
-				record.confirmed = true;
-				self.state.put(contract_id, &record)?;
+			match contract.state {
+				gridchain_sdk::ContractState::Created => {
+					self.confirm(contract_id, &mut record).await?
+				}
+				gridchain_sdk::ContractState::Deployed => {
+					record.confirmed = true;
+					record.ever_confirmed = true;
+					self.state.put(contract_id, &record)?;
+				}
+				// In grace it may or may not have been confirmed: asked again when grace ends.
+				_ => {}
 			}
 		}
 		Ok(())

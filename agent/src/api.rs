@@ -233,6 +233,8 @@ async fn update(
 		};
 		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
 		let mut record = Record::new(doc, &ips);
+		// The chain goes on taking reports for a contract its node confirmed once.
+		record.ever_confirmed = previous.reportable();
 		record.vms = previous.vms;
 		let record =
 			agent.provision_and_confirm(contract_id, record).await.map_err(Refusal::internal)?;

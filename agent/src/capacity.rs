@@ -1,7 +1,7 @@
 //! The node's capacity: measured from the machine, overridden by the configuration.
 
 use crate::config::CapacityConfig;
-use gridchain_sdk::{deployment::Capacity, Resources};
+use gridchain_sdk::Resources;
 use std::path::Path;
 
 /// Cores, memory, and the data dir's filesystem as SSD; HDD 0 unless configured.
@@ -33,11 +33,6 @@ fn memory_bytes() -> anyhow::Result<u64> {
 		.and_then(|n| n.parse::<u64>().ok())
 		.ok_or_else(|| anyhow::anyhow!("/proc/meminfo has no MemTotal"))?;
 	Ok(kib.saturating_mul(1024))
-}
-
-/// A deployment capacity as chain resources.
-pub fn resources(c: &Capacity) -> Resources {
-	Resources { cru: c.cru, sru: c.sru, hru: c.hru, mru: c.mru }
 }
 
 /// What `need` lacks in `total` less `used`, in words (`64 vCPU needed, 16 free of 16`), or

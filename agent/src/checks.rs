@@ -5,7 +5,7 @@ use crate::{agent::Agent, api::Refusal, capacity, state::Record};
 use axum::http::StatusCode;
 use gridchain_sdk::{
 	deployment::{verify_signatures, verify_update, Deployment},
-	named, ContractKind, ContractState, Error,
+	named, ContractKind, ContractState, Error, Resources,
 };
 
 fn bad(code: &str, message: impl Into<String>) -> Refusal {
@@ -63,7 +63,9 @@ pub async fn check(
 		}
 		Err(e) => return Err(Refusal::unavailable(e)),
 	};
-	let ContractKind::Node { node_id, deployment_hash, public_ips, .. } = &contract.kind else {
+	let ContractKind::Node { node_id, deployment_hash, public_ips, capacity: declared, .. } =
+		&contract.kind
+	else {
 		return Err(bad(
 			"NotANodeContract",
 			format!("contract {} is not a node contract", contract.id),
@@ -105,6 +107,18 @@ pub async fn check(
 		));
 	}
 
+	let needed = doc.capacity();
+	let reserves = Resources::from(needed);
+	if reserves != *declared {
+		return Err(bad(
+			"CapacityMismatch",
+			format!(
+				"the document reserves {reserves}, but contract {} declares {declared}: a contract must declare what its document reserves",
+				contract.id
+			),
+		));
+	}
+
 	let docs: Vec<&Deployment> =
 		std::iter::once(doc).chain(previous.map(|p| &p.deployment)).collect();
 	let accounts = agent.client.signer_accounts(&docs).await.map_err(Refusal::unavailable)?;
@@ -115,7 +129,6 @@ pub async fn check(
 	}
 	.map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
 
-	let needed = doc.capacity();
 	if (public_ips.len() as u64) < u64::from(needed.public_ips) {
 		return Err(bad(
 			"NotEnoughPublicIps",
@@ -128,7 +141,9 @@ pub async fn check(
 		));
 	}
 	let used = agent.reserved(Some(doc.contract_id)).map_err(Refusal::internal)?;
-	if let Some(short) = capacity::shortfall(agent.total, used, capacity::resources(&needed)) {
+	// The chain refuses a contract its node has no room for; this guards what the chain cannot
+	// see, such as a deployment still running the larger document of a contract shrunk since.
+	if let Some(short) = capacity::shortfall(agent.total, used, reserves) {
 		return Err(bad(
 			"NotEnoughCapacity",
 			format!("the node has too little free capacity: {short}"),

@@ -2,7 +2,6 @@
 
 use crate::{
 	agent::{Agent, Shared},
-	capacity,
 	metrics::Metrics,
 };
 use gridchain_sdk::{agent::WorkloadState, Consumption, Resources, MAX_REPORTS_PER_CALL};
@@ -26,6 +25,8 @@ pub async fn run(agent: Shared) {
 }
 
 /// What a deployment uses now: the reserved capacity of its `ok` workloads (none while paused).
+/// A part of the document's capacity, which its contract declares (the agent refuses a document
+/// whose capacity differs), so never more than the chain lets a report bill.
 fn used(record: &crate::state::Record) -> Resources {
 	if record.paused {
 		return Resources::default();
@@ -34,11 +35,12 @@ fn used(record: &crate::state::Record) -> Resources {
 	doc.workloads.retain(|w| {
 		record.workloads.iter().any(|r| r.name == w.name && r.state == WorkloadState::Ok)
 	});
-	capacity::resources(&doc.capacity())
+	doc.capacity().into()
 }
 
-/// Send one report per deployment. Timestamps are the chain's time, always after the previous
-/// report's, and stored before sending so a crash never sends one twice.
+/// Send one report per deployment the node confirmed (the chain rejects the others as
+/// `NeverDeployed`). Timestamps are the chain's time, always after the previous report's, and
+/// stored before sending so a crash never sends one twice.
 pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 	let chain_now = agent.client.chain_time_secs().await?;
 	let mut reports = Vec::new();
@@ -46,6 +48,9 @@ pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 		// The traffic counters seen are kept with each record: no change may interleave.
 		let _change = agent.changes.lock().await;
 		for (contract_id, mut record) in agent.state.all()? {
+			if !record.reportable() {
+				continue;
+			}
 			let last = agent.state.last_report(contract_id)?.unwrap_or(0);
 			let timestamp = chain_now.max(last.saturating_add(1));
 			let seen = record.vms.clone();
@@ -67,7 +72,8 @@ pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 		Metrics::add(&agent.metrics.reports_sent, outcome.received.len() as u64);
 		Metrics::add(&agent.metrics.reports_rejected, outcome.rejected.len() as u64);
 		for (contract_id, reason) in outcome.rejected {
-			// Not retried: the chain said why, and the next interval reports afresh.
+			// Not retried: the chain said why (`NeverDeployed`, `ExceedsContractCapacity`, …),
+			// and the next interval reports afresh.
 			tracing::warn!(contract_id, reason = %reason, "the chain rejected a consumption report");
 		}
 		tracing::info!(reports = batch.len(), "consumption reported");

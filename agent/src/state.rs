@@ -23,6 +23,10 @@ pub struct Record {
 	pub paused: bool,
 	/// The node confirmed this version on chain.
 	pub confirmed: bool,
+	/// The node confirmed some version of this contract on chain: from then on the chain takes
+	/// its reports (SPEC §4.5), through later updates too.
+	#[serde(default)]
+	pub ever_confirmed: bool,
 	/// The containers of VM workloads (`container` provisioner).
 	#[serde(default)]
 	pub vms: Vec<RunningVm>,
@@ -54,8 +58,14 @@ impl Record {
 			public_ips: public_ips.iter().map(|ip| (ip.ip.clone(), ip.gateway.clone())).collect(),
 			paused: false,
 			confirmed: false,
+			ever_confirmed: false,
 			vms: Vec::new(),
 		}
+	}
+
+	/// The chain takes reports for it: its node confirmed it, this version or an earlier one.
+	pub fn reportable(&self) -> bool {
+		self.confirmed || self.ever_confirmed
 	}
 
 	/// All workloads are `ok`.

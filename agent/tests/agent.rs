@@ -12,7 +12,7 @@ use gridchain_sdk::{
 	agent::{request_message, AgentClient, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_TWIN},
 	chain,
 	deployment::{Deployment, Signature, SignatureRequest},
-	Client, ContractState, Error, Identity,
+	Client, ContractState, Error, Identity, Resources,
 };
 use std::{
 	io::{Read, Write},
@@ -202,17 +202,32 @@ async fn contract_for(client: &Client, owner: &Identity, doc: Deployment, ips: u
 	contract_on(client, owner, 1, doc, ips).await
 }
 
-/// Create a node contract for `doc` on `node` as `owner`, reserving `ips`.
+/// Create a node contract for `doc` on `node` as `owner`, reserving `ips` and declaring what
+/// the document reserves.
 async fn contract_on(
+	client: &Client,
+	owner: &Identity,
+	node: u32,
+	doc: Deployment,
+	ips: u32,
+) -> Deployment {
+	let capacity = doc.capacity().into();
+	contract_declaring(client, owner, node, doc, ips, capacity).await
+}
+
+/// Create a node contract for `doc` on `node` as `owner`, reserving `ips` and declaring
+/// `capacity`, whatever the document reserves.
+async fn contract_declaring(
 	client: &Client,
 	owner: &Identity,
 	node: u32,
 	mut doc: Deployment,
 	ips: u32,
+	capacity: Resources,
 ) -> Deployment {
 	let sealed = client.seal_deployment(&doc, &[]).await.expect("sealed");
 	let created = client
-		.create_node_contract(owner.keypair(), node, sealed.hash, sealed.data, ips)
+		.create_node_contract(owner.keypair(), node, sealed.hash, sealed.data, ips, capacity)
 		.await
 		.expect("contract");
 	doc.contract_id = created.contract_id;
@@ -497,14 +512,20 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 		contract_for(&client, &charlie, signed(with_ip.clone(), &[(&charlie, 3)]), 0).await;
 	deploy_refused(&client, &agent, &charlie, 3, &doc_ip, "NotEnoughPublicIps").await;
 
-	// Not enough capacity: 64 vCPUs on an 8-vCPU node.
+	// Not enough capacity: 64 vCPUs on an 8-vCPU node. The chain refuses such a contract
+	// already (SPEC §4.5), so no document of it ever reaches the agent.
 	let mut big = base.clone();
 	big.metadata = "big".into();
 	if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut big.workloads[0].data {
 		vm.cpu = 64;
 	}
-	let big = contract_for(&client, &charlie, signed(big, &[(&charlie, 3)]), 0).await;
-	deploy_refused(&client, &agent, &charlie, 3, &big, "NotEnoughCapacity").await;
+	let contracts_before = client.contracts_of_node(1).await.expect("contracts");
+	let refused = client.create_deployment(charlie.keypair(), 1, &big, &[]).await;
+	assert!(
+		matches!(refused, Err(Error::Refused { ref name, .. }) if name == "NodeHasNotEnoughCapacity"),
+		"{refused:?}"
+	);
+	assert_eq!(client.contracts_of_node(1).await.expect("contracts"), contracts_before);
 
 	// A twin the requirement does not name may not send it.
 	deploy_refused(&client, &agent, &eve, 5, &doc, "NotAllowed").await;
@@ -598,7 +619,13 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 	let alone = signed(alone, &[(&charlie, 3)]);
 	let hash = alone.hash().expect("hash");
 	client
-		.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16])
+		.update_node_contract(
+			charlie.keypair(),
+			doc.contract_id,
+			hash.0,
+			vec![0; 16],
+			alone.capacity().into(),
+		)
 		.await
 		.expect("contract updated");
 	match api.update(&charlie, 3, &alone).await {
@@ -615,10 +642,93 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 	let agreed = signed(agreed, &[(&charlie, 3), (&dave, 4)]);
 	let hash = agreed.hash().expect("hash");
 	client
-		.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16])
+		.update_node_contract(
+			charlie.keypair(),
+			doc.contract_id,
+			hash.0,
+			vec![0; 16],
+			agreed.capacity().into(),
+		)
 		.await
 		.expect("contract updated");
 	api.update(&dave, 4, &agreed).await.expect("update with the co-signers");
+	client
+		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
+		.await
+		.expect("confirmed again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_whose_capacity_differs_from_its_contracts_is_refused() {
+	let chain = Chain::grid_with_a_farm(0);
+	let agent = Agent::start(&chain, "sim");
+	chain.grid("//Charlie", &["twin", "create"]).ok();
+	let client = Client::connect(&chain.url).await.expect("client");
+	let api = AgentClient::new(&agent.url());
+	let charlie = identity("//Charlie");
+	let doc = signed(read_doc(&chain.new_deployment("//Charlie", "vm", false)), &[(&charlie, 3)]);
+	let reserves = Resources::from(doc.capacity());
+
+	// The contract declares one vCPU less than the document reserves (so reports could never
+	// bill it whole): refused on deploy, naming both.
+	let mut short = doc.clone();
+	short.metadata = "declares less".into();
+	let short = signed(short, &[(&charlie, 3)]);
+	let less = Resources { cru: reserves.cru - 1, ..reserves };
+	let short = contract_declaring(&client, &charlie, 1, short, 0, less).await;
+	let refused = api.deploy(&charlie, 3, &short).await;
+	if let Err(Error::Agent { message, .. }) = &refused {
+		let declares = format!("contract {} declares {less}", short.contract_id);
+		assert!(message.contains(&format!("reserves {reserves}")), "{message}");
+		assert!(message.contains(&declares), "{message}");
+	}
+	assert_refused(&client, &agent, refused, "CapacityMismatch", short.contract_id).await;
+
+	// Declared right, the document is deployed.
+	let doc = contract_for(&client, &charlie, doc, 0).await;
+	api.deploy(&charlie, 3, &doc).await.expect("deployed");
+	client
+		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
+		.await
+		.expect("confirmed on chain");
+
+	// An update to 4 vCPUs whose contract still declares 2: refused, and the node keeps
+	// running version 0, its contract unconfirmed.
+	let mut bigger = doc.clone();
+	bigger.version = 1;
+	bigger.workloads[0].version = 1;
+	if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut bigger.workloads[0].data {
+		vm.cpu = 4;
+	}
+	let bigger = signed(bigger, &[(&charlie, 3)]);
+	let hash = bigger.hash().expect("hash");
+	client
+		.update_node_contract(charlie.keypair(), doc.contract_id, hash.0, vec![0; 16], reserves)
+		.await
+		.expect("contract updated");
+	match api.update(&charlie, 3, &bigger).await {
+		Err(Error::Agent { code, message }) => assert_eq!(code, "CapacityMismatch", "{message}"),
+		other => panic!("expected CapacityMismatch, got {other:?}"),
+	}
+	let running = api.status(&charlie, 3, doc.contract_id).await.expect("status");
+	assert_eq!(running.deployment.version, 0, "the node still runs the first version");
+	assert_eq!(
+		client.contract(doc.contract_id).await.expect("contract").state,
+		ContractState::Created
+	);
+
+	// The contract updated to declare 4 vCPUs: the same document goes through.
+	client
+		.update_node_contract(
+			charlie.keypair(),
+			doc.contract_id,
+			hash.0,
+			vec![0; 16],
+			bigger.capacity().into(),
+		)
+		.await
+		.expect("contract updated");
+	api.update(&charlie, 3, &bigger).await.expect("updated");
 	client
 		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
 		.await

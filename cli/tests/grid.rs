@@ -55,6 +55,12 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	let shown = chain.json("//Charlie", &["contract", "show", &id.to_string()]);
 	assert_eq!(shown["deployment_hash"], hash.as_str());
 	assert_eq!(shown["state"], "created");
+	// The contract declares what the document reserves, and the node has that much less free.
+	assert_eq!(
+		(shown["capacity"]["cru"].as_u64(), shown["capacity"]["mru"].as_u64()),
+		(Some(2), Some(4 << 30))
+	);
+	assert_eq!(chain.json("//Charlie", &["node", "show", "1"])["free"]["cru"], 6);
 	assert_eq!(chain.contract_ids("//Charlie"), vec![id]);
 
 	// The deployment comes back from the chain alone, exactly.
@@ -91,6 +97,7 @@ fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
 	assert_eq!(updated["version"], 2);
 	let decrypted = chain.json("//Charlie", &["contract", "show", &id.to_string(), "--decrypt"]);
 	assert_eq!(decrypted["deployment"]["workloads"][0]["data"]["cpu"], 4);
+	assert_eq!(decrypted["contract"]["capacity"]["cru"], 4, "the declared capacity follows");
 	// An update that breaks the version rules is refused before the chain is asked.
 	chain
 		.grid("//Charlie", &["contract", "update", &id.to_string(), &file_text])
@@ -131,6 +138,18 @@ fn every_refusal_names_the_error_and_changes_nothing() {
 		.grid("//Charlie", &["contract", "create", "--node", "1", &one_ip])
 		.fails(1, "ContractIsNotUnique");
 	assert_eq!(chain.contract_ids("//Charlie").len(), 1);
+
+	// 7 vCPUs would fit the empty 8-vCPU node, but Charlie's contract declares 2 of them.
+	let wide = chain.new_deployment("//Dave", "wide", false);
+	let mut doc = read_json(&wide);
+	doc["workloads"][0]["data"]["cpu"] = 7.into();
+	std::fs::write(&wide, doc.to_string()).expect("write");
+	chain
+		.grid("//Dave", &["contract", "create", "--node", "1", &wide.to_string_lossy()])
+		.fails(1, "SmartContract::NodeHasNotEnoughCapacity")
+		.fails(1, "grid node show 1");
+	assert!(chain.contract_ids("//Dave").is_empty());
+	assert_eq!(chain.json("//Dave", &["balance"])["reserved"], balance_before["reserved"]);
 
 	// A node rented by someone else.
 	chain.grid("//Eve", &["twin", "create"]).ok();

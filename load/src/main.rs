@@ -10,9 +10,9 @@ use gridchain_sdk::{chain, AccountId32, Client, Identity, Location, Resources, W
 use phase::{Phase, PhaseReport};
 use serde::Serialize;
 
-/// Push transfers, node-contract creations and consumption-report batches at one node, each kind
-/// in its own phase, and measure from the chain's blocks what was included per block and per
-/// second, next to the ceiling the runtime's weights allow.
+/// Push transfers, node-contract creations, their confirmations and consumption-report batches
+/// at one node, each kind in its own phase, and measure from the chain's blocks what was included
+/// per block and per second, next to the ceiling the runtime's weights allow.
 #[derive(Parser)]
 #[command(name = "grid-load", version)]
 struct Args {
@@ -28,8 +28,8 @@ struct Args {
 	/// Transfers to send (spread over the senders).
 	#[arg(long, default_value_t = 2_000)]
 	transfers: u32,
-	/// Node contracts to create (spread over the senders), all on one node.
-	#[arg(long, default_value_t = 2_000)]
+	/// Node contracts to create (spread over the senders), all on one node: at most 500.
+	#[arg(long, default_value_t = 500)]
 	contracts: u32,
 	/// Bytes of `deployment_data` in each contract (an encrypted VM is about 1 KiB).
 	#[arg(long, default_value_t = 1_024)]
@@ -48,6 +48,9 @@ struct Args {
 /// What each load account is topped up to: transfers of 1 TFT and contract deposits of about
 /// 2 TFT, with room to spare.
 const FUNDING: u128 = 2_000 * gridchain_sdk::UNITS_PER_TFT;
+
+/// The most live node contracts a node holds (the runtime's `MaxContractsPerNode`).
+const MAX_CONTRACTS_PER_NODE: u32 = 500;
 
 /// The whole run's report.
 #[derive(Serialize)]
@@ -78,6 +81,12 @@ fn check(args: &Args) -> Result<()> {
 	if args.senders == 0 {
 		bail!("--senders: at least one sender is needed");
 	}
+	if args.contracts > MAX_CONTRACTS_PER_NODE {
+		bail!(
+			"--contracts: {}, at most {MAX_CONTRACTS_PER_NODE} (a node holds at most {MAX_CONTRACTS_PER_NODE} live node contracts)",
+			args.contracts
+		);
+	}
 	if args.contracts == 0 && args.report_calls > 0 {
 		bail!("--report-calls: reports need contracts; give --contracts");
 	}
@@ -94,7 +103,9 @@ async fn run(args: &Args) -> Result<Report> {
 	let senders: Vec<Identity> = (0..args.senders)
 		.map(|i| Identity::from_uri(&format!("{}//load//{i}", args.funder)))
 		.collect::<Result<_, _>>()?;
-	let operator = Identity::from_uri(&format!("{}//load//node", args.funder))?;
+	// A node of its own for each run: the contracts of earlier runs still fill theirs.
+	let run_block = client.finalized_number().await?;
+	let operator = Identity::from_uri(&format!("{}//load//node//{run_block}", args.funder))?;
 	eprintln!("setting up {} senders and a node…", senders.len());
 	let node_id = setup(&client, &funder, &senders, &operator).await?;
 	let block_time_ms = client
@@ -111,6 +122,8 @@ async fn run(args: &Args) -> Result<Report> {
 		Phase::contracts(&client, &senders, node_id, args.contracts, args.data_bytes).await?;
 	let (report, contract_ids) = created.run_collecting_contracts(&client, args.stall_secs).await?;
 	phases.push(report);
+	let confirmed = Phase::confirmations(&client, &operator, node_id, &contract_ids).await?;
+	phases.push(confirmed.run(&client, args.stall_secs).await?);
 	if args.report_calls > 0 {
 		let reports = Phase::reports(&client, &operator, &contract_ids, args.report_calls).await?;
 		phases.push(reports.run(&client, args.stall_secs).await?);
@@ -120,7 +133,7 @@ async fn run(args: &Args) -> Result<Report> {
 }
 
 /// Fund the senders and the node operator from the funder in one batch, give each a twin, and
-/// register the operator's node (once: a second run reuses it). Returns the node id.
+/// register the operator's node. Returns the node id.
 async fn setup(
 	client: &Client,
 	funder: &Identity,

@@ -4,7 +4,9 @@
 use crate::ceiling::{self, Ceiling};
 use anyhow::{Context, Result};
 use futures::{stream, StreamExt};
-use gridchain_sdk::{chain, AccountId32, Client, Config, Identity, Keypair};
+use gridchain_sdk::{
+	chain, AccountId32, Client, Config, ContractKind, Identity, Keypair, Resources,
+};
 use serde::Serialize;
 use std::{
 	collections::{BTreeMap, BTreeSet},
@@ -22,6 +24,10 @@ use subxt::{
 const IN_FLIGHT: usize = 64;
 /// Reports one call carries at most.
 const REPORTS_PER_CALL: usize = 256;
+const GIB: u64 = 1 << 30;
+/// What each load contract declares, and what each of its reports bills: no more than declared,
+/// so the chain takes every report.
+const CONTRACT_CAPACITY: Resources = Resources { cru: 1, sru: 10 * GIB, hru: 0, mru: GIB };
 
 /// What a phase's transactions show up as in a block's events.
 enum Kind {
@@ -29,6 +35,8 @@ enum Kind {
 	Transfers(BTreeSet<AccountId32>),
 	/// `SmartContract::ContractCreated` on this node.
 	Contracts(u32),
+	/// `SmartContract::ContractDeployed` on this node.
+	Confirmations(u32),
 	/// `SmartContract::ConsumptionReport{Received,Rejected}`.
 	Reports,
 }
@@ -43,7 +51,7 @@ pub struct Phase {
 /// What one phase measured.
 #[derive(Serialize)]
 pub struct PhaseReport {
-	/// `transfer`, `create_node_contract` or `report_consumption`.
+	/// `transfer`, `create_node_contract`, `confirm_deployment` or `report_consumption`.
 	pub kind: &'static str,
 	/// Transactions signed and sent.
 	pub sent: u32,
@@ -111,7 +119,7 @@ impl Phase {
 	}
 
 	/// Each sender creates its share of `count` node contracts on `node_id`, with `data_bytes`
-	/// of deployment data and a hash unique to this run.
+	/// of deployment data, a hash unique to this run and [`CONTRACT_CAPACITY`] declared.
 	pub async fn contracts(
 		client: &Client,
 		senders: &[Identity],
@@ -134,6 +142,7 @@ impl Phase {
 					hash,
 					vec![0xa5; data_bytes],
 					0,
+					CONTRACT_CAPACITY.into(),
 				);
 				txs.push(sign(&at, &call, sender.keypair(), nonce + k as u64)?);
 			}
@@ -141,8 +150,34 @@ impl Phase {
 		Ok(Phase { name: "create_node_contract", kind: Kind::Contracts(node_id), txs })
 	}
 
+	/// The node operator confirms each of `contracts` on `node_id` with the hash it holds, as an
+	/// agent does once a deployment runs: the chain takes reports only for confirmed contracts.
+	pub async fn confirmations(
+		client: &Client,
+		operator: &Identity,
+		node_id: u32,
+		contracts: &[u64],
+	) -> Result<Phase> {
+		let hashes: Vec<[u8; 32]> = stream::iter(contracts)
+			.map(|&contract_id| deployment_hash(client, contract_id))
+			.buffered(IN_FLIGHT)
+			.collect::<Vec<_>>()
+			.await
+			.into_iter()
+			.collect::<Result<_>>()?;
+		let at = client.at().await?;
+		let nonce = client.next_nonce(&operator.account_id()).await?;
+		let mut txs = Vec::with_capacity(contracts.len());
+		for (n, (&contract_id, hash)) in contracts.iter().zip(hashes).enumerate() {
+			let call = chain::tx().smart_contract().confirm_deployment(contract_id, hash);
+			txs.push(sign(&at, &call, operator.keypair(), nonce + n as u64)?);
+		}
+		Ok(Phase { name: "confirm_deployment", kind: Kind::Confirmations(node_id), txs })
+	}
+
 	/// The node operator sends `calls` report batches: rounds over `contracts`, 256 a call, each
-	/// round one second later than the last (the chain takes reports up to 60 s ahead).
+	/// round one second later than the last (the chain takes reports up to 60 s ahead). Each
+	/// report bills [`CONTRACT_CAPACITY`], what the contract declares.
 	pub async fn reports(
 		client: &Client,
 		operator: &Identity,
@@ -154,7 +189,6 @@ impl Phase {
 		let now = client.chain_time_secs().await?;
 		let nonce = client.next_nonce(&operator.account_id()).await?;
 		let chunks: Vec<&[u64]> = contracts.chunks(REPORTS_PER_CALL).collect();
-		let gib = 1u64 << 30;
 		let mut txs = Vec::with_capacity(calls as usize);
 		for n in 0..calls as usize {
 			let round = (n / chunks.len()) as u64;
@@ -163,10 +197,10 @@ impl Phase {
 				.map(|&contract_id| rt::pallet_smart_contract::types::Consumption {
 					contract_id,
 					timestamp: now + 1 + round.min(50),
-					cru: 1,
-					sru: 10 * gib,
-					hru: 0,
-					mru: gib,
+					cru: CONTRACT_CAPACITY.cru,
+					sru: CONTRACT_CAPACITY.sru,
+					hru: CONTRACT_CAPACITY.hru,
+					mru: CONTRACT_CAPACITY.mru,
 					nru: 1_000_000,
 				})
 				.collect();
@@ -306,6 +340,10 @@ impl Phase {
 						_ => false,
 					}
 				}
+				Kind::Confirmations(node_id) => event
+					.decode_fields_as::<sc::ContractDeployed>()
+					.transpose()?
+					.is_some_and(|d| d.node_id == *node_id),
 				Kind::Reports => {
 					let received = event.is::<sc::ConsumptionReportReceived>();
 					if received {
@@ -320,6 +358,18 @@ impl Phase {
 		}
 		Ok((extrinsics.len() as u32, items))
 	}
+}
+
+/// The deployment hash contract `contract_id` holds.
+async fn deployment_hash(client: &Client, contract_id: u64) -> Result<[u8; 32]> {
+	let ContractKind::Node { deployment_hash, .. } = client.contract(contract_id).await?.kind
+	else {
+		anyhow::bail!("contract {contract_id} is not a node contract");
+	};
+	let bytes = hex::decode(deployment_hash.trim_start_matches("0x"))?;
+	bytes
+		.try_into()
+		.map_err(|_| anyhow::anyhow!("contract {contract_id}'s deployment hash is not 32 bytes"))
 }
 
 /// Each phase's rate relative to the transfers'.

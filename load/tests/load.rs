@@ -1,5 +1,5 @@
 //! `grid-load` against a real `gridchain-node --dev` with its 6 s Aura blocks: a small run of the
-//! three kinds, checked from its JSON report; and a wrong argument refused with exit code 2.
+//! four kinds, checked from its JSON report; and a wrong argument refused with exit code 2.
 
 use serde_json::Value;
 use std::{
@@ -80,8 +80,11 @@ fn a_small_run_includes_every_transaction_and_reports_each_kind() {
 	assert_eq!(report["block_time_ms"], 6000);
 	let phases = report["phases"].as_array().expect("phases");
 	let kinds: Vec<&str> = phases.iter().map(|p| p["kind"].as_str().expect("kind")).collect();
-	assert_eq!(kinds, ["transfer", "create_node_contract", "report_consumption"]);
-	for (phase, sent) in phases.iter().zip([30, 30, 2]) {
+	assert_eq!(
+		kinds,
+		["transfer", "create_node_contract", "confirm_deployment", "report_consumption"]
+	);
+	for (phase, sent) in phases.iter().zip([30, 30, 30, 2]) {
 		assert_eq!(phase["sent"], sent, "{phase}");
 		assert_eq!(phase["refused"], 0, "{phase}");
 		assert_eq!(phase["included"], sent, "{phase}");
@@ -98,8 +101,9 @@ fn a_small_run_includes_every_transaction_and_reports_each_kind() {
 		assert!(phase["ceiling"]["ref_time"].as_u64().expect("weight") > 0, "{phase}");
 	}
 	assert_eq!(phases[0]["ratio_to_transfers"], 1.0);
-	// Two calls of 30 reports, all accepted.
-	assert_eq!(phases[2]["items_accepted"], 60);
+	// Two calls of 30 reports, all accepted: each contract was confirmed, and each report bills
+	// what its contract declares.
+	assert_eq!(phases[3]["items_accepted"], 60);
 	// A contract creation weighs more than a transfer: fewer fit a block.
 	assert!(
 		phases[1]["ceiling"]["per_block"].as_u64() < phases[0]["ceiling"]["per_block"].as_u64()
@@ -114,4 +118,8 @@ fn a_wrong_argument_is_named_and_exits_2() {
 	let output = grid_load("ws://127.0.0.1:1", &["--data-bytes", "9000"]);
 	assert_eq!(output.status.code(), Some(2));
 	assert!(String::from_utf8_lossy(&output.stderr).contains("--data-bytes"));
+	// A node holds at most 500 live node contracts.
+	let output = grid_load("ws://127.0.0.1:1", &["--contracts", "501"]);
+	assert_eq!(output.status.code(), Some(2));
+	assert!(String::from_utf8_lossy(&output.stderr).contains("--contracts"));
 }

@@ -25,8 +25,15 @@ struct Contract {
 	state: ContractState,
 }
 
+/// What the test deployments declare they reserve: the worked example's VM.
+const CAPACITY: Resources = Resources { cru: 2, mru: 4 * GIB, sru: 50 * GIB, hru: 0 };
+
 fn node_contract(hash: [u8; 32], ips: u32) -> impl subxt::tx::Payload {
-	dynamic::tx("SmartContract", "create_node_contract", (1u32, hash, Vec::<u8>::new(), ips))
+	dynamic::tx(
+		"SmartContract",
+		"create_node_contract",
+		(1u32, hash, Vec::<u8>::new(), ips, CAPACITY),
+	)
 }
 
 fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
@@ -52,16 +59,21 @@ async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 
 	node.submit(&node_contract([1; 32], 1), &charlie).await.expect("contract");
 	let created_ms = node.now_ms().await;
-	// 599 empty blocks, then the block exactly one hour after creation carries the report and
-	// the settlement, in this order (same sender, consecutive nonces).
-	node.seal_blocks(599).await;
+	// The node confirms (the chain takes reports only for a confirmed contract); 598 empty
+	// blocks; then the block exactly one hour after creation carries the report and the
+	// settlement, in this order (same sender, consecutive nonces).
+	node.submit(&dynamic::tx("SmartContract", "confirm_deployment", (1u64, [1u8; 32])), &bob)
+		.await
+		.expect("confirmed");
+	node.seal_blocks(598).await;
+	// The report bills exactly what the contract declares.
 	let report = Consumption {
 		contract_id: 1,
 		timestamp: created_ms / 1000 + 3600,
-		cru: 2,
-		mru: 4 * GIB,
-		sru: 50 * GIB,
-		hru: 0,
+		cru: CAPACITY.cru,
+		mru: CAPACITY.mru,
+		sru: CAPACITY.sru,
+		hru: CAPACITY.hru,
 		nru: 1_000_000_000,
 	};
 	let nonce = node.nonce(bob.public_key().0).await;

@@ -21,6 +21,7 @@ struct NodeContract {
 	deployment_data: Vec<u8>,
 	public_ips: u32,
 	public_ips_list: Vec<ContractIp>,
+	capacity: Resources,
 }
 
 #[derive(DecodeAsType, Debug)]
@@ -55,9 +56,11 @@ struct Farm {
 
 const HASH: [u8; 32] = [7; 32];
 const HASH2: [u8; 32] = [8; 32];
+/// What the test deployments declare they reserve: four fit node 1 (8 vCPUs, 32 GiB).
+const CAPACITY: Resources = Resources { cru: 2, mru: 4 * GIB, sru: 50 * GIB, hru: 0 };
 
 fn node_contract(node_id: u32, hash: [u8; 32], data: Vec<u8>, ips: u32) -> impl subxt::tx::Payload {
-	dynamic::tx("SmartContract", "create_node_contract", (node_id, hash, data, ips))
+	dynamic::tx("SmartContract", "create_node_contract", (node_id, hash, data, ips, CAPACITY))
 }
 
 async fn contract(node: &DevNode, id: u64) -> Option<Contract> {
@@ -85,6 +88,7 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 	assert_eq!((c.version, c.contract_id, c.twin_id, &c.state), (1, 1, 3, &ContractState::Created));
 	let ContractType::Node(nc) = &c.contract_type else { panic!("not a node contract: {c:?}") };
 	assert_eq!((nc.node_id, nc.deployment_hash, nc.public_ips), (1, HASH, 1));
+	assert_eq!(nc.capacity, CAPACITY);
 	assert_eq!(nc.deployment_data, data);
 	assert_eq!(nc.public_ips_list[0].ip, b"185.206.122.33/24".to_vec());
 	assert_eq!(nc.public_ips_list[0].gateway, b"185.206.122.1".to_vec());
@@ -109,12 +113,27 @@ async fn a_contract_with_a_public_ip_is_created_confirmed_updated_and_cancelled(
 	node.submit(&confirm(HASH), &bob).await.expect("confirmed");
 	assert_eq!(contract(&node, 1).await.expect("c").state, ContractState::Deployed);
 
-	// An update bumps the version and waits for the node again.
-	let update =
-		dynamic::tx("SmartContract", "update_node_contract", (1u64, HASH2, b"v2".to_vec()));
-	node.submit(&update, &charlie).await.expect("updated");
+	// An update bumps the version, takes the new capacity and waits for the node again.
+	let update = |capacity: Resources| {
+		dynamic::tx(
+			"SmartContract",
+			"update_node_contract",
+			(1u64, HASH2, b"v2".to_vec(), capacity),
+		)
+	};
+	let bigger = Resources { cru: 4, ..CAPACITY };
+	node.submit(&update(bigger), &charlie).await.expect("updated");
 	let c = contract(&node, 1).await.expect("c");
+	let ContractType::Node(nc) = &c.contract_type else { panic!("not a node contract: {c:?}") };
+	assert_eq!(nc.capacity, bigger);
 	assert_eq!((c.version, c.state), (2, ContractState::Created));
+	// One that outgrows the 8-vCPU node is refused, and the contract stays as it was.
+	let err = node
+		.submit(&update(Resources { cru: 9, ..CAPACITY }), &charlie)
+		.await
+		.expect_err("more than the node has");
+	assert!(err.contains("NodeHasNotEnoughCapacity"), "unexpected error: {err}");
+	assert_eq!(contract(&node, 1).await.expect("c").version, 2);
 
 	// Cancelling frees the IP and gives the deposit back.
 	node.submit(&dynamic::tx("SmartContract", "cancel_contract", (1u64,)), &charlie)

@@ -190,10 +190,11 @@ async fn four_validators_lose_two_and_get_them_back_with_the_books_exact() {
 	let node =
 		dynamic::tx("Registry", "create_node", (1u32, resources, Location::new("BE", "Gent")));
 	run(b, &node, &bob_key).await.expect("node 1");
+	let declared = Resources { cru: 1, mru: GIB, sru: 10 * GIB, hru: 0 };
 	let node_contract = dynamic::tx(
 		"SmartContract",
 		"create_node_contract",
-		(1u32, [7u8; 32], b"x".to_vec(), 1u32),
+		(1u32, [7u8; 32], b"x".to_vec(), 1u32, declared),
 	);
 	let name_of =
 		|n: &str| dynamic::tx("SmartContract", "create_name_contract", (n.as_bytes().to_vec(),));

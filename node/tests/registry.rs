@@ -145,4 +145,35 @@ async fn registry_records_twins_farms_ips_and_nodes_and_refuses_bad_input() {
 	assert!(roomy.is_empty());
 	let farms: Vec<u32> = node.runtime_api("RegistryApi", "farms_with_free_ips", (1u32,)).await;
 	assert_eq!(farms, vec![1]);
+
+	// What a node contract declares is no longer free (SPEC §4.5), and the node cannot shrink
+	// below what its contracts declare.
+	let declared = Resources { cru: 6, mru: 8 * GIB, sru: 100 * GIB, hru: 0 };
+	let contract = dynamic::tx(
+		"SmartContract",
+		"create_node_contract",
+		(1u32, [7u8; 32], Vec::<u8>::new(), 0u32, declared),
+	);
+	node.submit(&contract, &alice).await.expect("node contract");
+	let free: Option<Resources> = node.runtime_api("RegistryApi", "free_resources", (1u32,)).await;
+	assert_eq!(free, Some(Resources { cru: 2, mru: 24 * GIB, sru: 900 * GIB, ..node_resources() }));
+	let three: Vec<u32> = node
+		.runtime_api(
+			"RegistryApi",
+			"nodes_with_free_resources",
+			(Resources { cru: 3, mru: 0, sru: 0, hru: 0 },),
+		)
+		.await;
+	assert!(three.is_empty(), "2 vCPUs are free, not 3: {three:?}");
+	let update_node = |r: Resources| {
+		dynamic::tx("Registry", "update_node", (1u32, r, Location::new("BE", "Ghent")))
+	};
+	let err = node
+		.submit(&update_node(Resources { cru: 5, ..node_resources() }), &bob)
+		.await
+		.expect_err("below what is declared");
+	assert!(err.contains("ResourcesBelowDeclared"), "unexpected error: {err}");
+	node.submit(&update_node(Resources { cru: 6, ..node_resources() }), &bob)
+		.await
+		.expect("down to exactly what is declared");
 }

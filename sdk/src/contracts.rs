@@ -26,7 +26,9 @@ pub struct Consumption {
 pub struct ReportOutcome {
 	/// Contracts whose report was taken.
 	pub received: Vec<u64>,
-	/// Contracts whose report was skipped, with the reason.
+	/// Contracts whose report was skipped, with the reason: `NotANodeContractOfThisNode`,
+	/// `TimestampNotAfterPrevious`, `TimestampInFuture`, `ExceedsContractCapacity` or
+	/// `NeverDeployed`.
 	pub rejected: Vec<(u64, String)>,
 }
 
@@ -57,13 +59,15 @@ fn created(receipt: &Receipt) -> Result<CreatedContract> {
 		contract_id: event.contract_id,
 		public_ips: contract_ips(event.public_ips),
 		deposit: event.deposit,
+		capacity: event.capacity.into(),
 	})
 }
 
 impl Client {
-	/// Create a node contract: the deployment's hash, the deployment encrypted (at most 8 KiB), and
-	/// `public_ips` IPs reserved from the node's farm. [`Client::create_deployment`] builds these
-	/// from a document.
+	/// Create a node contract: the deployment's hash, the deployment encrypted (at most 8 KiB),
+	/// `public_ips` IPs reserved from the node's farm, and the `capacity` the deployment reserves
+	/// (SPEC §9.2), which the node's free capacity must cover. [`Client::create_deployment`]
+	/// builds these from a document.
 	pub async fn create_node_contract(
 		&self,
 		signer: &Keypair,
@@ -71,28 +75,33 @@ impl Client {
 		deployment_hash: [u8; 32],
 		deployment_data: Vec<u8>,
 		public_ips: u32,
+		capacity: Resources,
 	) -> Result<CreatedContract> {
 		let call = chain::tx().smart_contract().create_node_contract(
 			node_id,
 			deployment_hash,
 			deployment_data,
 			public_ips,
+			capacity.into(),
 		);
 		created(&self.submit(&call, signer).await?)
 	}
 
-	/// Replace a node contract's deployment; returns the contract's new version.
+	/// Replace a node contract's deployment and its declared `capacity` (what grows must fit the
+	/// node's free capacity); returns the contract's new version.
 	pub async fn update_node_contract(
 		&self,
 		signer: &Keypair,
 		contract_id: u64,
 		deployment_hash: [u8; 32],
 		deployment_data: Vec<u8>,
+		capacity: Resources,
 	) -> Result<u32> {
 		let call = chain::tx().smart_contract().update_node_contract(
 			contract_id,
 			deployment_hash,
 			deployment_data,
+			capacity.into(),
 		);
 		let receipt = self.submit(&call, signer).await?;
 		Ok(receipt
@@ -250,6 +259,7 @@ impl Client {
 				deployment_data_size: n.deployment_data.0.len(),
 				deployment_data: n.deployment_data.0,
 				public_ips: contract_ips(n.public_ips_list.0),
+				capacity: n.capacity.into(),
 			},
 			T::Name { name } => ContractKind::Name { name: text(&name.0) },
 			T::Rent { node_id } => ContractKind::Rent { node_id },

@@ -2,18 +2,21 @@
 //! read back from the chain alone.
 
 use crate::{
-	types::{ContractKind, CreatedContract},
+	types::{ContractKind, CreatedContract, Resources},
 	Client, Error, Result,
 };
 use gridchain_deployment::{AgeIdentity, Deployment};
 use subxt_signer::sr25519::Keypair;
 
-/// A deployment ready for the chain: its hash and its encrypted bytes.
+/// A deployment ready for the chain: its hash, its encrypted bytes and what it reserves.
 pub struct SealedDeployment {
 	pub hash: [u8; 32],
 	pub data: Vec<u8>,
 	/// Public IPs the contract must reserve.
 	pub public_ips: u32,
+	/// The capacity the contract declares (SPEC §9.2): the node agent refuses a document whose
+	/// capacity differs from its contract's.
+	pub capacity: Resources,
 }
 
 impl Client {
@@ -37,11 +40,17 @@ impl Client {
 		})?;
 		let data = gridchain_deployment::encrypt(doc, owner_pk, extra_recipients)
 			.map_err(Error::deployment)?;
-		let public_ips = doc.capacity().public_ips;
-		Ok(SealedDeployment { hash: hash.0, data, public_ips })
+		let capacity = doc.capacity();
+		Ok(SealedDeployment {
+			hash: hash.0,
+			data,
+			public_ips: capacity.public_ips,
+			capacity: capacity.into(),
+		})
 	}
 
-	/// Create a node contract for `doc` on `node_id`, reserving the public IPs it needs.
+	/// Create a node contract for `doc` on `node_id`, reserving the public IPs it needs and
+	/// declaring the capacity it reserves.
 	pub async fn create_deployment(
 		&self,
 		owner: &Keypair,
@@ -50,10 +59,19 @@ impl Client {
 		extra_recipients: &[String],
 	) -> Result<CreatedContract> {
 		let sealed = self.seal_deployment(doc, extra_recipients).await?;
-		self.create_node_contract(owner, node_id, sealed.hash, sealed.data, sealed.public_ips).await
+		self.create_node_contract(
+			owner,
+			node_id,
+			sealed.hash,
+			sealed.data,
+			sealed.public_ips,
+			sealed.capacity,
+		)
+		.await
 	}
 
-	/// Replace the deployment of contract `contract_id` with `doc`; returns the contract's version.
+	/// Replace the deployment of contract `contract_id` with `doc`, and the capacity the contract
+	/// declares with `doc`'s; returns the contract's version.
 	pub async fn update_deployment(
 		&self,
 		owner: &Keypair,
@@ -62,7 +80,8 @@ impl Client {
 		extra_recipients: &[String],
 	) -> Result<u32> {
 		let sealed = self.seal_deployment(doc, extra_recipients).await?;
-		self.update_node_contract(owner, contract_id, sealed.hash, sealed.data).await
+		self.update_node_contract(owner, contract_id, sealed.hash, sealed.data, sealed.capacity)
+			.await
 	}
 
 	/// Rebuild a contract's deployment from the chain alone: decrypt its `deployment_data` with

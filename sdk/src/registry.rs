@@ -98,7 +98,8 @@ impl Client {
 		Ok(receipt.expect_event::<chain::registry::events::NodeCreated>("NodeCreated")?.node_id)
 	}
 
-	/// Update a node's capacity and location.
+	/// Update a node's capacity and location; the chain refuses a capacity below what the node's
+	/// contracts declare (`ResourcesBelowDeclared`).
 	pub async fn update_node(
 		&self,
 		signer: &Keypair,
@@ -317,7 +318,8 @@ impl Client {
 		Ok(found)
 	}
 
-	/// What a node has free: its capacity less what its contracts' latest reports use.
+	/// What a node has free: its capacity less what its live node contracts declare (SPEC §4.5),
+	/// the rule `create_node_contract` applies.
 	pub async fn free_resources(&self, node_id: u32) -> Result<Resources> {
 		let at = self.at().await?;
 		let free: Option<rt::gridchain_primitives::resources::Resources> = at

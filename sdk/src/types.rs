@@ -12,6 +12,38 @@ pub struct Resources {
 	pub mru: u64,
 }
 
+/// A deployment's capacity (SPEC §9.2) as it is declared on its contract: public IPs are reserved
+/// apart, so they are left out.
+impl From<gridchain_deployment::Capacity> for Resources {
+	fn from(c: gridchain_deployment::Capacity) -> Resources {
+		Resources { cru: c.cru, sru: c.sru, hru: c.hru, mru: c.mru }
+	}
+}
+
+/// `2 vCPU, 4 GiB memory, 50 GiB SSD, 0 GiB HDD`.
+impl std::fmt::Display for Resources {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(
+			f,
+			"{} vCPU, {} memory, {} SSD, {} HDD",
+			self.cru,
+			format_gib(self.mru),
+			format_gib(self.sru),
+			format_gib(self.hru)
+		)
+	}
+}
+
+/// Bytes in GiB: `4 GiB`, or `1.50 GiB` when not a whole number.
+pub fn format_gib(bytes: u64) -> String {
+	const GIB: u64 = 1 << 30;
+	if bytes.is_multiple_of(GIB) {
+		format!("{} GiB", bytes / GIB)
+	} else {
+		format!("{:.2} GiB", bytes as f64 / GIB as f64)
+	}
+}
+
 impl From<rt::gridchain_primitives::resources::Resources> for Resources {
 	fn from(r: rt::gridchain_primitives::resources::Resources) -> Resources {
 		Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
@@ -148,6 +180,9 @@ pub enum ContractKind {
 		deployment_data: Vec<u8>,
 		deployment_data_size: usize,
 		public_ips: Vec<ContractIp>,
+		/// What the deployment reserves, declared by the owner (SPEC §4.5): the most a report
+		/// may bill, and what the node's free capacity leaves out.
+		capacity: Resources,
 	},
 	Name {
 		name: String,
@@ -189,6 +224,8 @@ pub struct CreatedContract {
 	pub public_ips: Vec<ContractIp>,
 	/// The deposit held while it lives, TFT units.
 	pub deposit: u128,
+	/// The capacity a node contract declares; zero for name and rent contracts.
+	pub capacity: Resources,
 }
 
 /// An account's balance, TFT units.
@@ -238,6 +275,13 @@ pub fn utc_time(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn resources_read_in_whole_or_fractional_gib() {
+		let gib = 1u64 << 30;
+		let r = Resources { cru: 2, mru: 4 * gib, sru: 50 * gib + gib / 2, hru: 0 };
+		assert_eq!(r.to_string(), "2 vCPU, 4 GiB memory, 50.50 GiB SSD, 0 GiB HDD");
+	}
 
 	#[test]
 	fn civil_dates() {

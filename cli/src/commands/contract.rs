@@ -3,13 +3,13 @@
 use crate::{
 	args::{ContractCommand, NameCommand},
 	commands::deployment::read_document,
-	fail::{input, CmdResult},
+	fail::{input, CmdResult, Failure},
 	output::{table, waiting},
 	Ctx,
 };
 use gridchain_sdk::{
 	deployment::Deployment, format_tft, named, Contract, ContractKind, ContractState,
-	CreatedContract,
+	CreatedContract, Error, Resources,
 };
 use serde_json::json;
 
@@ -28,11 +28,30 @@ fn created_text(what: &str, c: &CreatedContract) -> String {
 	let ips: Vec<&str> = c.public_ips.iter().map(|ip| ip.ip.as_str()).collect();
 	let ips =
 		if ips.is_empty() { String::new() } else { format!(", public IPs {}", ips.join(", ")) };
+	let capacity = if c.capacity == Resources::default() {
+		String::new()
+	} else {
+		format!(", declaring {}", c.capacity)
+	};
 	format!(
-		"Created contract {} {what}: deposit {} TFT held{ips}.",
+		"Created contract {} {what}: deposit {} TFT held{ips}{capacity}.",
 		c.contract_id,
 		format_tft(c.deposit)
 	)
+}
+
+/// The chain found no room on `node`: say where to look next.
+fn no_room(node: u32, e: Error) -> Failure {
+	let next = match &e {
+		Error::Refused { name, .. } if name == "NodeHasNotEnoughCapacity" => format!(
+			"`grid node show {node}` says what it has free; `grid node find` finds a node with room."
+		),
+		Error::Refused { name, .. } if name == "TooManyContractsOnNode" => {
+			"`grid node find` finds another node.".to_string()
+		}
+		_ => return e.into(),
+	};
+	Failure::Chain(format!("{e} {next}"))
 }
 
 fn contract_text(c: &Contract) -> String {
@@ -43,11 +62,17 @@ fn contract_text(c: &Contract) -> String {
 	];
 	match &c.kind {
 		ContractKind::Node {
-			node_id, deployment_hash, deployment_data_size, public_ips, ..
+			node_id,
+			deployment_hash,
+			deployment_data_size,
+			public_ips,
+			capacity,
+			..
 		} => {
 			lines.push(format!("Node:      {node_id}"));
 			lines.push(format!("Hash:      {deployment_hash}"));
 			lines.push(format!("Data:      {deployment_data_size} bytes, encrypted"));
+			lines.push(format!("Capacity:  {capacity} (declared)"));
 			let ips: Vec<String> =
 				public_ips.iter().map(|ip| format!("{} (gateway {})", ip.ip, ip.gateway)).collect();
 			lines.push(format!(
@@ -71,7 +96,8 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 				"creating the contract",
 				client.create_deployment(identity.keypair(), node, &doc, &recipients),
 			)
-			.await?;
+			.await
+			.map_err(|e| no_room(node, e))?;
 			ctx.out.print(&created, || created_text(&format!("on node {node}"), &created));
 		}
 		ContractCommand::Deploy { node, file, recipients, timeout } => {
@@ -80,7 +106,8 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			let wait = std::time::Duration::from_secs(timeout);
 			let (created, status) =
 				waiting("deploying", client.deploy(&identity, node, &mut doc, &recipients, wait))
-					.await?;
+					.await
+					.map_err(|e| no_room(node, e))?;
 			ctx.out.print(&json!({"contract": created, "status": status}), || {
 				format!(
 					"{}\nDeployed: node {node} confirmed it on chain.\n{}",

@@ -6,10 +6,8 @@ use crate::{
 	output::{table, waiting},
 	Ctx,
 };
-use gridchain_sdk::{Location, NodeQuery, Resources};
+use gridchain_sdk::{format_gib, Location, NodeQuery, Resources};
 use serde_json::json;
-
-const GIB: u64 = 1 << 30;
 
 fn parse_pk(pk: Option<&str>) -> CmdResult<Option<[u8; 32]>> {
 	let Some(text) = pk else { return Ok(None) };
@@ -18,14 +16,6 @@ fn parse_pk(pk: Option<&str>) -> CmdResult<Option<[u8; 32]>> {
 	let pk: [u8; 32] =
 		bytes.try_into().map_err(|_| input("--pk", "must be 32 bytes (64 hex digits)"))?;
 	Ok(Some(pk))
-}
-
-fn gib(bytes: u64) -> String {
-	if bytes.is_multiple_of(GIB) {
-		format!("{} GiB", bytes / GIB)
-	} else {
-		format!("{:.2} GiB", bytes as f64 / GIB as f64)
-	}
 }
 
 pub async fn twin(ctx: &Ctx, command: TwinCommand) -> CmdResult {
@@ -184,23 +174,16 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 			let node = client.node(id).await?;
 			let free = client.free_resources(id).await?;
 			ctx.out.print(&json!({"node": node, "free": free}), || {
-				let r = node.resources;
 				format!(
-					"Node:      {} (farm {}, twin {}){}\nLocation:  {}, {}\nCapacity:  {} vCPU, {} memory, {} SSD, {} HDD\nFree:      {} vCPU, {} memory, {} SSD, {} HDD",
+					"Node:      {} (farm {}, twin {}){}\nLocation:  {}, {}\nCapacity:  {}\nFree:      {}",
 					node.id,
 					node.farm_id,
 					node.twin_id,
 					if node.certified { ", certified" } else { "" },
 					node.location.city,
 					node.location.country,
-					r.cru,
-					gib(r.mru),
-					gib(r.sru),
-					gib(r.hru),
-					free.cru,
-					gib(free.mru),
-					gib(free.sru),
-					gib(free.hru)
+					node.resources,
+					free,
 				)
 			});
 		}
@@ -249,9 +232,9 @@ pub async fn node(ctx: &Ctx, command: NodeCommand) -> CmdResult {
 								n["location"]["country"].as_str().unwrap_or("")
 							),
 							free["cru"].to_string(),
-							gib(free["mru"].as_u64().unwrap_or(0)),
-							gib(free["sru"].as_u64().unwrap_or(0)),
-							gib(free["hru"].as_u64().unwrap_or(0)),
+							format_gib(free["mru"].as_u64().unwrap_or(0)),
+							format_gib(free["sru"].as_u64().unwrap_or(0)),
+							format_gib(free["hru"].as_u64().unwrap_or(0)),
 						]
 					})
 					.collect();
