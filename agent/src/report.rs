@@ -42,11 +42,14 @@ fn used(record: &crate::state::Record) -> Resources {
 /// `NeverDeployed`). Timestamps are the chain's time, always after the previous report's, and
 /// stored before sending so a crash never sends one twice.
 pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
-	let chain_now = agent.client.chain_time_secs().await?;
 	let mut reports = Vec::new();
 	{
 		// The traffic counters seen are kept with each record: no change may interleave.
 		let _change = agent.changes.lock().await;
+		// Chain time read once the lock is held: a deployment created and confirmed while this
+		// waited for it was created after a time read before, and a report stamped with that
+		// time would not be after the contract's creation (`TimestampNotAfterPrevious`).
+		let chain_now = agent.client.chain_time_secs().await?;
 		for (contract_id, mut record) in agent.state.all()? {
 			if !record.reportable() {
 				continue;

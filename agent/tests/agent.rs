@@ -129,6 +129,16 @@ hru = 0
 	}
 
 	/// A counter or gauge from `/metrics`.
+	/// The lines of the agent's log that contain `needle`.
+	fn log_lines(&self, needle: &str) -> Vec<String> {
+		std::fs::read_to_string(self.data_dir.join("agent.log"))
+			.unwrap_or_default()
+			.lines()
+			.filter(|l| l.contains(needle))
+			.map(str::to_string)
+			.collect()
+	}
+
 	fn metric(&self, name: &str) -> u64 {
 		let (_, text) = http(self.port, "GET", "/metrics", &[], b"");
 		text.lines()
@@ -393,7 +403,12 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 		(3 * BIG..3 * BIG + (512 << 10)).contains(&traffic),
 		"the 3 MiB served, and little else, are in nru: {traffic} bytes"
 	);
-	assert_eq!(agent.metric("grid_agent_reports_rejected_total"), 0);
+	assert_eq!(
+		agent.metric("grid_agent_reports_rejected_total"),
+		0,
+		"{:?}",
+		agent.log_lines("rejected a consumption report")
+	);
 	// Each report costs exactly SPEC §5.3: 2 vCPUs, 512 MiB, 1 GiB rootfs + 1 GiB disk, its NU.
 	let used = gridchain_primitives::Resources { cru: 2, mru: 512 << 20, sru: 2 << 30, hru: 0 };
 	let prices = gridchain_primitives::UnitPrices::GENESIS;
