@@ -301,8 +301,7 @@ impl<T: Config> Pallet<T> {
 				ContractsByNode::<T>::remove(nc.node_id, nc.deployment_hash);
 				NodeDeclared::<T>::mutate_exists(nc.node_id, |declared| {
 					if let Some(use_) = declared {
-						use_.capacity = use_.capacity.saturating_sub(&nc.capacity);
-						use_.contracts = use_.contracts.saturating_sub(1);
+						use_.remove(&nc.capacity);
 						if use_.contracts == 0 {
 							*declared = None;
 						}

@@ -55,9 +55,7 @@ impl<T: Config> Pallet<T> {
 			match &contract.contract_type {
 				ContractType::Node(nc) => {
 					ensure!(T::Registry::node(nc.node_id).is_some(), "contract on a missing node");
-					let node = declared.entry(nc.node_id).or_default();
-					node.capacity = node.capacity.saturating_add(&nc.capacity);
-					node.contracts = node.contracts.saturating_add(1);
+					declared.entry(nc.node_id).or_default().add(&nc.capacity);
 					if let BillingKind::Node { used, .. } = &contract.billing.kind {
 						ensure!(
 							nc.capacity.covers(used),

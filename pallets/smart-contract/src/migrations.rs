@@ -250,9 +250,7 @@ pub mod v4 {
 				moved = moved.saturating_add(1);
 				let contract = old.into_v4();
 				if let Some(nc) = contract.node_contract() {
-					let node = declared.entry(nc.node_id).or_default();
-					node.capacity = node.capacity.saturating_add(&nc.capacity);
-					node.contracts = node.contracts.saturating_add(1);
+					declared.entry(nc.node_id).or_default().add(&nc.capacity);
 				}
 				Some(contract)
 			});
@@ -308,9 +306,7 @@ pub mod v4 {
 						*ever_deployed || contract.state != ContractState::Deployed,
 						"a deployed contract is not marked deployed"
 					);
-					let node = sums.entry(nc.node_id).or_default();
-					node.capacity = node.capacity.saturating_add(&nc.capacity);
-					node.contracts = node.contracts.saturating_add(1);
+					sums.entry(nc.node_id).or_default().add(&nc.capacity);
 				}
 			}
 			frame_support::ensure!(

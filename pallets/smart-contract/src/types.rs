@@ -156,6 +156,20 @@ pub struct NodeDeclaredUse {
 	pub contracts: u32,
 }
 
+impl NodeDeclaredUse {
+	/// Count one more contract, declaring `capacity`.
+	pub fn add(&mut self, capacity: &Resources) {
+		self.capacity = self.capacity.saturating_add(capacity);
+		self.contracts = self.contracts.saturating_add(1);
+	}
+
+	/// Count one contract fewer, which declared `capacity`.
+	pub fn remove(&mut self, capacity: &Resources) {
+		self.capacity = self.capacity.saturating_sub(capacity);
+		self.contracts = self.contracts.saturating_sub(1);
+	}
+}
+
 /// Most reports in one `report_consumption` call.
 pub const MAX_REPORTS: u32 = 256;
 /// How far ahead of chain time a report's timestamp may be, in seconds.
