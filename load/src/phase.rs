@@ -262,7 +262,19 @@ impl Phase {
 				tokio::time::sleep(Duration::from_millis(300)).await;
 				continue;
 			}
-			let at = client.api().at_block(next).await?;
+			// A block just finalized is sometimes not yet served by number: ask again shortly.
+			let mut tries = 0;
+			let at = loop {
+				match client.api().at_block(next).await {
+					Ok(at) => break at,
+					Err(e) if tries < 10 => {
+						tries += 1;
+						eprintln!("{}: block {next} not readable yet ({e}); retrying", self.name);
+						tokio::time::sleep(Duration::from_millis(300)).await;
+					}
+					Err(e) => return Err(e.into()),
+				}
+			};
 			let now: u64 =
 				at.storage().fetch(chain::storage().timestamp().now(), ()).await?.decode()?;
 			times.insert(next, now);
