@@ -25,8 +25,8 @@ pub use signature::{
 	SR25519_SIGNING_CONTEXT,
 };
 pub use validation::{
-	is_workload_name, RequirementError, UpdateError, ValidationError, MAX_CPU, MIN_DISK_SIZE,
-	MIN_MEMORY, MIN_ROOTFS_SIZE,
+	is_workload_name, RequirementError, UpdateError, ValidationError, MAX_CPU, MAX_REQUESTS,
+	MAX_SIGNATURES, MAX_WORKLOADS, MIN_DISK_SIZE, MIN_MEMORY, MIN_ROOTFS_SIZE,
 };
 
 /// The crates whose key types appear in this API, re-exported so callers use the same versions.

@@ -16,6 +16,15 @@ pub const MIN_ROOTFS_SIZE: u64 = 1 << 30;
 /// The smallest disk: 1 GiB.
 pub const MIN_DISK_SIZE: u64 = 1 << 30;
 const MAX_NAME_LEN: usize = 36;
+/// The most workloads a document may have. A document whose encryption fits the chain's 8 KiB
+/// holds about a hundred of the smallest workloads; the bound keeps what a node checks and
+/// provisions for one request small.
+pub const MAX_WORKLOADS: usize = 64;
+/// The most twins a signature requirement may name: each is an account the node looks up.
+pub const MAX_REQUESTS: usize = 32;
+/// The most signatures a document may carry: on an update they may come from the twins of the
+/// old requirement and of the new one.
+pub const MAX_SIGNATURES: usize = 2 * MAX_REQUESTS;
 
 /// A document breaks a rule of SPEC §9.1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +32,9 @@ pub enum ValidationError {
 	/// The document has no workloads.
 	#[error("the document has no workloads: add at least one")]
 	NoWorkloads,
+	/// The document has more than [`MAX_WORKLOADS`] workloads.
+	#[error("the document has {count} workloads, more than the {max} a document may have")]
+	TooManyWorkloads { count: usize, max: usize },
 	/// A workload name is not 1..=36 of `[a-z0-9_]`.
 	#[error("workload `{name}`: the name must be 1 to 36 characters of a-z, 0-9 and _")]
 	BadWorkloadName { name: String },
@@ -80,6 +92,12 @@ pub enum RequirementError {
 	/// `requests` is empty.
 	#[error("signature_requirement.requests is empty: name at least one twin")]
 	NoRequests,
+	/// `requests` names more than [`MAX_REQUESTS`] twins.
+	#[error("signature_requirement.requests names {count} twins, more than the {max} a requirement may name")]
+	TooManyRequests { count: usize, max: usize },
+	/// `signatures` holds more than [`MAX_SIGNATURES`] signatures.
+	#[error("signature_requirement.signatures holds {count} signatures, more than the {max} a document may carry")]
+	TooManySignatures { count: usize, max: usize },
 	/// A twin is named twice in `requests`.
 	#[error("signature_requirement.requests names twin {twin_id} more than once")]
 	TwinRequestedTwice { twin_id: u32 },
@@ -123,6 +141,12 @@ impl Deployment {
 		self.signature_requirement.check()?;
 		if self.workloads.is_empty() {
 			return Err(ValidationError::NoWorkloads);
+		}
+		if self.workloads.len() > MAX_WORKLOADS {
+			return Err(ValidationError::TooManyWorkloads {
+				count: self.workloads.len(),
+				max: MAX_WORKLOADS,
+			});
 		}
 		let mut kinds = BTreeMap::new();
 		for workload in &self.workloads {
@@ -278,6 +302,18 @@ impl SignatureRequirement {
 	pub fn check(&self) -> Result<(), RequirementError> {
 		if self.requests.is_empty() {
 			return Err(RequirementError::NoRequests);
+		}
+		if self.requests.len() > MAX_REQUESTS {
+			return Err(RequirementError::TooManyRequests {
+				count: self.requests.len(),
+				max: MAX_REQUESTS,
+			});
+		}
+		if self.signatures.len() > MAX_SIGNATURES {
+			return Err(RequirementError::TooManySignatures {
+				count: self.signatures.len(),
+				max: MAX_SIGNATURES,
+			});
 		}
 		let mut twins = BTreeSet::new();
 		for request in &self.requests {

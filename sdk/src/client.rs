@@ -62,7 +62,13 @@ pub struct Client {
 	pub(crate) rpc: RpcClient,
 	wait: Wait,
 	pub(crate) multisig: Option<crate::Multisig>,
+	/// One submission at a time per signer, until the pool holds it: two calls that read the
+	/// same next nonce would otherwise both be signed with it, and one of them refused.
+	turns: std::sync::Arc<std::sync::Mutex<SignerTurns>>,
 }
+
+/// A lock per signer account, shared by the clones of one [`Client`].
+type SignerTurns = std::collections::HashMap<AccountId32, std::sync::Arc<tokio::sync::Mutex<()>>>;
 
 impl Client {
 	/// Connect to the node at `url` (`ws://127.0.0.1:9944`, `wss://…`).
@@ -73,7 +79,8 @@ impl Client {
 		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
-		let client = Client { api, rpc, wait: Wait::default(), multisig: None };
+		let client =
+			Client { api, rpc, wait: Wait::default(), multisig: None, turns: Default::default() };
 		let at = client.at().await?;
 		if !chain::is_codegen_valid_for(at.metadata_ref()) {
 			tracing::warn!("the chain's runtime differs from the one this client was built for");
@@ -124,17 +131,35 @@ impl Client {
 		signer: &Keypair,
 	) -> Result<Receipt> {
 		let at = self.at().await?;
-		// The pool's next nonce counts transactions not yet finalized, so calls can follow each
-		// other without waiting for finality.
-		let nonce = self.next_nonce(&signer.public_key().to_account_id()).await?;
-		let params =
-			subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-		let mut progress = at
-			.tx()
-			.sign_and_submit_then_watch(call, signer, params)
-			.await
-			.map_err(refusal_from_extrinsic)?;
-		while let Some(status) = progress.next().await {
+		let signer_id = signer.public_key().to_account_id();
+		let turn = self.turn_of(&signer_id);
+		// The signer's turn lasts until the pool holds the transaction: the pool's next nonce
+		// then counts it, so calls (from any task) can follow each other without waiting for
+		// finality, each with its own nonce.
+		let (mut progress, mut first) = {
+			let _turn = turn.lock().await;
+			let nonce = self.next_nonce(&signer_id).await?;
+			let params =
+				subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
+			let mut progress = at
+				.tx()
+				.sign_and_submit_then_watch(call, signer, params)
+				.await
+				.map_err(refusal_from_extrinsic)?;
+			let first = match progress.next().await {
+				Some(Ok(TransactionStatus::Validated | TransactionStatus::Broadcasted)) => None,
+				other => other,
+			};
+			(progress, first)
+		};
+		loop {
+			let status = match first.take() {
+				Some(status) => status,
+				None => match progress.next().await {
+					Some(status) => status,
+					None => break,
+				},
+			};
 			let status = status.map_err(refusal_from_progress)?;
 			let in_block = match status {
 				TransactionStatus::InFinalizedBlock(b) => b,
@@ -151,6 +176,12 @@ impl Client {
 			return Ok(Receipt { block_hash, block_number, events });
 		}
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
+	}
+
+	/// `who`'s submission lock.
+	fn turn_of(&self, who: &AccountId32) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+		let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+		turns.entry(who.clone()).or_default().clone()
 	}
 
 	/// Chain time of the latest finalized block, unix seconds.

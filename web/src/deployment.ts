@@ -18,6 +18,12 @@ export const GIB = 2 ** 30;
 export const MIB = 2 ** 20;
 /** The largest `deployment_data` the chain takes, in bytes. */
 export const MAX_DEPLOYMENT_DATA = 8192;
+/** The most workloads a document may have (§9.1). */
+export const MAX_WORKLOADS = 64;
+/** The most twins a signature requirement may name (§9.4). */
+export const MAX_REQUESTS = 32;
+/** The most signatures a document may carry: an update's may come from the old and the new requirement. */
+export const MAX_SIGNATURES = 2 * MAX_REQUESTS;
 
 export type KeyType = 'sr25519' | 'ed25519';
 
@@ -208,6 +214,7 @@ const NAME = /^[a-z0-9_]{1,36}$/;
 /** Check every rule of §9.1 and the requirement's shape; throws the first broken one. */
 export function validate(doc: Deployment): void {
   if (doc.workloads.length === 0) throw new DeploymentError('NoWorkloads', 'the document has no workloads: add at least one');
+  if (doc.workloads.length > MAX_WORKLOADS) throw new DeploymentError('TooManyWorkloads', `the document has ${doc.workloads.length} workloads, more than the ${MAX_WORKLOADS} a document may have`, { count: doc.workloads.length, max: MAX_WORKLOADS });
   const byName = new Map<string, Workload>();
   for (const w of doc.workloads) {
     if (!NAME.test(w.name)) throw new DeploymentError('BadWorkloadName', `workload \`${w.name}\`: the name must be 1 to 36 characters of a-z, 0-9 and _`, { name: w.name });
@@ -247,6 +254,8 @@ export function validate(doc: Deployment): void {
 
 function checkRequirementShape(req: SignatureRequirement): void {
   if (req.requests.length === 0) throw new DeploymentError('NoRequests', 'signature_requirement.requests is empty: name at least one twin');
+  if (req.requests.length > MAX_REQUESTS) throw new DeploymentError('TooManyRequests', `signature_requirement.requests names ${req.requests.length} twins, more than the ${MAX_REQUESTS} a requirement may name`, { count: req.requests.length, max: MAX_REQUESTS });
+  if (req.signatures.length > MAX_SIGNATURES) throw new DeploymentError('TooManySignatures', `signature_requirement.signatures holds ${req.signatures.length} signatures, more than the ${MAX_SIGNATURES} a document may carry`, { count: req.signatures.length, max: MAX_SIGNATURES });
   const seen = new Set<number>();
   let total = 0;
   for (const r of req.requests) {

@@ -373,6 +373,36 @@ fn invalid_documents() -> Value {
 			"WeightRequiredAboveTotal",
 			Box::new(|v| v["signature_requirement"]["weight_required"] = json!(2)),
 		),
+		(
+			"65 workloads",
+			"TooManyWorkloads",
+			Box::new(|v| {
+				let disks = v["workloads"].as_array_mut().unwrap();
+				for i in 0..62 {
+					disks.push(json!({"name": format!("d{i}"), "type": "disk", "version": 0,
+						"description": "", "data": {"size": 1073741824u64, "kind": "hdd"}}));
+				}
+			}),
+		),
+		(
+			"33 signature requests",
+			"TooManyRequests",
+			Box::new(|v| {
+				let requests = v["signature_requirement"]["requests"].as_array_mut().unwrap();
+				for twin_id in 100..132 {
+					requests.push(json!({"twin_id": twin_id, "weight": 1, "required": false}));
+				}
+			}),
+		),
+		(
+			"65 signatures",
+			"TooManySignatures",
+			Box::new(|v| {
+				let signature = json!({"twin_id": 3, "key_type": "ed25519",
+					"signature": format!("0x{}", "00".repeat(64))});
+				v["signature_requirement"]["signatures"] = json!(vec![signature; 65]);
+			}),
+		),
 	];
 	let base: Value = serde_json::from_str(EXAMPLE).unwrap();
 	let mut cases = Vec::new();
