@@ -68,7 +68,7 @@ pub struct Client {
 }
 
 /// A lock per signer account, shared by the clones of one [`Client`].
-type SignerTurns = std::collections::HashMap<AccountId32, std::sync::Arc<tokio::sync::Mutex<()>>>;
+type SignerTurns = std::collections::HashMap<[u8; 32], std::sync::Arc<tokio::sync::Mutex<()>>>;
 
 impl Client {
 	/// Connect to the node at `url` (`ws://127.0.0.1:9944`, `wss://…`).
@@ -181,7 +181,7 @@ impl Client {
 	/// `who`'s submission lock.
 	fn turn_of(&self, who: &AccountId32) -> std::sync::Arc<tokio::sync::Mutex<()>> {
 		let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-		turns.entry(who.clone()).or_default().clone()
+		turns.entry(who.0).or_default().clone()
 	}
 
 	/// Chain time of the latest finalized block, unix seconds.
