@@ -27,9 +27,12 @@ pub struct Global {
 	#[arg(long, global = true, env = "GRID_INDEXER", value_name = "URL")]
 	pub indexer: Option<String>,
 	/// Secret URI to act with (`//Alice`, a phrase, `PHRASE//path`) instead of the saved key or
-	/// GRID_MNEMONIC.
+	/// GRID_MNEMONIC. Other users see it in `ps`: a secret one is better in --key-file.
 	#[arg(long, global = true, value_name = "SURI")]
 	pub key: Option<String>,
+	/// A file holding the secret URI to act with, instead of the saved key or GRID_MNEMONIC.
+	#[arg(long, global = true, value_name = "FILE", conflicts_with = "key")]
+	pub key_file: Option<PathBuf>,
 	/// Print JSON instead of tables and sentences.
 	#[arg(long, global = true)]
 	pub json: bool,
@@ -256,9 +259,14 @@ pub enum DeploymentCommand {
 		/// Command the VM runs.
 		#[arg(long, default_value = "")]
 		entrypoint: String,
-		/// Environment variable NAME=VALUE (repeatable).
+		/// Environment variable NAME=VALUE (repeatable). Other users see it in `ps`: secrets
+		/// belong in --env-file.
 		#[arg(long = "env", value_name = "NAME=VALUE")]
 		env: Vec<String>,
+		/// Environment variables from a file of NAME=VALUE lines (`#` comments and blank lines
+		/// skipped; repeatable; --env wins).
+		#[arg(long = "env-file", value_name = "FILE")]
+		env_files: Vec<PathBuf>,
 		/// SSH public key (repeatable).
 		#[arg(long = "ssh-key", value_name = "KEY")]
 		ssh_keys: Vec<String>,

@@ -2,9 +2,11 @@
 
 mod args;
 mod commands;
+mod env_file;
 mod fail;
 mod keystore;
 mod output;
+mod private_file;
 
 use args::{Cli, Command, Global};
 use clap::Parser;
@@ -23,7 +25,7 @@ pub struct Ctx {
 impl Ctx {
 	/// The identity to act with.
 	pub fn identity(&self) -> CmdResult<Identity> {
-		keystore::identity(self.global.key.as_deref())
+		keystore::identity(self.global.key.as_deref(), self.global.key_file.as_deref())
 	}
 
 	/// A connection to the chain.
@@ -58,6 +60,7 @@ impl Ctx {
 #[tokio::main]
 async fn main() {
 	let cli = Cli::parse();
+	keystore::warn_if_key_on_command_line(cli.global.key.as_deref());
 	let ctx = Ctx { out: Output { json: cli.global.json }, global: cli.global, multisig: None };
 	if let Err(failure) = run(&ctx, cli.command).await {
 		eprintln!("error: {}", failure.message());

@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
 
 #[test]
 fn a_user_finds_a_node_deploys_reads_back_updates_is_billed_and_cancels() {
@@ -205,7 +206,6 @@ fn bad_usage_exits_2_and_says_which_argument() {
 
 #[test]
 fn keys_are_saved_owner_only_and_their_age_identity_decrypts_with_the_age_tool() {
-	use std::os::unix::fs::PermissionsExt;
 	let chain = Chain::grid_with_a_node(1);
 	// A key made with `grid key new` is saved with mode 0600 and used when no --key is given.
 	let made = chain.json("", &["key", "new"]);
@@ -226,7 +226,11 @@ fn keys_are_saved_owner_only_and_their_age_identity_decrypts_with_the_age_tool()
 		["contract_id"]
 		.to_string();
 	let data = chain.path("deployment.age");
+	// An older world-readable file there does not lend the new one its mode.
+	std::fs::write(&data, "old").expect("write");
+	std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).expect("chmod");
 	chain.grid("//Charlie", &["contract", "show", &id, "--data-out", &data.to_string_lossy()]).ok();
+	assert_eq!(file_mode(&data), 0o600, "the deployment's age file is the owner's alone");
 	let identity = chain.path("identity.txt");
 	let age_identity = chain.json("//Charlie", &["key", "age-identity"])["age_identity"]
 		.as_str()
@@ -356,4 +360,186 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	// Approving a call nobody proposed starts nothing.
 	let approve = [&["multisig", "approve"][..], &spec, &["--call", "0x0000"]].concat();
 	chain.grid("//Eve", &approve).fails(2, "--call");
+}
+
+// A hostile user on the same machine (issue 24): what `grid` writes is the owner's alone, and a
+// secret given on the command line, where `ps` shows it, is warned about.
+
+/// The dev phrase: `PHRASE//Alice` is Alice, but grid cannot tell a phrase from a secret one.
+const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+
+/// A minimal VM document for twin 1, written offline to `path` with `extra` flags.
+fn deployment_new(config: &std::path::Path, path: &std::path::Path, extra: &[&str]) -> Run {
+	let path = path.to_string_lossy();
+	let args = [
+		&["--key", "//Alice", "deployment", "new", "--twin", "1", "--image", "alpine", "-o", &path]
+			[..],
+		extra,
+	]
+	.concat();
+	grid_offline(config, "022", &args)
+}
+
+#[test]
+fn a_key_replaced_with_force_is_0600_though_the_older_file_was_world_readable() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let config = dir.path().join("config");
+	let key = config.join("grid/key");
+	std::fs::create_dir_all(key.parent().expect("folder")).expect("mkdir");
+	std::fs::write(&key, "//Alice\n").expect("write");
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+
+	// Reading it names the loose mode and the fix.
+	let shown = grid_offline(&config, "022", &["key", "show"]);
+	assert!(shown.ok().stdout.contains(ALICE));
+	assert!(shown.stderr.contains(&format!("chmod 600 {}", key.display())), "{}", shown.stderr);
+
+	let made = grid_offline(&config, "022", &["--json", "key", "new", "--force"]);
+	made.ok();
+	assert_eq!(file_mode(&key), 0o600);
+	let phrase = serde_json::from_str::<Value>(&made.stdout).expect("JSON")["phrase"]
+		.as_str()
+		.expect("phrase")
+		.to_string();
+	assert_eq!(std::fs::read_to_string(&key).expect("key").trim(), phrase, "the new key is saved");
+
+	// `key import --force` replaces it the same way.
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+	let mut import = std::process::Command::new(target_bin("grid"))
+		.args(["key", "import", "--force"])
+		.env("XDG_CONFIG_HOME", &config)
+		.stdin(std::process::Stdio::piped())
+		.stdout(std::process::Stdio::null())
+		.spawn()
+		.expect("grid runs");
+	use std::io::Write;
+	import.stdin.take().expect("stdin").write_all(b"//Bob\n").expect("write");
+	assert!(import.wait().expect("grid ends").success());
+	assert_eq!(file_mode(&key), 0o600);
+	assert_eq!(std::fs::read_to_string(&key).expect("key"), "//Bob\n");
+}
+
+#[test]
+fn documents_are_written_0600_under_a_permissive_umask_also_over_an_older_file() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let config = dir.path().join("config");
+	let doc = dir.path().join("vm.json");
+	deployment_new(&config, &doc, &["--env-file", "/dev/null"]).ok();
+	assert_eq!(file_mode(&doc), 0o600, "a new document");
+
+	let older = dir.path().join("older.json");
+	std::fs::write(&older, "{}").expect("write");
+	std::fs::set_permissions(&older, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+	deployment_new(&config, &older, &[]).ok();
+	assert_eq!(file_mode(&older), 0o600, "a document written over a world-readable file");
+
+	// Signing rewrites the document in place: a world-readable one ends the owner's alone.
+	std::fs::set_permissions(&doc, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+	let doc_text = doc.to_string_lossy();
+	grid_offline(
+		&config,
+		"022",
+		&["--key", "//Alice", "deployment", "sign", &doc_text, "--twin", "1"],
+	)
+	.ok();
+	assert_eq!(file_mode(&doc), 0o600, "a signed document");
+	assert_eq!(read_json(&doc)["signature_requirement"]["signatures"][0]["twin_id"], 1);
+}
+
+#[test]
+fn a_secret_key_on_the_command_line_is_warned_about_and_a_dev_key_is_not() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let config = dir.path().join("config");
+	let phrase_alice = format!("{DEV_PHRASE}//Alice");
+	let seed = "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a";
+	for secret in [phrase_alice.as_str(), seed, "//Alice///password"] {
+		// grid refuses a ///password, after the warning: the secret is in `ps` already.
+		let run = grid_offline(&config, "022", &["--key", secret, "key", "show"]);
+		assert!(
+			run.stderr.contains("--key puts your secret on the command line")
+				&& run.stderr.contains("--key-file FILE"),
+			"--key {secret}: {}",
+			run.stderr
+		);
+	}
+	let phrase = grid_offline(&config, "022", &["--key", &phrase_alice, "key", "show"]);
+	assert!(phrase.ok().stdout.contains(ALICE), "{}", phrase.stdout);
+	// `//Alice` derives from the dev phrase everyone knows: there is no secret to leak.
+	let dev = grid_offline(&config, "022", &["--key", "//Alice", "key", "show"]);
+	assert!(dev.ok().stdout.contains(ALICE));
+	assert!(!dev.stderr.contains("warning"), "{}", dev.stderr);
+
+	// --key-file keeps it off the command line.
+	let key_file = dir.path().join("alice.key");
+	std::fs::write(&key_file, format!("{phrase_alice}\n")).expect("write");
+	std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+	let from_file =
+		grid_offline(&config, "022", &["--key-file", &key_file.to_string_lossy(), "key", "show"]);
+	assert!(from_file.ok().stdout.contains(ALICE), "{}", from_file.stdout);
+	assert!(!from_file.stderr.contains("warning"), "{}", from_file.stderr);
+	// An empty key file is not the dev phrase's root account.
+	std::fs::write(&key_file, "\n").expect("write");
+	grid_offline(&config, "022", &["--key-file", &key_file.to_string_lossy(), "key", "show"])
+		.fails(2, "is empty");
+}
+
+#[test]
+fn env_on_the_command_line_is_warned_about_and_env_file_sets_the_same_environment() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let config = dir.path().join("config");
+
+	let on_argv = dir.path().join("argv.json");
+	let run =
+		deployment_new(&config, &on_argv, &["--env", "DB_PASSWORD=s3cr=t", "--env", "TZ=UTC"]);
+	run.ok();
+	assert!(
+		run.stderr.contains("--env DB_PASSWORD, TZ") && run.stderr.contains("--env-file FILE"),
+		"{}",
+		run.stderr
+	);
+	assert!(!run.stderr.contains("s3cr=t"), "the warning does not repeat the value");
+
+	let env_file = dir.path().join("vm.env");
+	std::fs::write(&env_file, "# the database\nDB_PASSWORD=s3cr=t\n\n  # the clock\nTZ=UTC\n")
+		.expect("write");
+	let from_file = dir.path().join("file.json");
+	let run = deployment_new(&config, &from_file, &["--env-file", &env_file.to_string_lossy()]);
+	run.ok();
+	assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+	let env = |path| read_json(path)["workloads"][0]["data"]["env"].clone();
+	assert_eq!(env(&from_file), serde_json::json!({"DB_PASSWORD": "s3cr=t", "TZ": "UTC"}));
+	assert_eq!(env(&from_file), env(&on_argv));
+
+	// --env wins over the file.
+	let both = dir.path().join("both.json");
+	let env_file_text = env_file.to_string_lossy();
+	deployment_new(&config, &both, &["--env-file", &env_file_text, "--env", "TZ=Europe/Brussels"])
+		.ok();
+	assert_eq!(env(&both)["TZ"], "Europe/Brussels");
+	assert_eq!(env(&both)["DB_PASSWORD"], "s3cr=t");
+}
+
+#[test]
+fn a_malformed_env_file_line_is_refused_with_its_file_and_number_and_nothing_is_written() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let config = dir.path().join("config");
+	let env_file = dir.path().join("bad.env");
+	let out = dir.path().join("vm.json");
+	let cases = [
+		("TZ=UTC\n# a comment\nhunter2\n", "line 3: not NAME=VALUE (no `=`)"),
+		("=hunter2\n", "line 1: not NAME=VALUE (no name before `=`)"),
+		("\nDB PASSWORD=hunter2\n", "line 2: the name before `=` has a space"),
+	];
+	for (text, why) in cases {
+		std::fs::write(&env_file, text).expect("write");
+		let run = deployment_new(&config, &out, &["--env-file", &env_file.to_string_lossy()]);
+		run.fails(2, &format!("{}: {why}", env_file.display()));
+		assert!(!run.stderr.contains("hunter2"), "the line may be a secret: {}", run.stderr);
+		assert!(!out.exists(), "nothing written for {text:?}");
+	}
+	let missing = dir.path().join("missing.env");
+	deployment_new(&config, &out, &["--env-file", &missing.to_string_lossy()])
+		.fails(2, &format!("{}: cannot read", missing.display()));
+	assert!(!out.exists());
 }

@@ -5,6 +5,7 @@ use crate::{
 	commands::deployment::read_document,
 	fail::{input, CmdResult, Failure},
 	output::{table, waiting},
+	private_file::write_private,
 	Ctx,
 };
 use gridchain_sdk::{
@@ -161,9 +162,7 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			if let (Some(path), ContractKind::Node { deployment_data, .. }) =
 				(&data_out, &contract.kind)
 			{
-				std::fs::write(path, deployment_data).map_err(|e| {
-					input(&path.display().to_string(), format!("cannot write: {e}"))
-				})?;
+				write_private(path, deployment_data)?;
 			}
 			if decrypt {
 				let identity = ctx.identity()?;

@@ -2,7 +2,9 @@
 
 use crate::{
 	args::{DeploymentCommand, DiskKindArg},
+	env_file::environment,
 	fail::{input, CmdResult, Failure},
+	private_file::write_private,
 	Ctx,
 };
 use gridchain_sdk::{
@@ -13,7 +15,7 @@ use gridchain_sdk::{
 	named,
 };
 use serde_json::json;
-use std::{collections::BTreeMap, path::Path};
+use std::path::Path;
 
 /// What a node reports of each workload, as a table.
 pub fn workloads_table(workloads: &[gridchain_sdk::agent::WorkloadResult]) -> String {
@@ -51,12 +53,12 @@ pub fn read_document(path: &Path) -> CmdResult<Deployment> {
 	Deployment::from_json(&bytes).map_err(|e| input(&path.display().to_string(), e))
 }
 
+/// Write a document to `path` (owner-only: its `env` may hold secrets), else to standard output.
 fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
 	let text = serde_json::to_string_pretty(doc)
 		.map_err(|e| Failure::Input(format!("cannot write the document: {e}")))?;
 	match path {
-		Some(path) => std::fs::write(path, format!("{text}\n"))
-			.map_err(|e| input(&path.display().to_string(), format!("cannot write: {e}"))),
+		Some(path) => write_private(path, format!("{text}\n").as_bytes()),
 		None => {
 			crate::output::println_quiet(&text);
 			Ok(())
@@ -88,6 +90,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			rootfs,
 			entrypoint,
 			env,
+			env_files,
 			ssh_keys,
 			disks,
 			disk_kind,
@@ -98,17 +101,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CmdResult {
 			weight_required,
 			output,
 		} => {
+			// The input is checked before the chain is asked.
+			let env_map = environment(&env_files, &env)?;
 			let twin_id = match twin {
 				Some(twin) => twin,
 				None => ctx.own_twin(&ctx.client().await?).await?,
 			};
-			let mut env_map = BTreeMap::new();
-			for pair in env {
-				let (k, v) = pair
-					.split_once('=')
-					.ok_or_else(|| input("--env", format!("`{pair}` is not NAME=VALUE")))?;
-				env_map.insert(k.to_string(), v.to_string());
-			}
 			let kind = match disk_kind {
 				DiskKindArg::Ssd => DiskKind::Ssd,
 				DiskKindArg::Hdd => DiskKind::Hdd,

@@ -3,6 +3,7 @@
 use crate::{
 	args::{Cli, MultisigCommand, MultisigSpec},
 	fail::{input, CmdResult, Failure},
+	keystore,
 	output::{table, waiting, Output},
 	Ctx,
 };
@@ -50,9 +51,13 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 			) {
 				return Err(input("COMMAND", "must be a command that makes a call on chain"));
 			}
-			// The proposed command's own --key and --json count too.
+			// The proposed command's own --key (or --key-file) and --json count too.
 			let mut global = ctx.global.clone();
-			global.key = inner.global.key.or(global.key);
+			keystore::warn_if_key_on_command_line(inner.global.key.as_deref());
+			if inner.global.key.is_some() || inner.global.key_file.is_some() {
+				global.key = inner.global.key;
+				global.key_file = inner.global.key_file;
+			}
 			global.json |= inner.global.json;
 			let nested =
 				Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };

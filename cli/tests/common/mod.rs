@@ -41,7 +41,8 @@ impl Chain {
 		Chain::start_sealing("instant")
 	}
 
-	/// Start a throw-away dev chain sealing `instant` or `manual` (blocks on `engine_createBlock`).
+	/// Start a throw-away dev chain sealing `instant`, `manual` (blocks on `engine_createBlock`)
+	/// or `aura` (a block every 6 s, finalized by GRANDPA, as a real chain).
 	pub fn start_sealing(sealing: &str) -> Chain {
 		let port = TcpListener::bind("127.0.0.1:0")
 			.and_then(|l| l.local_addr())
@@ -50,7 +51,8 @@ impl Chain {
 		let dir = tempfile::tempdir().expect("temp dir");
 		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
 		let child = Command::new(node_binary())
-			.args(["--dev", "--tmp", "--sealing", sealing, "--rpc-port", &port.to_string()])
+			.args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
+			.args(if sealing == "aura" { vec![] } else { vec!["--sealing", sealing] })
 			// Every block's state stays readable: the indexer reads old blocks.
 			.args(["--state-pruning", "archive"])
 			.args([
@@ -246,4 +248,32 @@ impl Run {
 /// Read a JSON file.
 pub fn read_json(path: &Path) -> Value {
 	serde_json::from_slice(&std::fs::read(path).expect("file")).expect("JSON")
+}
+
+/// Run `grid ARGS` without a node, as a user whose umask is `umask` (e.g. `022`), with
+/// `config_home` as XDG_CONFIG_HOME and no GRID_MNEMONIC: what `grid` does on this machine alone
+/// (keys, documents). `--url` names a closed port, so a command that reaches for a chain fails.
+pub fn grid_offline(config_home: &Path, umask: &str, args: &[&str]) -> Run {
+	let out = Command::new("sh")
+		.arg("-c")
+		.arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+		.arg(target_bin("grid"))
+		.args(["--url", "ws://127.0.0.1:1"])
+		.args(args)
+		.env("XDG_CONFIG_HOME", config_home)
+		.env_remove("GRID_MNEMONIC")
+		.output()
+		.expect("grid runs");
+	Run {
+		code: out.status.code().unwrap_or(-1),
+		stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+		stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+		args: args.iter().map(|a| a.to_string()).collect(),
+	}
+}
+
+/// A file's permission bits (`0o600`); a symlink's own.
+pub fn file_mode(path: &Path) -> u32 {
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::symlink_metadata(path).expect("file").permissions().mode() & 0o777
 }
