@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against the real
 // local grid that `scripts/local-grid.sh` starts: chain, indexer, node agent (sim) and the built
 // dashboard. Each result the page shows is checked on chain with `grid` (the Rust SDK), and the
-// encryption both ways between the browser and `grid`. Screenshots go to web/e2e/screenshots/.
+// encryption both ways between the browser and `grid`; the attacks of issue 24 (`attacks.mjs`) are
+// played against it along the way. Screenshots go to web/e2e/screenshots/.
 //
 //   node e2e/dashboard.mjs          # starts its own local grid on spare ports, instant sealing
 //   GRID_E2E_NODE_ARGS= node e2e/dashboard.mjs   # the same on 6 s blocks (slower)
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { acceptOffer, assertLinkCarriesNoEndpoint, cosignViewShowsWhatRuns, cspBlocksInlineScript, framedDashboardDoesNotRun, linkOfferIsNotApplied } from './attacks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -97,6 +99,9 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('dialog', (d) => d.accept());
     page.on('pageerror', (e) => log('page error:', e.message));
+    // Every report of the page's Content-Security-Policy: only the test's own injected script may be refused.
+    const cspReports = [];
+    page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) cspReports.push(m.text()); });
     const shot = async (name) => {
       const path = join(shots, `${name}.png`);
       await page.screenshot({ path, fullPage: true });
@@ -110,8 +115,21 @@ async function main() {
       await page.getByTestId('account').waitFor();
     };
 
+    // The grid's endpoints come in the URL (spare ports): the page offers them, and uses them once accepted.
+    const origin = `${new URL(g.url).origin}/`;
     await page.goto(g.url);
+    await page.locator('nav').waitFor();
+    if (await page.getByTestId('endpoint-offer').isVisible()) await acceptOffer(page);
     await page.getByTestId('page-account').waitFor({ timeout: 60_000 });
+
+    // Issue 24: the built page's CSP refuses an injected script; a link offering an attacker's chain
+    // and indexer is shown against the known genesis hash and not used; no other site can frame the page.
+    await cspBlocksInlineScript(page);
+    log('the CSP refused an injected inline script and inline handler');
+    await linkOfferIsNotApplied(page, { origin, rpc: g.rpc, log, shot });
+    log('a link offering another chain was shown with both genesis hashes, not used, and declined');
+    await framedDashboardDoesNotRun(browser, origin);
+    log('the dashboard does not run framed by another page');
 
     // Sign in as Charlie and create the twin, with the X25519 key derived in the page.
     await signIn('Charlie');
@@ -276,18 +294,34 @@ async function main() {
     assert.match(await page.getByTestId('form-error').textContent(), /MemoryTooSmall|below the minimum of 256 MiB/);
 
     // Co-signing: Charlie asks Dave to co-sign; Dave opens the link, signs, passes it back; Charlie deploys.
+    // Charlie came through a link offering an attacker's chain and leaves the offer unanswered: the
+    // link he passes on carries no endpoint, his or the attacker's.
     if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Dave' }) !== null) grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
     const daveTwin = grid(g.rpc, ['twin', 'show'], { key: '//Dave' }).id;
-    await page.locator('#memory').fill('1');
+    await page.goto(`${origin}?rpc=ws://attacker:9944&indexer=http://attacker:4350`);
+    await page.getByTestId('endpoint-offer').waitFor();
+    await signIn('Charlie');
+    await nav('deploy');
+    const runs = { image: 'docker.io/library/nginx:1.27', entrypoint: `/bin/sh -c "nginx -g 'daemon off;'"`, env: ['API_TOKEN=s3cret-for-dave', 'TZ=UTC'] };
     await page.locator('#vm-name').fill('shared');
+    await page.locator('#entrypoint').fill(runs.entrypoint);
+    await page.locator('#env').fill(runs.env.join('\n'));
     await page.locator('#public-ip').uncheck();
     await page.locator('#cosigners').fill(`${daveTwin} 1 yes`);
     await page.locator('#weight-required').fill('2');
     await page.getByTestId('deploy').click();
     const link = await page.getByTestId('share-link').getAttribute('href');
+    assertLinkCarriesNoEndpoint(link, origin);
+    assert.equal(await page.getByTestId('offer-rpc').textContent(), 'ws://attacker:9944', 'the offer is still only an offer');
+    assert.match(await page.locator('.endpoints summary').textContent(), new RegExp(` at ${g.rpc} `));
+    log('the share link carries no endpoint:', link.slice(0, 60), '…');
     await page.goto(link);
     await page.getByTestId('cosign-document').waitFor();
+    assert.equal(await page.getByTestId('endpoint-offer').count(), 0, 'the share link offers nothing');
+    // Before anything is signed, Dave sees what he would approve: image, command, environment.
+    await cosignViewShowsWhatRuns(page, runs);
     await page.getByTestId('verdict').filter({ hasText: /RequiredSignerMissing: twin \d+ must sign/ }).waitFor();
+    await shot('8a-cosign-view');
     await signIn('Dave');
     await nav('cosign');
     await page.getByRole('button', { name: 'Add my signature' }).click();
@@ -295,6 +329,7 @@ async function main() {
     assert.equal(await page.getByTestId('signed-by').textContent(), `twin ${charlieTwin}, twin ${daveTwin}`);
     await shot('8-cosigned');
     const signedLink = await page.getByTestId('cosign-link').textContent();
+    assertLinkCarriesNoEndpoint(signedLink, origin);
     await page.goto(signedLink);
     await signIn('Charlie');
     await nav('cosign');
@@ -308,6 +343,11 @@ async function main() {
     assert.equal(grid(g.rpc, ['contract', 'show', String(shared)]).state, 'deployed');
     await shot('9-cosigned-deployed');
     log(`co-signed contract ${shared} deployed`);
+
+    // The whole run under the CSP: nothing the page does was refused, only the test's injected script.
+    const unexpected = cspReports.filter((t) => !/^Executing inline (script|event handler) violates/.test(t));
+    assert.deepEqual(unexpected, [], 'the page works under its Content-Security-Policy');
+    assert.equal(cspReports.length, 2, cspReports.join('\n'));
   } finally {
     await browser.close();
     await g.stop();

@@ -3,12 +3,14 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { Chain } from './grid/chain';
 import { Indexer } from './grid/indexer';
 import type { Deployment } from './deployment';
-import { type Account, type Endpoints, type Page, SessionContext, endpoints, saveEndpoints, sentence } from './session';
+import { type Account, type Page, SessionContext, endpoints, saveEndpoints, sentence } from './session';
+import { type Endpoints, offeredEndpoints, withoutOffer } from './links';
 import { AccountPage } from './pages/AccountPage';
 import { GridPage } from './pages/GridPage';
 import { DeployPage } from './pages/DeployPage';
 import { ContractsPage } from './pages/ContractsPage';
 import { CosignPage } from './pages/CosignPage';
+import { EndpointOffer } from './pages/EndpointOffer';
 
 const PAGES: { id: Page; title: string }[] = [
   { id: 'account', title: 'Account' },
@@ -20,6 +22,8 @@ const PAGES: { id: Page; title: string }[] = [
 
 export function App() {
   const [where, setWhere] = useState<Endpoints>(endpoints());
+  // A link's endpoints wait for the user's answer; meanwhile the page uses the saved ones.
+  const [offer, setOffer] = useState(() => offeredEndpoints(window.location.search, where));
   const [chain, setChain] = useState<Chain | null>(null);
   const [chainName, setChainName] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -54,6 +58,14 @@ export function App() {
     return () => { void live?.disconnect(); };
   }, [where.rpc]);
 
+  const use = (e: Endpoints) => { saveEndpoints(e); setWhere(e); };
+  // Decided either way: the address bar forgets the offer, so a reload does not ask again.
+  const settleOffer = (accepted: boolean) => {
+    if (accepted) use({ ...where, ...offer });
+    setOffer({});
+    window.history.replaceState(window.history.state, '', withoutOffer(window.location.href));
+  };
+
   const go = (p: Page, options: { nodeId?: number; document?: Deployment } = {}) => {
     if (options.nodeId !== undefined) setNodeId(options.nodeId);
     if (options.document !== undefined) setDocument(options.document);
@@ -73,7 +85,8 @@ export function App() {
           {account ? `${account.label} · ${account.twinId ? `twin ${account.twinId}` : 'no twin yet'}` : 'not signed in'}
         </span>
       </header>
-      <Endpoints where={where} onChange={(e) => { saveEndpoints(e); setWhere(e); }} connected={chain !== null} chainName={chainName} />
+      {(offer.rpc || offer.indexer) && <EndpointOffer key={where.rpc} offer={offer} known={where} onAccept={() => settleOffer(true)} onDecline={() => settleOffer(false)} />}
+      <Endpoints key={`${where.rpc} ${where.indexer}`} where={where} onChange={use} connected={chain !== null} chainName={chainName} />
       {error && <p className="error" role="alert">{error}</p>}
       {chain ? (
         <SessionContext.Provider value={{ chain, indexer: new Indexer(where.indexer), chainName, account, setAccount, go, nodeId, document }}>

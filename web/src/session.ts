@@ -6,17 +6,12 @@ import type { Chain } from './grid/chain';
 import type { Indexer } from './grid/indexer';
 import type { AgeKey } from './identity';
 import type { Deployment } from './deployment';
+import { type Endpoints, savedEndpoints } from './links';
 
-export interface Endpoints { rpc: string; indexer: string }
-
-/** `?rpc=…&indexer=…` on the page's URL, else what was saved, else the local grid's. */
+/** The endpoints the user saved (or the local grid's). A link's `?rpc=`/`?indexer=` never lands
+ * here by itself: it is offered, and saved when the user accepts it (`links.ts`). */
 export function endpoints(): Endpoints {
-  const params = new URLSearchParams(window.location.search);
-  const saved = JSON.parse(localStorage.getItem('gridchain.endpoints') ?? '{}') as Partial<Endpoints>;
-  return {
-    rpc: params.get('rpc') ?? saved.rpc ?? 'ws://127.0.0.1:9944',
-    indexer: params.get('indexer') ?? saved.indexer ?? 'http://127.0.0.1:4350',
-  };
+  return savedEndpoints(localStorage.getItem('gridchain.endpoints'));
 }
 
 export function saveEndpoints(e: Endpoints) {

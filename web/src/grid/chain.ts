@@ -91,7 +91,7 @@ export class Chain {
       await Promise.race([api.isReadyOrError, timeout]);
     } catch (e) {
       await api.disconnect().catch(() => undefined);
-      throw e instanceof ChainError ? e : new ChainError(`Cannot connect to the chain at ${url}: ${(e as Error).message}`, 'Unreachable');
+      throw e instanceof ChainError ? e : new ChainError(`Cannot connect to the chain at ${url}: ${e instanceof Error ? e.message : 'it did not answer. Is the node running?'}`, 'Unreachable');
     }
     return new Chain(api, url);
   }

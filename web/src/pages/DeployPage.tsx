@@ -6,7 +6,7 @@ import { signerOf } from '../identity';
 import { type HourlyPrice, formatTft, hourlyPrice } from '../pricing';
 import { sentence, useSession } from '../session';
 import { Steps, useSteps } from './Steps';
-import { shareLink } from './CosignPage';
+import { shareLink } from '../links';
 
 /** A form field that is not what it must be. */
 class FieldError extends Error {}
@@ -110,7 +110,7 @@ export function DeployPage() {
     try {
       if (needsOthers && !passed) {
         const signed = sign(doc, account.twinId ?? 0, signerOf(account.pair));
-        setLink(shareLink(signed));
+        setLink(shareLink(signed, window.location.href));
       } else {
         const id = number('node', nodeId, { min: 1, integer: true });
         const { contractId } = await deploy(chain, account, id, doc, step);

@@ -1,0 +1,72 @@
+import { useEffect, useState } from 'react';
+import { type Endpoints, compareGenesis } from '../links';
+import { genesisHashAt, indexerStatusAt } from '../grid/probe';
+import { sentence } from '../session';
+
+type Probe = { state: 'reading' } | { state: 'read'; text: string } | { state: 'failed'; text: string };
+
+function useProbe(read: (() => Promise<string>) | null): Probe | null {
+  const [probe, setProbe] = useState<Probe | null>(read ? { state: 'reading' } : null);
+  useEffect(() => {
+    if (!read) return;
+    let stale = false;
+    read().then(
+      (text) => { if (!stale) setProbe({ state: 'read', text }); },
+      (e) => { if (!stale) setProbe({ state: 'failed', text: sentence(e) }); },
+    );
+    return () => { stale = true; };
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  return probe;
+}
+
+const shown = (p: Probe | null) => (p === null ? '' : p.state === 'reading' ? 'reading…' : p.state === 'read' ? p.text : `could not be read: ${p.text}`);
+const readText = (p: Probe | null) => (p?.state === 'read' ? p.text : null);
+
+/** A link offered other endpoints: say which, what the offered chain's genesis hash is against the
+ * known one's, and apply them only if the user accepts. Until then the page uses `known`. */
+export function EndpointOffer({ offer, known, onAccept, onDecline }: { offer: Partial<Endpoints>; known: Endpoints; onAccept(): void; onDecline(): void }) {
+  const offeredGenesis = useProbe(offer.rpc ? () => genesisHashAt(offer.rpc as string) : null);
+  const knownGenesis = useProbe(offer.rpc ? () => genesisHashAt(known.rpc) : null);
+  const offeredIndexer = useProbe(offer.indexer ? async () => {
+    const s = await indexerStatusAt(offer.indexer as string);
+    return `answers: indexed to block ${s.indexedHeight}, the chain it follows is finalized at ${s.finalizedHeight}`;
+  } : null);
+  const comparison = compareGenesis(readText(knownGenesis), readText(offeredGenesis));
+  const checking = [offeredGenesis, knownGenesis, offeredIndexer].some((p) => p?.state === 'reading');
+
+  return (
+    <section className="offer" role="alertdialog" aria-labelledby="offer-title" data-testid="endpoint-offer">
+      <h2 id="offer-title">The link you opened offers other endpoints</h2>
+      <p>
+        The page has not used them: it still reads your saved endpoints. Whoever runs a chain node can show you false balances,
+        twins and "signatures satisfied", and choose which node agent your deployment (in plain text, with its environment) is
+        sent to; an indexer chooses which nodes you find. Accept only endpoints you know.
+      </p>
+      <div className="form">
+        {offer.rpc && <>
+          <span>Offered chain</span><span className="mono" data-testid="offer-rpc">{offer.rpc}</span>
+          <span>its genesis hash</span><span className="mono" data-testid="offer-genesis">{shown(offeredGenesis)}</span>
+          <span>Your chain</span><span className="mono">{known.rpc}</span>
+          <span>its genesis hash</span><span className="mono" data-testid="known-genesis">{shown(knownGenesis)}</span>
+          <span>So</span>
+          <span data-testid="genesis-comparison" data-comparison={checking ? 'checking' : comparison} className={checking ? '' : comparison === 'same chain' ? 'ok' : 'error'}>
+            {checking ? 'checking…'
+              : comparison === 'same chain' ? 'The same chain (the same genesis hash), through a node you have not used: it answers everything the page reads.'
+              : comparison === 'different chain' ? 'A different chain: its twins, balances, contracts and signatures are not your chain\'s.'
+              : 'The genesis hashes cannot be compared: one of them could not be read.'}
+          </span>
+        </>}
+        {offer.indexer && <>
+          <span>Offered indexer</span><span className="mono" data-testid="offer-indexer">{offer.indexer}</span>
+          <span>its status</span><span data-testid="offer-indexer-status">{shown(offeredIndexer)}</span>
+          <span>Your indexer</span><span className="mono">{known.indexer}</span>
+          <span /><span className="note">An indexer does not say which chain it follows, so the page cannot compare it with yours.</span>
+        </>}
+      </div>
+      <p className="row">
+        <button onClick={onAccept} disabled={checking} data-testid="offer-accept">Use the offered endpoints</button>
+        <button className="secondary" onClick={onDecline} data-testid="offer-decline">Keep my saved endpoints</button>
+      </p>
+    </section>
+  );
+}
