@@ -75,6 +75,7 @@ mru = 1099511627776
 sru = 1099511627776
 hru = 0
 EOF
+chmod 600 "$work/agent.toml"
 "$bin/grid-agent" run --config "$work/agent.toml" 2>"$work/agent.log" &
 agent=$!
 pids+=($agent)

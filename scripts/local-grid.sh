@@ -90,6 +90,7 @@ mru = 68719476736
 sru = 1099511627776
 hru = 4398046511104
 TOML
+chmod 600 "$scratch/grid-agent.toml"  # it holds the node key: the agent refuses a looser mode
 start agent "$bin/grid-agent" run --config "$scratch/grid-agent.toml"
 await agent "http://127.0.0.1:$agent_port/v1/health"
 start dashboard web/node_modules/.bin/vite preview web --port "$web_port" --strictPort

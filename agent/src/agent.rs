@@ -3,6 +3,7 @@
 use crate::{
 	capacity,
 	config::Config,
+	guard::{RateLimits, Replays, TwinAccounts},
 	metrics::Metrics,
 	provision::Provisioner,
 	state::{Record, State},
@@ -21,8 +22,16 @@ pub struct Agent {
 	pub state: State,
 	pub provisioner: Box<dyn Provisioner>,
 	pub metrics: Metrics,
-	/// One change to deployments at a time.
+	/// One change to deployments at a time. Never held while waiting for a block.
 	pub changes: tokio::sync::Mutex<()>,
+	/// Twin → account, read from the chain once.
+	pub accounts: TwinAccounts,
+	/// Signed requests per twin.
+	pub rates: RateLimits,
+	/// Request signatures seen.
+	pub replays: Replays,
+	/// Contracts whose confirmation is on its way to the chain.
+	pub confirming: std::sync::Mutex<std::collections::BTreeSet<u64>>,
 }
 
 pub type Shared = Arc<Agent>;
@@ -41,13 +50,8 @@ impl Agent {
 		Ok(used)
 	}
 
-	/// Provision `record` for `contract_id`, store it, and confirm on chain once every workload is
-	/// `ok`.
-	pub async fn provision_and_confirm(
-		&self,
-		contract_id: u64,
-		mut record: Record,
-	) -> anyhow::Result<Record> {
+	/// Provision `record` for `contract_id` and store it, unconfirmed; under the change lock.
+	pub fn provision(&self, contract_id: u64, mut record: Record) -> anyhow::Result<Record> {
 		let started = std::time::Instant::now();
 		tokio::task::block_in_place(|| self.provisioner.provision(contract_id, &mut record));
 		tracing::info!(
@@ -57,39 +61,75 @@ impl Agent {
 			"provisioned"
 		);
 		self.state.put(contract_id, &record)?;
+		Ok(record)
+	}
+
+	/// Confirm a provisioned `record` on chain once every workload is `ok`; without the change
+	/// lock, which is not held while the confirmation waits for its block. A confirmation that
+	/// fails is retried by `confirm_pending` (the record says it is not confirmed).
+	pub async fn confirm_provisioned(&self, contract_id: u64, mut record: Record) -> Record {
 		if !record.all_ok() {
 			tracing::warn!(
 				contract_id,
 				"not every workload is ok; the deployment is not confirmed"
 			);
-			return Ok(record);
+			return record;
 		}
-		if let Err(e) = self.confirm(contract_id, &mut record).await {
-			// Retried by `confirm_pending` on the next report interval.
-			tracing::warn!(contract_id, "confirming on chain failed: {e:#}");
+		match self.confirm(contract_id, &record).await {
+			Ok(()) => {
+				record.confirmed = true;
+				record.ever_confirmed = true;
+			}
+			Err(e) => tracing::warn!(contract_id, "confirming on chain failed: {e:#}"),
 		}
-		Ok(record)
+		record
 	}
 
-	/// Confirm `record` on chain and remember it.
-	async fn confirm(&self, contract_id: u64, record: &mut Record) -> anyhow::Result<()> {
+	/// Confirm `record`'s version on chain, then mark it confirmed if it still runs.
+	async fn confirm(&self, contract_id: u64, record: &Record) -> anyhow::Result<()> {
 		let hash = record.deployment.hash()?;
-		self.client.confirm_deployment(self.identity.keypair(), contract_id, hash.0).await?;
-		record.confirmed = true;
-		record.ever_confirmed = true;
-		self.state.put(contract_id, record)?;
+		let confirming =
+			|| self.confirming.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+		if !confirming().insert(contract_id) {
+			anyhow::bail!("contract {contract_id} is being confirmed already");
+		}
+		let sent =
+			self.client.confirm_deployment(self.identity.keypair(), contract_id, hash.0).await;
+		confirming().remove(&contract_id);
+		sent?;
+		let _change = self.changes.lock().await;
+		if let Some(mut now) = self.state.get(contract_id)? {
+			// The chain takes reports from now on; this version is the one confirmed unless an
+			// update replaced it meanwhile.
+			now.ever_confirmed = true;
+			now.confirmed = now.confirmed || now.deployment.hash()? == hash;
+			self.state.put(contract_id, &now)?;
+		}
 		tracing::info!(contract_id, hash = %hash, "deployed and confirmed on chain");
 		Ok(())
 	}
 
 	/// Confirm the deployments that run but whose confirmation did not reach the chain.
 	pub async fn confirm_pending(&self) -> anyhow::Result<()> {
-		let _change = self.changes.lock().await;
-		for (contract_id, mut record) in self.state.all()? {
-			if record.confirmed || !record.all_ok() {
+		let pending: Vec<(u64, Record)> = {
+			let _change = self.changes.lock().await;
+			self.state.all()?.into_iter().filter(|(_, r)| !r.confirmed && r.all_ok()).collect()
+		};
+		for (contract_id, record) in pending {
+			if self
+				.confirming
+				.lock()
+				.unwrap_or_else(std::sync::PoisonError::into_inner)
+				.contains(&contract_id)
+			{
 				continue;
 			}
-			let contract = self.client.contract(contract_id).await?;
+			let contract = match self.client.contract(contract_id).await {
+				Ok(contract) => contract,
+				// Ended: the chain watch removes it.
+				Err(gridchain_sdk::Error::NotFound { .. }) => continue,
+				Err(e) => return Err(e.into()),
+			};
 			let hash = format!("0x{}", hex::encode(record.deployment.hash()?.0));
 			let gridchain_sdk::ContractKind::Node { deployment_hash, capacity, .. } =
 				&contract.kind
@@ -103,13 +143,16 @@ impl Agent {
 				continue;
 			}
 			match contract.state {
-				gridchain_sdk::ContractState::Created => {
-					self.confirm(contract_id, &mut record).await?
-				}
+				gridchain_sdk::ContractState::Created => self.confirm(contract_id, &record).await?,
 				gridchain_sdk::ContractState::Deployed => {
-					record.confirmed = true;
-					record.ever_confirmed = true;
-					self.state.put(contract_id, &record)?;
+					let _change = self.changes.lock().await;
+					if let Some(mut now) = self.state.get(contract_id)? {
+						if now.deployment == record.deployment {
+							now.confirmed = true;
+							now.ever_confirmed = true;
+							self.state.put(contract_id, &now)?;
+						}
+					}
 				}
 				// In grace it may or may not have been confirmed: asked again when grace ends.
 				_ => {}

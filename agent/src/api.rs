@@ -81,8 +81,11 @@ fn browser_access() -> tower_http::cors::CorsLayer {
 		.max_age(std::time::Duration::from_secs(600))
 }
 
-/// The largest request body: a deployment document is at most 8 KiB encrypted, so this is ample.
-const MAX_BODY: usize = 256 * 1024;
+/// The largest request body. A document's encryption must fit the chain's 8 KiB, so its plain
+/// JSON is about that size; this leaves room for up to 64 signatures and the formatting.
+const MAX_BODY: usize = 64 * 1024;
+/// How long a client has to send a request's body once its headers arrived.
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A request whose signature checked out: the requesting twin and the body.
 pub struct Signed {
@@ -96,13 +99,22 @@ impl FromRequest<Shared> for Signed {
 	async fn from_request(request: Request, agent: &Shared) -> Result<Signed, Refusal> {
 		let (parts, body) = request.into_parts();
 		let checked = async {
-			let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
-				Refusal::new(
-					StatusCode::PAYLOAD_TOO_LARGE,
-					"BodyTooLarge",
-					format!("the body is over {MAX_BODY} bytes: {e}"),
-				)
-			})?;
+			let body = tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_BODY))
+				.await
+				.map_err(|_| {
+					Refusal::new(
+						StatusCode::REQUEST_TIMEOUT,
+						"BodyTooSlow",
+						format!("the body did not arrive within {} s", BODY_DEADLINE.as_secs()),
+					)
+				})?
+				.map_err(|e| {
+					Refusal::new(
+						StatusCode::PAYLOAD_TOO_LARGE,
+						"BodyTooLarge",
+						format!("the body is over {MAX_BODY} bytes: {e}"),
+					)
+				})?;
 			let requester =
 				authenticate(agent, &parts.method, &parts.uri, &parts.headers, &body).await?;
 			Ok(Signed { requester, body })
@@ -111,7 +123,10 @@ impl FromRequest<Shared> for Signed {
 	}
 }
 
-/// Check a request's signature headers; returns the requesting twin.
+/// Check a request's signature headers; returns the requesting twin. What costs the node
+/// little comes first: the headers, the clock, then the signature against a cached account (a
+/// chain read only for a twin not seen before, a few at a time), the twin's rate, and last the
+/// replay memory.
 async fn authenticate(
 	agent: &Agent,
 	method: &Method,
@@ -137,31 +152,28 @@ async fn authenticate(
 	if now.abs_diff(timestamp) > MAX_CLOCK_SKEW_SECS {
 		return Err(unauthorized("StaleRequest", format!("the request's time is {timestamp}, the node's {now}: more than {MAX_CLOCK_SKEW_SECS} s apart")));
 	}
-	let account = match agent.client.twin_account(twin).await {
-		Ok(account) => account,
-		Err(Error::NotFound { .. }) => {
-			return Err(unauthorized("UnknownTwin", format!("twin {twin} does not exist")))
-		}
-		Err(e) => return Err(Refusal::unavailable(e)),
+	if timestamp < agent.replays.started {
+		return Err(unauthorized(
+			"StaleRequest",
+			format!(
+				"the request's time is {timestamp}, before the agent started at {}: sign it again",
+				agent.replays.started
+			),
+		));
+	}
+	let Some(account) = agent.accounts.get(&agent.client, twin).await? else {
+		return Err(unauthorized("UnknownTwin", format!("twin {twin} does not exist")));
 	};
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	let message = request_message(method.as_str(), path, timestamp, body);
-	if !verify_request_signature(&signature, &account.0, &message) {
+	if !verify_request_signature(&signature, &account, &message) {
 		return Err(unauthorized(
 			"BadRequestSignature",
 			format!("the signature is not twin {twin}'s over this request"),
 		));
 	}
-	if !agent
-		.state
-		.first_sighting(&signature, now, now.saturating_sub(2 * MAX_CLOCK_SKEW_SECS))
-		.map_err(Refusal::internal)?
-	{
-		return Err(unauthorized(
-			"ReplayedRequest",
-			"this request was received before".to_string(),
-		));
-	}
+	agent.rates.take(twin)?;
+	agent.replays.first_sighting(&signature, timestamp, now, MAX_CLOCK_SKEW_SECS)?;
 	Ok(twin)
 }
 
@@ -194,20 +206,29 @@ async fn deploy(
 ) -> Result<Json<DeploymentStatus>, Refusal> {
 	let answer = async {
 		let doc = parse(&body)?;
-		let _change = agent.changes.lock().await;
-		if agent.state.get(doc.contract_id).map_err(Refusal::internal)?.is_some() {
-			return Err(Refusal::new(
+		let contract_id = doc.contract_id;
+		let already = || {
+			Refusal::new(
 				StatusCode::CONFLICT,
 				"AlreadyDeployed",
-				format!("contract {} is deployed here already: send an update", doc.contract_id),
-			));
+				format!("contract {contract_id} is deployed here already: send an update"),
+			)
+		};
+		if agent.state.get(contract_id).map_err(Refusal::internal)?.is_some() {
+			return Err(already());
 		}
+		// Everything the chain must say is read before the change lock is taken.
 		let ips = checks::check(&agent, requester, &doc, None).await?;
-		let contract_id = doc.contract_id;
-		let record = agent
-			.provision_and_confirm(contract_id, Record::new(doc, &ips))
-			.await
-			.map_err(Refusal::internal)?;
+		let record = {
+			let _change = agent.changes.lock().await;
+			if agent.state.get(contract_id).map_err(Refusal::internal)?.is_some() {
+				return Err(already());
+			}
+			checks::check_capacity(&agent, &doc)?;
+			agent.provision(contract_id, Record::new(doc, &ips)).map_err(Refusal::internal)?
+		};
+		// The lock is not held while the confirmation waits for its block.
+		let record = agent.confirm_provisioned(contract_id, record).await;
 		Ok(Json(status_of(contract_id, record)))
 	};
 	answer.await.map_err(|r| refused(&agent, r))
@@ -227,17 +248,31 @@ async fn update(
 				format!("the path names contract {contract_id}, the document {}", doc.contract_id),
 			));
 		}
-		let _change = agent.changes.lock().await;
 		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
 			return Err(not_deployed(contract_id));
 		};
 		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
-		let mut record = Record::new(doc, &ips);
-		// The chain goes on taking reports for a contract its node confirmed once.
-		record.ever_confirmed = previous.reportable();
-		record.vms = previous.vms;
-		let record =
-			agent.provision_and_confirm(contract_id, record).await.map_err(Refusal::internal)?;
+		let record = {
+			let _change = agent.changes.lock().await;
+			// Checked against the version running when the checks began: one that changed
+			// meanwhile (another update, a cancel) is not overwritten unchecked.
+			let now = agent.state.get(contract_id).map_err(Refusal::internal)?;
+			if now.as_ref().map(|r| &r.deployment) != Some(&previous.deployment) {
+				return Err(Refusal::new(
+					StatusCode::CONFLICT,
+					"ConcurrentChange",
+					format!("contract {contract_id}'s deployment changed while this update was checked: send it again"),
+				));
+			}
+			checks::check_capacity(&agent, &doc)?;
+			let mut record = Record::new(doc, &ips);
+			let now = now.unwrap_or(previous);
+			// The chain goes on taking reports for a contract its node confirmed once.
+			record.ever_confirmed = now.reportable();
+			record.vms = now.vms;
+			agent.provision(contract_id, record).map_err(Refusal::internal)?
+		};
+		let record = agent.confirm_provisioned(contract_id, record).await;
 		Ok(Json(status_of(contract_id, record)))
 	};
 	answer.await.map_err(|r| refused(&agent, r))

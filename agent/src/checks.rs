@@ -33,8 +33,9 @@ pub fn may_act(requester: u32, doc: &Deployment) -> Result<(), Refusal> {
 	))
 }
 
-/// Check a deploy (`previous` = None) or an update of `doc` from `requester`; returns the
-/// contract's public IPs.
+/// Check a deploy (`previous` = None) or an update of `doc` from `requester`, everything but
+/// the node's free capacity ([`check_capacity`]); returns the contract's public IPs. It reads the
+/// chain, so it runs before the change lock is taken.
 pub async fn check(
 	agent: &Agent,
 	requester: u32,
@@ -109,6 +110,7 @@ pub async fn check(
 
 	let needed = doc.capacity();
 	let reserves = Resources::from(needed);
+
 	if reserves != *declared {
 		return Err(bad(
 			"CapacityMismatch",
@@ -121,7 +123,7 @@ pub async fn check(
 
 	let docs: Vec<&Deployment> =
 		std::iter::once(doc).chain(previous.map(|p| &p.deployment)).collect();
-	let accounts = agent.client.signer_accounts(&docs).await.map_err(Refusal::unavailable)?;
+	let accounts = agent.accounts.of_requirements(&agent.client, &docs).await?;
 	let lookup = |twin: u32| accounts.get(&twin).copied();
 	match previous {
 		None => verify_signatures(doc, lookup).map(drop),
@@ -140,16 +142,22 @@ pub async fn check(
 			),
 		));
 	}
+	Ok(public_ips.clone())
+}
+
+/// The node has room for `doc` beside every other deployment it holds; under the change lock,
+/// so two deployments cannot both take the last of it.
+pub fn check_capacity(agent: &Agent, doc: &Deployment) -> Result<(), Refusal> {
 	let used = agent.reserved(Some(doc.contract_id)).map_err(Refusal::internal)?;
 	// The chain refuses a contract its node has no room for; this guards what the chain cannot
 	// see, such as a deployment still running the larger document of a contract shrunk since.
-	if let Some(short) = capacity::shortfall(agent.total, used, reserves) {
+	if let Some(short) = capacity::shortfall(agent.total, used, doc.capacity().into()) {
 		return Err(bad(
 			"NotEnoughCapacity",
 			format!("the node has too little free capacity: {short}"),
 		));
 	}
-	Ok(public_ips.clone())
+	Ok(())
 }
 
 /// A disk keeps its data across an update, so it may grow but not shrink.

@@ -6,9 +6,11 @@ mod capacity;
 mod chain_watch;
 mod checks;
 mod config;
+mod guard;
 mod metrics;
 mod provision;
 mod report;
+mod serve;
 mod state;
 
 use agent::Agent;
@@ -45,8 +47,10 @@ enum Command {
 	},
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+	// Before any thread starts: the key leaves the environment, so nothing the agent runs
+	// inherits it.
+	let key = config::take_key_variable();
 	tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
@@ -58,7 +62,11 @@ async fn main() {
 		.init();
 	let result = match Cli::parse().command {
 		Command::Init { config, data_dir } => init(&config, &data_dir),
-		Command::Run { config } => run(&config).await,
+		Command::Run { config } => tokio::runtime::Builder::new_multi_thread()
+			.enable_all()
+			.build()
+			.context("cannot start the async runtime")
+			.and_then(|runtime| runtime.block_on(run(&config, key))),
 	};
 	if let Err(e) = result {
 		eprintln!("error: {e:#}");
@@ -66,13 +74,21 @@ async fn main() {
 	}
 }
 
+/// Write the configuration, readable by its owner alone: it will hold the node's key.
 fn init(path: &std::path::Path, data_dir: &std::path::Path) -> anyhow::Result<()> {
-	if path.exists() {
-		anyhow::bail!("{} exists; not overwriting it", path.display());
-	}
-	std::fs::write(path, config::template(data_dir))
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let mut file =
+		std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(
+			|e| match e.kind() {
+				std::io::ErrorKind::AlreadyExists => {
+					anyhow::anyhow!("{} exists; not overwriting it", path.display())
+				}
+				_ => anyhow::anyhow!("cannot write {}: {e}", path.display()),
+			},
+		)?;
+	file.write_all(config::template(data_dir).as_bytes())
 		.with_context(|| format!("cannot write {}", path.display()))?;
-	println!("Wrote {}: set `key` (or GRID_AGENT_KEY), `farm_id` and `public_url`, then run `grid-agent run --config {}`", path.display(), path.display());
+	println!("Wrote {} (mode 0600): set `key` (or `key_file`), `farm_id` and `public_url`, then run `grid-agent run --config {}`", path.display(), path.display());
 	Ok(())
 }
 
@@ -127,8 +143,8 @@ async fn register(
 	Ok((twin_id, node_id, resources))
 }
 
-async fn run(path: &std::path::Path) -> anyhow::Result<()> {
-	let config = Config::load(path)?;
+async fn run(path: &std::path::Path, key: Option<String>) -> anyhow::Result<()> {
+	let config = Config::load(path, key)?;
 	std::fs::create_dir_all(&config.data_dir)
 		.with_context(|| format!("cannot create {}", config.data_dir.display()))?;
 	let identity = Identity::from_uri(&config.key).context("key")?;
@@ -145,7 +161,9 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 	let listener = tokio::net::TcpListener::bind(&config.listen)
 		.await
 		.with_context(|| format!("cannot listen on {}", config.listen))?;
+	let limits = config.limits.clone();
 	let agent = Arc::new(Agent {
+		rates: guard::RateLimits::new(limits.requests_per_second, limits.burst),
 		config,
 		client,
 		identity,
@@ -156,6 +174,9 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 		provisioner,
 		metrics: Default::default(),
 		changes: tokio::sync::Mutex::new(()),
+		accounts: Default::default(),
+		replays: guard::Replays::new(agent::now_secs()),
+		confirming: Default::default(),
 	});
 	// Contracts that ended while the agent was away go first; then what remains is taken over.
 	chain_watch::reconcile(&agent).await?;
@@ -182,10 +203,9 @@ async fn run(path: &std::path::Path) -> anyhow::Result<()> {
 		}
 	});
 	tracing::info!(node_id, twin_id, listen = %agent.config.listen, "grid-agent ready");
-	axum::serve(listener, api::router(agent))
-		.with_graceful_shutdown(async {
-			let _ = tokio::signal::ctrl_c().await;
-		})
-		.await?;
+	serve::serve(listener, api::router(agent), &limits, async {
+		let _ = tokio::signal::ctrl_c().await;
+	})
+	.await;
 	Ok(())
 }

@@ -38,6 +38,11 @@ fn used(record: &crate::state::Record) -> Resources {
 	doc.capacity().into()
 }
 
+/// A rejection that says the contract is no longer this node's to run.
+fn means_ended(reason: &str) -> bool {
+	matches!(reason, "NotANodeContractOfThisNode" | "ContractNotExists")
+}
+
 /// Send one report per deployment the node confirmed (the chain rejects the others as
 /// `NeverDeployed`). Timestamps are the chain's time, always after the previous report's, and
 /// stored before sending so a crash never sends one twice.
@@ -78,8 +83,30 @@ pub async fn report_once(agent: &Agent) -> anyhow::Result<()> {
 			// Not retried: the chain said why (`NeverDeployed`, `ExceedsContractCapacity`, …),
 			// and the next interval reports afresh.
 			tracing::warn!(contract_id, reason = %reason, "the chain rejected a consumption report");
+			if means_ended(&reason) {
+				// The contract ended without the agent seeing it: nobody pays for it any more.
+				crate::chain_watch::reconcile_one(agent, contract_id).await?;
+			}
 		}
 		tracing::info!(reports = batch.len(), "consumption reported");
 	}
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn only_the_rejections_that_say_the_contract_is_gone_end_a_deployment() {
+		for reason in ["NotANodeContractOfThisNode", "ContractNotExists"] {
+			assert!(super::means_ended(reason), "{reason}");
+		}
+		for reason in [
+			"TimestampNotAfterPrevious",
+			"TimestampInFuture",
+			"ExceedsContractCapacity",
+			"NeverDeployed",
+		] {
+			assert!(!super::means_ended(reason), "{reason}");
+		}
+	}
 }

@@ -1,6 +1,6 @@
 //! What the agent remembers across restarts, in an embedded redb database in the data dir:
-//! deployments with their workload results, the last report of each contract, and the request
-//! signatures seen recently (replay protection).
+//! deployments with their workload results and the last report of each contract. (Request
+//! signatures seen are held in memory: `guard::Replays`.)
 
 use anyhow::Context;
 use gridchain_sdk::{agent::WorkloadResult, deployment::Deployment, ContractIp};
@@ -10,6 +10,7 @@ use std::path::Path;
 
 const DEPLOYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("deployments");
 const LAST_REPORT: TableDefinition<u64, u64> = TableDefinition::new("last_report");
+/// Where request signatures were kept before they moved to memory; removed on open.
 const SEEN: TableDefinition<&str, u64> = TableDefinition::new("seen_signatures");
 
 /// A deployment the node holds.
@@ -90,7 +91,7 @@ impl State {
 		let tx = db.begin_write()?;
 		tx.open_table(DEPLOYMENTS)?;
 		tx.open_table(LAST_REPORT)?;
-		tx.open_table(SEEN)?;
+		tx.delete_table(SEEN)?;
 		tx.commit()?;
 		Ok(State { db })
 	}
@@ -150,27 +151,5 @@ impl State {
 		}
 		tx.commit()?;
 		Ok(())
-	}
-
-	/// Remember a request signature; false if it was seen before. Forgets those older than
-	/// `older_than`.
-	pub fn first_sighting(
-		&self,
-		signature: &str,
-		now: u64,
-		older_than: u64,
-	) -> anyhow::Result<bool> {
-		let tx = self.db.begin_write()?;
-		let fresh;
-		{
-			let mut table = tx.open_table(SEEN)?;
-			fresh = table.get(signature)?.is_none();
-			if fresh {
-				table.insert(signature, now)?;
-			}
-			table.retain(|_, seen| seen >= older_than)?;
-		}
-		tx.commit()?;
-		Ok(fresh)
 	}
 }

@@ -202,8 +202,11 @@ impl Client {
 		Ok(self.twin_record(twin_id).await?.account_id)
 	}
 
-	/// The account (verifying key) of every twin the documents name as signers or signatures;
-	/// twins that do not exist are left out, so their signatures fail to verify.
+	/// The account (verifying key) of every twin the documents' requirements name; twins that do
+	/// not exist are left out, so their signatures fail to verify. A signature by a twin no
+	/// requirement names is refused without a lookup, so a document's signatures cannot make
+	/// its verifier read the chain more than its requirements (at most
+	/// [`crate::deployment::MAX_REQUESTS`] twins each) allow.
 	pub async fn signer_accounts(
 		&self,
 		docs: &[&crate::deployment::Deployment],
@@ -211,9 +214,7 @@ impl Client {
 		let mut accounts = std::collections::BTreeMap::new();
 		for doc in docs {
 			let r = &doc.signature_requirement;
-			for twin_id in
-				r.requests.iter().map(|q| q.twin_id).chain(r.signatures.iter().map(|s| s.twin_id))
-			{
+			for twin_id in r.requests.iter().map(|q| q.twin_id) {
 				if accounts.contains_key(&twin_id) {
 					continue;
 				}
