@@ -3,25 +3,35 @@
 
 use crate::{
 	db::{Backend, Db},
+	limits::{nested_list_cost, page_cost, sql_error, QueryLimits},
+	nested::{loaders, read_for_page, EventsOfContracts, PublicIpsOfFarms},
 	sync::Status,
 };
 use async_graphql::{
-	ComplexObject, Context, EmptyMutation, EmptySubscription, InputObject, InputValueError,
-	InputValueResult, Object, Scalar, ScalarType, SimpleObject, Value,
+	dataloader::DataLoader, ComplexObject, Context, EmptyMutation, EmptySubscription, InputObject,
+	InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Value,
 };
 use sqlx::{any::AnyRow, FromRow};
 use std::sync::{atomic::Ordering, Arc};
 
+pub use crate::{
+	limits::MAX_PAGE,
+	nested::{ContractEvent, PublicIp},
+};
+
 /// The schema type.
 pub type GridSchema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// Build the schema over `db`.
+/// Build the schema over `db` (the API's handle, [`Db::connect_reader`]), with the limits of
+/// [`crate::limits`] on every query.
 pub fn schema(db: Db, status: Arc<Status>) -> GridSchema {
+	let (ips, events) = loaders(&db);
 	async_graphql::Schema::build(Query, EmptyMutation, EmptySubscription)
 		.data(db)
 		.data(status)
-		.limit_depth(8)
-		.limit_complexity(5_000)
+		.data(ips)
+		.data(events)
+		.extension(QueryLimits)
 		.finish()
 }
 
@@ -29,9 +39,6 @@ pub fn schema(db: Db, status: Arc<Status>) -> GridSchema {
 pub fn sdl() -> String {
 	async_graphql::Schema::build(Query, EmptyMutation, EmptySubscription).finish().sdl()
 }
-
-/// Largest page.
-pub const MAX_PAGE: i64 = 1000;
 
 /// TFT units (10^-7 TFT), as a decimal string so that no client rounds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,16 +168,6 @@ impl Node {
 	}
 }
 
-/// A public IP of a farm.
-#[derive(SimpleObject, FromRow, Debug, Clone)]
-pub struct PublicIp {
-	pub farm_id: i64,
-	pub ip: String,
-	pub gateway: String,
-	/// The contract holding it, 0 when free.
-	pub contract_id: i64,
-}
-
 /// A farm.
 #[derive(SimpleObject, FromRow, Debug, Clone)]
 #[graphql(complex)]
@@ -183,6 +180,10 @@ pub struct Farm {
 	pub dedicated: i64,
 	pub created_block: i64,
 	pub free_ips: i64,
+	/// Its IPs, when the page it is on read them for all its farms at once.
+	#[graphql(skip)]
+	#[sqlx(skip)]
+	pub ips_read: Option<Vec<PublicIp>>,
 }
 
 #[ComplexObject]
@@ -192,12 +193,13 @@ impl Farm {
 	}
 
 	/// Its public IPs.
+	#[graphql(complexity = "nested_list_cost(child_complexity)")]
 	async fn public_ips(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PublicIp>> {
-		let db = ctx.data::<Db>()?;
-		Ok(sqlx::query_as("SELECT farm_id, ip, gateway, contract_id FROM public_ips WHERE farm_id = $1 ORDER BY ip")
-			.bind(self.id)
-			.fetch_all(&db.pool)
-			.await?)
+		if let Some(ips) = &self.ips_read {
+			return Ok(ips.clone());
+		}
+		let loader = ctx.data::<DataLoader<PublicIpsOfFarms>>()?;
+		Ok(loader.load_one(self.id).await?.unwrap_or_default())
 	}
 }
 
@@ -256,6 +258,10 @@ pub struct Contract {
 	pub capacity_hru: i64,
 	#[graphql(skip)]
 	pub capacity_mru: i64,
+	/// Its events, when the page it is on read them for all its contracts at once.
+	#[graphql(skip)]
+	#[sqlx(skip)]
+	pub events_read: Option<Vec<ContractEvent>>,
 }
 
 #[ComplexObject]
@@ -274,31 +280,14 @@ impl Contract {
 		Capacity { cru: self.used_cru, sru: self.used_sru, hru: self.used_hru, mru: self.used_mru }
 	}
 	/// Every state change, oldest first.
+	#[graphql(complexity = "nested_list_cost(child_complexity)")]
 	async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContractEvent>> {
-		let db = ctx.data::<Db>()?;
-		Ok(sqlx::query_as(
-			"SELECT block_number, event_index, contract_id, kind, state, detail, time FROM contract_events \
-			 WHERE contract_id = $1 ORDER BY block_number, event_index",
-		)
-		.bind(self.id)
-		.fetch_all(&db.pool)
-		.await?)
+		if let Some(events) = &self.events_read {
+			return Ok(events.clone());
+		}
+		let loader = ctx.data::<DataLoader<EventsOfContracts>>()?;
+		Ok(loader.load_one(self.id).await?.unwrap_or_default())
 	}
-}
-
-/// A state change of a contract.
-#[derive(SimpleObject, FromRow, Debug, Clone)]
-pub struct ContractEvent {
-	pub block_number: i64,
-	pub event_index: i64,
-	pub contract_id: i64,
-	/// `created`, `updated`, `deployed`, `grace_started`, `grace_ended` or `canceled`.
-	pub kind: String,
-	/// The contract's state after it.
-	pub state: String,
-	pub detail: String,
-	/// Unix seconds.
-	pub time: i64,
 }
 
 /// One settlement of a contract.
@@ -544,11 +533,33 @@ fn bind<'q, O>(
 	q
 }
 
+/// Which parts of a page the query selects: the count (and sum) and the rows are each read only
+/// when asked for, so that `{ totalCount }` reads no rows and `{ items }` counts none.
+#[derive(Debug, Clone, Copy)]
+struct Wanted {
+	count: bool,
+	items: bool,
+}
+
+impl Wanted {
+	fn of(ctx: &Context<'_>) -> Wanted {
+		let look = ctx.look_ahead();
+		Wanted {
+			count: look.field("totalCount").exists() || look.field("totalAmount").exists(),
+			items: look.field("items").exists(),
+		}
+	}
+
+	/// A list field that is the rows themselves.
+	const ITEMS: Wanted = Wanted { count: false, items: true };
+}
+
 /// One page of `select` rows and how many rows match (with the sum of `sum`, when given), read in
 /// one snapshot so that the count, the sum and the page agree while the indexer writes.
 #[allow(clippy::too_many_arguments)]
 async fn fetch_page_summed<T>(
 	db: &Db,
+	wanted: Wanted,
 	select: &str,
 	from: &str,
 	w: &Where,
@@ -561,36 +572,50 @@ where
 	T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
 	let (first, offset) = paging(first, offset)?;
-	let mut tx = db.pool.begin().await?;
-	if db.backend == Backend::Postgres {
+	let mut tx = db.pool.begin().await.map_err(sql_error)?;
+	if db.backend == Backend::Postgres && wanted.count && wanted.items {
 		// SQLite's WAL gives a transaction one snapshot from its first read; PostgreSQL needs asking.
 		sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 			.execute(&mut *tx)
-			.await?;
+			.await
+			.map_err(sql_error)?;
 	}
-	let sum_sql = sum
-		.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
-		.unwrap_or("CAST(0 AS BIGINT)".into());
-	let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT), {sum_sql} FROM {from}{}", w.sql());
-	let (total, summed): (i64, i64) =
-		bind(sqlx::query_as(&count_sql), &w.args).fetch_one(&mut *tx).await?;
-	let n = w.next();
-	let sql = format!(
-		"SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
-		w.sql(),
-		n + 1
-	);
-	let mut args = w.args.clone();
-	args.push(Arg::Int(first));
-	args.push(Arg::Int(offset));
-	let items = bind(sqlx::query_as(&sql), &args).fetch_all(&mut *tx).await?;
-	tx.rollback().await?;
+	let (mut total, mut summed) = (0, 0);
+	if wanted.count {
+		let sum_sql = sum
+			.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+			.unwrap_or("CAST(0 AS BIGINT)".into());
+		let count_sql =
+			format!("SELECT CAST(COUNT(*) AS BIGINT), {sum_sql} FROM {from}{}", w.sql());
+		db.count_read();
+		(total, summed) = bind(sqlx::query_as(&count_sql), &w.args)
+			.fetch_one(&mut *tx)
+			.await
+			.map_err(sql_error)?;
+	}
+	let mut items = Vec::new();
+	if wanted.items {
+		let n = w.next();
+		let sql = format!(
+			"SELECT {select} FROM {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+			w.sql(),
+			n + 1
+		);
+		let mut args = w.args.clone();
+		args.push(Arg::Int(first));
+		args.push(Arg::Int(offset));
+		db.count_read();
+		items = bind(sqlx::query_as(&sql), &args).fetch_all(&mut *tx).await.map_err(sql_error)?;
+	}
+	tx.rollback().await.map_err(sql_error)?;
 	Ok((total, summed, items))
 }
 
 /// [`fetch_page_summed`] without a sum.
+#[allow(clippy::too_many_arguments)]
 async fn fetch_page<T>(
 	db: &Db,
+	wanted: Wanted,
 	select: &str,
 	from: &str,
 	w: &Where,
@@ -602,7 +627,7 @@ where
 	T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
 	let (total, _, items) =
-		fetch_page_summed(db, select, from, w, order, None, first, offset).await?;
+		fetch_page_summed(db, wanted, select, from, w, order, None, first, offset).await?;
 	Ok((total, items))
 }
 
@@ -695,6 +720,7 @@ impl Query {
 	}
 
 	/// Nodes, by id, filtered.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn nodes(
 		&self,
 		ctx: &Context<'_>,
@@ -705,7 +731,8 @@ impl Query {
 		let db = ctx.data::<Db>()?;
 		let w = node_where(&filter.unwrap_or_default());
 		let (total_count, items) =
-			fetch_page(db, NODE_COLUMNS, "nodes n", &w, "n.id", first, offset).await?;
+			fetch_page(db, Wanted::of(ctx), NODE_COLUMNS, "nodes n", &w, "n.id", first, offset)
+				.await?;
 		Ok(NodePage { total_count, items })
 	}
 
@@ -713,10 +740,11 @@ impl Query {
 	async fn node(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Node>> {
 		let db = ctx.data::<Db>()?;
 		let sql = format!("SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = $1");
-		Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await?)
+		sqlx::query_as(&sql).bind(id).fetch_optional(db.reading()).await.map_err(sql_error)
 	}
 
 	/// Farms, by id, filtered.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn farms(
 		&self,
 		ctx: &Context<'_>,
@@ -738,8 +766,16 @@ impl Query {
 			"(SELECT COUNT(*) FROM public_ips p WHERE p.farm_id = f.id AND p.contract_id = 0) >= ?",
 			f.free_ips,
 		);
-		let (total_count, items) =
-			fetch_page(db, FARM_COLUMNS, "farms f", &w, "f.id", first, offset).await?;
+		let (total_count, mut items): (i64, Vec<Farm>) =
+			fetch_page(db, Wanted::of(ctx), FARM_COLUMNS, "farms f", &w, "f.id", first, offset)
+				.await?;
+		if ctx.look_ahead().field("items").field("publicIps").exists() {
+			let ids = items.iter().map(|farm| farm.id);
+			let mut ips = read_for_page::<PublicIpsOfFarms>(ctx, ids).await?;
+			for farm in &mut items {
+				farm.ips_read = Some(ips.remove(&farm.id).unwrap_or_default());
+			}
+		}
 		Ok(FarmPage { total_count, items })
 	}
 
@@ -747,10 +783,11 @@ impl Query {
 	async fn farm(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Farm>> {
 		let db = ctx.data::<Db>()?;
 		let sql = format!("SELECT {FARM_COLUMNS} FROM farms f WHERE f.id = $1");
-		Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await?)
+		sqlx::query_as(&sql).bind(id).fetch_optional(db.reading()).await.map_err(sql_error)
 	}
 
 	/// Twins, by id; `account` (SS58) finds one account's.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn twins(
 		&self,
 		ctx: &Context<'_>,
@@ -765,6 +802,7 @@ impl Query {
 		}
 		let (total_count, items) = fetch_page(
 			db,
+			Wanted::of(ctx),
 			"id, account, pk, relay, created_block, updated_block",
 			"twins",
 			&w,
@@ -779,15 +817,17 @@ impl Query {
 	/// One twin.
 	async fn twin(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Twin>> {
 		let db = ctx.data::<Db>()?;
-		Ok(sqlx::query_as(
+		sqlx::query_as(
 			"SELECT id, account, pk, relay, created_block, updated_block FROM twins WHERE id = $1",
 		)
 		.bind(id)
-		.fetch_optional(&db.pool)
-		.await?)
+		.fetch_optional(db.reading())
+		.await
+		.map_err(sql_error)
 	}
 
 	/// Contracts, live and ended, by id, filtered.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn contracts(
 		&self,
 		ctx: &Context<'_>,
@@ -809,8 +849,16 @@ impl Query {
 			let kind = one_of("kind", kind, &["node", "name", "rent"])?;
 			w.add("kind = ?", Arg::Text(kind.to_string()));
 		}
-		let (total_count, items) =
-			fetch_page(db, CONTRACT_COLUMNS, "contracts", &w, "id", first, offset).await?;
+		let (total_count, mut items): (i64, Vec<Contract>) =
+			fetch_page(db, Wanted::of(ctx), CONTRACT_COLUMNS, "contracts", &w, "id", first, offset)
+				.await?;
+		if ctx.look_ahead().field("items").field("events").exists() {
+			let ids = items.iter().map(|contract| contract.id);
+			let mut events = read_for_page::<EventsOfContracts>(ctx, ids).await?;
+			for contract in &mut items {
+				contract.events_read = Some(events.remove(&contract.id).unwrap_or_default());
+			}
+		}
 		Ok(ContractPage { total_count, items })
 	}
 
@@ -822,10 +870,11 @@ impl Query {
 	) -> async_graphql::Result<Option<Contract>> {
 		let db = ctx.data::<Db>()?;
 		let sql = format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1");
-		Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await?)
+		sqlx::query_as(&sql).bind(id).fetch_optional(db.reading()).await.map_err(sql_error)
 	}
 
 	/// Bills, oldest first, with the total of all that match.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn bills(
 		&self,
 		ctx: &Context<'_>,
@@ -837,6 +886,7 @@ impl Query {
 		let w = bill_where(&filter.unwrap_or_default());
 		let (total_count, total, items) = fetch_page_summed(
 			db,
+			Wanted::of(ctx),
 			BILL_COLUMNS,
 			"bills",
 			&w,
@@ -850,6 +900,7 @@ impl Query {
 	}
 
 	/// Bills summed per UTC day, oldest day first.
+	#[graphql(complexity = "nested_list_cost(child_complexity)")]
 	async fn bills_per_day(
 		&self,
 		ctx: &Context<'_>,
@@ -862,7 +913,7 @@ impl Query {
 			w.sql()
 		);
 		let rows: Vec<(i64, i64, i64)> =
-			bind(sqlx::query_as(&sql), &w.args).fetch_all(&db.pool).await?;
+			bind(sqlx::query_as(&sql), &w.args).fetch_all(db.reading()).await.map_err(sql_error)?;
 		Ok(rows
 			.into_iter()
 			.map(|(day, amount, bills)| DayTotal {
@@ -874,6 +925,7 @@ impl Query {
 	}
 
 	/// Consumption reports, oldest first.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn consumption_reports(
 		&self,
 		ctx: &Context<'_>,
@@ -892,6 +944,7 @@ impl Query {
 		}
 		let (total_count, items) = fetch_page(
 			db,
+			Wanted::of(ctx),
 			REPORT_COLUMNS,
 			"reports",
 			&w,
@@ -904,6 +957,7 @@ impl Query {
 	}
 
 	/// TFT prices, newest first; `kind` is `price` or `average`.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn prices(
 		&self,
 		ctx: &Context<'_>,
@@ -919,6 +973,7 @@ impl Query {
 		}
 		let (total_count, items) = fetch_page(
 			db,
+			Wanted::of(ctx),
 			"block_number, event_index, kind, price_musd, time",
 			"prices",
 			&w,
@@ -931,6 +986,7 @@ impl Query {
 	}
 
 	/// Grace periods, of one contract or all, oldest first.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn grace_periods(
 		&self,
 		ctx: &Context<'_>,
@@ -943,6 +999,7 @@ impl Query {
 		w.opt_int("contract_id = ?", contract_id);
 		let (total_count, items) = fetch_page(
 			db,
+			Wanted::of(ctx),
 			"contract_id, started_block, debt, ended_block, ended_by",
 			"grace_periods",
 			&w,
@@ -955,6 +1012,7 @@ impl Query {
 	}
 
 	/// Burns, oldest first.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn burns(
 		&self,
 		ctx: &Context<'_>,
@@ -964,6 +1022,7 @@ impl Query {
 		let db = ctx.data::<Db>()?;
 		let (_, items) = fetch_page(
 			db,
+			Wanted::ITEMS,
 			"block_number, event_index, amount, time",
 			"burns",
 			&Where::default(),
@@ -976,6 +1035,7 @@ impl Query {
 	}
 
 	/// Transfers from or to an account (SS58), oldest first.
+	#[graphql(complexity = "page_cost(first, child_complexity)")]
 	async fn transfers(
 		&self,
 		ctx: &Context<'_>,
@@ -995,6 +1055,7 @@ impl Query {
 		}
 		let (total_count, items) = fetch_page(
 			db,
+			Wanted::of(ctx),
 			"block_number, event_index, from_account, to_account, amount, time",
 			"transfers",
 			&w,

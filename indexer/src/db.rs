@@ -4,7 +4,14 @@
 use crate::fetch::{BlockData, Change, ContractRecord};
 use gridchain_sdk::Node;
 use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
-use std::collections::BTreeSet;
+use std::{
+	collections::BTreeSet,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
 
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,12 +39,38 @@ pub enum DbError {
 
 pub type Result<T> = std::result::Result<T, DbError>;
 
-/// The indexer's database.
+/// The indexer's database: the follower's handle ([`Db::connect`]) or the API's
+/// ([`Db::connect_reader`]), each with a pool of its own, so that a flood of queries waits for the
+/// API's connections and never for the one the follower writes with.
 #[derive(Clone)]
 pub struct Db {
 	pub pool: AnyPool,
 	pub backend: Backend,
+	/// SQL reads (SELECT statements) the API has sent through this handle
+	/// (`grid_indexer_api_reads_total`).
+	reads: Arc<AtomicU64>,
 }
+
+/// What bounds the API's reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderLimits {
+	/// Connections: the most statements the API runs at once.
+	pub connections: u32,
+	/// The longest a statement may run (PostgreSQL's `statement_timeout`), a SQLite connection
+	/// waits for a lock (`busy_timeout`), and a request waits for a free connection.
+	pub statement_timeout: Duration,
+}
+
+impl ReaderLimits {
+	/// 4 connections on SQLite (readers beyond the cores only wait), 8 on PostgreSQL.
+	pub fn default_for(backend: Backend, statement_timeout: Duration) -> ReaderLimits {
+		let connections = if backend == Backend::Sqlite { 4 } else { 8 };
+		ReaderLimits { connections, statement_timeout }
+	}
+}
+
+/// The follower's connections: one writes, one answers `/health` meanwhile.
+const WRITER_CONNECTIONS: u32 = 2;
 
 /// The database URL for `--database`: a `postgres://` URL as is, anything else a SQLite file.
 pub fn database_url(arg: &str) -> Result<(String, Backend)> {
@@ -53,13 +86,12 @@ pub fn database_url(arg: &str) -> Result<(String, Backend)> {
 }
 
 impl Db {
-	/// Open (creating a SQLite file if needed) and migrate.
+	/// Open (creating a SQLite file if needed) and migrate: the follower's handle.
 	pub async fn connect(arg: &str) -> Result<Db> {
 		sqlx::any::install_default_drivers();
 		let (url, backend) = database_url(arg)?;
-		let options = AnyPoolOptions::new()
-			.max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-			.after_connect(move |conn, _| {
+		let options = AnyPoolOptions::new().max_connections(WRITER_CONNECTIONS).after_connect(
+			move |conn, _| {
 				Box::pin(async move {
 					if backend == Backend::Sqlite {
 						// WAL: readers do not wait for the writer, and a killed process leaves the
@@ -71,10 +103,61 @@ impl Db {
 					}
 					Ok(())
 				})
-			});
+			},
+		);
 		let pool = options.connect(&url).await?;
 		sqlx::migrate!("./migrations").run(&pool).await?;
-		Ok(Db { pool, backend })
+		Ok(Db { pool, backend, reads: Arc::default() })
+	}
+
+	/// The API's handle on a database [`Db::connect`] has opened: a pool of its own, read-only,
+	/// each statement bounded by `limits.statement_timeout`.
+	pub async fn connect_reader(arg: &str, limits: ReaderLimits) -> Result<Db> {
+		sqlx::any::install_default_drivers();
+		let (url, backend) = database_url(arg)?;
+		let timeout_ms = limits.statement_timeout.as_millis().max(1);
+		let options = AnyPoolOptions::new()
+			.max_connections(limits.connections.max(1))
+			.acquire_timeout(limits.statement_timeout)
+			.after_connect(move |conn, _| {
+				Box::pin(async move {
+					match backend {
+						Backend::Sqlite => {
+							conn.execute("PRAGMA query_only = ON").await?;
+							let busy = format!("PRAGMA busy_timeout = {timeout_ms}");
+							conn.execute(busy.as_str()).await?;
+						}
+						Backend::Postgres => {
+							for set in [
+								format!("SET statement_timeout = {timeout_ms}"),
+								format!("SET idle_in_transaction_session_timeout = {timeout_ms}"),
+								"SET default_transaction_read_only = on".to_string(),
+							] {
+								conn.execute(set.as_str()).await?;
+							}
+						}
+					}
+					Ok(())
+				})
+			});
+		let pool = options.connect(&url).await?;
+		Ok(Db { pool, backend, reads: Arc::default() })
+	}
+
+	/// The pool, counting one read about to be sent on it.
+	pub fn reading(&self) -> &AnyPool {
+		self.count_read();
+		&self.pool
+	}
+
+	/// Count one read sent on a connection of this handle (in a transaction, say).
+	pub fn count_read(&self) {
+		self.reads.fetch_add(1, Ordering::Relaxed);
+	}
+
+	/// Reads counted by [`Db::reading`] and [`Db::count_read`] so far.
+	pub fn reads(&self) -> u64 {
+		self.reads.load(Ordering::Relaxed)
 	}
 
 	/// The last committed block, if any.

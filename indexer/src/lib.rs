@@ -3,5 +3,7 @@
 pub mod api;
 pub mod db;
 pub mod fetch;
+pub mod limits;
+pub mod nested;
 pub mod server;
 pub mod sync;

@@ -1,7 +1,11 @@
 //! `grid-indexer`: follow Gridchain's finalized blocks into a database and serve GraphQL.
 
 use clap::Parser;
-use grid_indexer::{api, db, db::Db, server, sync};
+use grid_indexer::{
+	api,
+	db::{self, Db, ReaderLimits},
+	limits, server, sync,
+};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 /// Index Gridchain's history into SQLite (default) or PostgreSQL and answer GraphQL queries.
@@ -26,6 +30,15 @@ struct Args {
 	/// `/health` answers 503 when more than this many blocks behind.
 	#[arg(long, default_value_t = 10)]
 	max_lag: u32,
+	/// Database connections of the GraphQL API, apart from the follower's (default: 4 on SQLite,
+	/// 8 on PostgreSQL).
+	#[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+	api_connections: Option<u32>,
+	/// A GraphQL request not answered within this many milliseconds is answered with a
+	/// `REQUEST_TIMEOUT` error; also PostgreSQL's `statement_timeout` for the API.
+	#[arg(long, default_value_t = limits::DEFAULT_REQUEST_TIMEOUT.as_millis() as u64,
+		value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+	request_timeout_ms: u64,
 	/// Print the GraphQL schema (SDL) and exit.
 	#[arg(long)]
 	print_schema: bool,
@@ -60,6 +73,12 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
 	let db = Db::connect(&args.database).await?;
+	let request_timeout = Duration::from_millis(args.request_timeout_ms);
+	let mut reader_limits = ReaderLimits::default_for(db.backend, request_timeout);
+	if let Some(connections) = args.api_connections {
+		reader_limits.connections = connections;
+	}
+	let api_db = Db::connect_reader(&args.database, reader_limits).await?;
 	let status = Arc::new(sync::Status::default());
 	let (stop, stopped) = tokio::sync::watch::channel(false);
 	let options = sync::SyncOptions {
@@ -75,10 +94,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
 		stopped.clone(),
 	));
 	let state = server::AppState {
-		schema: api::schema(db.clone(), status.clone()),
+		schema: api::schema(api_db.clone(), status.clone()),
 		db,
+		api_db,
 		status,
 		max_lag: i64::from(args.max_lag),
+		request_timeout,
 	};
 	let listener = tokio::net::TcpListener::bind(args.listen)
 		.await

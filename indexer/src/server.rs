@@ -3,27 +3,40 @@
 use crate::{
 	api::{backend_name, GridSchema},
 	db::Db,
+	limits::{Refused, MAX_BODY_BYTES},
 	sync::Status,
 };
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
-	extract::State,
+	body::Bytes,
+	extract::{
+		rejection::{BytesRejection, FailedToBufferBody},
+		DefaultBodyLimit, State,
+	},
 	http::{header, StatusCode},
 	response::{Html, IntoResponse, Response},
 	routing::get,
 	Json, Router,
 };
-use std::sync::{atomic::Ordering, Arc};
+use std::{
+	sync::{atomic::Ordering, Arc},
+	time::Duration,
+};
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
 	pub schema: GridSchema,
+	/// The follower's handle: `/health` asks it, so that a flood of queries (which waits for the
+	/// API's connections) cannot make a healthy indexer look down.
 	pub db: Db,
+	/// The API's handle, whose reads `/metrics` counts.
+	pub api_db: Db,
 	pub status: Arc<Status>,
 	/// `/health` answers 503 when the indexer is more blocks than this behind.
 	pub max_lag: i64,
+	/// A GraphQL request not answered within this is answered `REQUEST_TIMEOUT`.
+	pub request_timeout: Duration,
 }
 
 /// The router.
@@ -33,6 +46,7 @@ pub fn router(state: AppState) -> Router {
 		.route("/graphql", get(graphiql).post(graphql))
 		.route("/health", get(health))
 		.route("/metrics", get(metrics))
+		.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 		.layer(
 			// Public, read-only data: any page (the web dashboard) may query it.
 			tower_http::cors::CorsLayer::new()
@@ -47,8 +61,47 @@ async fn graphiql() -> Html<String> {
 	Html(GraphiQLSource::build().endpoint("/graphql").title("Gridchain indexer").finish())
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-	state.schema.execute(request.into_inner()).await.into()
+/// A GraphQL request as JSON (`query`, `variables`, `operationName`), at most
+/// [`MAX_BODY_BYTES`], answered within `request_timeout`; a refusal is a GraphQL error naming the
+/// limit.
+async fn graphql(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+	let body = match body {
+		Ok(body) => body,
+		Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+			return refused(
+				StatusCode::PAYLOAD_TOO_LARGE,
+				Refused::BodyTooLarge { limit: MAX_BODY_BYTES },
+			);
+		}
+		Err(e) => return error(e.status(), format!("body: {}", e.body_text())),
+	};
+	let request: async_graphql::Request = match serde_json::from_slice(&body) {
+		Ok(request) => request,
+		Err(e) => {
+			let message =
+				format!("body: expected a GraphQL request in JSON ({{\"query\": …}}): {e}");
+			return error(StatusCode::BAD_REQUEST, message);
+		}
+	};
+	match tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await {
+		Ok(response) => Json(response).into_response(),
+		Err(_) => {
+			let limit_ms = u64::try_from(state.request_timeout.as_millis()).unwrap_or(u64::MAX);
+			refused(StatusCode::OK, Refused::RequestTimeout { limit_ms })
+		}
+	}
+}
+
+/// A GraphQL answer holding one error.
+fn error(code: StatusCode, message: String) -> Response {
+	let response =
+		async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(message, None)]);
+	(code, Json(response)).into_response()
+}
+
+fn refused(code: StatusCode, refused: Refused) -> Response {
+	let response = async_graphql::Response::from_errors(vec![refused.server_error()]);
+	(code, Json(response)).into_response()
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -119,6 +172,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
 		"counter",
 		"Time spent committing batches.",
 		format!("{:.6}", get(&s.commit_micros) as f64 / 1e6),
+	);
+	metric(
+		"grid_indexer_api_reads_total",
+		"counter",
+		"SQL reads (SELECT statements) the GraphQL API has sent.",
+		state.api_db.reads().to_string(),
 	);
 	metric(
 		"grid_indexer_chain_errors_total",
