@@ -195,6 +195,10 @@ fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
 	}
 }
 
+fn now_secs() -> u64 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs()
+}
+
 fn identity(uri: &str) -> Identity {
 	Identity::from_uri(uri).expect("dev identity")
 }
@@ -583,6 +587,19 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	let (status, answer) =
 		http(agent.port, "POST", "/v1/deployments", &headers(now, sign(now + 1)), &body);
 	assert_eq!((status, answer.contains("\"BadRequestSignature\"")), (401, true), "{answer}");
+	// A twin that does not exist, and a body over 64 KiB.
+	let mut unknown = headers(now, sign(now));
+	unknown[0].1 = "999".into();
+	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &unknown, &body);
+	assert_eq!((status, answer.contains("\"UnknownTwin\"")), (401, true), "{answer}");
+	let huge = vec![b' '; 64 * 1024 + 1];
+	let signed_huge = format!(
+		"sr25519:0x{}",
+		hex::encode(charlie.sign(&request_message("POST", "/v1/deployments", now, &huge)))
+	);
+	let (status, answer) =
+		http(agent.port, "POST", "/v1/deployments", &headers(now, signed_huge), &huge);
+	assert_eq!((status, answer.contains("\"BodyTooLarge\"")), (413, true), "{answer}");
 	let replayed = headers(now, sign(now));
 	let (status, answer) = http(agent.port, "POST", "/v1/deployments", &replayed, &body);
 	assert_eq!(status, 200, "the first sending deploys: {answer}");
@@ -618,6 +635,34 @@ async fn every_refusal_is_a_4xx_naming_the_rule_with_nothing_provisioned_or_conf
 	}
 	assert!(waited.elapsed() < Duration::from_secs(20));
 	assert_eq!(http(agent.port, "GET", "/v1/health", &[], b"").0, 200, "slots free again");
+
+	// A contract that ends while the agent is down is removed when it starts again; a request
+	// signed before the restart is not taken after it (the signatures seen were in memory).
+	let path = format!("/v1/deployments/{}", doc.contract_id);
+	let before = now_secs() - 2;
+	let signed_before = vec![
+		(HEADER_TWIN, "3".to_string()),
+		(HEADER_TIMESTAMP, before.to_string()),
+		(
+			HEADER_SIGNATURE,
+			format!(
+				"sr25519:0x{}",
+				hex::encode(charlie.sign(&request_message("GET", &path, before, b"")))
+			),
+		),
+	];
+	let mut agent = agent;
+	agent.kill9();
+	chain.grid("//Charlie", &["contract", "cancel", &doc.contract_id.to_string()]).ok();
+	agent.restart();
+	let (status, answer) = http(agent.port, "GET", &path, &signed_before, b"");
+	assert_eq!((status, answer.contains("\"StaleRequest\"")), (401, true), "{answer}");
+	let status = AgentClient::new(&agent.url()).status(&charlie, 3, doc.contract_id).await;
+	assert!(
+		matches!(status, Err(Error::Agent { ref code, .. }) if code == "NotDeployed"),
+		"the orphan is gone: {status:?}"
+	);
+	assert_eq!(agent.log_lines("the contract ended unseen: deprovisioning").len(), 1);
 }
 
 /// Run a future to completion from sync code inside the multi-thread test runtime.
