@@ -385,7 +385,8 @@ async fn health(State(agent): State<Shared>) -> Json<serde_json::Value> {
 }
 
 async fn metrics(State(agent): State<Shared>) -> String {
-	agent.metrics.render(&agent.counts(), now_secs())
+	let twin_reads = agent.accounts.reads.load(std::sync::atomic::Ordering::Relaxed);
+	agent.metrics.render(&agent.counts(), now_secs(), twin_reads)
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub struct TwinAccounts {
 	/// Lookups of twins not cached yet, at once: requests naming unknown twins cost the node
 	/// at most this many chain reads at a time.
 	lookups: tokio::sync::Semaphore,
+	/// Accounts read from the chain, for `/metrics`.
+	pub reads: std::sync::atomic::AtomicU64,
 }
 
 /// The most accounts remembered: each is 36 bytes, so 100,000 is under 4 MB.
@@ -47,6 +49,7 @@ impl Default for TwinAccounts {
 			known: Mutex::default(),
 			missing: Mutex::default(),
 			lookups: tokio::sync::Semaphore::new(LOOKUPS_AT_ONCE),
+			reads: Default::default(),
 		}
 	}
 }
@@ -78,6 +81,7 @@ impl TwinAccounts {
 		if let Some(account) = self.cached(twin) {
 			return Ok(Some(account));
 		}
+		self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 		match client.twin_account(twin).await {
 			Ok(account) => {
 				let mut known = locked(&self.known);

@@ -17,8 +17,9 @@ impl Metrics {
 		counter.fetch_add(n, Ordering::Relaxed);
 	}
 
-	/// The text exposition format; `by_state` counts deployments per state.
-	pub fn render(&self, by_state: &[(&str, u64)], now: u64) -> String {
+	/// The text exposition format; `by_state` counts deployments per state, `twin_reads` the
+	/// twin accounts read from the chain.
+	pub fn render(&self, by_state: &[(&str, u64)], now: u64, twin_reads: u64) -> String {
 		let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
 		let mut out = String::new();
 		out.push_str("# HELP grid_agent_deployments Deployments held, by state.\n# TYPE grid_agent_deployments gauge\n");
@@ -40,6 +41,11 @@ impl Metrics {
 				"grid_agent_requests_refused_total",
 				"API requests refused.",
 				get(&self.requests_refused),
+			),
+			(
+				"grid_agent_twin_account_reads_total",
+				"Twin accounts read from the chain; every other request's account came from the cache.",
+				twin_reads,
 			),
 		];
 		for (name, help, value) in counters {

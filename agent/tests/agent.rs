@@ -1542,4 +1542,10 @@ async fn twenty_deploys_at_once_land_within_three_blocks_and_a_flood_of_other_tw
 		"every flood request answered: {statuses:?}"
 	);
 	assert!(agent.metric("grid_agent_requests_refused_total") >= limited);
+	// Each twin's account was read from the chain once, however many requests it signed.
+	assert!(
+		agent.metric("grid_agent_twin_account_reads_total") <= twins.len() as u64,
+		"twin accounts read from the chain: {}",
+		agent.metric("grid_agent_twin_account_reads_total")
+	);
 }
