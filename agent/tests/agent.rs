@@ -1531,11 +1531,13 @@ async fn twenty_deploys_at_once_land_within_three_blocks_and_a_flood_of_other_tw
 	// Each flooding twin got its burst and its rate; the rest was refused before any work.
 	let limited = statuses.get("RateLimited").copied().unwrap_or(0);
 	let allowed = statuses.get("NotAllowed").copied().unwrap_or(0);
-	assert!(limited > 0 && allowed > 0, "{statuses:?}");
-	assert!(
-		allowed <= 3 * (30 + 10 * (flood_secs + 5)),
-		"more reads got through than three twins' bursts and rates allow: {statuses:?}"
-	);
+	// Three twins, each a burst of 30 and 10 a second (a few seconds' slack for the flood's tail).
+	let most_allowed = 3 * (30 + 10 * (flood_secs + 5));
+	assert!(allowed > 0, "{statuses:?}");
+	assert!(allowed <= most_allowed, "more reads got through than the buckets allow: {statuses:?}");
+	if flood_rate * flood_secs > most_allowed {
+		assert!(limited > 0, "{statuses:?}");
+	}
 	assert_eq!(
 		limited + allowed,
 		flood_rate * flood_secs,
