@@ -64,8 +64,9 @@ export function EndpointOffer({ offer, known, onAccept, onDecline }: { offer: Pa
         </>}
       </div>
       <p className="row">
-        <button onClick={onAccept} disabled={checking} data-testid="offer-accept">Use the offered endpoints</button>
-        <button className="secondary" onClick={onDecline} data-testid="offer-decline">Keep my saved endpoints</button>
+        {/* The safe choice is the prominent one. */}
+        <button onClick={onDecline} data-testid="offer-decline">Keep my saved endpoints</button>
+        <button className="secondary" onClick={onAccept} disabled={checking} data-testid="offer-accept">Use the offered endpoints</button>
       </p>
     </section>
   );
