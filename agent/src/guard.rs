@@ -21,6 +21,8 @@ pub struct TwinAccounts {
 	/// Lookups of twins not cached yet, at once: requests naming unknown twins cost the node
 	/// at most this many chain reads at a time.
 	lookups: tokio::sync::Semaphore,
+	/// A turn per twin being looked up: concurrent requests of one twin wait for one read.
+	pending: Mutex<HashMap<u32, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 	/// Accounts read from the chain, for `/metrics`.
 	pub reads: std::sync::atomic::AtomicU64,
 }
@@ -49,6 +51,7 @@ impl Default for TwinAccounts {
 			known: Mutex::default(),
 			missing: Mutex::default(),
 			lookups: tokio::sync::Semaphore::new(LOOKUPS_AT_ONCE),
+			pending: Mutex::default(),
 			reads: Default::default(),
 		}
 	}
@@ -60,8 +63,29 @@ impl TwinAccounts {
 		locked(&self.known).get(&twin).copied()
 	}
 
-	/// The account of `twin`, `None` if the chain has no such twin.
+	/// The account of `twin`, `None` if the chain has no such twin. Concurrent requests of one
+	/// uncached twin wait for one lookup.
 	pub async fn get(&self, client: &Client, twin: u32) -> Result<Option<[u8; 32]>, Refusal> {
+		if let Some(account) = self.cached(twin) {
+			return Ok(Some(account));
+		}
+		let turn = locked(&self.pending).entry(twin).or_default().clone();
+		let found = async {
+			let _turn = turn.lock().await;
+			self.look_up(client, twin).await
+		}
+		.await;
+		let mut pending = locked(&self.pending);
+		// Ours and the table's: nobody else waits for this twin.
+		if std::sync::Arc::strong_count(&turn) <= 2 {
+			pending.remove(&twin);
+		}
+		found
+	}
+
+	/// `get` for a twin not cached, one lookup per twin at a time.
+	async fn look_up(&self, client: &Client, twin: u32) -> Result<Option<[u8; 32]>, Refusal> {
+		// A lookup that held the turn before may have answered.
 		if let Some(account) = self.cached(twin) {
 			return Ok(Some(account));
 		}
@@ -77,10 +101,6 @@ impl TwinAccounts {
 				))
 			})?
 			.map_err(|e| busy(e.to_string()))?;
-		// Another request may have looked it up meanwhile.
-		if let Some(account) = self.cached(twin) {
-			return Ok(Some(account));
-		}
 		self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 		match client.twin_account(twin).await {
 			Ok(account) => {
