@@ -21,8 +21,8 @@ pub use encryption::{
 };
 pub use hash::{DeploymentHash, HashError, HashParseError};
 pub use signature::{
-	verify_raw, verify_signatures, verify_update, Approval, KeyType, Signature, SignatureError,
-	SR25519_SIGNING_CONTEXT,
+	verify_raw, verify_signatures, verify_update, wrapped, Approval, KeyType, Signature,
+	SignatureError, SR25519_SIGNING_CONTEXT, WRAP_PREFIX, WRAP_SUFFIX,
 };
 pub use validation::{
 	is_workload_name, RequirementError, UpdateError, ValidationError, MAX_CPU, MAX_REQUESTS,

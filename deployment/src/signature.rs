@@ -1,6 +1,6 @@
 //! Workload signatures and the multisignature rules of SPEC §9.4.
 
-use std::{collections::BTreeMap, fmt};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,8 @@ pub enum SignatureError {
 	/// The requirement itself is invalid.
 	#[error("the signature requirement is invalid: {0}")]
 	Requirement(#[from] RequirementError),
-	/// A twin signed that `requests` does not name.
+	/// A twin signed that `requests` does not name (on an update: neither the new nor the old
+	/// requirement's).
 	#[error("twin {twin_id} signed, but signature_requirement.requests does not name it")]
 	UnknownSigner { twin_id: u32 },
 	/// A twin signed more than once.
@@ -125,7 +126,8 @@ impl Signature {
 		Signature::ed25519(twin_id, key.sign(hash.as_bytes()).to_bytes())
 	}
 
-	/// Whether the signature verifies over `hash` with `account_id` as the public key.
+	/// Whether the signature verifies over `hash` (or its wrapped form, as a wallet signs) with
+	/// `account_id` as the public key.
 	pub fn verify(&self, hash: &DeploymentHash, account_id: &[u8; 32]) -> bool {
 		verify_raw(self.key_type, &self.signature, account_id, hash.as_bytes())
 	}
@@ -142,9 +144,33 @@ impl Deployment {
 	}
 }
 
-/// Whether `signature` of `key_type` by `account_id` (the public key) verifies over `message`;
-/// sr25519 in the `substrate` signing context. Request signatures (SPEC §10) use it too.
+/// What a browser-extension wallet (polkadot.js extension, Talisman, SubWallet) puts around the
+/// bytes it is asked to sign raw: it signs `<Bytes>` ‖ bytes ‖ `</Bytes>`, so that what it signs
+/// can never be a transaction.
+pub const WRAP_PREFIX: &[u8] = b"<Bytes>";
+/// See [`WRAP_PREFIX`].
+pub const WRAP_SUFFIX: &[u8] = b"</Bytes>";
+
+/// `message` as a browser-extension wallet signs it: `<Bytes>` ‖ message ‖ `</Bytes>`.
+pub fn wrapped(message: &[u8]) -> Vec<u8> {
+	[WRAP_PREFIX, message, WRAP_SUFFIX].concat()
+}
+
+/// Whether `signature` of `key_type` by `account_id` (the public key) verifies over `message`
+/// or over its wrapped form (what a wallet signs, [`wrapped`]); sr25519 in the `substrate`
+/// signing context. Request signatures (SPEC §10) use it too.
 pub fn verify_raw(
+	key_type: KeyType,
+	signature: &[u8; 64],
+	account_id: &[u8; 32],
+	message: &[u8],
+) -> bool {
+	verify_exact(key_type, signature, account_id, message)
+		|| verify_exact(key_type, signature, account_id, &wrapped(message))
+}
+
+/// Whether `signature` verifies over exactly `message`.
+fn verify_exact(
 	key_type: KeyType,
 	signature: &[u8; 64],
 	account_id: &[u8; 32],
@@ -177,30 +203,7 @@ pub fn verify_signatures(
 ) -> Result<Approval, SignatureError> {
 	let requirement = &document.signature_requirement;
 	requirement.check()?;
-	let weights: BTreeMap<u32, u32> =
-		requirement.requests.iter().map(|r| (r.twin_id, r.weight)).collect();
-	let mut signers = Vec::new();
-	for signature in &requirement.signatures {
-		if !weights.contains_key(&signature.twin_id) {
-			return Err(SignatureError::UnknownSigner { twin_id: signature.twin_id });
-		}
-		if signers.contains(&signature.twin_id) {
-			return Err(SignatureError::DuplicateSignature { twin_id: signature.twin_id });
-		}
-		signers.push(signature.twin_id);
-	}
-	let hash = document.hash()?;
-	for signature in &requirement.signatures {
-		let twin_id = signature.twin_id;
-		let account = account_of(twin_id).ok_or(SignatureError::TwinNotOnChain { twin_id })?;
-		if !signature.verify(&hash, &account) {
-			return Err(SignatureError::BadSignature {
-				twin_id,
-				key_type: signature.key_type,
-				hash,
-			});
-		}
-	}
+	let signers = verified_signers(document, &[requirement], account_of)?;
 	let weight = signed_weight(requirement, &signers)
 		.map_err(|twin_id| SignatureError::RequiredSignerMissing { twin_id })?;
 	if weight < u64::from(requirement.weight_required) {
@@ -212,26 +215,72 @@ pub fn verify_signatures(
 	Ok(Approval { signers, weight, weight_required: requirement.weight_required })
 }
 
-/// Checks an update: the new document's signatures satisfy the new requirement *and* the old
-/// one, so no signer can drop the co-signers. Signers the old requirement does not name are
-/// absent votes by its count. The version rules are [`Deployment::validate_update`]'s.
+/// Checks an update's signatures (SPEC §9.4): each signature's twin is named in the new
+/// requirement or the old one and its signature verifies over the new document's hash; the
+/// signatures of the twins the new requirement names satisfy it, and those of the twins the old
+/// requirement names satisfy that one. So the old co-signers together can change the requirement
+/// (drop a member who left, lower the threshold), and no smaller group can.
 pub fn verify_update(
 	old: &Deployment,
 	new: &Deployment,
 	account_of: impl Fn(u32) -> Option<[u8; 32]>,
 ) -> Result<Approval, SignatureError> {
-	let approval = verify_signatures(new, account_of)?;
-	let previous = &old.signature_requirement;
-	previous.check()?;
-	let weight = signed_weight(previous, &approval.signers)
-		.map_err(|twin_id| SignatureError::PreviousRequiredSignerMissing { twin_id })?;
-	if weight < u64::from(previous.weight_required) {
-		return Err(SignatureError::PreviousWeightBelowThreshold {
+	let (now, before) = (&new.signature_requirement, &old.signature_requirement);
+	now.check()?;
+	before.check()?;
+	let signers = verified_signers(new, &[now, before], account_of)?;
+	let weight = signed_weight(now, &signers)
+		.map_err(|twin_id| SignatureError::RequiredSignerMissing { twin_id })?;
+	if weight < u64::from(now.weight_required) {
+		return Err(SignatureError::WeightBelowThreshold {
 			weight,
-			weight_required: previous.weight_required,
+			weight_required: now.weight_required,
 		});
 	}
-	Ok(approval)
+	let previous = signed_weight(before, &signers)
+		.map_err(|twin_id| SignatureError::PreviousRequiredSignerMissing { twin_id })?;
+	if previous < u64::from(before.weight_required) {
+		return Err(SignatureError::PreviousWeightBelowThreshold {
+			weight: previous,
+			weight_required: before.weight_required,
+		});
+	}
+	Ok(Approval { signers, weight, weight_required: now.weight_required })
+}
+
+/// The twins whose signatures of `document` verify, in document order: each named by one of
+/// `requirements`, signing once, with an account on chain, over the document's hash (plain or
+/// wrapped).
+fn verified_signers(
+	document: &Deployment,
+	requirements: &[&SignatureRequirement],
+	account_of: impl Fn(u32) -> Option<[u8; 32]>,
+) -> Result<Vec<u32>, SignatureError> {
+	let signatures = &document.signature_requirement.signatures;
+	let mut signers = Vec::with_capacity(signatures.len());
+	for signature in signatures {
+		let twin_id = signature.twin_id;
+		if !requirements.iter().any(|r| r.requests.iter().any(|q| q.twin_id == twin_id)) {
+			return Err(SignatureError::UnknownSigner { twin_id });
+		}
+		if signers.contains(&twin_id) {
+			return Err(SignatureError::DuplicateSignature { twin_id });
+		}
+		signers.push(twin_id);
+	}
+	let hash = document.hash()?;
+	for signature in signatures {
+		let twin_id = signature.twin_id;
+		let account = account_of(twin_id).ok_or(SignatureError::TwinNotOnChain { twin_id })?;
+		if !signature.verify(&hash, &account) {
+			return Err(SignatureError::BadSignature {
+				twin_id,
+				key_type: signature.key_type,
+				hash,
+			});
+		}
+	}
+	Ok(signers)
 }
 
 /// The weight `signers` carry by `requirement`, or the first required twin missing among them.

@@ -293,3 +293,51 @@ fn an_update_must_satisfy_its_own_requirement_too() {
 		SignatureError::RequiredSignerMissing { twin_id: 8 }
 	);
 }
+
+#[test]
+fn the_old_quorum_may_drop_a_co_signer_and_no_smaller_group_may() {
+	// SPEC §9.4: 3 and 8 required (2 of 2) become 3 alone.
+	let old = owner_and_co_signer();
+	let alone = json!({"requests": [{"twin_id": 3, "weight": 1, "required": true}], "weight_required": 1, "signatures": []});
+	let chain = chain();
+	let mut new = update_of(&old, alone.clone());
+	sign(&mut new, &[3, 8]);
+	let approval = verify_update(&old, &new, accounts(&chain)).unwrap();
+	assert_eq!((approval.signers, approval.weight), (vec![3, 8], 1));
+	let mut new = update_of(&old, alone);
+	sign(&mut new, &[3]);
+	assert_eq!(
+		verify_update(&old, &new, accounts(&chain)).unwrap_err(),
+		SignatureError::PreviousRequiredSignerMissing { twin_id: 8 }
+	);
+	// A twin neither requirement names may not sign, even beside the quorum.
+	let mut new = update_of(
+		&old,
+		json!({"requests": [{"twin_id": 3, "weight": 1, "required": true}], "weight_required": 1, "signatures": []}),
+	);
+	sign(&mut new, &[3, 8, 9]);
+	assert_eq!(
+		verify_update(&old, &new, accounts(&chain)).unwrap_err(),
+		SignatureError::UnknownSigner { twin_id: 9 }
+	);
+}
+
+#[test]
+fn a_signature_over_the_wrapped_hash_verifies_as_a_wallet_makes_it() {
+	use gridchain_deployment::wrapped;
+	let document = example();
+	let hash = document.hash().unwrap();
+	let context = schnorrkel::signing_context(b"substrate");
+	let by_wallet = sr25519_key(3).sign(context.bytes(&wrapped(hash.as_bytes())));
+	let signature = Signature::sr25519(3, by_wallet.to_bytes());
+	assert!(signature.verify(&hash, &sr25519_account(3)));
+	// Wrapped around another hash, or wrapped twice, it does not.
+	let other = sr25519_key(3).sign(context.bytes(&wrapped(&wrapped(hash.as_bytes()))));
+	assert!(!Signature::sr25519(3, other.to_bytes()).verify(&hash, &sr25519_account(3)));
+	let ed = ed25519_key(3);
+	let wallet_ed = {
+		use gridchain_deployment::ed25519_dalek::Signer;
+		ed.sign(&wrapped(hash.as_bytes()))
+	};
+	assert!(Signature::ed25519(3, wallet_ed.to_bytes()).verify(&hash, &ed25519_account(3)));
+}

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use gridchain_deployment::{
-	decrypt, encrypt, verify_signatures, verify_update, AgeIdentity, Approval, Deployment,
-	Signature, SignatureError, ValidationError, DEV_PHRASE,
+	decrypt, encrypt, schnorrkel, verify_signatures, verify_update, wrapped, AgeIdentity, Approval,
+	Deployment, Signature, SignatureError, ValidationError, DEV_PHRASE,
 };
 use serde_json::{json, Value};
 
@@ -205,7 +205,30 @@ fn signature_checks() -> Value {
 			})
 		})
 		.collect();
+	let mut checks = checks;
+	checks.push(wallet_check());
 	json!(checks)
+}
+
+/// The name of the signature check whose sr25519 signature a wallet made.
+const WALLET_CHECK: &str = "7 signs; 8 signs through a wallet: sr25519 over <Bytes> hash </Bytes>";
+
+/// 7 signs the 2-of-3 document plainly (ed25519), 8 through a browser-extension wallet: sr25519
+/// over the wrapped hash. Randomised, so stored once and checked to verify.
+fn wallet_check() -> Value {
+	let mut document = signed(TWO_OF_THREE, &[(7, true)]);
+	let hash = document.hash().unwrap();
+	let context = schnorrkel::signing_context(b"substrate");
+	let signature = sr25519_key(8).sign(context.bytes(&wrapped(hash.as_bytes())));
+	document.signature_requirement.signatures.push(Signature::sr25519(8, signature.to_bytes()));
+	let accounts = [(7, ed25519_account(7)), (8, sr25519_account(8)), (9, ed25519_account(9))];
+	let lookup = |twin: u32| accounts.iter().find(|(t, _)| *t == twin).map(|(_, a)| *a);
+	json!({
+		"name": WALLET_CHECK,
+		"input": text(document.canonical_json().unwrap()),
+		"accounts": accounts.iter().map(|(t, a)| (t.to_string(), json!(hex0x(a)))).collect::<serde_json::Map<_, _>>(),
+		"expect": outcome(verify_signatures(&document, lookup)),
+	})
 }
 
 fn update_checks() -> Value {
@@ -226,6 +249,16 @@ fn update_checks() -> Value {
 	let cases = [
 		("7 drops the co-signers and signs alone", signed(&alone, &[(7, true)])),
 		("7 and 9 sign the update", signed(&same, &[(7, true), (9, true)])),
+		// SPEC §9.4: the old quorum may drop a member; 8 is named by the old requirement only.
+		("7 and 8, the old quorum, drop the co-signers", signed(&alone, &[(7, true), (8, true)])),
+		(
+			"10, named by neither requirement, signs the update",
+			signed(&alone, &[(7, true), (10, true)]),
+		),
+		(
+			"7 and 9 drop the co-signers, but 9 signed another hash",
+			signed(&alone, &[(7, true), (9, false)]),
+		),
 	];
 	let accounts: serde_json::Map<String, Value> = [7, 8, 9]
 		.iter()
@@ -500,6 +533,28 @@ fn adopt_randomised_parts(fresh: &mut Value, stored: &Value) {
 		);
 		document["sr25519"]["signature"] = stored_sr25519["signature"].clone();
 	}
+	let position = |vectors: &Value| {
+		vectors["signature_checks"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.position(|c| c["name"] == WALLET_CHECK)
+			.expect("the wallet signature check")
+	};
+	let (fresh_at, stored_at) = (position(fresh), position(stored));
+	let stored_wallet = &stored["signature_checks"][stored_at];
+	let document = parse(stored_wallet["input"].as_str().unwrap());
+	let hash = document.hash().unwrap();
+	let by_8 = document.signature_requirement.signatures.iter().find(|s| s.twin_id == 8).unwrap();
+	let context = schnorrkel::signing_context(b"substrate");
+	let signature = schnorrkel::Signature::from_bytes(&by_8.signature).unwrap();
+	let public = sr25519_key(8).public;
+	assert!(
+		public.verify(context.bytes(&wrapped(hash.as_bytes())), &signature).is_ok()
+			&& public.verify(context.bytes(hash.as_bytes()), &signature).is_err(),
+		"the stored wallet signature is not 8's over the wrapped hash alone: rerun with GRIDCHAIN_WRITE_VECTORS=1"
+	);
+	fresh["signature_checks"][fresh_at]["input"] = stored_wallet["input"].clone();
 	let ciphertext = hex::decode(stored["age"]["ciphertext_hex"].as_str().unwrap()).unwrap();
 	let alice = AgeIdentity::from_uri("//Alice").unwrap();
 	assert_eq!(decrypt(&ciphertext, &alice).unwrap(), example(), "the stored age ciphertext");
