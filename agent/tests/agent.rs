@@ -671,7 +671,8 @@ fn futures_lite_block<F: std::future::Future>(future: F) -> F::Output {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_drops_a_cosigner() {
+async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_the_old_quorum_drops_a_cosigner(
+) {
 	let chain = Chain::grid_with_a_farm(0);
 	let agent = Agent::start(&chain, "sim");
 	for who in ["//Charlie", "//Dave", "//Eve"] {
@@ -696,7 +697,7 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 		.expect("confirmed on chain");
 
 	// An update that makes Charlie the only signer, signed by Charlie alone: refused, since the
-	// deployed requirement still wants two of three.
+	// deployed requirement wants two of three.
 	let mut alone = two.clone();
 	alone.version = 1;
 	alone.workloads[0].version = 1;
@@ -723,30 +724,36 @@ async fn a_two_of_three_workload_is_deployed_with_two_signatures_and_no_update_d
 		Err(Error::Agent { code, .. }) => assert_eq!(code, "PreviousWeightBelowThreshold"),
 		other => panic!("expected PreviousWeightBelowThreshold, got {other:?}"),
 	}
-	// With Dave still named (not required) and signing, two of the old three agree: it goes through.
+	// Signed by Charlie and Dave, two of the old three agree to drop Dave and Eve (SPEC §9.4):
+	// it goes through, though the new requirement names Charlie alone. Dave signs through a
+	// wallet: over `<Bytes>` hash `</Bytes>`, and his request too.
 	let mut agreed = alone;
-	agreed.signature_requirement.requests.push(SignatureRequest {
-		twin_id: 4,
-		weight: 1,
-		required: false,
-	});
-	let agreed = signed(agreed, &[(&charlie, 3), (&dave, 4)]);
-	let hash = agreed.hash().expect("hash");
-	client
-		.update_node_contract(
-			charlie.keypair(),
-			doc.contract_id,
-			hash.0,
-			vec![0; 16],
-			agreed.capacity().into(),
-		)
-		.await
-		.expect("contract updated");
-	api.update(&dave, 4, &agreed).await.expect("update with the co-signers");
+	let wallet_signature = dave.sign(&gridchain_sdk::deployment::wrapped(&hash.0));
+	agreed.add_signature(Signature::sr25519(4, wallet_signature));
+	let body = serde_json::to_vec(&agreed).expect("json");
+	let path = format!("/v1/deployments/{}", doc.contract_id);
+	let now = now_secs();
+	let message = gridchain_sdk::deployment::wrapped(&request_message("PUT", &path, now, &body));
+	let headers = [
+		(HEADER_TWIN, "4".to_string()),
+		(HEADER_TIMESTAMP, now.to_string()),
+		(HEADER_SIGNATURE, format!("sr25519:0x{}", hex::encode(dave.sign(&message)))),
+		("content-type", "application/json".to_string()),
+	];
+	let (status, answer) = http(agent.port, "PUT", &path, &headers, &body);
+	assert_eq!(status, 200, "the update by the old quorum, signed in a wallet: {answer}");
 	client
 		.wait_until_deployed(doc.contract_id, Duration::from_secs(30))
 		.await
 		.expect("confirmed again");
+	let running = api.status(&charlie, 3, doc.contract_id).await.expect("status");
+	assert_eq!(running.deployment.signature_requirement.requests.len(), 1, "Charlie alone now");
+	// Eve, dropped, may no longer read it.
+	let refused = api.status(&eve, 5, doc.contract_id).await;
+	assert!(
+		matches!(refused, Err(Error::Agent { ref code, .. }) if code == "NotAllowed"),
+		"{refused:?}"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]

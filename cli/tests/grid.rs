@@ -322,6 +322,22 @@ fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_approva
 	chain.grid("//Charlie", &["deployment", "verify", &file_text]).fails(2, "WeightBelowThreshold");
 	chain.grid("//Eve", &["deployment", "sign", &file_text]).ok();
 	chain.grid("//Charlie", &["deployment", "verify", &file_text]).ok();
+	// Eve's signature made as a browser-extension wallet makes it, over `<Bytes>` hash
+	// `</Bytes>`, verifies as well (SPEC §9.4); one over anything else does not.
+	{
+		use gridchain_sdk::deployment::{wrapped, Deployment, Signature};
+		let mut doc = Deployment::from_json(&std::fs::read(&file).unwrap()).unwrap();
+		let hash = doc.hash().unwrap();
+		let eve = gridchain_sdk::Identity::from_uri("//Eve").unwrap();
+		let wallet_file = chain.path("wallet-signed.json");
+		let wallet_text = wallet_file.to_string_lossy().to_string();
+		doc.add_signature(Signature::sr25519(5, eve.sign(&wrapped(&hash.0))));
+		std::fs::write(&wallet_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+		chain.grid("//Charlie", &["deployment", "verify", &wallet_text]).ok();
+		doc.add_signature(Signature::sr25519(5, eve.sign(&wrapped(&wrapped(&hash.0)))));
+		std::fs::write(&wallet_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+		chain.grid("//Charlie", &["deployment", "verify", &wallet_text]).fails(2, "BadSignature");
+	}
 
 	// First approval: no contract yet, no IP taken.
 	let proposed = chain.json(
