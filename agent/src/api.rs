@@ -10,12 +10,12 @@ use axum::{
 	extract::{rejection::QueryRejection, FromRequest, Path, Query, Request, State},
 	http::{HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
-	routing::{get, post},
+	routing::{get, post, put},
 	Json, Router,
 };
 use gridchain_sdk::{
 	agent::{
-		request_message, verify_request_signature, DeploymentStatus, WorkloadLogs,
+		request_message, verify_request_signature, DeploymentStatus, Preflight, WorkloadLogs,
 		DEFAULT_LOG_TAIL, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_TWIN, MAX_CLOCK_SKEW_SECS,
 		MAX_LOG_TAIL,
 	},
@@ -56,7 +56,9 @@ impl IntoResponse for Refusal {
 pub fn router(agent: Shared) -> Router {
 	Router::new()
 		.route("/v1/deployments", post(deploy))
+		.route("/v1/deployments/check", post(check_deploy))
 		.route("/v1/deployments/{contract_id}", get(status).put(update))
+		.route("/v1/deployments/{contract_id}/check", put(check_update))
 		.route("/v1/deployments/{contract_id}/logs", get(logs))
 		.route("/v1/capacity", get(capacity))
 		.route("/v1/health", get(health))
@@ -274,6 +276,51 @@ async fn update(
 		};
 		let record = agent.confirm_provisioned(contract_id, record).await;
 		Ok(Json(status_of(contract_id, record)))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+/// The pre-flight of a deploy: would the node take this document once its contract exists?
+async fn check_deploy(
+	State(agent): State<Shared>,
+	Signed { requester, body }: Signed,
+) -> Result<Json<Preflight>, Refusal> {
+	let answer = async {
+		let doc = parse(&body)?;
+		if doc.contract_id != 0
+			&& agent.state.get(doc.contract_id).map_err(Refusal::internal)?.is_some()
+		{
+			return Err(Refusal::new(
+				StatusCode::CONFLICT,
+				"AlreadyDeployed",
+				format!("contract {} is deployed here already: send an update", doc.contract_id),
+			));
+		}
+		Ok(Json(checks::preflight(&agent, requester, &doc, None).await?))
+	};
+	answer.await.map_err(|r| refused(&agent, r))
+}
+
+/// The pre-flight of an update: would the node take this document in place of what it runs,
+/// once the contract holds its hash?
+async fn check_update(
+	State(agent): State<Shared>,
+	Path(contract_id): Path<u64>,
+	Signed { requester, body }: Signed,
+) -> Result<Json<Preflight>, Refusal> {
+	let answer = async {
+		let doc = parse(&body)?;
+		if doc.contract_id != contract_id {
+			return Err(Refusal::new(
+				StatusCode::BAD_REQUEST,
+				"ContractIdMismatch",
+				format!("the path names contract {contract_id}, the document {}", doc.contract_id),
+			));
+		}
+		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
+			return Err(not_deployed(contract_id));
+		};
+		Ok(Json(checks::preflight(&agent, requester, &doc, Some(&previous)).await?))
 	};
 	answer.await.map_err(|r| refused(&agent, r))
 }

@@ -4,6 +4,7 @@
 use crate::{agent::Agent, api::Refusal, capacity, state::Record};
 use axum::http::StatusCode;
 use gridchain_sdk::{
+	agent::Preflight,
 	deployment::{verify_signatures, verify_update, Deployment},
 	named, ContractKind, ContractState, Error, Resources,
 };
@@ -42,6 +43,96 @@ pub async fn check(
 	doc: &Deployment,
 	previous: Option<&Record>,
 ) -> Result<Vec<gridchain_sdk::ContractIp>, Refusal> {
+	check_document(agent, requester, doc, previous)?;
+	let contract = live_contract(agent, doc).await?;
+	let hash = doc.hash().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
+	let computed = format!("0x{}", hex::encode(hash.0));
+	if computed != contract.hash {
+		return Err(bad(
+			"HashMismatch",
+			format!(
+				"the deployment hashes to {computed}; contract {} holds {}",
+				doc.contract_id, contract.hash
+			),
+		));
+	}
+	let reserves = Resources::from(doc.capacity());
+	if reserves != contract.declared {
+		return Err(bad(
+			"CapacityMismatch",
+			format!(
+				"the document reserves {reserves}, but contract {} declares {}: a contract must declare what its document reserves",
+				doc.contract_id, contract.declared
+			),
+		));
+	}
+	check_signatures(agent, doc, previous).await?;
+	check_ips(doc, contract.public_ips.len())?;
+	Ok(contract.public_ips)
+}
+
+/// The pre-flight of a deploy (`previous` = None) or an update (`POST /v1/deployments/check`,
+/// `PUT /v1/deployments/{id}/check`): every check [`check`] and [`check_capacity`] make that
+/// does not need the document's hash on chain, with the same refusals. A client runs it before
+/// it changes the chain, so a document the node would refuse costs nothing anywhere.
+pub async fn preflight(
+	agent: &Agent,
+	requester: u32,
+	doc: &Deployment,
+	previous: Option<&Record>,
+) -> Result<Preflight, Refusal> {
+	check_document(agent, requester, doc, previous)?;
+	check_signatures(agent, doc, previous).await?;
+	let needed = Resources::from(doc.capacity());
+	// What the chain will let a contract declare on this node: its free capacity, plus, for an
+	// update, what the contract declares now.
+	let mut chain_free =
+		agent.client.free_resources(agent.node_id).await.map_err(Refusal::unavailable)?;
+	match previous {
+		None => {
+			let node = agent.client.node(agent.node_id).await.map_err(Refusal::unavailable)?;
+			let farm = agent.client.farm(node.farm_id).await.map_err(Refusal::unavailable)?;
+			let free_ips = farm.public_ips.iter().filter(|ip| ip.contract_id == 0).count();
+			if free_ips < doc.capacity().public_ips as usize {
+				return Err(bad(
+					"NotEnoughPublicIps",
+					format!(
+						"the deployment needs {} public IPs; farm {} has {free_ips} free",
+						doc.capacity().public_ips,
+						farm.id
+					),
+				));
+			}
+		}
+		Some(_) => {
+			let contract = live_contract(agent, doc).await?;
+			check_ips(doc, contract.public_ips.len())?;
+			chain_free = capacity::add(chain_free, contract.declared);
+		}
+	}
+	if let Some(short) = capacity::shortfall(chain_free, Resources::default(), needed) {
+		return Err(bad(
+			"NotEnoughCapacity",
+			format!("the node has too little free capacity: {short}"),
+		));
+	}
+	check_capacity(agent, doc)?;
+	let hash = doc.hash().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
+	Ok(Preflight {
+		hash: format!("0x{}", hex::encode(hash.0)),
+		capacity: needed,
+		public_ips: doc.capacity().public_ips,
+	})
+}
+
+/// The document on its own: valid (§9.1), runnable by this node's provisioner, sent by a twin
+/// who may, and on an update following the version rules against what the node runs.
+fn check_document(
+	agent: &Agent,
+	requester: u32,
+	doc: &Deployment,
+	previous: Option<&Record>,
+) -> Result<(), Refusal> {
 	doc.validate().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
 	tokio::task::block_in_place(|| agent.provisioner.check(doc))
 		.map_err(|(code, message)| bad(code, message))?;
@@ -53,7 +144,19 @@ pub async fn check(
 			.map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
 		refuse_shrunk_disks(&previous.deployment, doc)?;
 	}
+	Ok(())
+}
 
+/// What the chain holds for a document's contract.
+struct LiveContract {
+	hash: String,
+	declared: Resources,
+	public_ips: Vec<gridchain_sdk::ContractIp>,
+}
+
+/// The document's contract: live, a node contract of this node, of the document's twin, not in
+/// grace.
+async fn live_contract(agent: &Agent, doc: &Deployment) -> Result<LiveContract, Refusal> {
 	let contract = match agent.client.contract(doc.contract_id).await {
 		Ok(contract) => contract,
 		Err(Error::NotFound { .. }) => {
@@ -65,14 +168,14 @@ pub async fn check(
 		Err(e) => return Err(Refusal::unavailable(e)),
 	};
 	let ContractKind::Node { node_id, deployment_hash, public_ips, capacity: declared, .. } =
-		&contract.kind
+		contract.kind
 	else {
 		return Err(bad(
 			"NotANodeContract",
 			format!("contract {} is not a node contract", contract.id),
 		));
 	};
-	if *node_id != agent.node_id {
+	if node_id != agent.node_id {
 		return Err(bad(
 			"ContractOfAnotherNode",
 			format!(
@@ -96,31 +199,15 @@ pub async fn check(
 			format!("contract {} is in its grace period: pay its debt first", contract.id),
 		));
 	}
-	let hash = doc.hash().map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
-	let computed = format!("0x{}", hex::encode(hash.0));
-	if &computed != deployment_hash {
-		return Err(bad(
-			"HashMismatch",
-			format!(
-				"the deployment hashes to {computed}; contract {} holds {deployment_hash}",
-				contract.id
-			),
-		));
-	}
+	Ok(LiveContract { hash: deployment_hash, declared, public_ips })
+}
 
-	let needed = doc.capacity();
-	let reserves = Resources::from(needed);
-
-	if reserves != *declared {
-		return Err(bad(
-			"CapacityMismatch",
-			format!(
-				"the document reserves {reserves}, but contract {} declares {declared}: a contract must declare what its document reserves",
-				contract.id
-			),
-		));
-	}
-
+/// The signatures satisfy the requirement (§9.4; on an update the old one too).
+async fn check_signatures(
+	agent: &Agent,
+	doc: &Deployment,
+	previous: Option<&Record>,
+) -> Result<(), Refusal> {
 	let docs: Vec<&Deployment> =
 		std::iter::once(doc).chain(previous.map(|p| &p.deployment)).collect();
 	let accounts = agent.accounts.of_requirements(&agent.client, &docs).await?;
@@ -129,20 +216,22 @@ pub async fn check(
 		None => verify_signatures(doc, lookup).map(drop),
 		Some(previous) => verify_update(&previous.deployment, doc, lookup).map(drop),
 	}
-	.map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))?;
+	.map_err(|e| named_refusal(StatusCode::BAD_REQUEST, &e))
+}
 
-	if (public_ips.len() as u64) < u64::from(needed.public_ips) {
+/// The contract reserved at least the document's public IPs.
+fn check_ips(doc: &Deployment, reserved: usize) -> Result<(), Refusal> {
+	let needed = doc.capacity().public_ips;
+	if (reserved as u64) < u64::from(needed) {
 		return Err(bad(
 			"NotEnoughPublicIps",
 			format!(
-				"the deployment needs {} public IPs; contract {} reserved {}",
-				needed.public_ips,
-				contract.id,
-				public_ips.len()
+				"the deployment needs {needed} public IPs; contract {} reserved {reserved}",
+				doc.contract_id
 			),
 		));
 	}
-	Ok(public_ips.clone())
+	Ok(())
 }
 
 /// The node has room for `doc` beside every other deployment it holds; under the change lock,

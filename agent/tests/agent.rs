@@ -1558,3 +1558,88 @@ async fn twenty_deploys_at_once_land_within_three_blocks_and_a_flood_of_other_tw
 		agent.metric("grid_agent_twin_account_reads_total")
 	);
 }
+
+/// The pre-flight (`POST /v1/deployments/check`, `PUT …/{id}/check`) answers what a deploy or an
+/// update would get, before the chain is changed, and changes nothing anywhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preflight_refuses_what_the_node_would_refuse_before_the_chain_changes() {
+	let chain = Chain::grid_with_a_farm(1);
+	let agent = Agent::start(&chain, "sim");
+	chain.grid("//Charlie", &["twin", "create"]).ok();
+	let client = Client::connect(&chain.url).await.expect("client");
+	let api = AgentClient::new(&agent.url());
+	let charlie = identity("//Charlie");
+	let refused =
+		|result: gridchain_sdk::Result<gridchain_sdk::agent::Preflight>, code: &str| match result {
+			Err(Error::Agent { code: got, message }) => assert_eq!(got, code, "{message}"),
+			other => panic!("expected {code}, got {other:?}"),
+		};
+	let base = read_doc(&chain.new_deployment("//Charlie", "vm", false));
+	let vm = |doc: &mut Deployment| match &mut doc.workloads[0].data {
+		gridchain_sdk::deployment::WorkloadData::Vm(vm) => vm.cpu = 9,
+		_ => panic!("the first workload is the VM"),
+	};
+
+	// A new deployment, before its contract exists.
+	let fine = signed(base.clone(), &[(&charlie, 3)]);
+	let answer = api.check_deploy(&charlie, 3, &fine).await.expect("a deployment the node takes");
+	assert_eq!(answer.hash, format!("0x{}", hex::encode(fine.hash().expect("hash").0)));
+	assert_eq!(answer.capacity, Resources::from(fine.capacity()));
+	let mut big = base.clone();
+	vm(&mut big);
+	refused(
+		api.check_deploy(&charlie, 3, &signed(big, &[(&charlie, 3)])).await,
+		"NotEnoughCapacity",
+	);
+	let two_ips = read_doc(&chain.new_deployment("//Charlie", "ipvm", true));
+	let mut two_ips = serde_json::to_value(two_ips).expect("json");
+	let mut ip = two_ips["workloads"][2].clone();
+	ip["name"] = "ip_two".into();
+	two_ips["workloads"].as_array_mut().expect("workloads").push(ip);
+	let two_ips = Deployment::from_json(two_ips.to_string().as_bytes()).expect("document");
+	assert_eq!(two_ips.capacity().public_ips, 2, "a document with two public IPs");
+	refused(
+		api.check_deploy(&charlie, 3, &signed(two_ips, &[(&charlie, 3)])).await,
+		"NotEnoughPublicIps",
+	);
+	refused(
+		api.check_deploy(&charlie, 3, &signed(base.clone(), &[])).await,
+		"RequiredSignerMissing",
+	);
+	assert!(client.contracts_of_node(1).await.expect("contracts").is_empty(), "no contract made");
+
+	// An update of a running deployment, before the contract holds its hash.
+	let doc = contract_for(&client, &charlie, fine, 0).await;
+	api.deploy(&charlie, 3, &doc).await.expect("deployed");
+	let hash_on_chain = client.contract(doc.contract_id).await.expect("contract");
+	let mut next = doc.clone();
+	next.version = 1;
+	next.workloads[0].version = 1;
+	next.description = "bigger".into();
+	vm(&mut next);
+	refused(
+		api.check_update(&charlie, 3, &signed(next.clone(), &[(&charlie, 3)])).await,
+		"NotEnoughCapacity",
+	);
+	let mut skipped = next.clone();
+	skipped.version = 2;
+	refused(
+		api.check_update(&charlie, 3, &signed(skipped, &[(&charlie, 3)])).await,
+		"VersionNotNext",
+	);
+	if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut next.workloads[0].data {
+		vm.cpu = 4;
+	}
+	let answer = api
+		.check_update(&charlie, 3, &signed(next.clone(), &[(&charlie, 3)]))
+		.await
+		.expect("an update the node takes");
+	assert_eq!(answer.capacity.cru, 4);
+	assert_eq!(
+		client.contract(doc.contract_id).await.expect("contract"),
+		hash_on_chain,
+		"the chain unchanged"
+	);
+	let running = api.status(&charlie, 3, doc.contract_id).await.expect("status");
+	assert_eq!(running.deployment.version, 0, "the node still runs version 0");
+}

@@ -57,6 +57,18 @@ pub fn verify_request_signature(header: &str, account: &[u8; 32], message: &[u8]
 		.is_some_and(|(key_type, signature)| verify_raw(key_type, &signature, account, message))
 }
 
+/// What a node's pre-flight found (`POST /v1/deployments/check`, `PUT …/{id}/check`): the
+/// document's hash and what its contract must declare and reserve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preflight {
+	/// `0x`-hex of the deployment hash (SPEC §9.3).
+	pub hash: String,
+	/// The capacity the contract must declare (SPEC §9.2).
+	pub capacity: crate::Resources,
+	/// The public IPs the contract must reserve.
+	pub public_ips: u32,
+}
+
 /// A workload's state on the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -132,6 +144,32 @@ impl AgentClient {
 	) -> Result<DeploymentStatus> {
 		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
 		let path = format!("/v1/deployments/{}", deployment.contract_id);
+		self.send(identity, twin_id, reqwest::Method::PUT, &path, body).await
+	}
+
+	/// Ask the node whether it would take `deployment` as a new deployment, before its contract
+	/// is made: every check that does not need the hash on chain (SPEC §10), with the refusals a
+	/// deploy would get. Nothing changes anywhere.
+	pub async fn check_deploy(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		deployment: &Deployment,
+	) -> Result<Preflight> {
+		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
+		self.send(identity, twin_id, reqwest::Method::POST, "/v1/deployments/check", body).await
+	}
+
+	/// Ask the node whether it would take `deployment` as an update of what it runs, before the
+	/// contract is updated.
+	pub async fn check_update(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		deployment: &Deployment,
+	) -> Result<Preflight> {
+		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
+		let path = format!("/v1/deployments/{}/check", deployment.contract_id);
 		self.send(identity, twin_id, reqwest::Method::PUT, &path, body).await
 	}
 
