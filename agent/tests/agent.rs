@@ -1606,10 +1606,17 @@ async fn a_preflight_refuses_what_the_node_would_refuse_before_the_chain_changes
 		api.check_deploy(&charlie, 3, &signed(base.clone(), &[])).await,
 		"RequiredSignerMissing",
 	);
+	// The SDK's (and `grid contract deploy`'s) whole deploy asks first: no contract is made.
+	let mut unsigned = signed(base.clone(), &[]);
+	match client.deploy(&charlie, 1, &mut unsigned, &[], Duration::from_secs(30)).await {
+		Err(Error::Agent { code, .. }) => assert_eq!(code, "RequiredSignerMissing"),
+		other => panic!("expected RequiredSignerMissing, got {other:?}"),
+	}
 	assert!(client.contracts_of_node(1).await.expect("contracts").is_empty(), "no contract made");
 
 	// An update of a running deployment, before the contract holds its hash.
 	let doc = contract_for(&client, &charlie, fine, 0).await;
+	assert_eq!(doc.contract_id, 1, "no contract was made (and cancelled) before this one");
 	api.deploy(&charlie, 3, &doc).await.expect("deployed");
 	let hash_on_chain = client.contract(doc.contract_id).await.expect("contract");
 	let mut next = doc.clone();
@@ -1623,10 +1630,13 @@ async fn a_preflight_refuses_what_the_node_would_refuse_before_the_chain_changes
 	);
 	let mut skipped = next.clone();
 	skipped.version = 2;
-	refused(
-		api.check_update(&charlie, 3, &signed(skipped, &[(&charlie, 3)])).await,
-		"VersionNotNext",
-	);
+	let skipped = signed(skipped, &[(&charlie, 3)]);
+	refused(api.check_update(&charlie, 3, &skipped).await, "VersionNotNext");
+	// The SDK's whole update asks first too: the contract keeps the hash the node runs.
+	match client.redeploy(&charlie, &skipped, &[], Duration::from_secs(30)).await {
+		Err(Error::Agent { code, .. }) => assert_eq!(code, "VersionNotNext"),
+		other => panic!("expected VersionNotNext, got {other:?}"),
+	}
 	if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut next.workloads[0].data {
 		vm.cpu = 4;
 	}

@@ -125,9 +125,10 @@ fn failed_workloads(
 }
 
 impl Client {
-	/// The whole deploy: create the contract for `doc`, send the signed document to the node's
-	/// agent (its twin's relay), and wait until the node confirms it on chain. If the agent
-	/// refuses, the contract just created is cancelled, so nothing is left behind.
+	/// The whole deploy: ask the node's agent (its twin's relay) whether it would take `doc`
+	/// (the pre-flight: a refusal changes nothing anywhere), create the contract, send the signed
+	/// document, and wait until the node confirms it on chain. If the agent still refuses, the
+	/// contract just created is cancelled, so nothing is left behind.
 	pub async fn deploy(
 		&self,
 		owner: &crate::Identity,
@@ -138,6 +139,7 @@ impl Client {
 	) -> Result<(CreatedContract, crate::agent::DeploymentStatus)> {
 		let agent = self.agent_of_node(node_id).await?;
 		let requester = self.own_twin_id(&owner.account_id()).await?;
+		agent.check_deploy(owner, requester, doc).await?;
 		let created =
 			self.create_deployment(owner.keypair(), node_id, doc, extra_recipients).await?;
 		doc.contract_id = created.contract_id;
@@ -161,8 +163,10 @@ impl Client {
 		Ok((created, status))
 	}
 
-	/// Update a deployment on chain and on its node: the contract takes the new hash and data,
-	/// the node's agent the new document, and this waits until the node confirms it.
+	/// Update a deployment on chain and on its node: the node's agent is asked first whether it
+	/// would take the new document (a refusal changes nothing anywhere), then the contract takes
+	/// the new hash and data, the agent the new document, and this waits until the node confirms
+	/// it.
 	pub async fn redeploy(
 		&self,
 		owner: &crate::Identity,
@@ -178,6 +182,7 @@ impl Client {
 		};
 		let agent = self.agent_of_node(node_id).await?;
 		let requester = self.own_twin_id(&owner.account_id()).await?;
+		agent.check_update(owner, requester, doc).await?;
 		let version =
 			self.update_deployment(owner.keypair(), doc.contract_id, doc, extra_recipients).await?;
 		let status = failed_workloads(agent.update(owner, requester, doc).await?)?;
