@@ -187,6 +187,26 @@ fn not_deployed(contract_id: u64) -> Refusal {
 	)
 }
 
+/// An update's document for `contract_id`, and the record of what the node runs.
+fn update_of(
+	agent: &Agent,
+	contract_id: u64,
+	body: &[u8],
+) -> Result<(Deployment, Record), Refusal> {
+	let doc = parse(body)?;
+	if doc.contract_id != contract_id {
+		return Err(Refusal::new(
+			StatusCode::BAD_REQUEST,
+			"ContractIdMismatch",
+			format!("the path names contract {contract_id}, the document {}", doc.contract_id),
+		));
+	}
+	let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
+		return Err(not_deployed(contract_id));
+	};
+	Ok((doc, previous))
+}
+
 fn parse(body: &[u8]) -> Result<Deployment, Refusal> {
 	Deployment::from_json(body)
 		.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "InvalidDocument", e.to_string()))
@@ -242,17 +262,7 @@ async fn update(
 	Signed { requester, body }: Signed,
 ) -> Result<Json<DeploymentStatus>, Refusal> {
 	let answer = async {
-		let doc = parse(&body)?;
-		if doc.contract_id != contract_id {
-			return Err(Refusal::new(
-				StatusCode::BAD_REQUEST,
-				"ContractIdMismatch",
-				format!("the path names contract {contract_id}, the document {}", doc.contract_id),
-			));
-		}
-		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
-			return Err(not_deployed(contract_id));
-		};
+		let (doc, previous) = update_of(&agent, contract_id, &body)?;
 		let ips = checks::check(&agent, requester, &doc, Some(&previous)).await?;
 		let record = {
 			let _change = agent.changes.lock().await;
@@ -309,17 +319,7 @@ async fn check_update(
 	Signed { requester, body }: Signed,
 ) -> Result<Json<Preflight>, Refusal> {
 	let answer = async {
-		let doc = parse(&body)?;
-		if doc.contract_id != contract_id {
-			return Err(Refusal::new(
-				StatusCode::BAD_REQUEST,
-				"ContractIdMismatch",
-				format!("the path names contract {contract_id}, the document {}", doc.contract_id),
-			));
-		}
-		let Some(previous) = agent.state.get(contract_id).map_err(Refusal::internal)? else {
-			return Err(not_deployed(contract_id));
-		};
+		let (doc, previous) = update_of(&agent, contract_id, &body)?;
 		Ok(Json(checks::preflight(&agent, requester, &doc, Some(&previous)).await?))
 	};
 	answer.await.map_err(|r| refused(&agent, r))

@@ -131,8 +131,8 @@ impl AgentClient {
 		twin_id: u32,
 		deployment: &Deployment,
 	) -> Result<DeploymentStatus> {
-		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
-		self.send(identity, twin_id, reqwest::Method::POST, "/v1/deployments", body).await
+		self.send_document(identity, twin_id, reqwest::Method::POST, "/v1/deployments", deployment)
+			.await
 	}
 
 	/// Send an update of a deployment.
@@ -142,9 +142,8 @@ impl AgentClient {
 		twin_id: u32,
 		deployment: &Deployment,
 	) -> Result<DeploymentStatus> {
-		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
 		let path = format!("/v1/deployments/{}", deployment.contract_id);
-		self.send(identity, twin_id, reqwest::Method::PUT, &path, body).await
+		self.send_document(identity, twin_id, reqwest::Method::PUT, &path, deployment).await
 	}
 
 	/// Ask the node whether it would take `deployment` as a new deployment, before its contract
@@ -156,8 +155,8 @@ impl AgentClient {
 		twin_id: u32,
 		deployment: &Deployment,
 	) -> Result<Preflight> {
-		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
-		self.send(identity, twin_id, reqwest::Method::POST, "/v1/deployments/check", body).await
+		let path = "/v1/deployments/check";
+		self.send_document(identity, twin_id, reqwest::Method::POST, path, deployment).await
 	}
 
 	/// Ask the node whether it would take `deployment` as an update of what it runs, before the
@@ -168,9 +167,8 @@ impl AgentClient {
 		twin_id: u32,
 		deployment: &Deployment,
 	) -> Result<Preflight> {
-		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
 		let path = format!("/v1/deployments/{}/check", deployment.contract_id);
-		self.send(identity, twin_id, reqwest::Method::PUT, &path, body).await
+		self.send_document(identity, twin_id, reqwest::Method::PUT, &path, deployment).await
 	}
 
 	/// The node's view of a deployment.
@@ -205,6 +203,19 @@ impl AgentClient {
 		}
 		let path = format!("/v1/deployments/{contract_id}/logs?workload={workload}&tail={tail}");
 		self.send(identity, twin_id, reqwest::Method::GET, &path, Vec::new()).await
+	}
+
+	/// `send` with `deployment` as the JSON body.
+	async fn send_document<T: for<'de> Deserialize<'de>>(
+		&self,
+		identity: &Identity,
+		twin_id: u32,
+		method: reqwest::Method,
+		path: &str,
+		deployment: &Deployment,
+	) -> Result<T> {
+		let body = serde_json::to_vec(deployment).map_err(|e| Error::Client(e.to_string()))?;
+		self.send(identity, twin_id, method, path, body).await
 	}
 
 	async fn send<T: for<'de> Deserialize<'de>>(
