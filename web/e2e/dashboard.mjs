@@ -2,7 +2,9 @@
 // local grid that `scripts/local-grid.sh` starts: chain, indexer, node agent (sim) and the built
 // dashboard. Each result the page shows is checked on chain with `grid` (the Rust SDK), and the
 // encryption both ways between the browser and `grid`; the attacks of issue 24 (`attacks.mjs`) are
-// played against it along the way. Screenshots go to web/e2e/screenshots/.
+// played against it along the way, and a user with a wallet extension (issue 25, `wallet.mjs`)
+// goes through twin, co-signed deploy, co-signed update and decrypt on another browser.
+// Screenshots go to web/e2e/screenshots/.
 //
 //   node e2e/dashboard.mjs          # starts its own local grid on spare ports, instant sealing
 //   GRID_E2E_NODE_ARGS= node e2e/dashboard.mjs   # the same on 6 s blocks (slower)
@@ -18,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { acceptOffer, assertLinkCarriesNoEndpoint, cosignViewShowsWhatRuns, cspBlocksInlineScript, framedDashboardDoesNotRun, linkOfferIsNotApplied } from './attacks.mjs';
+import { walletJourney } from './wallet.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -102,12 +105,13 @@ async function main() {
     // Every report of the page's Content-Security-Policy: only the test's own injected script may be refused.
     const cspReports = [];
     page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) cspReports.push(m.text()); });
-    const shot = async (name) => {
+    const shotOf = async (on, name) => {
       const path = join(shots, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await on.screenshot({ path, fullPage: true });
       saved.push(path);
       log('screenshot', path);
     };
+    const shot = (name) => shotOf(page, name);
     const nav = (id) => page.click(`nav button[data-page="${id}"]`);
     const signIn = async (name) => {
       await nav('account');
@@ -343,6 +347,9 @@ async function main() {
     assert.equal(grid(g.rpc, ['contract', 'show', String(shared)]).state, 'deployed');
     await shot('9-cosigned-deployed');
     log(`co-signed contract ${shared} deployed`);
+
+    // Issue 25: keys in a wallet extension, in browser contexts of their own.
+    await walletJourney({ browser, url: g.url, rpc: g.rpc, grid, gridFails, log, shot: shotOf });
 
     // The whole run under the CSP: nothing the page does was refused, only the test's injected script.
     const unexpected = cspReports.filter((t) => !/^Executing inline (script|event handler) violates/.test(t));

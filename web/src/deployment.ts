@@ -4,7 +4,7 @@
 // (`web/test/vectors.test.ts`).
 
 import canonicalize from 'canonicalize';
-import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
+import { U8A_WRAP_POSTFIX, U8A_WRAP_PREFIX, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import {
   blake2AsU8a,
   ed25519PairFromSeed,
@@ -325,21 +325,22 @@ export const hashHex = (doc: Deployment) => u8aToHex(deploymentHash(doc));
 
 // ---- signatures (§9.4) --------------------------------------------------------------------------
 
-/** Something that signs bytes with a twin's account key. */
+/** Something that signs bytes with a twin's account key: a key held by the page, or a wallet
+ * extension (whose `signRaw` is asynchronous and signs the bytes wrapped, see {@link wrapped}). */
 export interface Signer {
   keyType: KeyType;
-  sign(message: Uint8Array): Uint8Array;
+  sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** An ed25519 signer from a 32-byte seed (used by the vectors; the dashboard signs with sr25519). */
 export function ed25519Signer(seed: Uint8Array): Signer & { publicKey: Uint8Array } {
   const pair = ed25519PairFromSeed(seed);
-  return { keyType: 'ed25519', publicKey: pair.publicKey, sign: (m) => ed25519Sign(m, pair) };
+  return { keyType: 'ed25519', publicKey: pair.publicKey, sign: async (m) => ed25519Sign(m, pair) };
 }
 
 /** Add (or replace) `twinId`'s signature of the document's hash. */
-export function sign(doc: Deployment, twinId: number, signer: Signer): Deployment {
-  const signature = u8aToHex(signer.sign(deploymentHash(doc)));
+export async function sign(doc: Deployment, twinId: number, signer: Signer): Promise<Deployment> {
+  const signature = u8aToHex(await signer.sign(deploymentHash(doc)));
   const others = doc.signature_requirement.signatures.filter((s) => s.twin_id !== twinId);
   return {
     ...doc,
@@ -350,8 +351,18 @@ export function sign(doc: Deployment, twinId: number, signer: Signer): Deploymen
   };
 }
 
-/** Check a signature by `account` (a 32-byte account id) over `message`. */
+/** `message` as a browser-extension wallet signs it: `<Bytes>` ‖ message ‖ `</Bytes>` (what
+ * `u8aWrapBytes` makes of bytes that are not wrapped already), so that what a wallet signs raw
+ * can never be a transaction. */
+export const wrapped = (message: Uint8Array): Uint8Array => u8aConcat(U8A_WRAP_PREFIX, message, U8A_WRAP_POSTFIX);
+
+/** Check a signature by `account` (a 32-byte account id) over `message` or over its wrapped form
+ * (§9.4: a wallet's signature). Request signatures (§10) are checked the same way. */
 export function verifyRaw(keyType: KeyType, signature: string, account: Uint8Array, message: Uint8Array): boolean {
+  return verifyExact(keyType, signature, account, message) || verifyExact(keyType, signature, account, wrapped(message));
+}
+
+function verifyExact(keyType: KeyType, signature: string, account: Uint8Array, message: Uint8Array): boolean {
   try {
     const sig = hexToU8a(signature);
     return keyType === 'sr25519' ? sr25519Verify(message, sig, account) : ed25519Verify(message, sig, account);
@@ -370,38 +381,60 @@ export type Accounts = (twinId: number) => Uint8Array | undefined;
 export function verifySignatures(doc: Deployment, accounts: Accounts): Signers {
   const req = doc.signature_requirement;
   checkRequirementShape(req);
-  const requested = new Map(req.requests.map((r) => [r.twin_id, r]));
-  const signed = new Set<number>();
-  for (const s of req.signatures) {
-    if (!requested.has(s.twin_id)) throw new DeploymentError('UnknownSigner', `twin ${s.twin_id} signed, but the requirement does not name it`, { twin_id: s.twin_id });
-    if (signed.has(s.twin_id)) throw new DeploymentError('DuplicateSignature', `twin ${s.twin_id} signed more than once`, { twin_id: s.twin_id });
-    signed.add(s.twin_id);
+  const signers = verifiedSigners(doc, [req], accounts);
+  return { signers, weight: signedWeight(req, signers, 'this') };
+}
+
+/** An update's signatures (§9.4): each signer named by the new or the old requirement, each
+ * signature over the new document; the signatures of the twins the new requirement names satisfy
+ * it, and those of the twins the old one names satisfy that one. So the old co-signers together
+ * can change the requirement, and no smaller group can. */
+export function verifyUpdate(old: Deployment, next: Deployment, accounts: Accounts): Signers {
+  const [now, before] = [next.signature_requirement, old.signature_requirement];
+  checkRequirementShape(now);
+  checkRequirementShape(before);
+  const signers = verifiedSigners(next, [now, before], accounts);
+  const weight = signedWeight(now, signers, 'this');
+  signedWeight(before, signers, 'previous');
+  return { signers, weight };
+}
+
+/** The twins whose signatures of `doc` verify, in signature order: each named by one of
+ * `requirements`, signing once, with an account on chain, over the document's hash (plain or
+ * wrapped). Throws the first broken rule. */
+function verifiedSigners(doc: Deployment, requirements: SignatureRequirement[], accounts: Accounts): number[] {
+  const signatures = doc.signature_requirement.signatures;
+  const named = (twin: number) => requirements.some((r) => r.requests.some((q) => q.twin_id === twin));
+  const signers: number[] = [];
+  for (const s of signatures) {
+    if (!named(s.twin_id)) throw new DeploymentError('UnknownSigner', `twin ${s.twin_id} signed, but the requirement does not name it`, { twin_id: s.twin_id });
+    if (signers.includes(s.twin_id)) throw new DeploymentError('DuplicateSignature', `twin ${s.twin_id} signed more than once`, { twin_id: s.twin_id });
+    signers.push(s.twin_id);
   }
   const hash = deploymentHash(doc);
-  for (const s of req.signatures) {
+  for (const s of signatures) {
     const account = accounts(s.twin_id);
     if (!account) throw new DeploymentError('TwinNotOnChain', `twin ${s.twin_id} signed, but no such twin is on chain`, { twin_id: s.twin_id });
     if (!verifyRaw(s.key_type, s.signature, account, hash)) throw new DeploymentError('BadSignature', `twin ${s.twin_id}'s signature does not verify over this document's hash`, { twin_id: s.twin_id });
   }
-  for (const r of req.requests) {
-    if (r.required && !signed.has(r.twin_id)) throw new DeploymentError('RequiredSignerMissing', `twin ${r.twin_id} must sign, and has not`, { twin_id: r.twin_id });
-  }
-  const weight = req.signatures.reduce((sum, s) => sum + (requested.get(s.twin_id)?.weight ?? 0), 0);
-  if (weight < req.weight_required) throw new DeploymentError('WeightBelowThreshold', `the signers weigh ${weight}, the requirement needs ${req.weight_required}`, { weight, weight_required: req.weight_required });
-  return { signers: req.signatures.map((s) => s.twin_id), weight };
+  return signers;
 }
 
-/** An update's signatures: the new requirement, then the old one (absent votes for twins it does not name). */
-export function verifyUpdate(old: Deployment, next: Deployment, accounts: Accounts): Signers {
-  const result = verifySignatures(next, accounts);
-  const signers = new Set(result.signers);
-  const oldReq = old.signature_requirement;
-  for (const r of oldReq.requests) {
-    if (r.required && !signers.has(r.twin_id)) throw new DeploymentError('PreviousRequiredSignerMissing', `twin ${r.twin_id} was required by the previous version and has not signed this one`, { twin_id: r.twin_id });
+/** The weight `signers` carry in `req`, after checking that its required twins signed. The
+ * previous requirement of an update breaks rules of their own names. */
+function signedWeight(req: SignatureRequirement, signers: number[], version: 'this' | 'previous'): number {
+  const previous = version === 'previous';
+  const [missing, below] = previous ? ['PreviousRequiredSignerMissing', 'PreviousWeightBelowThreshold'] : ['RequiredSignerMissing', 'WeightBelowThreshold'];
+  for (const r of req.requests) {
+    if (r.required && !signers.includes(r.twin_id)) {
+      throw new DeploymentError(missing, previous ? `twin ${r.twin_id} was required by the previous version and has not signed this one` : `twin ${r.twin_id} must sign, and has not`, { twin_id: r.twin_id });
+    }
   }
-  const weight = oldReq.requests.filter((r) => signers.has(r.twin_id)).reduce((sum, r) => sum + r.weight, 0);
-  if (weight < oldReq.weight_required) throw new DeploymentError('PreviousWeightBelowThreshold', `the signers weigh ${weight} in the previous requirement, which needs ${oldReq.weight_required}`, { weight, weight_required: oldReq.weight_required });
-  return result;
+  const weight = req.requests.filter((r) => signers.includes(r.twin_id)).reduce((sum, r) => sum + r.weight, 0);
+  if (weight < req.weight_required) {
+    throw new DeploymentError(below, previous ? `the signers weigh ${weight} in the previous requirement, which needs ${req.weight_required}` : `the signers weigh ${weight}, the requirement needs ${req.weight_required}`, { weight, weight_required: req.weight_required });
+  }
+  return weight;
 }
 
 // ---- writing a document --------------------------------------------------------------------------

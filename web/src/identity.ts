@@ -1,11 +1,12 @@
-// Keys of SPEC §9.5: the account key and the X25519 (age) identity, both from one secret URI,
-// and age encryption of `deployment_data`.
+// Keys of SPEC §9.5: the account key and the X25519 (age) identity, both from one secret URI;
+// the random identity of a wallet account and the file it is kept in; and age encryption of
+// `deployment_data`.
 
 import { Keyring } from '@polkadot/keyring';
 import { DEV_PHRASE } from '@polkadot/keyring/defaults';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { hexToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
-import { blake2AsU8a, mnemonicToMiniSecret, mnemonicValidate } from '@polkadot/util-crypto';
+import { hexToU8a, stringToU8a, u8aConcat, u8aEq } from '@polkadot/util';
+import { blake2AsU8a, mnemonicToMiniSecret, mnemonicValidate, randomAsU8a } from '@polkadot/util-crypto';
 import { bech32 } from '@scure/base';
 import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
 import { DeploymentError, MAX_DEPLOYMENT_DATA, canonical, type Deployment, readDeployment, type Signer } from './deployment';
@@ -68,8 +69,33 @@ export function accountFromUri(uri: string): KeyringPair {
   return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri);
 }
 
-/** A §9.4 signer of an account key. */
-export const signerOf = (pair: KeyringPair): Signer => ({ keyType: 'sr25519', sign: (m) => pair.sign(m) });
+/** A §9.4 signer of an account key held by the page. */
+export const signerOf = (pair: KeyringPair): Signer => ({ keyType: 'sr25519', sign: async (m) => pair.sign(m) });
+
+/** A random age identity: the encryption key of a wallet account, which has no phrase to derive
+ * one from (§9.5; sr25519 signatures are randomized, so none can be derived from a signature either). */
+export const randomAgeKey = () => ageKeyOf(ageIdentityOf(randomAsU8a(32)));
+
+/** Whether `key` is the one a twin publishes as `pk`. */
+export const isTwinKey = (key: AgeKey, pk: Uint8Array | null) => pk !== null && u8aEq(key.publicKey, pk);
+
+/** The identity as `age-keygen` writes a file: `age -d -i FILE` reads it, and so does
+ * {@link identityFromText}. */
+export function identityFile(key: AgeKey, note: string, created = new Date()): string {
+  return `# created: ${created.toISOString().replace(/\.\d+Z$/, 'Z')}\n# public key: ${key.recipient}\n# ${note}\n${key.identity}\n`;
+}
+
+/** The one identity in a pasted text or an identity file (`#` lines are comments). */
+export async function identityFromText(text: string): Promise<AgeKey> {
+  const keys = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const notAnIdentity = new DeploymentError('Key', 'this is not an age identity: paste the line AGE-SECRET-KEY-1… or load the identity file you saved');
+  if (keys.length !== 1 || !/^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(keys[0])) throw notAnIdentity;
+  try {
+    return await ageKeyOf(keys[0]);
+  } catch {
+    throw notAnIdentity;
+  }
+}
 
 /** `deployment_data`: the canonical document, signatures included, encrypted to the recipients. */
 export async function encryptDeployment(doc: Deployment, recipients: string[]): Promise<Uint8Array> {

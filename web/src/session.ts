@@ -1,11 +1,10 @@
 // What the whole page shares: where the grid is, the connection, and the signed-in account.
 
 import { createContext, useContext } from 'react';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import type { Chain } from './grid/chain';
+import type { Chain, TxSigner } from './grid/chain';
 import type { Indexer } from './grid/indexer';
 import type { AgeKey } from './identity';
-import type { Deployment } from './deployment';
+import type { Deployment, Signer } from './deployment';
 import { type Endpoints, savedEndpoints } from './links';
 
 /** The endpoints the user saved (or the local grid's). A link's `?rpc=`/`?indexer=` never lands
@@ -19,10 +18,18 @@ export function saveEndpoints(e: Endpoints) {
 }
 
 export interface Account {
-  /** How it was opened: a dev name, "phrase". */
+  /** What the user knows it by: a dev name, "phrase", a wallet account's name and wallet. */
   label: string;
-  pair: KeyringPair;
-  ageKey: AgeKey;
+  /** Where the account key is: in a wallet extension, or in this page (a phrase or a dev account). */
+  kind: 'wallet' | 'phrase' | 'dev';
+  address: string;
+  /** Signs its transactions. */
+  tx: TxSigner;
+  /** Signs bytes with the account key: deployment signatures (§9.4), requests to agents (§10). */
+  signer: Signer;
+  /** The encryption (age) identity (§9.5): derived from the phrase, or for a wallet account the
+   * random one the page made, once generated or restored; null until then. */
+  ageKey: AgeKey | null;
   twinId: number | null;
 }
 

@@ -3,7 +3,7 @@ import { u8aToString } from '@polkadot/util';
 import { cryptoWaitReady, signatureVerify } from '@polkadot/util-crypto';
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { AgentClient, logsPath, requestMessage } from '../src/grid/agent';
-import { accountFromUri } from '../src/identity';
+import { accountFromUri, signerOf } from '../src/identity';
 
 // BLAKE2b-256 of the empty body.
 const EMPTY_BODY_HASH = '0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8';
@@ -22,7 +22,7 @@ test('a logs request is sent to that path and signed over it, query string inclu
     sent.push({ url, init });
     return new Response(JSON.stringify({ contract_id: 7, workload: 'web', lines: ['one', 'two'] }), { status: 200 });
   });
-  const logs = await new AgentClient('http://node:8080/', 3, alice).logs(7, 'web', 20);
+  const logs = await new AgentClient('http://node:8080/', 3, signerOf(alice)).logs(7, 'web', 20);
   expect(logs).toEqual({ contract_id: 7, workload: 'web', lines: ['one', 'two'] });
 
   expect(sent).toHaveLength(1);

@@ -31,7 +31,7 @@ function fakeChain(events: unknown[], contract: unknown = null) {
   return { chain, sent };
 }
 
-const signer = {} as KeyringPair;
+const signer = { pair: {} as KeyringPair };
 
 test("a node contract is created with the document's capacity, in bytes, as the chain's four resources", async () => {
   const createdEvent = { event: { section: 'smartContract', method: 'ContractCreated', data: { toJSON: () => [7, 3, 1, [{ ip: '185.206.122.33/24', gateway: '185.206.122.1' }], 21_000_000, declared] } } };

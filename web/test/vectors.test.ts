@@ -35,7 +35,7 @@ describe('documents', () => {
   });
 
   for (const v of vectors.documents) {
-    test(`${v.name}: challenge, hash, canonical form, capacity and signatures`, () => {
+    test(`${v.name}: challenge, hash, canonical form, capacity and signatures`, async () => {
       const doc = parseDeployment(v.input);
       validate(doc);
       const c = challenge(doc);
@@ -49,7 +49,7 @@ describe('documents', () => {
       const hash = hexToU8a(v.hash);
       const ed = ed25519Signer(hexToU8a(v.ed25519.seed));
       expect(u8aToHex(ed.publicKey)).toBe(v.ed25519.public_key);
-      const edSigned = sign(doc, v.ed25519.twin_id, ed);
+      const edSigned = await sign(doc, v.ed25519.twin_id, ed);
       const ours = edSigned.signature_requirement.signatures.find((s) => s.twin_id === v.ed25519.twin_id);
       expect(ours?.signature).toBe(v.ed25519.signature);
       expect(hashHex(edSigned)).toBe(v.hash);

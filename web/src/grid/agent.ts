@@ -1,9 +1,9 @@
-// A node's agent (SPEC §10): requests signed with the user's account key.
+// A node's agent (SPEC §10): requests signed with the user's account key (a key the page holds,
+// or a wallet's `signRaw`, which signs the message wrapped in `<Bytes>`; the agent accepts both).
 
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { canonical, type Deployment } from '../deployment';
+import { canonical, type Deployment, type Signer } from '../deployment';
 
 export interface WorkloadResult { name: string; state: 'ok' | 'error' | 'paused' | 'deleted'; message: string; data: Record<string, unknown> }
 export interface DeploymentStatus { contract_id: number; deployment: Deployment; workloads: WorkloadResult[] }
@@ -30,12 +30,12 @@ export function requestMessage(method: string, path: string, timestamp: number, 
 }
 
 export class AgentClient {
-  constructor(readonly base: string, private readonly twinId: number, private readonly key: KeyringPair) {}
+  constructor(readonly base: string, private readonly twinId: number, private readonly signer: Signer) {}
 
   private async send<T = DeploymentStatus>(method: string, path: string, body?: string): Promise<T> {
     const bytes = body === undefined ? new Uint8Array() : stringToU8a(body);
     const timestamp = Math.floor(Date.now() / 1000);
-    const signature = u8aToHex(this.key.sign(requestMessage(method, path, timestamp, bytes)));
+    const signature = u8aToHex(await this.signer.sign(requestMessage(method, path, timestamp, bytes)));
     let response: Response;
     try {
       response = await fetch(this.base.replace(/\/$/, '') + path, {
@@ -44,7 +44,7 @@ export class AgentClient {
           'content-type': 'application/json',
           'x-grid-twin': String(this.twinId),
           'x-grid-timestamp': String(timestamp),
-          'x-grid-signature': `sr25519:${signature}`,
+          'x-grid-signature': `${this.signer.keyType}:${signature}`,
         },
         body,
       });

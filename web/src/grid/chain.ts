@@ -2,7 +2,7 @@
 // come back in plain words (the pallet error's doc sentence, as `grid` prints them).
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { Signer as WalletSigner, SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { DispatchError, EventRecord } from '@polkadot/types/interfaces';
 import { hexToString, hexToU8a, isHex, u8aToHex } from '@polkadot/util';
@@ -37,6 +37,9 @@ export interface ContractView {
 }
 export interface Balance { free: bigint; reserved: bigint }
 export type Progress = (step: string) => void;
+/** Who signs a transaction: a key the page holds, or a wallet extension (its `signPayload`) for
+ * one of its accounts. */
+export type TxSigner = { pair: KeyringPair } | { address: string; wallet: WalletSigner };
 
 const text = (v: unknown) => (typeof v === 'string' && isHex(v) ? hexToString(v) : String(v ?? ''));
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -78,6 +81,19 @@ function poolRefusal(e: Error): ChainError {
   if (/Inability to pay some fees/i.test(m)) return new ChainError('Your account cannot pay the transaction fee: its free balance is too low.', 'Payment');
   if (/Priority is too low|already imported/i.test(m)) return new ChainError('A transaction of this account is still pending: wait for it and try again.', 'Pending');
   return new ChainError(`The node refused the transaction: ${m}`, 'Rejected');
+}
+
+/** A wallet's signer whose refusal (the user said no, the extension is locked) says so, rather
+ * than passing for the pool's. */
+function refusalsNamed(wallet: WalletSigner): WalletSigner {
+  const signPayload = wallet.signPayload?.bind(wallet);
+  if (!signPayload) return wallet;
+  return {
+    update: wallet.update?.bind(wallet),
+    signPayload: (payload) => signPayload(payload).catch((e: unknown) => {
+      throw new ChainError(`Your wallet did not sign the transaction: ${e instanceof Error ? e.message : String(e)}`, 'NotSigned');
+    }),
+  };
 }
 
 export class Chain {
@@ -171,36 +187,37 @@ export class Chain {
   }
 
   /** Sign, submit and wait until the transaction is final; returns its events. */
-  async submit(tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair, progress: Progress = () => undefined): Promise<EventRecord[]> {
+  async submit(tx: SubmittableExtrinsic<'promise'>, signer: TxSigner, progress: Progress = () => undefined): Promise<EventRecord[]> {
+    const [account, options] = 'pair' in signer ? [signer.pair, { nonce: -1 }] : [signer.address, { nonce: -1, signer: refusalsNamed(signer.wallet) }];
     return new Promise((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
       const done = (f: () => void) => { unsubscribe?.(); f(); };
-      tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      tx.signAndSend(account, options, (result) => {
         if (result.status.isInBlock) progress('in a block, waiting for finality');
         if (result.dispatchError) return done(() => reject(explain(this.api, result.dispatchError!)));
         if (result.status.isFinalized) return done(() => resolve(result.events));
         if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped) {
           done(() => reject(new ChainError(`The transaction was ${result.status.type.toLowerCase()} by the pool.`, result.status.type)));
         }
-      }).then((u) => { unsubscribe = u; }, (e: Error) => reject(poolRefusal(e)));
+      }).then((u) => { unsubscribe = u; }, (e: Error) => reject(e instanceof ChainError ? e : poolRefusal(e)));
       progress('sent');
     });
   }
 
-  async createTwin(signer: KeyringPair, pk: Uint8Array, progress?: Progress): Promise<number> {
+  async createTwin(signer: TxSigner, pk: Uint8Array, progress?: Progress): Promise<number> {
     const events = await this.submit(this.api.tx.registry.createTwin(u8aToHex(pk), null), signer, progress);
     const created = events.find((e) => e.event.section === 'registry' && e.event.method === 'TwinCreated');
     if (!created) throw new ChainError('The chain did not report the new twin.', 'NoEvent');
     return Number(created.event.data[0].toJSON());
   }
 
-  async setTwinPk(signer: KeyringPair, pk: Uint8Array, relay: string | null, progress?: Progress): Promise<void> {
+  async setTwinPk(signer: TxSigner, pk: Uint8Array, relay: string | null, progress?: Progress): Promise<void> {
     await this.submit(this.api.tx.registry.updateTwin(u8aToHex(pk), relay), signer, progress);
   }
 
   /** A node contract for a deployment: its hash, its encrypted data, the public IPs and the
    * capacity it reserves (SPEC §9.2), which the node's free capacity must cover. */
-  async createNodeContract(signer: KeyringPair, nodeId: number, hash: Uint8Array, data: Uint8Array, publicIps: number, capacity: Resources, progress?: Progress): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
+  async createNodeContract(signer: TxSigner, nodeId: number, hash: Uint8Array, data: Uint8Array, publicIps: number, capacity: Resources, progress?: Progress): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
     const tx = this.api.tx.smartContract.createNodeContract(nodeId, u8aToHex(hash), u8aToHex(data), publicIps, resourcesArg(capacity));
     const events = await this.submit(tx, signer, progress);
     const created = events.find((e) => e.event.section === 'smartContract' && e.event.method === 'ContractCreated');
@@ -210,11 +227,11 @@ export class Chain {
   }
 
   /** A new deployment for a node contract, with the capacity it reserves: what grows must fit the node's free capacity. */
-  async updateNodeContract(signer: KeyringPair, contractId: number, hash: Uint8Array, data: Uint8Array, capacity: Resources, progress?: Progress): Promise<void> {
+  async updateNodeContract(signer: TxSigner, contractId: number, hash: Uint8Array, data: Uint8Array, capacity: Resources, progress?: Progress): Promise<void> {
     await this.submit(this.api.tx.smartContract.updateNodeContract(contractId, u8aToHex(hash), u8aToHex(data), resourcesArg(capacity)), signer, progress);
   }
 
-  async cancelContract(signer: KeyringPair, contractId: number, progress?: Progress): Promise<void> {
+  async cancelContract(signer: TxSigner, contractId: number, progress?: Progress): Promise<void> {
     await this.submit(this.api.tx.smartContract.cancelContract(contractId), signer, progress);
   }
 

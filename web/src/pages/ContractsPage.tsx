@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type Deployment, DeploymentError, canonical, describeResources, parseDeployment } from '../deployment';
-import { readDeployment, update } from '../flows';
+import { readDeployment, update, withMySignature } from '../flows';
+import { shareLink } from '../links';
 import { AgentClient, type DeploymentStatus } from '../grid/agent';
 import type { Balance, ContractView } from '../grid/chain';
 import type { BillRow, ContractRow } from '../grid/indexer';
@@ -11,13 +12,16 @@ import { Steps, useSteps } from './Steps';
 
 interface Row { id: number; chain: ContractView | null; indexed: ContractRow | null }
 
-/** The edited document as an update: the next version, and that version on each workload that changed. */
+/** The edited document as an update: the next version, and that version on each workload that
+ * changed; no signature yet (the old ones were over the old version). */
 function asUpdate(old: Deployment, edited: Deployment): Deployment {
   const version = old.version + 1;
   const before = new Map(old.workloads.map((w) => [w.name, canonical({ ...w, version: 0 })]));
   return {
     ...edited,
     version,
+    contract_id: old.contract_id,
+    signature_requirement: { ...edited.signature_requirement, signatures: [] },
     workloads: edited.workloads.map((w) => (before.get(w.name) === canonical({ ...w, version: 0 }) ? w : { ...w, version }) as typeof w),
   };
 }
@@ -33,7 +37,7 @@ export function ContractsPage() {
   const load = useCallback(async () => {
     if (!account?.twinId) return;
     const twinId = account.twinId;
-    const [ids, b] = await Promise.all([chain.contractsOfTwin(twinId), chain.balance(account.pair.address)]);
+    const [ids, b] = await Promise.all([chain.contractsOfTwin(twinId), chain.balance(account.address)]);
     setBalance(b);
     const live = await Promise.all(ids.map((id) => chain.contract(id)));
     let indexed: ContractRow[] = [];
@@ -98,6 +102,7 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
   const [bills, setBills] = useState<{ totalAmount: string; items: BillRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [link, setLink] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [steps, step, resetSteps] = useSteps();
   const id = row?.id ?? 0;
@@ -115,13 +120,13 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
   const kind = live?.kind ?? row.indexed?.kind;
   const declared = live?.capacity ?? (kind === 'node' ? row.indexed?.capacity : null) ?? null;
   const run = async (f: () => Promise<void>) => {
-    setBusy(true); setError(null); setMessage(null);
+    setBusy(true); setError(null); setMessage(null); setLink(null);
     try { await f(); } catch (e) { setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e)); } finally { setBusy(false); }
   };
   const decrypt = () => run(async () => { setDoc(await readDeployment(chain, account, row.id)); });
   const nodeAgent = async () => {
     if (!live?.nodeId || !account.twinId) return null;
-    return new AgentClient(await chain.agentUrl(live.nodeId), account.twinId, account.pair);
+    return new AgentClient(await chain.agentUrl(live.nodeId), account.twinId, account.signer);
   };
   const nodeStatus = () => run(async () => {
     const agent = await nodeAgent();
@@ -135,7 +140,7 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
   });
   const cancel = () => run(async () => {
     if (!window.confirm(`Cancel contract ${row.id}? Its workloads are removed and its public IPs freed.`)) return;
-    await chain.cancelContract(account.pair, row.id);
+    await chain.cancelContract(account.tx, row.id);
     setMessage(`Contract ${row.id} is cancelled; its deposit is released.`);
     await reload();
   });
@@ -148,6 +153,15 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
     setEdit(null);
     setMessage(`Contract ${row.id} is updated to version ${next.version}.`);
   });
+  // When other twins must sign too (§9.4: the new requirement's and the old one's), the update
+  // goes to them as a co-signing link; the co-sign page then updates the contract.
+  const passOnUpdate = () => run(async () => {
+    if (!doc || edit === null) return;
+    const next = asUpdate(doc, parseDeployment(edit));
+    setLink(shareLink(await withMySignature(next, account, [next, doc]), window.location.href));
+  });
+  const namesOthers = (d: Deployment) => d.signature_requirement.requests.some((r) => r.twin_id !== account.twinId);
+  const othersSign = (doc !== null && namesOthers(doc)) || (edit !== null && (() => { try { return namesOthers(parseDeployment(edit)); } catch { return false; } })());
 
   // How long the balance lasts at the rate of this contract's recent bills.
   let lasts: string | null = null;
@@ -191,7 +205,13 @@ function ContractDetail({ row, balance, reload }: { row: Row | null; balance: Ba
         <>
           <h3>Edit, then sign and update (the version and changed workloads are bumped for you)</h3>
           <textarea rows={16} value={edit} onChange={(e) => setEdit(e.target.value)} aria-label="updated document" />
-          <p className="row"><button onClick={saveUpdate} disabled={busy}>Sign and update</button><button className="secondary" onClick={() => setEdit(null)}>Discard</button></p>
+          <p className="row">
+            <button onClick={saveUpdate} disabled={busy}>Sign and update</button>
+            {othersSign && <button onClick={passOnUpdate} disabled={busy}>Sign and pass on to co-signers</button>}
+            <button className="secondary" onClick={() => setEdit(null)}>Discard</button>
+          </p>
+          {othersSign && <p className="note">The current version names co-signers: the update needs their signatures too, enough to satisfy the current requirement and the new one.</p>}
+          {link && <p className="ok">Signed by you. Send this link to the co-signers; once they signed, open it and update: <a href={link} className="mono" data-testid="update-share-link">{link}</a></p>}
           <Steps steps={steps} />
         </>
       )}

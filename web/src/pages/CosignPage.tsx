@@ -1,9 +1,14 @@
 import { useEffect, useState } from 'react';
-import { type Deployment, DeploymentError, GIB, type Signers, type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures } from '../deployment';
-import { accountsOn, twinsOf } from '../flows';
-import { signerOf } from '../identity';
+import { type Deployment, DeploymentError, GIB, type Signers, type SignatureRequirement, type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures, verifyUpdate } from '../deployment';
+import { accountsOn, currentDeployment, twinsOf, update } from '../flows';
+import { AgentRefusal } from '../grid/agent';
 import { documentFromLink, shareLink } from '../links';
 import { sentence, useSession } from '../session';
+import { Steps, useSteps } from './Steps';
+
+/** A refusal with the rule it names: the document's (§9) or the node's. */
+const ruleSentence = (e: unknown) => (e instanceof DeploymentError ? `${e.rule}: ${e.message}` : e instanceof AgentRefusal ? `${e.code}: ${e.message}` : sentence(e));
+const describeRequirement = (r: SignatureRequirement) => `${r.requests.map((q) => `twin ${q.twin_id} (weight ${q.weight}${q.required ? ', required' : ''})`).join(', ')}; ${r.weight_required} needed`;
 
 /** One workload as a signer must read it: for a VM, the image, the command and the environment
  * it runs with, and who can log in — in full, nothing folded away. */
@@ -36,6 +41,11 @@ export function CosignPage() {
   const [doc, setDoc] = useState<Deployment | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [verdict, setVerdict] = useState<{ ok: Signers } | { error: string } | null>(null);
+  // An update (the document names its contract) is judged against the version the contract runs.
+  const [current, setCurrent] = useState<{ doc: Deployment } | { error: string } | null>(null);
+  const [updated, setUpdated] = useState<string | null>(null);
+  const [steps, step, resetSteps] = useSteps();
+  const contractId = doc?.contract_id ?? 0;
 
   const open = (t: string) => {
     setError(null); setVerdict(null);
@@ -45,24 +55,55 @@ export function CosignPage() {
       setDoc(d);
     } catch (e) {
       setDoc(null);
-      setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e));
+      setError(ruleSentence(e));
     }
   };
 
   useEffect(() => { if (text) open(text); }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    if (!doc) return;
-    accountsOn(chain, twinsOf(doc)).then((accounts) => {
-      try { setVerdict({ ok: verifySignatures(doc, accounts) }); } catch (e) { setVerdict({ error: e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e) }); }
-    }, (e) => setVerdict({ error: sentence(e) }));
-  }, [doc, chain]);
+    setCurrent(null);
+    if (!contractId) return;
+    if (!account?.twinId) { setCurrent({ error: "Sign in as a twin the contract's requirement names: the page then reads the version it runs and checks this update against it" }); return; }
+    let stale = false;
+    currentDeployment(chain, account, contractId).then((d) => { if (!stale) setCurrent({ doc: d }); }, (e) => { if (!stale) setCurrent({ error: ruleSentence(e) }); });
+    return () => { stale = true; };
+  }, [contractId, account, chain]);
 
-  const addSignature = () => {
+  useEffect(() => {
+    setVerdict(null);
+    if (!doc) return;
+    if (contractId && !(current && 'doc' in current)) { if (current) setVerdict(current); return; }
+    const old = current && 'doc' in current ? current.doc : null;
+    accountsOn(chain, [...twinsOf(doc), ...(old ? twinsOf(old) : [])]).then((accounts) => {
+      try {
+        if (old && doc.version !== old.version + 1) throw new DeploymentError('VersionNotNext', `version is ${doc.version}: an update of version ${old.version} must be version ${old.version + 1}`);
+        setVerdict({ ok: old ? verifyUpdate(old, doc, accounts) : verifySignatures(doc, accounts) });
+      } catch (e) { setVerdict({ error: ruleSentence(e) }); }
+    }, (e) => setVerdict({ error: sentence(e) }));
+  }, [doc, current, contractId, chain]);
+
+  const addSignature = async () => {
     if (!doc || !account?.twinId) return;
-    const signed = sign(doc, account.twinId, signerOf(account.pair));
-    setDoc(signed);
-    setText(JSON.stringify(signed, null, 2));
+    setError(null);
+    try {
+      const signed = await sign(doc, account.twinId, account.signer);
+      setDoc(signed);
+      setText(JSON.stringify(signed, null, 2));
+    } catch (e) {
+      setError(ruleSentence(e));
+    }
+  };
+
+  const updateContract = async () => {
+    if (!doc || !account || !current || !('doc' in current)) return;
+    setError(null); setUpdated(null); resetSteps();
+    try {
+      await update(chain, account, contractId, current.doc, doc, step);
+      setUpdated(`Contract ${contractId} is updated to version ${doc.version}.`);
+    } catch (e) {
+      setError(ruleSentence(e));
+    }
   };
 
   const download = () => {
@@ -73,7 +114,9 @@ export function CosignPage() {
     a.click();
   };
 
-  const requested = doc && account?.twinId ? doc.signature_requirement.requests.some((r) => r.twin_id === account.twinId) : false;
+  const old = current && 'doc' in current ? current.doc : null;
+  const names = (d: Deployment | null) => d !== null && d.signature_requirement.requests.some((r) => r.twin_id === account?.twinId);
+  const requested = account?.twinId ? names(doc) || names(old) : false;
   const cap = doc ? capacity(doc) : null;
   const link = doc ? shareLink(doc, window.location.href) : '';
   const opener = (
@@ -85,7 +128,7 @@ export function CosignPage() {
         <button onClick={() => open(text)}>Open</button>
         <input type="file" accept="application/json,.json" aria-label="document file" onChange={async (e) => { const f = e.target.files?.[0]; if (f) { const t = await f.text(); setText(t); open(t); } }} />
       </p>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && <p className="error" role="alert" data-testid="cosign-error">{error}</p>}
     </section>
   );
   if (!doc || !cap) return opener;
@@ -103,7 +146,8 @@ export function CosignPage() {
           <span>Owner</span><span>twin {doc.twin_id}{doc.contract_id ? `, contract ${doc.contract_id}` : ''}, version {doc.version}</span>
           <span>Capacity</span><span>{describeCapacity(cap)}</span>
           <span>Hash</span><span className="mono">{hashHex(doc)}</span>
-          <span>Requirement</span><span>{doc.signature_requirement.requests.map((r) => `twin ${r.twin_id} (weight ${r.weight}${r.required ? ', required' : ''})`).join(', ')}; {doc.signature_requirement.weight_required} needed</span>
+          <span>Requirement</span><span data-testid="requirement">{describeRequirement(doc.signature_requirement)}</span>
+          {contractId > 0 && <><span>Replaces</span><span data-testid="replaces">{old ? `version ${old.version}, whose requirement is ${describeRequirement(old.signature_requirement)}: an update needs enough signatures for both` : current && 'error' in current ? current.error : 'reading the version the contract runs…'}</span></>}
           <span>Signed by</span><span data-testid="signed-by">{doc.signature_requirement.signatures.map((s) => `twin ${s.twin_id}`).join(', ') || 'nobody yet'}</span>
           <span>Signatures</span><span data-testid="verdict">{verdict === null ? 'checking…' : 'ok' in verdict ? <span className="ok">satisfied: weight {verdict.ok.weight} of {doc.signature_requirement.weight_required}</span> : <span className="error">{verdict.error}</span>}</span>
         </div>
@@ -111,8 +155,11 @@ export function CosignPage() {
           <button onClick={addSignature} disabled={!requested} title={requested ? '' : 'the requirement does not name your twin'}>Add my signature</button>
           <button className="secondary" onClick={download}>Download</button>
           <button className="secondary" onClick={() => navigator.clipboard?.writeText(link)}>Copy link</button>
-          {account?.twinId === doc.twin_id && <button onClick={() => go('deploy', { document: doc })}>Deploy it</button>}
+          {account?.twinId === doc.twin_id && !contractId && <button onClick={() => go('deploy', { document: doc })}>Deploy it</button>}
+          {account?.twinId === doc.twin_id && contractId > 0 && <button onClick={updateContract} disabled={!old}>Update contract {contractId}</button>}
         </p>
+        <Steps steps={steps} />
+        {updated && <p className="ok" data-testid="cosign-updated">{updated}</p>}
         <p className="note mono" data-testid="cosign-link">{link}</p>
         <h3>The whole document</h3>
         <pre data-testid="cosign-json">{JSON.stringify(doc, null, 2)}</pre>

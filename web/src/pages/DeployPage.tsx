@@ -2,7 +2,6 @@ import { useEffect, useMemo, useState } from 'react';
 import { type Deployment, DeploymentError, GIB, capacity, describeCapacity, hashHex, newVmDeployment, sign, validate } from '../deployment';
 import { deploy } from '../flows';
 import { AgentRefusal } from '../grid/agent';
-import { signerOf } from '../identity';
 import { type HourlyPrice, formatTft, hourlyPrice } from '../pricing';
 import { sentence, useSession } from '../session';
 import { Steps, useSteps } from './Steps';
@@ -92,7 +91,7 @@ export function DeployPage() {
     let stale = false;
     (async () => {
       const node = await chain.farmPolicyAndNode(id);
-      const [prices, tft, balance] = await Promise.all([chain.unitPrices(node.policyId), chain.tftPrice(), chain.balance(account.pair.address)]);
+      const [prices, tft, balance] = await Promise.all([chain.unitPrices(node.policyId), chain.tftPrice(), chain.balance(account.address)]);
       const p = hourlyPrice({
         prices, certified: node.certified, publicIps: cap.public_ips, ...tft, freeBalance: balance.free,
         resources: { cru: BigInt(cap.cru), mru: BigInt(cap.mru), sru: BigInt(cap.sru), hru: BigInt(cap.hru) },
@@ -109,7 +108,7 @@ export function DeployPage() {
     setError(null); setDone(null); setLink(null); resetSteps(); setBusy(true);
     try {
       if (needsOthers && !passed) {
-        const signed = sign(doc, account.twinId ?? 0, signerOf(account.pair));
+        const signed = await sign(doc, account.twinId ?? 0, account.signer);
         setLink(shareLink(signed, window.location.href));
       } else {
         const id = number('node', nodeId, { min: 1, integer: true });
