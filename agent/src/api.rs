@@ -207,6 +207,18 @@ fn update_of(
 	Ok((doc, previous))
 }
 
+/// A deploy of a contract the node holds already is refused: it takes an update.
+fn refuse_held(agent: &Agent, contract_id: u64) -> Result<(), Refusal> {
+	if agent.state.get(contract_id).map_err(Refusal::internal)?.is_some() {
+		return Err(Refusal::new(
+			StatusCode::CONFLICT,
+			"AlreadyDeployed",
+			format!("contract {contract_id} is deployed here already: send an update"),
+		));
+	}
+	Ok(())
+}
+
 fn parse(body: &[u8]) -> Result<Deployment, Refusal> {
 	Deployment::from_json(body)
 		.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "InvalidDocument", e.to_string()))
@@ -229,23 +241,12 @@ async fn deploy(
 	let answer = async {
 		let doc = parse(&body)?;
 		let contract_id = doc.contract_id;
-		let already = || {
-			Refusal::new(
-				StatusCode::CONFLICT,
-				"AlreadyDeployed",
-				format!("contract {contract_id} is deployed here already: send an update"),
-			)
-		};
-		if agent.state.get(contract_id).map_err(Refusal::internal)?.is_some() {
-			return Err(already());
-		}
+		refuse_held(&agent, contract_id)?;
 		// Everything the chain must say is read before the change lock is taken.
 		let ips = checks::check(&agent, requester, &doc, None).await?;
 		let record = {
 			let _change = agent.changes.lock().await;
-			if agent.state.get(contract_id).map_err(Refusal::internal)?.is_some() {
-				return Err(already());
-			}
+			refuse_held(&agent, contract_id)?;
 			checks::check_capacity(&agent, &doc)?;
 			agent.provision(contract_id, Record::new(doc, &ips)).map_err(Refusal::internal)?
 		};
@@ -297,14 +298,8 @@ async fn check_deploy(
 ) -> Result<Json<Preflight>, Refusal> {
 	let answer = async {
 		let doc = parse(&body)?;
-		if doc.contract_id != 0
-			&& agent.state.get(doc.contract_id).map_err(Refusal::internal)?.is_some()
-		{
-			return Err(Refusal::new(
-				StatusCode::CONFLICT,
-				"AlreadyDeployed",
-				format!("contract {} is deployed here already: send an update", doc.contract_id),
-			));
+		if doc.contract_id != 0 {
+			refuse_held(&agent, doc.contract_id)?;
 		}
 		Ok(Json(checks::preflight(&agent, requester, &doc, None).await?))
 	};

@@ -7,11 +7,12 @@ import { hexToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  type Deployment, DeploymentError, type Signer, type SignatureRequest, deploymentHash, ed25519Signer,
+  type Deployment, type Signer, type SignatureRequest, deploymentHash, ed25519Signer,
   parseDeployment, sign, verifyRaw, verifySignatures, verifyUpdate, wrapped,
 } from '../src/deployment';
 import { signerOf } from '../src/identity';
 import { rawSigner } from '../src/wallet';
+import { ruleOf } from './support';
 
 const example = parseDeployment(readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'));
 const [CHARLIE, DAVE, EVE, FERDIE] = [3, 4, 5, 6];
@@ -37,16 +38,6 @@ async function signedBy(doc: Deployment, twins: number[], signer = (t: number) =
   let d = doc;
   for (const t of twins) d = await sign(d, t, signer(t));
   return d;
-}
-
-function ruleOf(f: () => unknown): { rule: string; details: Record<string, unknown> } {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DeploymentError) return { rule: e.rule, details: e.details };
-    throw e;
-  }
-  throw new Error('expected a DeploymentError');
 }
 
 describe('wallet signatures', () => {

@@ -4,26 +4,17 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { hexToU8a, stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, sr25519PairFromSeed, sr25519Sign } from '@polkadot/util-crypto';
 import {
-  DeploymentError, capacity, canonical, challenge, ed25519Signer, hashHex, parseDeployment, sign,
+  capacity, canonical, challenge, ed25519Signer, hashHex, parseDeployment, sign,
   validate, verifyRaw, verifySignatures, verifyUpdate,
 } from '../src/deployment';
 import { ageKeyFromUri, decryptDeployment, encryptDeployment, x25519Secret } from '../src/identity';
+import { ruleOf } from './support';
 
 const dir = new URL('../../deployment/testdata/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('vectors.json', dir), 'utf8'));
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;
 
 beforeAll(async () => { await cryptoWaitReady(); });
-
-function ruleOf(f: () => unknown): { rule: string; details: Record<string, unknown> } {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DeploymentError) return { rule: e.rule, details: e.details };
-    throw e;
-  }
-  throw new Error('expected a DeploymentError');
-}
 
 describe('documents', () => {
   test('the SPEC example hashes to the SPEC hash from the 805 challenge bytes', () => {
