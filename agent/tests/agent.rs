@@ -1618,6 +1618,12 @@ async fn a_preflight_refuses_what_the_node_would_refuse_before_the_chain_changes
 	let doc = contract_for(&client, &charlie, fine, 0).await;
 	assert_eq!(doc.contract_id, 1, "no contract was made (and cancelled) before this one");
 	api.deploy(&charlie, 3, &doc).await.expect("deployed");
+	// Sent again, it is refused on both routes: a deployed contract takes an update.
+	refused(api.check_deploy(&charlie, 3, &doc).await, "AlreadyDeployed");
+	match api.deploy(&charlie, 3, &doc).await {
+		Err(Error::Agent { code, .. }) => assert_eq!(code, "AlreadyDeployed"),
+		other => panic!("expected AlreadyDeployed, got {other:?}"),
+	}
 	let hash_on_chain = client.contract(doc.contract_id).await.expect("contract");
 	let mut next = doc.clone();
 	next.version = 1;
