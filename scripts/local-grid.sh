@@ -5,20 +5,24 @@
 #
 # Arguments go to the node (e.g. `--sealing instant`). Ports: GRID_RPC_PORT (9944),
 # GRID_INDEXER_PORT (4350), GRID_AGENT_PORT (18080), GRID_WEB_PORT (5173). GRID_REPORT_INTERVAL
-# sets the agent's seconds between consumption reports (10). The grid is thrown away on exit.
+# sets the agent's seconds between consumption reports (10). GRID_BIN_DIR runs binaries already
+# built elsewhere instead of building them (the dashboard is always rebuilt). The grid is thrown
+# away on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 # Only the binaries it runs; the test command builds its tests on top of them.
-cargo build "${grid_packages[@]}" --bins
+if [ -z "${GRID_BIN_DIR:-}" ]; then
+	cargo build "${grid_packages[@]}" --bins
+fi
 bash scripts/web-build.sh
 
 rpc_port="${GRID_RPC_PORT:-9944}"
 indexer_port="${GRID_INDEXER_PORT:-4350}"
 agent_port="${GRID_AGENT_PORT:-18080}"
 web_port="${GRID_WEB_PORT:-5173}"
-bin="$CARGO_TARGET_DIR/debug"
+bin="${GRID_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
 scratch="$(mktemp -d)"
 pids=()
 names=()

@@ -13,90 +13,27 @@
 //                                   # the farmer's and the node's)
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 import { acceptOffer, assertLinkCarriesNoEndpoint, cosignViewShowsWhatRuns, cspBlocksInlineScript, framedDashboardDoesNotRun, linkOfferIsNotApplied } from './attacks.mjs';
 import { walletJourney } from './wallet.mjs';
+import { execFileSync } from 'node:child_process';
+import { grid, gridBin, gridFails, gridFailsWith, launchBrowser, log, shots, startGrid } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const shots = join(here, 'screenshots');
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridchain-target');
-const gridBin = join(targetDir, 'debug/grid');
-const started = Date.now();
-const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s]`, ...a);
-
-// ---- the local grid ---------------------------------------------------------------------------
-
-async function startGrid() {
-  if (process.env.GRID_E2E_URL) return { url: process.env.GRID_E2E_URL, rpc: process.env.GRID_URL, stop: async () => {} };
-  const env = {
-    ...process.env,
-    GRID_RPC_PORT: '29944', GRID_INDEXER_PORT: '24350', GRID_AGENT_PORT: '28080', GRID_WEB_PORT: '25173',
-    GRID_REPORT_INTERVAL: '2',
-  };
+async function startGridHere() {
   // Instant sealing keeps the test short; GRID_E2E_NODE_ARGS="" runs it on 6 s Aura blocks with
   // GRANDPA finality, as a newcomer's grid runs.
   const nodeArgs = (process.env.GRID_E2E_NODE_ARGS ?? '--sealing instant').split(' ').filter(Boolean);
-  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), ...nodeArgs], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  let out = '';
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the local grid did not come up in 30 min:\n${out}`)), 30 * 60_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Dashboard\s+(\S+)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => fail(new Error(`scripts/local-grid.sh exited with ${code}:\n${out}`)));
-  });
-  log('local grid up:', url);
-  return {
-    url,
-    rpc: `ws://127.0.0.1:${env.GRID_RPC_PORT}`,
-    stop: async () => {
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-      await new Promise((r) => { child.on('exit', r); setTimeout(r, 10_000); });
-    },
-  };
+  return startGrid({ nodeArgs, ports: { rpc: 29944, indexer: 24350, agent: 28080, web: 25173 } });
 }
-
-/** `grid --json …` as a user would run it; returns the parsed JSON, or throws with its stderr. */
-function grid(rpc, args, { key } = {}) {
-  const all = ['--url', rpc, '--json', ...(key ? ['--key', key] : []), ...args];
-  const out = execFileSync(gridBin, all, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.trim() ? JSON.parse(out) : null;
-}
-
-/** How `grid …` failed (`{status, stderr}`), or `null` when it succeeded. */
-function gridFailsWith(rpc, args, opts) {
-  try {
-    grid(rpc, args, opts);
-    return null;
-  } catch (e) {
-    return { status: e.status, stderr: String(e.stderr) };
-  }
-}
-
-function gridFails(rpc, args, opts) {
-  const failure = gridFailsWith(rpc, args, opts);
-  if (failure === null) throw new Error(`grid ${args.join(' ')} succeeded; a failure was expected`);
-  return failure;
-}
-
 
 // ---- the browser ------------------------------------------------------------------------------
 
 async function main() {
   mkdirSync(shots, { recursive: true });
-  const g = await startGrid();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  const g = await startGridHere();
+  const browser = await launchBrowser();
   const saved = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
