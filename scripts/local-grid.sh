@@ -6,7 +6,8 @@
 # Arguments go to the node (e.g. `--sealing instant`). Ports: GRID_RPC_PORT (9944),
 # GRID_INDEXER_PORT (4350), GRID_AGENT_PORT (18080), GRID_WEB_PORT (5173). GRID_REPORT_INTERVAL
 # sets the agent's seconds between consumption reports (10). GRID_BIN_DIR runs binaries already
-# built elsewhere instead of building them (the dashboard is always rebuilt). The grid is thrown
+# built elsewhere instead of building them (the dashboard is always rebuilt, into
+# GRID_WEB_OUT_DIR if set). The grid is thrown
 # away on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,7 +98,7 @@ TOML
 chmod 600 "$scratch/grid-agent.toml"  # it holds the node key: the agent refuses a looser mode
 start agent "$bin/grid-agent" run --config "$scratch/grid-agent.toml"
 await agent "http://127.0.0.1:$agent_port/v1/health"
-start dashboard web/node_modules/.bin/vite preview web --port "$web_port" --strictPort
+start dashboard web/node_modules/.bin/vite preview web --port "$web_port" --strictPort --outDir "${GRID_WEB_OUT_DIR:-dist}"
 await dashboard "http://127.0.0.1:$web_port/"
 await indexer "http://127.0.0.1:$indexer_port/health"
 
