@@ -291,6 +291,12 @@ async fn update(
 	answer.await.map_err(|r| refused(&agent, r))
 }
 
+/// A pre-flight the node would take, counted.
+fn passed(agent: &Agent, preflight: Preflight) -> Preflight {
+	crate::metrics::Metrics::add(&agent.metrics.preflights_passed, 1);
+	preflight
+}
+
 /// The pre-flight of a deploy: would the node take this document once its contract exists?
 async fn check_deploy(
 	State(agent): State<Shared>,
@@ -301,7 +307,7 @@ async fn check_deploy(
 		if doc.contract_id != 0 {
 			refuse_held(&agent, doc.contract_id)?;
 		}
-		Ok(Json(checks::preflight(&agent, requester, &doc, None).await?))
+		Ok(Json(passed(&agent, checks::preflight(&agent, requester, &doc, None).await?)))
 	};
 	answer.await.map_err(|r| refused(&agent, r))
 }
@@ -315,7 +321,7 @@ async fn check_update(
 ) -> Result<Json<Preflight>, Refusal> {
 	let answer = async {
 		let (doc, previous) = update_of(&agent, contract_id, &body)?;
-		Ok(Json(checks::preflight(&agent, requester, &doc, Some(&previous)).await?))
+		Ok(Json(passed(&agent, checks::preflight(&agent, requester, &doc, Some(&previous)).await?)))
 	};
 	answer.await.map_err(|r| refused(&agent, r))
 }

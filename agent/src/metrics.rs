@@ -7,6 +7,8 @@ pub struct Metrics {
 	pub reports_sent: AtomicU64,
 	pub reports_rejected: AtomicU64,
 	pub requests_refused: AtomicU64,
+	/// Pre-flights answered "the node would take it".
+	pub preflights_passed: AtomicU64,
 	pub finalized_block: AtomicU64,
 	/// Unix seconds when the last finalized block was processed.
 	pub last_block_seen: AtomicU64,
@@ -41,6 +43,11 @@ impl Metrics {
 				"grid_agent_requests_refused_total",
 				"API requests refused.",
 				get(&self.requests_refused),
+			),
+			(
+				"grid_agent_preflights_passed_total",
+				"Pre-flights answered: the node would take the document.",
+				get(&self.preflights_passed),
 			),
 			(
 				"grid_agent_twin_account_reads_total",

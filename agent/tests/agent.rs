@@ -1659,3 +1659,213 @@ async fn a_preflight_refuses_what_the_node_would_refuse_before_the_chain_changes
 	let running = api.status(&charlie, 3, doc.contract_id).await.expect("status");
 	assert_eq!(running.deployment.version, 0, "the node still runs version 0");
 }
+
+/// An update the node takes in its pre-flight and cannot take once the chain holds it — here it
+/// stops between the two (blocks are sealed on demand, so the test holds that moment open) —
+/// strands the contract; `grid contract update --deploy --restore` says so and puts back what
+/// the node runs as soon as it answers again, and `grid contract restore` does the same for a
+/// contract stranded by an update the node refused. Versions are numbered from what the node
+/// runs, not from the chain; and a node that lies about what it runs is not believed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_the_node_cannot_take_once_the_chain_holds_it_is_put_back_by_grid() {
+	let chain = Chain::start_sealing("manual");
+	let sealer = Sealer::start(&chain);
+	chain.grid("//Alice", &["twin", "create"]).ok();
+	chain.grid("//Alice", &["farm", "create", "farm-one"]).ok();
+	let mut agent = Agent::start(&chain, "sim");
+	let client = Client::connect(&chain.url).await.expect("client");
+	let charlie = identity("//Charlie");
+	let charlie_twin = client
+		.create_twin(charlie.keypair(), Some(charlie.x25519_public()), None)
+		.await
+		.expect("twin");
+
+	// Charlie runs 2 vCPUs of the node's 8.
+	let file = chain.new_deployment("//Charlie", "web", false);
+	let file_text = file.to_string_lossy().to_string();
+	chain.grid("//Charlie", &["deployment", "sign", &file_text]).ok();
+	chain.grid("//Charlie", &["contract", "deploy", "--node", "1", &file_text]).ok();
+	let id = "1";
+	let cpu_of = |doc: &Deployment| match &doc.workloads[0].data {
+		gridchain_sdk::deployment::WorkloadData::Vm(vm) => vm.cpu,
+		_ => panic!("the first workload is the VM"),
+	};
+	let with_cpu = |mut doc: Deployment, version: u32, cpu: u32| {
+		doc.contract_id = 1;
+		doc.version = version;
+		doc.workloads[0].version = version;
+		if let gridchain_sdk::deployment::WorkloadData::Vm(vm) = &mut doc.workloads[0].data {
+			vm.cpu = cpu;
+		}
+		signed(doc, &[(&charlie, charlie_twin)])
+	};
+	let write = |doc: &Deployment, name: &str| {
+		let path = chain.path(name);
+		std::fs::write(&path, serde_json::to_vec(doc).expect("json")).expect("write");
+		path.to_string_lossy().to_string()
+	};
+	let original = read_doc(&file);
+
+	// Charlie asks for 4 vCPUs; the pre-flight says yes. The update's block is held until the
+	// node has stopped.
+	let bigger = write(&with_cpu(original.clone(), 1, 4), "bigger.json");
+	let preflights = agent.metric("grid_agent_preflights_passed_total");
+	sealer.hold(true);
+	let mut update = Command::new(target_bin("grid"))
+		.args(["--url", &chain.url, "--key", "//Charlie", "contract", "update", "1", &bigger])
+		.args(["--deploy", "--restore", "--timeout", "60"])
+		.env("XDG_CONFIG_HOME", chain.path("config"))
+		.stderr(Stdio::piped())
+		.spawn()
+		.expect("grid runs");
+	let lines = {
+		let stderr = std::io::BufReader::new(update.stderr.take().expect("stderr"));
+		let (send, lines) = std::sync::mpsc::channel::<String>();
+		std::thread::spawn(move || {
+			use std::io::BufRead;
+			for line in stderr.lines().map_while(Result::ok) {
+				let _ = send.send(line);
+			}
+		});
+		lines
+	};
+	let deadline = Instant::now() + Duration::from_secs(60);
+	while agent.metric("grid_agent_preflights_passed_total") == preflights {
+		assert!(
+			Instant::now() < deadline,
+			"no pre-flight passed: {:?}",
+			lines.try_iter().collect::<Vec<_>>()
+		);
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	agent.kill9();
+	sealer.hold(false);
+	let mut said = Vec::new();
+	while !said.iter().any(|l: &String| l.contains("refused it")) {
+		said.push(lines.recv_timeout(Duration::from_secs(60)).expect("grid says the node refused"));
+	}
+	agent.restart();
+	let status = update.wait().expect("grid ends");
+	said.extend(lines.iter());
+	let stderr = said.join("\n");
+	assert_eq!(status.code(), Some(1), "the update failed: {stderr}");
+	assert!(stderr.contains("contract 1 now holds version 1 of its deployment and node 1 refused it: the node refused: Unreachable"), "{stderr}");
+	assert!(stderr.contains("what the node runs could not be read"), "{stderr}");
+	assert!(
+		stderr.contains(
+			"put back what its node runs (version 0) as version 1; the node confirmed it on chain"
+		),
+		"{stderr}"
+	);
+	let shown = |args: &[&str]| -> serde_json::Value {
+		serde_json::from_str(
+			&chain
+				.grid("//Charlie", &[&["--json", "contract", "show", id], args].concat())
+				.ok()
+				.stdout,
+		)
+		.expect("json")
+	};
+	assert_eq!(shown(&[])["state"], "deployed", "the contract is confirmed again");
+	let on_chain: Deployment =
+		serde_json::from_value(shown(&["--decrypt"])["deployment"].clone()).expect("document");
+	assert_eq!(
+		(on_chain.version, cpu_of(&on_chain)),
+		(1, 2),
+		"the chain holds what the node runs, as version 1"
+	);
+	let running =
+		AgentClient::new(&agent.url()).status(&charlie, charlie_twin, 1).await.expect("status");
+	assert_eq!(running.deployment, on_chain, "the node runs what the chain holds");
+
+	// Versions follow what the node runs: version 3 is refused before anything changes.
+	let skipped = write(&with_cpu(on_chain.clone(), 3, 1), "skipped.json");
+	chain
+		.grid("//Charlie", &["contract", "update", id, &skipped])
+		.fails(2, "VersionNotNext")
+		.fails(2, "(the node runs version 1)");
+
+	// A chain-only update the node cannot take (Charlie forgot to sign it): stranded until put
+	// back.
+	let mut stranded = with_cpu(on_chain.clone(), 2, 3);
+	stranded.signature_requirement.signatures.clear();
+	chain.grid("//Charlie", &["contract", "update", id, &write(&stranded, "stranded.json")]).ok();
+	assert_eq!(shown(&[])["state"], "created", "the chain waits for the node");
+	match AgentClient::new(&agent.url()).update(&charlie, charlie_twin, &stranded).await {
+		Err(Error::Agent { code, .. }) => assert_eq!(code, "RequiredSignerMissing"),
+		other => panic!("expected RequiredSignerMissing, got {other:?}"),
+	}
+
+	// A node that lies about what it runs (another image, Charlie's old signature) is not believed:
+	// Bob's twin points its relay at a liar for a moment.
+	let mut forged = running.clone();
+	forged.deployment.description = "not what Charlie signed".into();
+	let liar = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+	let liar_url = format!("http://{}", liar.local_addr().expect("address"));
+	let body = serde_json::to_string(&forged).expect("json");
+	std::thread::spawn(move || {
+		for stream in liar.incoming().flatten() {
+			let mut stream = stream;
+			let mut buf = [0u8; 8192];
+			let _ = stream.read(&mut buf);
+			let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+			let _ =
+				stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+		}
+	});
+	chain.grid("//Bob", &["twin", "update", "--relay", &liar_url]).ok();
+	chain.grid("//Charlie", &["contract", "restore", id]).fails(1, "that its signers did not sign");
+	assert_eq!(shown(&[])["state"], "created", "nothing was put on chain");
+	chain.grid("//Bob", &["twin", "update", "--relay", &agent.url()]).ok();
+
+	let restored = chain.grid("//Charlie", &["contract", "restore", id]).ok().stdout.clone();
+	assert!(
+		restored.contains("put back what its node runs (version 1) as version 2"),
+		"{restored}"
+	);
+	assert_eq!(shown(&[])["state"], "deployed");
+	let on_chain: Deployment =
+		serde_json::from_value(shown(&["--decrypt"])["deployment"].clone()).expect("document");
+	assert_eq!((on_chain.version, cpu_of(&on_chain)), (2, 2));
+	chain
+		.grid("//Charlie", &["contract", "restore", id])
+		.fails(2, "already holds what its node runs (version 2)");
+}
+
+/// Seals a finalized block every 200 ms on a `--sealing manual` chain, unless held.
+struct Sealer {
+	held: std::sync::Arc<std::sync::atomic::AtomicBool>,
+	stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Sealer {
+	fn start(chain: &Chain) -> Sealer {
+		use std::sync::{atomic::AtomicBool, Arc};
+		let port: u16 = chain.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+		let (held, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+		let (h, s) = (held.clone(), stop.clone());
+		std::thread::spawn(move || {
+			let body =
+				br#"{"jsonrpc":"2.0","id":1,"method":"engine_createBlock","params":[true,true]}"#;
+			let json = [("Content-Type", "application/json".to_string())];
+			while !s.load(std::sync::atomic::Ordering::Relaxed) {
+				if !h.load(std::sync::atomic::Ordering::Relaxed) {
+					http(port, "POST", "/", &json, body);
+				}
+				std::thread::sleep(Duration::from_millis(200));
+			}
+		});
+		Sealer { held, stop }
+	}
+
+	/// Hold (or let go of) the next block.
+	fn hold(&self, held: bool) {
+		self.held.store(held, std::sync::atomic::Ordering::Relaxed);
+	}
+}
+
+impl Drop for Sealer {
+	fn drop(&mut self) {
+		self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+	}
+}

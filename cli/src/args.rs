@@ -347,16 +347,36 @@ pub enum ContractCommand {
 		#[arg(long, default_value = "120")]
 		timeout: u64,
 	},
-	/// Replace a node contract's deployment; with --deploy, also on its node.
+	/// Replace a node contract's deployment; with --deploy, also on its node. The document's
+	/// version follows what the node runs (`grid deployment status ID`).
 	Update {
 		id: u64,
 		file: PathBuf,
 		#[arg(long = "recipient", value_name = "KEY")]
 		recipients: Vec<String>,
-		/// Send the new document to the node's agent and wait until it confirms it.
+		/// Ask the node's agent first (a refusal changes nothing), then send the new document to it
+		/// and wait until it confirms it.
 		#[arg(long)]
 		deploy: bool,
+		/// With --deploy: if the node refuses the new document once the chain holds it, put back
+		/// what the node runs (`grid contract restore`).
+		#[arg(long, requires = "deploy")]
+		restore: bool,
 		/// With --deploy: how long to wait for the node's confirmation, in seconds.
+		#[arg(long, default_value = "120")]
+		timeout: u64,
+	},
+	/// Put back what the node runs: after an update the node refused, its document as the next
+	/// version, signed by you, on chain and on the node. If it needs co-signers, --out writes it
+	/// for them to sign (`grid deployment sign`) and send (`grid contract update --deploy`).
+	Restore {
+		id: u64,
+		/// Write the document put back to this file (mode 0600).
+		#[arg(long, short = 'o')]
+		out: Option<PathBuf>,
+		#[arg(long = "recipient", value_name = "KEY")]
+		recipients: Vec<String>,
+		/// How long to wait for the node's confirmation, in seconds.
 		#[arg(long, default_value = "120")]
 		timeout: u64,
 	},

@@ -21,6 +21,24 @@ pub enum Error {
 	/// The node agent refused a request: the rule, by name, and why.
 	#[error("the node refused: {code}: {message}")]
 	Agent { code: String, message: String },
+	/// An update reached the chain and its node refused it: the contract holds a deployment hash
+	/// the node does not run, and stays unconfirmed until a document the node takes is put on
+	/// it — e.g. the one it runs, renumbered ([`crate::Client::restore_document`]).
+	#[error("contract {contract_id} now holds version {version} of its deployment and node {node_id} refused it: {refusal}; {}", running_text(*.running_version))]
+	Stranded {
+		contract_id: u64,
+		node_id: u32,
+		/// The document version the chain now holds.
+		version: u32,
+		/// The document version the node still runs, when it said.
+		running_version: Option<u32>,
+		/// Why the node refused: an [`Error::Agent`] or a connection failure.
+		refusal: Box<Error>,
+	},
+	/// A node answered something its tenant cannot believe (a document nobody signed, another
+	/// contract's): a node is a stranger to its tenants.
+	#[error("untrusted node: {0}")]
+	Untrusted(String),
 	/// Something asked for does not exist on chain.
 	#[error("{what} {id} does not exist")]
 	NotFound { what: &'static str, id: String },
@@ -41,13 +59,24 @@ pub enum Error {
 	Client(String),
 }
 
+fn running_text(running_version: Option<u32>) -> String {
+	match running_version {
+		Some(v) => format!("the node still runs version {v}"),
+		None => "what the node runs could not be read".into(),
+	}
+}
+
 impl Error {
 	/// True when the chain (or its transaction pool) refused what was asked, as opposed to bad
 	/// input or a broken connection.
 	pub fn is_refusal(&self) -> bool {
 		matches!(
 			self,
-			Error::Refused { .. } | Error::Dispatch(_) | Error::Rejected(_) | Error::Agent { .. }
+			Error::Refused { .. }
+				| Error::Dispatch(_)
+				| Error::Rejected(_)
+				| Error::Agent { .. }
+				| Error::Stranded { .. }
 		)
 	}
 

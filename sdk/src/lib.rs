@@ -25,7 +25,7 @@ const _METADATA: &[u8] = include_bytes!("../metadata/gridchain.scale");
 pub use balances::{format_tft, parse_tft, UNITS_PER_TFT};
 pub use client::{Client, Config, Receipt, TxEvents, Wait};
 pub use contracts::{Bills, Consumption, ReportOutcome, MAX_REPORTS_PER_CALL};
-pub use deployments::SealedDeployment;
+pub use deployments::{Restoration, SealedDeployment};
 pub use error::{named, Error, Result};
 pub use gridchain_deployment as deployment;
 pub use indexer::{FoundNode, IndexedBills, IndexerClient};

@@ -2,7 +2,7 @@
 
 use crate::{
 	args::{ContractCommand, NameCommand},
-	commands::deployment::read_document,
+	commands::deployment::{read_document, write_document},
 	fail::{input, CmdResult, Failure},
 	output::{table, waiting},
 	private_file::write_private,
@@ -87,6 +87,90 @@ fn contract_text(c: &Contract) -> String {
 	lines.join("\n")
 }
 
+/// An update's version rules against what the node runs (`GET /v1/deployments/{id}`), or, when
+/// the node runs nothing yet or cannot say, against the chain's document; whoever can read
+/// neither leaves the check to the node.
+async fn check_versions(
+	client: &gridchain_sdk::Client,
+	identity: &gridchain_sdk::Identity,
+	doc: &Deployment,
+	file: &std::path::Path,
+) -> CmdResult {
+	let id = doc.contract_id;
+	let (previous, whose) = match client.running_deployment(identity, id).await {
+		Ok(running) => (running, "the node runs"),
+		Err(e @ (Error::NotFound { .. } | Error::Untrusted(_))) => return Err(e.into()),
+		// Not deployed yet, or the node cannot say: the chain's document.
+		Err(_) => match client.read_deployment(id, identity.age()).await {
+			// The document stored at creation predates its contract id.
+			Ok(on_chain) => (Deployment { contract_id: id, ..on_chain }, "the chain holds"),
+			Err(e @ Error::NotFound { .. }) => return Err(e.into()),
+			Err(e) => {
+				eprintln!("warning: the version rules were not checked: {e}");
+				return Ok(());
+			}
+		},
+	};
+	Deployment::validate_update(&previous, doc).map_err(|e| {
+		input(
+			&file.display().to_string(),
+			format!("{} ({whose} version {})", named(&e), previous.version),
+		)
+	})
+}
+
+/// Put back what the node of contract `id` runs, signed by `identity` alone; the sentence that
+/// says so.
+async fn put_back(
+	client: &gridchain_sdk::Client,
+	identity: &gridchain_sdk::Identity,
+	id: u64,
+	recipients: &[String],
+	wait: std::time::Duration,
+) -> CmdResult<String> {
+	// The node may be restarting: it is asked again until `wait` has passed.
+	let deadline = std::time::Instant::now() + wait;
+	let mut said = false;
+	let restoration = loop {
+		match waiting("reading what the node runs", client.restore_document(identity, id)).await {
+			Err(Error::Agent { code, message })
+				if (code == "Unreachable" || code == "StaleRequest")
+					&& std::time::Instant::now() < deadline =>
+			{
+				if !std::mem::replace(&mut said, true) {
+					eprintln!("{message}; asking again every second for {}s", wait.as_secs());
+				}
+				tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+			}
+			answer => break answer?,
+		}
+	};
+	if !restoration.complete {
+		return Err(Failure::Chain(format!(
+			"putting back version {} needs its co-signers: `grid contract restore {id} --out FILE`",
+			restoration.running_version
+		)));
+	}
+	send_back(client, identity, &restoration, recipients, wait).await
+}
+
+/// Send a complete restoration: on chain, to the node, confirmed.
+async fn send_back(
+	client: &gridchain_sdk::Client,
+	identity: &gridchain_sdk::Identity,
+	restoration: &gridchain_sdk::Restoration,
+	recipients: &[String],
+	wait: std::time::Duration,
+) -> CmdResult<String> {
+	let doc = &restoration.document;
+	waiting("putting back what the node runs", client.redeploy(identity, doc, recipients, wait))
+		.await?;
+	Ok(format!(
+		"put back what its node runs (version {}) as version {}; the node confirmed it on chain",
+		restoration.running_version, doc.version
+	))
+}
+
 pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 	let client = ctx.client().await?;
 	match command {
@@ -117,26 +201,35 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 				)
 			});
 		}
-		ContractCommand::Update { id, file, recipients, deploy, timeout } => {
+		ContractCommand::Update { id, file, recipients, deploy, restore, timeout } => {
 			let mut doc = read_document(&file)?;
 			let identity = ctx.identity()?;
-			// The version rules need the deployment on chain; whoever cannot decrypt it leaves
-			// that check to the node.
 			// The document stored at creation predates its contract id.
 			doc.contract_id = id;
-			match client.read_deployment(id, identity.age()).await {
-				Ok(previous) => {
-					Deployment::validate_update(&Deployment { contract_id: id, ..previous }, &doc)
-						.map_err(|e| input(&file.display().to_string(), named(&e)))?
-				}
-				Err(e @ gridchain_sdk::Error::NotFound { .. }) => return Err(e.into()),
-				Err(e) => eprintln!("warning: the version rules were not checked: {e}"),
-			}
+			check_versions(&client, &identity, &doc, &file).await?;
 			if deploy {
 				let wait = std::time::Duration::from_secs(timeout);
-				let (version, status) =
-					waiting("updating", client.redeploy(&identity, &doc, &recipients, wait))
-						.await?;
+				let updated =
+					waiting("updating", client.redeploy(&identity, &doc, &recipients, wait)).await;
+				let (version, status) = match updated {
+					Ok(done) => done,
+					Err(stranded @ Error::Stranded { .. }) if restore => {
+						eprintln!("{stranded}");
+						return Err(put_back(&client, &identity, id, &recipients, wait)
+							.await
+							.map_or_else(
+								|e| e,
+								|back| Failure::Chain(format!("{stranded}; {back}")),
+							));
+					}
+					Err(stranded @ Error::Stranded { .. }) => {
+						return Err(Failure::Chain(format!(
+							"{stranded}.\nThe contract stays unconfirmed until the node runs what it \
+							 holds: `grid contract restore {id}` puts back what the node runs."
+						)))
+					}
+					Err(e) => return Err(e.into()),
+				};
 				ctx.out.print(
 					&json!({"contract_id": id, "version": version, "status": status}),
 					|| {
@@ -156,6 +249,45 @@ pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 			ctx.out.print(&json!({"contract_id": id, "version": version}), || {
 				format!("Updated contract {id} to version {version}.")
 			});
+		}
+		ContractCommand::Restore { id, out, recipients, timeout } => {
+			let identity = ctx.identity()?;
+			let wait = std::time::Duration::from_secs(timeout);
+			let restoration =
+				waiting("reading what the node runs", client.restore_document(&identity, id))
+					.await?;
+			if let Some(path) = &out {
+				write_document(&restoration.document, Some(path))?;
+			}
+			if !restoration.complete {
+				let Some(path) = out else {
+					return Err(input(
+						"--out",
+						format!(
+							"version {} needs its co-signers' signatures too: write it with --out FILE",
+							restoration.document.version
+						),
+					));
+				};
+				let path = path.display();
+				ctx.out.print(
+					&json!({"contract_id": id, "document": restoration.document}),
+					|| {
+						format!(
+						"Wrote {path}: what node runs of contract {id} as version {}, signed by you. \
+						 Its co-signers sign it (`grid deployment sign {path}`), then \
+						 `grid contract update {id} {path} --deploy` sends it.",
+						restoration.document.version
+					)
+					},
+				);
+				return Ok(());
+			}
+			let sentence = send_back(&client, &identity, &restoration, &recipients, wait).await?;
+			ctx.out.print(
+				&json!({"contract_id": id, "version": restoration.document.version}),
+				|| format!("Contract {id}: {sentence}."),
+			);
 		}
 		ContractCommand::Show { id, decrypt, data_out } => {
 			let contract = client.contract(id).await?;

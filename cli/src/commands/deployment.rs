@@ -54,7 +54,7 @@ pub fn read_document(path: &Path) -> CmdResult<Deployment> {
 }
 
 /// Write a document to `path` (owner-only: its `env` may hold secrets), else to standard output.
-fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
+pub fn write_document(doc: &Deployment, path: Option<&Path>) -> CmdResult {
 	let text = serde_json::to_string_pretty(doc)
 		.map_err(|e| Failure::Input(format!("cannot write the document: {e}")))?;
 	match path {
