@@ -3,13 +3,13 @@
 use crate::{
 	agent::{now_secs, Agent, Shared},
 	checks,
+	refusal::Refusal,
 	state::Record,
 };
 use axum::{
 	body::Bytes,
 	extract::{rejection::QueryRejection, FromRequest, Path, Query, Request, State},
 	http::{HeaderMap, Method, StatusCode, Uri},
-	response::{IntoResponse, Response},
 	routing::{get, post, put},
 	Json, Router,
 };
@@ -20,38 +20,7 @@ use gridchain_sdk::{
 		MAX_LOG_TAIL,
 	},
 	deployment::{Deployment, WorkloadType},
-	Error,
 };
-
-/// A refused request: an HTTP status and `{"code", "message"}`.
-#[derive(Debug)]
-pub struct Refusal {
-	pub status: StatusCode,
-	pub code: String,
-	pub message: String,
-}
-
-impl Refusal {
-	pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
-		Refusal { status, code: code.to_string(), message: message.into() }
-	}
-
-	/// The chain could not answer a check.
-	pub fn unavailable(e: Error) -> Refusal {
-		Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "ChainUnavailable", e.to_string())
-	}
-
-	pub fn internal(e: impl std::fmt::Display) -> Refusal {
-		Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal", e.to_string())
-	}
-}
-
-impl IntoResponse for Refusal {
-	fn into_response(self) -> Response {
-		let body = Json(gridchain_sdk::agent::Refusal { code: self.code, message: self.message });
-		(self.status, body).into_response()
-	}
-}
 
 pub fn router(agent: Shared) -> Router {
 	Router::new()

@@ -1,23 +1,21 @@
 //! Everything checked before the agent answers a deploy or an update (SPEC §10), each refusal
 //! naming its rule.
 
-use crate::{agent::Agent, api::Refusal, capacity, state::Record};
+use crate::{agent::Agent, capacity, refusal::Refusal, state::Record};
 use axum::http::StatusCode;
 use gridchain_sdk::{
 	agent::Preflight,
-	deployment::{verify_signatures, verify_update, Deployment},
-	named, ContractKind, ContractState, Error, Resources,
+	deployment::{verify_signatures, verify_update, Deployment, Rule},
+	ContractKind, ContractState, Error, Resources,
 };
 
 fn bad(code: &str, message: impl Into<String>) -> Refusal {
 	Refusal::new(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// A named error as a refusal: its variant is the code.
-fn named_refusal<E: std::fmt::Debug + std::fmt::Display>(status: StatusCode, e: &E) -> Refusal {
-	let text = named(e);
-	let (code, message) = text.split_once(": ").map_or((text.as_str(), ""), |(c, m)| (c, m));
-	Refusal::new(status, code, message)
+/// A deployment error as a refusal: the rule it breaks is the code.
+fn named_refusal<E: Rule>(status: StatusCode, e: &E) -> Refusal {
+	Refusal::new(status, e.rule(), e.to_string())
 }
 
 /// Only the owner and the twins a deployment's requirement names may send or read it.

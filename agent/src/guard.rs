@@ -2,7 +2,7 @@
 //! cached, so a signature is checked before the chain is read; requests limited per twin; request
 //! signatures remembered in memory for as long as they could be replayed.
 
-use crate::api::Refusal;
+use crate::refusal::Refusal;
 use axum::http::StatusCode;
 use gridchain_sdk::{Client, Error};
 use std::{

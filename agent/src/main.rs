@@ -9,16 +9,18 @@ mod config;
 mod guard;
 mod metrics;
 mod provision;
+mod refusal;
 mod report;
 mod serve;
+mod startup;
 mod state;
 
 use agent::Agent;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::{Config, ProvisionerKind};
-use gridchain_sdk::{Client, Identity, Location};
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use gridchain_sdk::Identity;
+use std::path::PathBuf;
 
 /// The Gridchain node agent: it registers the node, receives signed deployments, checks their
 /// hash and signatures, provisions them, confirms them on chain and reports what they consume.
@@ -92,57 +94,6 @@ fn init(path: &std::path::Path, data_dir: &std::path::Path) -> anyhow::Result<()
 	Ok(())
 }
 
-/// Register the node's twin and node on chain, or update them; returns (twin, node, capacity).
-async fn register(
-	client: &Client,
-	identity: &Identity,
-	config: &Config,
-) -> anyhow::Result<(u32, u32, gridchain_sdk::Resources)> {
-	let key = identity.keypair();
-	let twin_id = match client.twin_id_of(&identity.account_id()).await? {
-		Some(twin_id) => {
-			let twin = client.twin(twin_id).await?;
-			if twin.relay.as_deref() != Some(config.public_url.as_str()) {
-				client
-					.update_twin(key, Some(identity.x25519_public()), Some(&config.public_url))
-					.await?;
-				tracing::info!(twin_id, relay = %config.public_url, "twin relay updated");
-			}
-			twin_id
-		}
-		None => {
-			let twin_id = client
-				.create_twin(key, Some(identity.x25519_public()), Some(&config.public_url))
-				.await?;
-			tracing::info!(twin_id, "twin created");
-			twin_id
-		}
-	};
-	let resources = capacity::measure(&config.data_dir, &config.capacity)?;
-	let location = Location {
-		country: config.location.country.clone(),
-		city: config.location.city.clone(),
-		latitude: config.location.latitude.clone(),
-		longitude: config.location.longitude.clone(),
-	};
-	let node_id = match client.node_id_of_twin(twin_id).await? {
-		Some(node_id) => {
-			let node = client.node(node_id).await?;
-			if node.resources != resources || node.location != location {
-				client.update_node(key, node_id, resources, &location).await?;
-				tracing::info!(node_id, ?resources, "node updated");
-			}
-			node_id
-		}
-		None => {
-			let node_id = client.create_node(key, config.farm_id, resources, &location).await?;
-			tracing::info!(node_id, farm_id = config.farm_id, ?resources, "node registered");
-			node_id
-		}
-	};
-	Ok((twin_id, node_id, resources))
-}
-
 async fn run(path: &std::path::Path, key: Option<String>) -> anyhow::Result<()> {
 	let config = Config::load(path, key)?;
 	std::fs::create_dir_all(&config.data_dir)
@@ -155,54 +106,19 @@ async fn run(path: &std::path::Path, key: Option<String>) -> anyhow::Result<()> 
 		}
 		ProvisionerKind::Sim => Box::new(provision::SimProvisioner),
 	};
-	let client = Client::connect(&config.url).await?;
-	let (twin_id, node_id, total) = register(&client, &identity, &config).await?;
-	let state = state::State::open(&config.data_dir)?;
-	let listener = tokio::net::TcpListener::bind(&config.listen)
+	let agent = Agent::start(config, identity, provisioner).await?;
+	let listener = tokio::net::TcpListener::bind(&agent.config.listen)
 		.await
-		.with_context(|| format!("cannot listen on {}", config.listen))?;
-	let limits = config.limits.clone();
-	let agent = Arc::new(Agent {
-		rates: guard::RateLimits::new(limits.requests_per_second, limits.burst),
-		config,
-		client,
-		identity,
-		twin_id,
-		node_id,
-		total,
-		state,
-		provisioner,
-		metrics: Default::default(),
-		changes: tokio::sync::Mutex::new(()),
-		accounts: Default::default(),
-		replays: guard::Replays::new(agent::now_secs()),
-		confirming: Default::default(),
-	});
-	// Contracts that ended while the agent was away go first; then what remains is taken over.
-	chain_watch::reconcile(&agent).await?;
-	agent.cleanup().await?;
-	for (contract_id, mut record) in agent.state.all()? {
-		tokio::task::block_in_place(|| agent.provisioner.restore(contract_id, &mut record));
-		agent.state.put(contract_id, &record)?;
-	}
-	tokio::spawn(chain_watch::run(agent.clone()));
-	tokio::spawn(report::run(agent.clone()));
-	let supervisor = agent.clone();
-	tokio::spawn(async move {
-		for round in 1u64.. {
-			tokio::time::sleep(Duration::from_secs(2)).await;
-			if let Err(e) = supervisor.supervise().await {
-				tracing::warn!("supervising workloads: {e:#}");
-			}
-			// Every minute, what a failed removal left behind is removed again.
-			if round % 30 == 0 {
-				if let Err(e) = supervisor.cleanup().await {
-					tracing::warn!("cleaning up: {e:#}");
-				}
-			}
-		}
-	});
-	tracing::info!(node_id, twin_id, listen = %agent.config.listen, "grid-agent ready");
+		.with_context(|| format!("cannot listen on {}", agent.config.listen))?;
+	agent.take_over().await?;
+	agent.spawn_loops();
+	tracing::info!(
+		node_id = agent.node_id,
+		twin_id = agent.twin_id,
+		listen = %agent.config.listen,
+		"grid-agent ready"
+	);
+	let limits = agent.config.limits.clone();
 	serve::serve(listener, api::router(agent), &limits, async {
 		let _ = tokio::signal::ctrl_c().await;
 	})

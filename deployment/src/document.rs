@@ -11,7 +11,7 @@ use serde::{
 	de::Error as _, ser::SerializeStruct, Deserialize, Deserializer, Serialize, Serializer,
 };
 
-use crate::signature::Signature;
+use crate::hex_bytes;
 
 /// The largest integer a document may carry, 2^53 − 1, so that JavaScript reads it exactly.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -376,4 +376,49 @@ fn safe_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Er
 		)));
 	}
 	Ok(value)
+}
+
+/// The scheme of a twin's account key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+	/// Schnorrkel over Ristretto25519 with the `substrate` context.
+	Sr25519,
+	/// Ed25519 (RFC 8032).
+	Ed25519,
+}
+
+/// A twin's signature of a deployment hash.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+	/// The signing twin.
+	pub twin_id: u32,
+	/// The scheme of its account key.
+	pub key_type: KeyType,
+	/// The 64 signature bytes, written `0x…`.
+	#[serde(with = "hex_bytes")]
+	pub signature: [u8; 64],
+}
+
+impl Signature {
+	/// A signature made elsewhere with an sr25519 key and the `substrate` context (for example
+	/// `subxt_signer::sr25519::Keypair::sign(hash.as_bytes())`).
+	pub fn sr25519(twin_id: u32, signature: [u8; 64]) -> Signature {
+		Signature { twin_id, key_type: KeyType::Sr25519, signature }
+	}
+
+	/// A signature made elsewhere with an ed25519 key.
+	pub fn ed25519(twin_id: u32, signature: [u8; 64]) -> Signature {
+		Signature { twin_id, key_type: KeyType::Ed25519, signature }
+	}
+}
+
+impl fmt::Display for KeyType {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(match self {
+			KeyType::Sr25519 => "sr25519",
+			KeyType::Ed25519 => "ed25519",
+		})
+	}
 }

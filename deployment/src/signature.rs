@@ -1,41 +1,13 @@
 //! Workload signatures and the multisignature rules of SPEC §9.4.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use crate::{
-	document::{Deployment, SignatureRequirement},
+	document::{Deployment, KeyType, Signature, SignatureRequirement},
 	hash::{DeploymentHash, HashError},
-	hex_bytes,
 	validation::RequirementError,
 };
 
 /// The schnorrkel signing context of substrate's sr25519 (`sp_core`, polkadot.js, subxt-signer).
 pub const SR25519_SIGNING_CONTEXT: &[u8] = b"substrate";
-
-/// The scheme of a twin's account key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyType {
-	/// Schnorrkel over Ristretto25519 with the `substrate` context.
-	Sr25519,
-	/// Ed25519 (RFC 8032).
-	Ed25519,
-}
-
-/// A twin's signature of a deployment hash.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Signature {
-	/// The signing twin.
-	pub twin_id: u32,
-	/// The scheme of its account key.
-	pub key_type: KeyType,
-	/// The 64 signature bytes, written `0x…`.
-	#[serde(with = "hex_bytes")]
-	pub signature: [u8; 64],
-}
 
 /// The signatures of a document satisfy its requirement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,27 +56,7 @@ pub enum SignatureError {
 	PreviousWeightBelowThreshold { weight: u64, weight_required: u32 },
 }
 
-impl fmt::Display for KeyType {
-	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-		f.write_str(match self {
-			KeyType::Sr25519 => "sr25519",
-			KeyType::Ed25519 => "ed25519",
-		})
-	}
-}
-
 impl Signature {
-	/// A signature made elsewhere with an sr25519 key and the `substrate` context (for example
-	/// `subxt_signer::sr25519::Keypair::sign(hash.as_bytes())`).
-	pub fn sr25519(twin_id: u32, signature: [u8; 64]) -> Signature {
-		Signature { twin_id, key_type: KeyType::Sr25519, signature }
-	}
-
-	/// A signature made elsewhere with an ed25519 key.
-	pub fn ed25519(twin_id: u32, signature: [u8; 64]) -> Signature {
-		Signature { twin_id, key_type: KeyType::Ed25519, signature }
-	}
-
 	/// Signs `hash` with an sr25519 key pair. sr25519 signatures are randomised: signing twice
 	/// gives two different valid signatures.
 	pub fn sign_sr25519(

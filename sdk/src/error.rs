@@ -86,7 +86,7 @@ impl Error {
 	}
 
 	/// A deployment error, named: `RequiredSignerMissing: twin 3 is required to sign and has not`.
-	pub fn deployment<E: std::fmt::Debug + std::fmt::Display>(e: E) -> Error {
+	pub fn deployment<E: gridchain_deployment::Rule>(e: E) -> Error {
 		Error::Deployment(named(&e))
 	}
 
@@ -95,29 +95,10 @@ impl Error {
 	}
 }
 
-/// An error as `Name: sentence`, its name being its innermost enum variant: a wrapper such as
-/// `Requirement(NoRequests)` is named `NoRequests`.
-pub fn named<E: std::fmt::Debug + std::fmt::Display>(e: &E) -> String {
-	let debug = format!("{e:?}");
-	let mut rest = debug.as_str();
-	let mut name = "";
-	loop {
-		let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
-		let (ident, after) = rest.split_at(end);
-		if !ident.starts_with(|c: char| c.is_ascii_uppercase()) {
-			break;
-		}
-		name = ident;
-		match after.strip_prefix('(') {
-			Some(inner) => rest = inner,
-			None => break,
-		}
-	}
-	if name.is_empty() {
-		e.to_string()
-	} else {
-		format!("{name}: {e}")
-	}
+/// A deployment error as `Rule: sentence`: `RequiredSignerMissing: twin 3 is required to sign
+/// and has not`.
+pub fn named<E: gridchain_deployment::Rule>(e: &E) -> String {
+	e.named()
 }
 
 macro_rules! client_error_from {
@@ -150,32 +131,3 @@ client_error_from!(
 
 /// The SDK's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-	use super::named;
-
-	#[derive(Debug)]
-	enum Inner {
-		NoRequests,
-	}
-	#[derive(Debug)]
-	#[allow(dead_code)]
-	enum Outer {
-		Requirement(Inner),
-		Plain { twin_id: u32 },
-		Value(u32),
-	}
-	impl std::fmt::Display for Outer {
-		fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-			f.write_str("it failed")
-		}
-	}
-
-	#[test]
-	fn an_error_is_named_by_its_innermost_variant() {
-		assert_eq!(named(&Outer::Requirement(Inner::NoRequests)), "NoRequests: it failed");
-		assert_eq!(named(&Outer::Plain { twin_id: 3 }), "Plain: it failed");
-		assert_eq!(named(&Outer::Value(7)), "Value: it failed");
-	}
-}
