@@ -4,16 +4,13 @@
 //! public IP from a network namespace and a bridge each test creates (nothing leaves the
 //! machine); they need root, as the agent's `container` provisioner does.
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
-
-use common::*;
 use gridchain_sdk::{
 	agent::{request_message, AgentClient, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_TWIN},
 	chain,
 	deployment::{Deployment, Signature, SignatureRequest},
 	Client, ContractState, Error, Identity, Resources,
 };
+use gridchain_test_support::*;
 use std::{
 	io::{Read, Write},
 	path::PathBuf,
@@ -1830,42 +1827,4 @@ async fn an_update_the_node_cannot_take_once_the_chain_holds_it_is_put_back_by_g
 	chain
 		.grid("//Charlie", &["contract", "restore", id])
 		.fails(2, "already holds what its node runs (version 2)");
-}
-
-/// Seals a finalized block every 200 ms on a `--sealing manual` chain, unless held.
-struct Sealer {
-	held: std::sync::Arc<std::sync::atomic::AtomicBool>,
-	stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Sealer {
-	fn start(chain: &Chain) -> Sealer {
-		use std::sync::{atomic::AtomicBool, Arc};
-		let port: u16 = chain.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
-		let (held, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
-		let (h, s) = (held.clone(), stop.clone());
-		std::thread::spawn(move || {
-			let body =
-				br#"{"jsonrpc":"2.0","id":1,"method":"engine_createBlock","params":[true,true]}"#;
-			let json = [("Content-Type", "application/json".to_string())];
-			while !s.load(std::sync::atomic::Ordering::Relaxed) {
-				if !h.load(std::sync::atomic::Ordering::Relaxed) {
-					http(port, "POST", "/", &json, body);
-				}
-				std::thread::sleep(Duration::from_millis(200));
-			}
-		});
-		Sealer { held, stop }
-	}
-
-	/// Hold (or let go of) the next block.
-	fn hold(&self, held: bool) {
-		self.held.store(held, std::sync::atomic::Ordering::Relaxed);
-	}
-}
-
-impl Drop for Sealer {
-	fn drop(&mut self) {
-		self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-	}
 }

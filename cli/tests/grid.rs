@@ -1,8 +1,7 @@
 //! `grid` end to end, against a real `gridchain-node --dev --sealing instant`: the user flows of
 //! SPEC §9.6, their refusals, and the multisig twin.
 
-mod common;
-use common::*;
+use gridchain_test_support::*;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
@@ -558,4 +557,83 @@ fn a_malformed_env_file_line_is_refused_with_its_file_and_number_and_nothing_is_
 	deployment_new(&config, &out, &["--env-file", &missing.to_string_lossy()])
 		.fails(2, &format!("{}: cannot read", missing.display()));
 	assert!(!out.exists());
+}
+
+#[test]
+fn a_deployment_is_priced_as_billing_prices_it_before_it_is_sent() {
+	let chain = Chain::grid_with_a_node(2);
+	chain.grid("//Charlie", &["twin", "create"]).ok();
+	let vm = |key: &str, name: &str| {
+		let path = chain.path(&format!("{name}.json")).to_string_lossy().to_string();
+		let args = ["--cpu", "1", "--memory", "1G", "--rootfs", "10G", "--disk", "2G"];
+		let new = ["deployment", "new", "--name", name, "--image", "alpine", "--public-ip"];
+		chain.grid(key, &[&new[..], &args, &["-o", &path]].concat()).ok();
+		path
+	};
+	let file = vm("//Charlie", "priced");
+
+	// SPEC §5 by hand for 1 vCPU, 1 GiB, 12 GiB SSD (10 GiB root file system and a 2 GiB disk)
+	// and an IP at genesis prices, 0.05 USD/TFT (the dev genesis price), as the dashboard's
+	// e2e test reads it on the page (web/e2e/dashboard.mjs):
+	// CU = min(max(1/4, 1/2), max(1/8, 1), max(1/2, 1/4)) = 0.5, SU = 12/200 = 0.06
+	// → 0.5 · 305,600 + 0.06 · 194,400 + 69,400 = 152,800 + 11,664 + 69,400 = 233,864 uUSD an hour
+	// → 233,864 · 1000 / 50 = 4,677,280 units = 0.467728 TFT an hour undiscounted;
+	// 720 hours of it = 336.76416 TFT, which Charlie's 1,000,000 TFT last 2,969 months of: Gold,
+	// 40 % paid → 0.1870912 TFT an hour, 720 · 0.1870912 = 134.7056640 TFT a month.
+	// No key is needed: the discount is the document's owner twin's.
+	let quote = chain.json("", &["contract", "quote", "--node", "1", &file]);
+	assert_eq!(quote["capacity"]["cru"], 1, "{quote}");
+	assert_eq!(quote["capacity"]["mru"], 1u64 << 30);
+	assert_eq!(quote["capacity"]["sru"], 12u64 << 30);
+	assert_eq!(quote["capacity"]["hru"], 0);
+	assert_eq!(quote["public_ips"], 1);
+	assert_eq!(
+		(quote["pricing_policy_id"].as_u64(), quote["certified"].as_bool()),
+		(Some(1), Some(false))
+	);
+	assert_eq!(quote["price_musd"], 50);
+	assert_eq!(quote["hourly_cost_scaled"], 233_864u64 * 1_000_000_000);
+	assert_eq!(quote["hourly_units_undiscounted"], 4_677_280);
+	assert_eq!(quote["monthly_units_undiscounted"], 3_367_641_600u64);
+	assert_eq!(
+		(quote["discount_level"].as_str(), quote["pays_percent"].as_u64()),
+		(Some("Gold"), Some(40))
+	);
+	assert_eq!(quote["hourly_units"], 1_870_912);
+	assert_eq!(quote["monthly_units"], 1_347_056_640u64);
+	let text = chain.grid("", &["contract", "quote", "--node", "1", &file]);
+	let text = &text.ok().stdout;
+	assert!(
+		text.contains("Capacity:  1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP"),
+		"{text}"
+	);
+	assert!(text.contains("Discount:  Gold (pays 40 %)"), "{text}");
+	assert!(text.contains("Per hour:  0.1870912 TFT (0.4677280 TFT undiscounted)"), "{text}");
+	assert!(text.contains("Per month: 134.7056640 TFT (336.7641600 TFT undiscounted)"), "{text}");
+
+	// The discount follows the owner's balance: 100 TFT last 0.3 months of 336.76416 TFT: none.
+	let poor =
+		chain.json("//Poor", &["key", "show"])["address"].as_str().expect("address").to_string();
+	chain.grid("//Ferdie", &["transfer", &poor, "100"]).ok();
+	chain.grid("//Poor", &["twin", "create"]).ok();
+	let poor_file = vm("//Poor", "poor");
+	let poor_quote = chain.json("", &["contract", "quote", "--node", "1", &poor_file]);
+	assert_eq!(poor_quote["discount_level"], "None", "{poor_quote}");
+	assert_eq!(poor_quote["hourly_units"], 4_677_280);
+
+	// Create and deploy say it before they send: on stderr, or as `quote` in their JSON.
+	let created = chain.grid("//Charlie", &["contract", "create", "--node", "1", &file]);
+	let said = &created.ok().stderr;
+	assert!(
+		said.contains("Price: 0.1870912 TFT an hour, 134.7056640 TFT a month (720 hours) at 0.05 USD/TFT, Gold discount (0.4677280 TFT an hour undiscounted)"),
+		"{said}"
+	);
+	let second = vm("//Charlie", "second");
+	let created = chain.json("//Charlie", &["contract", "create", "--node", "1", &second]);
+	assert!(created["contract_id"].as_u64().is_some(), "{created}");
+	assert_eq!(created["quote"]["hourly_units"], 1_870_912, "{created}");
+	assert_eq!(created["quote"]["discount_level"], "Gold");
+
+	// A node that does not exist has no price.
+	chain.grid("", &["contract", "quote", "--node", "9", &file]).fails(1, "node 9 does not exist");
 }

@@ -12,8 +12,7 @@
 //! `GRID_BENCH_EMPTY` empty blocks (default 400), then runs the indexer's follower in this process
 //! until it has committed the head, once per database, from an empty database each time.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	db::Db,

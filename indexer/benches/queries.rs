@@ -10,8 +10,7 @@
 //! 5,000 twins) and `GRID_BENCH_BILLS` bills per contract (default 2), then runs each query 200
 //! times through the schema (parse, execute, SQL) and prints the median and the 99th percentile.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	api,

@@ -2,7 +2,7 @@
 //! declared capacity of its live node contracts, on SQLite and on PostgreSQL, through the
 //! indexer's own write path and GraphQL schema (no chain needed).
 
-mod support;
+use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	api,

@@ -3,9 +3,7 @@
 //! PostgreSQL; the API's own schema and pools in this process, and the real binary against a real
 //! chain for the flood.
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
-mod support;
+use gridchain_test_support::{self as common, indexer as support};
 
 use grid_indexer::{
 	api,

@@ -1,12 +1,10 @@
 //! `grid-indexer` end to end: the real `gridchain-node`, the real indexer binary on SQLite and on
 //! a real PostgreSQL server, and the chain's own storage and events as the truth.
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
-mod support;
+use gridchain_test_support::indexer as support;
 
-use common::Chain;
 use gridchain_sdk::{chain, Client, Identity, Location, Resources};
+use gridchain_test_support::Chain;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use support::{Indexer, Postgres};

@@ -1,8 +1,7 @@
 //! The SDK's restricted and oracle calls against a real dev chain: pricing policies, node
 //! certification, billing parameters and the TFT price, each read back from the chain.
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
+use gridchain_test_support as common;
 
 use gridchain_sdk::{Client, Error, Identity, PricingPolicy, Resources};
 

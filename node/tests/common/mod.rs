@@ -1,11 +1,8 @@
 //! Drive a real `gridchain-node --dev --tmp --sealing manual` over RPC, as a client would.
 #![allow(dead_code)]
 
-use std::{
-	net::TcpListener,
-	process::{Child, Command, Stdio},
-	time::{Duration, Instant},
-};
+use gridchain_test_support::{free_port, start_node_on, NodeProcess};
+use std::time::{Duration, Instant};
 use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
 use subxt::{
 	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
@@ -25,17 +22,10 @@ pub const GIB: u64 = 1 << 30;
 
 /// A running dev node, killed on drop.
 pub struct DevNode {
-	child: Child,
+	node: NodeProcess,
 	pub rpc: RpcClient,
 	pub api: OnlineClient<PolkadotConfig>,
 	pub url: String,
-}
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|l| l.local_addr())
-		.map(|a| a.port())
-		.expect("a free port")
 }
 
 impl DevNode {
@@ -61,22 +51,8 @@ impl DevNode {
 	pub async fn spawn(args: &[&str]) -> DevNode {
 		let port = free_port();
 		let log = std::env::temp_dir().join(format!("gridchain-node-{port}.log"));
-		let log_file = std::fs::File::create(&log).expect("log file");
-		let child = Command::new(env!("CARGO_BIN_EXE_gridchain-node"))
-			.args(args)
-			.arg("--rpc-port")
-			.arg(port.to_string())
-			.args([
-				"--listen-addr",
-				"/ip4/127.0.0.1/tcp/0",
-				"--no-prometheus",
-				"--no-telemetry",
-				"--no-mdns",
-			])
-			.stdout(Stdio::null())
-			.stderr(Stdio::from(log_file))
-			.spawn()
-			.expect("gridchain-node starts");
+		let binary = std::path::Path::new(env!("CARGO_BIN_EXE_gridchain-node"));
+		let node = start_node_on(binary, args, port, &log);
 		let url = format!("ws://127.0.0.1:{port}");
 		let deadline = Instant::now() + Duration::from_secs(180);
 		let rpc = loop {
@@ -91,7 +67,7 @@ impl DevNode {
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
 			.await
 			.expect("subxt client");
-		DevNode { child, rpc, api, url }
+		DevNode { node, rpc, api, url }
 	}
 
 	/// Seal one block with `engine_createBlock(create_empty, finalize)`; returns its hash.
@@ -312,22 +288,14 @@ impl DevNode {
 impl DevNode {
 	/// Stop the node as an operator would (SIGTERM) and wait for it to exit.
 	pub fn stop(mut self) {
-		let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-		let deadline = Instant::now() + Duration::from_secs(60);
-		while Instant::now() < deadline {
-			if let Ok(Some(_)) = self.child.try_wait() {
-				return;
-			}
-			std::thread::sleep(Duration::from_millis(100));
-		}
+		self.node.terminate();
 	}
 }
 
 impl DevNode {
 	/// Kill the node without warning (SIGKILL), as a crash would, and wait for it to be gone.
 	pub fn crash(mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		self.node.kill();
 	}
 
 	/// The number of block `hash`.
@@ -346,13 +314,6 @@ impl DevNode {
 			.await
 			.expect("finalized head");
 		self.block_number(hash).await
-	}
-}
-
-impl Drop for DevNode {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
 	}
 }
 

@@ -1,6 +1,5 @@
 //! What the indexer's tests start: a real PostgreSQL server in a temp dir, and the real
 //! `grid-indexer` binary, polled through `/health` and queried through GraphQL.
-#![allow(dead_code)]
 
 use serde_json::Value;
 use std::{
@@ -9,17 +8,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// A number from the environment, else `default` (the benchmarks' load knobs).
-pub fn env_num(name: &str, default: u32) -> u32 {
-	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-pub fn free_port() -> u16 {
-	std::net::TcpListener::bind("127.0.0.1:0")
-		.and_then(|l| l.local_addr())
-		.map(|a| a.port())
-		.expect("a free port")
-}
+pub use crate::{env_num, free_port};
 
 /// A PostgreSQL server of its own: `initdb` into a temp dir, listening on a free loopback port,
 /// stopped on drop. Debian's `postgresql` package (`scripts/setup.sh` installs it); the binaries
@@ -178,7 +167,7 @@ impl Indexer {
 			.append(true)
 			.open(&self.log)
 			.expect("indexer log");
-		let child = Command::new(env!("CARGO_BIN_EXE_grid-indexer"))
+		let child = Command::new(crate::target_bin("grid-indexer"))
 			.args(&self.args)
 			.env("RUST_LOG", "grid_indexer=debug")
 			.stdout(Stdio::null())

@@ -1,35 +1,17 @@
-//! A real `gridchain-node --dev --tmp --sealing instant` and the real `grid` binary, driven as a
-//! user drives them.
-#![allow(dead_code)]
+//! A real `gridchain-node --dev --tmp` and the real `grid` binary, driven as a user drives them.
 
+use crate::{node_binary, start_node, target_bin, NodeProcess};
 use serde_json::Value;
 use std::{
-	net::TcpListener,
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::Command,
 	time::{Duration, Instant},
 };
 
-/// A binary of the workspace, beside this test's own in the target dir (`target/debug/NAME`).
-pub fn target_bin(name: &str) -> PathBuf {
-	let exe = std::env::current_exe().expect("test binary path");
-	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
-	let bin = dir.join(name);
-	assert!(bin.exists(), "{} is missing: build it with `cargo build --workspace`", bin.display());
-	bin
-}
-
-/// The `gridchain-node` binary: `GRIDCHAIN_NODE`, else the workspace's.
-fn node_binary() -> PathBuf {
-	match std::env::var_os("GRIDCHAIN_NODE") {
-		Some(path) => PathBuf::from(path),
-		None => target_bin("gridchain-node"),
-	}
-}
-
 /// A running dev node, killed on drop.
 pub struct Chain {
-	child: Child,
+	/// The node itself, killed on drop.
+	pub node: NodeProcess,
 	pub url: String,
 	/// A folder for this test's files, and its `grid` config home.
 	pub dir: tempfile::TempDir,
@@ -44,29 +26,15 @@ impl Chain {
 	/// Start a throw-away dev chain sealing `instant`, `manual` (blocks on `engine_createBlock`)
 	/// or `aura` (a block every 6 s, finalized by GRANDPA, as a real chain).
 	pub fn start_sealing(sealing: &str) -> Chain {
-		let port = TcpListener::bind("127.0.0.1:0")
-			.and_then(|l| l.local_addr())
-			.map(|a| a.port())
-			.expect("free port");
 		let dir = tempfile::tempdir().expect("temp dir");
-		let log = std::fs::File::create(dir.path().join("node.log")).expect("log file");
-		let child = Command::new(node_binary())
-			.args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
-			.args(if sealing == "aura" { vec![] } else { vec!["--sealing", sealing] })
-			// Every block's state stays readable: the indexer reads old blocks.
-			.args(["--state-pruning", "archive"])
-			.args([
-				"--listen-addr",
-				"/ip4/127.0.0.1/tcp/0",
-				"--no-prometheus",
-				"--no-telemetry",
-				"--no-mdns",
-			])
-			.stdout(Stdio::null())
-			.stderr(Stdio::from(log))
-			.spawn()
-			.expect("gridchain-node starts");
-		let chain = Chain { child, url: format!("ws://127.0.0.1:{port}"), dir };
+		let mut args = vec!["--dev", "--tmp"];
+		if sealing != "aura" {
+			args.extend(["--sealing", sealing]);
+		}
+		// Every block's state stays readable: the indexer reads old blocks.
+		args.extend(["--state-pruning", "archive"]);
+		let node = start_node(&node_binary(), &args, &dir.path().join("node.log"));
+		let chain = Chain { url: node.url(), node, dir };
 		let deadline = Instant::now() + Duration::from_secs(180);
 		loop {
 			let out = chain.grid("//Alice", &["balance"]);
@@ -203,13 +171,6 @@ impl Chain {
 	/// Free IPs of farm 1.
 	pub fn free_ips(&self) -> usize {
 		self.json("//Alice", &["farm", "ips", "1", "--free"]).as_array().expect("a list").len()
-	}
-}
-
-impl Drop for Chain {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
 	}
 }
 
