@@ -1,6 +1,7 @@
 //! Reading a finalized block: its time, its events decoded into [`Change`]s, and the storage
 //! records the events do not carry (a node's location, a twin's key, a report's resources).
 
+use crate::codes::{CancelCause, ContractKind, DiscountLevel, PriceKind, ReportRejection};
 use gridchain_sdk::{
 	chain::{self, runtime_types as rt},
 	hex0x, text, Config, Node, Resources, Twin,
@@ -71,6 +72,7 @@ pub enum Change {
 	},
 	ContractCanceled {
 		id: u64,
+		/// A [`CancelCause`]'s stored text.
 		cause: &'static str,
 		unpaid: u128,
 	},
@@ -95,11 +97,12 @@ pub enum Change {
 	},
 	ReportRejected {
 		contract_id: u64,
-		reason: &'static str,
+		reason: ReportRejection,
 	},
 	Billed {
 		contract_id: u64,
 		amount: u128,
+		/// A [`DiscountLevel`]'s stored text.
 		discount_level: &'static str,
 	},
 	GraceStarted {
@@ -113,7 +116,7 @@ pub enum Change {
 		amount: u128,
 	},
 	Price {
-		kind: &'static str,
+		kind: PriceKind,
 		price_musd: u32,
 	},
 	Transfer {
@@ -129,6 +132,7 @@ pub enum Change {
 pub struct ContractRecord {
 	pub id: u64,
 	pub twin_id: u32,
+	/// A [`ContractKind`]'s stored text.
 	pub kind: &'static str,
 	pub node_id: Option<u32>,
 	pub name: Option<String>,
@@ -139,35 +143,35 @@ pub struct ContractRecord {
 	pub capacity: Resources,
 }
 
-fn cause_name(cause: &rt::pallet_smart_contract::types::Cause) -> &'static str {
+fn cancel_cause(cause: &rt::pallet_smart_contract::types::Cause) -> CancelCause {
 	use rt::pallet_smart_contract::types::Cause;
 	match cause {
-		Cause::CanceledByUser => "canceled_by_user",
-		Cause::CanceledByNode => "canceled_by_node",
-		Cause::CanceledByCollective => "canceled_by_collective",
-		Cause::OutOfFunds => "out_of_funds",
+		Cause::CanceledByUser => CancelCause::CanceledByUser,
+		Cause::CanceledByNode => CancelCause::CanceledByNode,
+		Cause::CanceledByCollective => CancelCause::CanceledByCollective,
+		Cause::OutOfFunds => CancelCause::OutOfFunds,
 	}
 }
 
-fn rejection_name(reason: &rt::pallet_smart_contract::types::ReportRejection) -> &'static str {
+fn rejection(reason: &rt::pallet_smart_contract::types::ReportRejection) -> ReportRejection {
 	use rt::pallet_smart_contract::types::ReportRejection as R;
 	match reason {
-		R::NotANodeContractOfThisNode => "NotANodeContractOfThisNode",
-		R::TimestampNotAfterPrevious => "TimestampNotAfterPrevious",
-		R::TimestampInFuture => "TimestampInFuture",
-		R::ExceedsContractCapacity => "ExceedsContractCapacity",
-		R::NeverDeployed => "NeverDeployed",
+		R::NotANodeContractOfThisNode => ReportRejection::NotANodeContractOfThisNode,
+		R::TimestampNotAfterPrevious => ReportRejection::TimestampNotAfterPrevious,
+		R::TimestampInFuture => ReportRejection::TimestampInFuture,
+		R::ExceedsContractCapacity => ReportRejection::ExceedsContractCapacity,
+		R::NeverDeployed => ReportRejection::NeverDeployed,
 	}
 }
 
-fn discount_name(level: &rt::gridchain_primitives::tft::DiscountLevel) -> &'static str {
+fn discount_of(level: &rt::gridchain_primitives::tft::DiscountLevel) -> DiscountLevel {
 	use rt::gridchain_primitives::tft::DiscountLevel as D;
 	match level {
-		D::None => "None",
-		D::Default => "Default",
-		D::Bronze => "Bronze",
-		D::Silver => "Silver",
-		D::Gold => "Gold",
+		D::None => DiscountLevel::None,
+		D::Default => DiscountLevel::Default,
+		D::Bronze => DiscountLevel::Bronze,
+		D::Silver => DiscountLevel::Silver,
+		D::Gold => DiscountLevel::Gold,
 	}
 }
 
@@ -218,8 +222,8 @@ pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Res
 			.fetch(chain::storage().tft_price().average_tft_price(), ())
 			.await?
 			.decode()?;
-		changes.push((0, Change::Price { kind: "price", price_musd: price }));
-		changes.push((1, Change::Price { kind: "average", price_musd: average }));
+		changes.push((0, Change::Price { kind: PriceKind::Price, price_musd: price }));
+		changes.push((1, Change::Price { kind: PriceKind::Average, price_musd: average }));
 	}
 	Ok(BlockData { number, hash, time: time_ms / 1000, events: count, changes })
 }
@@ -267,7 +271,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					id: contract_id,
 					twin_id,
 					// Replaced from storage below; a contract ended in its own block is gone.
-					kind: "unknown",
+					kind: ContractKind::Unknown.as_str(),
 					node_id,
 					name: None,
 					deployment_hash: None,
@@ -279,15 +283,15 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					use rt::pallet_smart_contract::types::ContractType as T;
 					match c.contract_type {
 						T::Node(n) => {
-							record.kind = "node";
+							record.kind = ContractKind::Node.as_str();
 							record.deployment_hash = Some(hex0x(&n.deployment_hash));
 						}
 						T::Name { name } => {
-							record.kind = "name";
+							record.kind = ContractKind::Name.as_str();
 							record.name = Some(text(&name.0));
 						}
 						T::Rent { node_id } => {
-							record.kind = "rent";
+							record.kind = ContractKind::Rent.as_str();
 							record.node_id = Some(node_id);
 						}
 					}
@@ -319,7 +323,8 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				Change::ContractDeployed { id: contract_id }
 			}
 			Contract::ContractCanceled { contract_id, cause, unpaid } => {
-				Change::ContractCanceled { id: contract_id, cause: cause_name(&cause), unpaid }
+				let cause = cancel_cause(&cause).as_str();
+				Change::ContractCanceled { id: contract_id, cause, unpaid }
 			}
 			Contract::IpsReserved { contract_id, public_ips } => Change::IpsReserved {
 				contract_id,
@@ -342,12 +347,12 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				used: used_by(at, contract_id).await?,
 			},
 			Contract::ConsumptionReportRejected { contract_id, reason } => {
-				Change::ReportRejected { contract_id, reason: rejection_name(&reason) }
+				Change::ReportRejected { contract_id, reason: rejection(&reason) }
 			}
 			Contract::ContractBilled { contract_id, amount, discount_level } => Change::Billed {
 				contract_id,
 				amount,
-				discount_level: discount_name(&discount_level),
+				discount_level: discount_of(&discount_level).as_str(),
 			},
 			Contract::ContractGracePeriodStarted { contract_id, debt } => {
 				Change::GraceStarted { contract_id, debt }
@@ -359,9 +364,11 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 			_ => return Ok(None),
 		},
 		chain::Event::TftPrice(e) => match e {
-			Price::PriceStored { price_musd } => Change::Price { kind: "price", price_musd },
+			Price::PriceStored { price_musd } => {
+				Change::Price { kind: PriceKind::Price, price_musd }
+			}
 			Price::AveragePriceStored { price_musd } => {
-				Change::Price { kind: "average", price_musd }
+				Change::Price { kind: PriceKind::Average, price_musd }
 			}
 			_ => return Ok(None),
 		},

@@ -4,7 +4,9 @@ use clap::Parser;
 use grid_indexer::{
 	api,
 	db::{self, Db, ReaderLimits},
-	limits, server, sync,
+	limits, server,
+	status::Status,
+	sync,
 };
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -79,7 +81,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 		reader_limits.connections = connections;
 	}
 	let api_db = Db::connect_reader(&args.database, reader_limits).await?;
-	let status = Arc::new(sync::Status::default());
+	let status = Arc::new(Status::default());
 	let (stop, stopped) = tokio::sync::watch::channel(false);
 	let options = sync::SyncOptions {
 		concurrency: usize::from(args.concurrency),

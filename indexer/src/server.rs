@@ -1,10 +1,10 @@
 //! The HTTP server: GraphQL (POST `/` or `/graphql`), GraphiQL (GET `/`), `/health`, `/metrics`.
 
 use crate::{
-	api::{backend_name, GridSchema},
+	api::GridSchema,
 	db::Db,
 	limits::{Refused, MAX_BODY_BYTES},
-	sync::Status,
+	status::Status,
 };
 use async_graphql::http::GraphiQLSource;
 use axum::{
@@ -105,17 +105,16 @@ fn refused(code: StatusCode, refused: Refused) -> Response {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-	let indexed = state.status.indexed.load(Ordering::Relaxed);
-	let finalized = state.status.finalized.load(Ordering::Relaxed);
-	let lag = if finalized < 0 { -1 } else { (finalized - indexed).max(0) };
+	let heights = state.status.heights();
+	let (finalized, lag) = (heights.finalized, heights.lag);
 	let database_ok = sqlx::query("SELECT 1").execute(&state.db.pool).await.is_ok();
 	let healthy = database_ok && finalized >= 0 && lag <= state.max_lag;
 	let body = serde_json::json!({
 		"status": if healthy { "ok" } else if !database_ok { "database unreachable" } else if finalized < 0 { "chain not reached yet" } else { "behind" },
-		"indexed_height": indexed,
+		"indexed_height": heights.indexed,
 		"finalized_height": finalized,
 		"lag_blocks": lag,
-		"database": backend_name(state.db.backend),
+		"database": state.db.backend.name(),
 	});
 	let code = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
 	(code, Json(body)).into_response()
@@ -124,8 +123,7 @@ async fn health(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
 	let s = &state.status;
 	let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-	let indexed = s.indexed.load(Ordering::Relaxed);
-	let finalized = s.finalized.load(Ordering::Relaxed);
+	let heights = s.heights();
 	let mut out = String::new();
 	let mut metric = |name: &str, kind: &str, help: &str, value: String| {
 		out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
@@ -134,20 +132,19 @@ async fn metrics(State(state): State<AppState>) -> Response {
 		"grid_indexer_indexed_height",
 		"gauge",
 		"The last block committed.",
-		indexed.to_string(),
+		heights.indexed.to_string(),
 	);
 	metric(
 		"grid_indexer_finalized_height",
 		"gauge",
 		"The chain's finalized head when last asked.",
-		finalized.to_string(),
+		heights.finalized.to_string(),
 	);
-	let lag = if finalized < 0 { -1 } else { (finalized - indexed).max(0) };
 	metric(
 		"grid_indexer_lag_blocks",
 		"gauge",
 		"Blocks behind the finalized head (-1: chain not reached).",
-		lag.to_string(),
+		heights.lag.to_string(),
 	);
 	metric(
 		"grid_indexer_blocks_total",

@@ -1,14 +1,16 @@
 //! Following the chain: catch up on finalized blocks with many reads in flight, commit them in
 //! batches (data and cursor in one transaction), then follow new finalized blocks.
 
-use crate::{db::Db, fetch::fetch_block};
+pub use crate::status::Status;
+
+use crate::{
+	db::{self, Db},
+	fetch::{fetch_block, BlockData},
+};
 use futures::StreamExt;
 use gridchain_sdk::Client;
 use std::{
-	sync::{
-		atomic::{AtomicI64, AtomicU64, Ordering},
-		Arc,
-	},
+	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant},
 };
 use tokio::sync::watch;
@@ -27,34 +29,6 @@ pub struct SyncOptions {
 impl Default for SyncOptions {
 	fn default() -> Self {
 		SyncOptions { concurrency: 32, batch_blocks: 500, poll: Duration::from_millis(500) }
-	}
-}
-
-/// What the follower has done, for `/health` and `/metrics`.
-#[derive(Debug)]
-pub struct Status {
-	/// The last committed block, -1 before the first.
-	pub indexed: AtomicI64,
-	/// The chain's finalized head when last asked, -1 before.
-	pub finalized: AtomicI64,
-	pub blocks: AtomicU64,
-	pub events: AtomicU64,
-	pub batches: AtomicU64,
-	pub commit_micros: AtomicU64,
-	pub chain_errors: AtomicU64,
-}
-
-impl Default for Status {
-	fn default() -> Self {
-		Status {
-			indexed: AtomicI64::new(-1),
-			finalized: AtomicI64::new(-1),
-			blocks: AtomicU64::new(0),
-			events: AtomicU64::new(0),
-			batches: AtomicU64::new(0),
-			commit_micros: AtomicU64::new(0),
-			chain_errors: AtomicU64::new(0),
-		}
 	}
 }
 
@@ -91,7 +65,7 @@ pub async fn follow(
 		}
 		match result {
 			Ok(()) => return Ok(()),
-			Err(Failure::Database(crate::db::DbError::Sql(e))) if transient(&e) => {
+			Err(Failure::Database(db::DbError::Sql(e))) if transient(&e) => {
 				tracing::warn!("database: {e}; retrying in {backoff:?}");
 				wait_or_shutdown(&mut shutdown, backoff).await;
 				backoff = (backoff * 2).min(Duration::from_secs(10));
@@ -128,7 +102,7 @@ fn transient(e: &sqlx::Error) -> bool {
 
 enum Failure {
 	Chain(anyhow::Error),
-	Database(crate::db::DbError),
+	Database(db::DbError),
 	/// The database holds another chain's blocks.
 	OtherChain(String),
 }
@@ -204,7 +178,7 @@ async fn run(
 		let mut since = Instant::now();
 		// One batch is written while the next is read; a write always ends before the cursor is
 		// read again, so no block is read twice.
-		let mut writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>> = None;
+		let mut writing: Option<tokio::task::JoinHandle<db::Result<()>>> = None;
 		loop {
 			let block = match blocks.next().await.transpose() {
 				Ok(block) => block,
@@ -238,21 +212,15 @@ async fn run(
 }
 
 /// Wait for a batch being written.
-async fn finish(
-	writing: Option<tokio::task::JoinHandle<crate::db::Result<()>>>,
-) -> Result<(), Failure> {
+async fn finish(writing: Option<tokio::task::JoinHandle<db::Result<()>>>) -> Result<(), Failure> {
 	let Some(writing) = writing else { return Ok(()) };
 	match writing.await {
 		Ok(result) => result.map_err(Failure::Database),
-		Err(e) => Err(Failure::Database(crate::db::DbError::Writer(e.to_string()))),
+		Err(e) => Err(Failure::Database(db::DbError::Writer(e.to_string()))),
 	}
 }
 
-async fn commit(
-	db: &Db,
-	status: &Status,
-	batch: &[crate::fetch::BlockData],
-) -> crate::db::Result<()> {
+async fn commit(db: &Db, status: &Status, batch: &[BlockData]) -> db::Result<()> {
 	let started = Instant::now();
 	db.commit(batch).await?;
 	let micros = started.elapsed().as_micros() as u64;
