@@ -58,7 +58,7 @@ pub enum Command {
 	/// Write, hash, sign and verify deployment documents; a deployment's state on its node.
 	#[command(subcommand)]
 	Deployment(DeploymentCommand),
-	/// Node contracts: create, deploy, update, show, list, cancel, bills.
+	/// Node contracts: quote, create, deploy, update, show, list, cancel, bills.
 	#[command(subcommand)]
 	Contract(ContractCommand),
 	/// Reserve a unique name on the grid.
@@ -324,6 +324,15 @@ pub enum DeploymentCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ContractCommand {
+	/// What a deployment would cost on a node, as billing computes it: an hour and a month (720
+	/// hours) of its capacity and public IPs at the current TFT price, and the discount its owner
+	/// twin's balance earns. Traffic comes on top.
+	Quote {
+		#[arg(long)]
+		node: u32,
+		/// The deployment document.
+		file: PathBuf,
+	},
 	/// Create a node contract for a deployment: hash it, encrypt it to you, reserve its IPs.
 	Create {
 		#[arg(long)]

@@ -10,6 +10,7 @@ pub mod indexer;
 mod keys;
 mod multisig;
 mod price;
+mod quote;
 mod registry;
 mod types;
 
@@ -32,6 +33,7 @@ pub use indexer::{FoundNode, IndexedBills, IndexerClient};
 pub use keys::{parse_account, Identity};
 pub use multisig::{call_hash, Multisig, PendingCall};
 pub use price::TftPriceInfo;
+pub use quote::{DiscountLevel, Quote, QuoteBasis, UnitPrices};
 pub use registry::{NodeQuery, PricingPolicy};
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;

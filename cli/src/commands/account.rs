@@ -1,9 +1,9 @@
 //! `grid balance`, `grid transfer`.
 
 use crate::{
+	ctx::Ctx,
 	fail::{input, CmdResult},
 	output::waiting,
-	Ctx,
 };
 use gridchain_sdk::{format_tft, parse_account, parse_tft};
 use serde_json::json;

@@ -2,11 +2,14 @@
 
 use crate::{
 	args::{ContractCommand, NameCommand},
-	commands::deployment::{read_document, write_document},
+	commands::{
+		deployment::{read_document, write_document},
+		quote,
+	},
+	ctx::Ctx,
 	fail::{input, CmdResult, Failure},
 	output::{table, waiting},
 	private_file::write_private,
-	Ctx,
 };
 use gridchain_sdk::{
 	deployment::Deployment, format_tft, named, Contract, ContractKind, ContractState,
@@ -174,26 +177,35 @@ async fn send_back(
 pub async fn run(ctx: &Ctx, command: ContractCommand) -> CmdResult {
 	let client = ctx.client().await?;
 	match command {
+		ContractCommand::Quote { node, file } => {
+			let doc = read_document(&file)?;
+			let quote = waiting("pricing", client.quote(node, &doc)).await?;
+			ctx.out.print(&quote, || quote::text(&quote));
+		}
 		ContractCommand::Create { node, file, recipients } => {
 			let doc = read_document(&file)?;
 			let identity = ctx.identity()?;
+			let quote = quote::before_sending(ctx, &client, node, &doc).await;
 			let created = waiting(
 				"creating the contract",
 				client.create_deployment(identity.keypair(), node, &doc, &recipients),
 			)
 			.await
 			.map_err(|e| no_room(node, e))?;
-			ctx.out.print(&created, || created_text(&format!("on node {node}"), &created));
+			let mut printed = json!(created);
+			printed["quote"] = json!(quote);
+			ctx.out.print(&printed, || created_text(&format!("on node {node}"), &created));
 		}
 		ContractCommand::Deploy { node, file, recipients, timeout } => {
 			let mut doc = read_document(&file)?;
 			let identity = ctx.identity()?;
 			let wait = std::time::Duration::from_secs(timeout);
+			let quote = quote::before_sending(ctx, &client, node, &doc).await;
 			let (created, status) =
 				waiting("deploying", client.deploy(&identity, node, &mut doc, &recipients, wait))
 					.await
 					.map_err(|e| no_room(node, e))?;
-			ctx.out.print(&json!({"contract": created, "status": status}), || {
+			ctx.out.print(&json!({"contract": created, "status": status, "quote": quote}), || {
 				format!(
 					"{}\nDeployed: node {node} confirmed it on chain.\n{}",
 					created_text(&format!("on node {node}"), &created),

@@ -2,10 +2,10 @@
 
 use crate::{
 	args::{DeploymentCommand, DiskKindArg},
+	ctx::Ctx,
 	env_file::environment,
 	fail::{input, CmdResult, Failure},
 	private_file::write_private,
-	Ctx,
 };
 use gridchain_sdk::{
 	deployment::{

@@ -1,6 +1,6 @@
 //! `grid key`: your key and its age identity.
 
-use crate::{args::KeyCommand, fail::CmdResult, keystore, Ctx};
+use crate::{args::KeyCommand, ctx::Ctx, fail::CmdResult, keystore};
 use gridchain_sdk::Identity;
 use serde_json::json;
 

@@ -1,11 +1,11 @@
 //! `grid multisig`: act as a member of a k-of-n account.
 
 use crate::{
-	args::{Cli, MultisigCommand, MultisigSpec},
+	args::{Cli, Command, MultisigCommand, MultisigSpec},
+	ctx::Ctx,
 	fail::{input, CmdResult, Failure},
 	keystore,
-	output::{table, waiting, Output},
-	Ctx,
+	output::{table, waiting},
 };
 use clap::Parser;
 use gridchain_sdk::{parse_account, Error, Multisig};
@@ -36,35 +36,51 @@ fn awaiting(ctx: &Ctx, spec: &MultisigSpec, error: Error) -> CmdResult {
 	}
 }
 
-pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
+/// A grid command to run as the multisig (`grid multisig propose`): `commands::dispatch`
+/// runs it, and [`recorded`] says what came of it.
+pub struct Proposal {
+	/// The multisig acting, with the proposed command's own --key, --key-file and --json.
+	pub ctx: Ctx,
+	pub command: Command,
+	pub spec: MultisigSpec,
+}
+
+/// Parse the proposed command: one that makes a call on chain.
+fn proposal(ctx: &Ctx, spec: MultisigSpec, command: Vec<String>) -> CmdResult<Proposal> {
+	let inner = Cli::try_parse_from(std::iter::once("grid".to_string()).chain(command))
+		.map_err(|e| input("COMMAND", e.to_string().trim_end().to_string()))?;
+	if matches!(inner.command, Command::Multisig(_) | Command::Key(_)) {
+		return Err(input("COMMAND", "must be a command that makes a call on chain"));
+	}
+	// The proposed command's own --key (or --key-file) and --json count too.
+	let mut global = ctx.global.clone();
+	keystore::warn_if_key_on_command_line(inner.global.key.as_deref());
+	if inner.global.key.is_some() || inner.global.key_file.is_some() {
+		global.key = inner.global.key;
+		global.key_file = inner.global.key_file;
+	}
+	global.json |= inner.global.json;
+	let multisig = multisig(&spec)?;
+	Ok(Proposal { ctx: Ctx::as_multisig(global, multisig), command: inner.command, spec })
+}
+
+/// What came of a proposed command run as the multisig: an approval recorded is printed.
+pub fn recorded(ctx: &Ctx, spec: &MultisigSpec, ran: CmdResult) -> CmdResult {
+	match ran {
+		Err(Failure::Awaiting(e)) => awaiting(ctx, spec, e),
+		other => other,
+	}
+}
+
+/// Run `grid multisig …`; a proposal comes back for `commands::dispatch` to run.
+pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult<Option<Proposal>> {
 	match command {
 		MultisigCommand::Address { spec } => {
 			let account = multisig(&spec)?.account_id();
 			ctx.out.print(&json!({"address": account.to_string()}), || account.to_string());
 		}
 		MultisigCommand::Propose { spec, command } => {
-			let inner = Cli::try_parse_from(std::iter::once("grid".to_string()).chain(command))
-				.map_err(|e| input("COMMAND", e.to_string().trim_end().to_string()))?;
-			if matches!(
-				inner.command,
-				crate::args::Command::Multisig(_) | crate::args::Command::Key(_)
-			) {
-				return Err(input("COMMAND", "must be a command that makes a call on chain"));
-			}
-			// The proposed command's own --key (or --key-file) and --json count too.
-			let mut global = ctx.global.clone();
-			keystore::warn_if_key_on_command_line(inner.global.key.as_deref());
-			if inner.global.key.is_some() || inner.global.key_file.is_some() {
-				global.key = inner.global.key;
-				global.key_file = inner.global.key_file;
-			}
-			global.json |= inner.global.json;
-			let nested =
-				Ctx { out: Output { json: global.json }, global, multisig: Some(multisig(&spec)?) };
-			match crate::run(&nested, inner.command).await {
-				Err(Failure::Awaiting(e)) => awaiting(ctx, &spec, e)?,
-				other => other?,
-			}
+			return proposal(ctx, spec, command).map(Some);
 		}
 		MultisigCommand::Approve { spec, call } => {
 			let call_data = hex::decode(call.trim_start_matches("0x"))
@@ -132,5 +148,5 @@ pub async fn run(ctx: &Ctx, command: MultisigCommand) -> CmdResult {
 			});
 		}
 	}
-	Ok(())
+	Ok(None)
 }

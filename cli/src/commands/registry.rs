@@ -2,9 +2,9 @@
 
 use crate::{
 	args::{FarmCommand, NodeCommand, NodeSpec, TwinCommand},
+	ctx::Ctx,
 	fail::{input, CmdResult},
 	output::{table, waiting},
-	Ctx,
 };
 use gridchain_sdk::{format_gib, Location, NodeQuery, Resources};
 use serde_json::json;
