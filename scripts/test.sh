@@ -16,6 +16,14 @@ cargo test -p gridchain-microbench --benches
 checks=runtime-benchmarks,try-runtime
 cargo test -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features "$checks"
 SKIP_WASM_BUILD=1 cargo test -p gridchain-runtime --features "$checks" --test try_runtime
-# The dashboard: unit tests, then the browser test (it starts its own local grid).
+# The dashboard: unit tests, then the browser tests, each on a local grid of its own and side by
+# side: the whole journey on instant sealing, and the newcomer's journeys (issue 26) on real 6 s
+# blocks, which mostly wait for blocks.
 bash scripts/web-build.sh
-(cd web && npm test --silent && node e2e/dashboard.mjs)
+(cd web && npm test --silent)
+(cd web && GRID_WEB_OUT_DIR="$PWD/dist-newcomer" node e2e/newcomer.mjs 2>&1 | sed -u 's/^/newcomer | /') &
+newcomer=$!
+status=0
+(cd web && node e2e/dashboard.mjs) || status=$?
+wait "$newcomer" || status=$?
+exit "$status"

@@ -10,9 +10,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, log, shots, startGrid } from './support.mjs';
+import { update } from './newcomer/update.mjs';
+import { feedback } from './newcomer/feedback.mjs';
 
 /** The journeys, in order, by module name; each gets `{browser, g, log, shot}` and opens its own pages. */
-const journeys = {};
+const journeys = { update, feedback };
 
 async function main() {
   mkdirSync(shots, { recursive: true });

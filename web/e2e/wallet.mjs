@@ -214,17 +214,14 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     await page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
     await page.getByRole('button', { name: 'Decrypt the deployment' }).click();
     await page.getByTestId('decrypted').filter({ hasText: 'TEAM' }).waitFor();
-    await page.getByRole('button', { name: 'Update' }).click();
-    const editor = page.getByLabel('updated document');
-    const edited = JSON.parse(await editor.inputValue());
-    edited.signature_requirement.requests = [{ twin_id: eveTwin.twinId, weight: 1, required: true }];
-    edited.signature_requirement.weight_required = 1;
-    await editor.fill(JSON.stringify(edited, null, 2));
-    await page.getByRole('button', { name: 'Sign and update' }).click();
-    await page.getByTestId('detail-error').waitFor({ timeout: 60_000 });
-    assert.match(await page.getByTestId('detail-error').textContent(), new RegExp(`^PreviousRequiredSignerMissing: twin ${ferdieTwin.twinId} was required by the previous version`));
-    assert.equal(grid(rpc, ['contract', 'show', String(contractId)]).version, deployed.contract.version, 'refused before anything reached the chain');
-    await page.getByRole('button', { name: 'Sign and pass on to co-signers' }).click();
+    await page.getByRole('button', { name: 'Update', exact: true }).click();
+    await page.getByTestId('update-panel').locator('#cosigners').fill('');
+    // Eve alone satisfies the new requirement, not the running one (Ferdie required): the page
+    // offers no "Sign and update", only passing it on, and nothing reaches the chain.
+    await page.getByTestId('sign-update').filter({ hasText: 'Sign and pass on to co-signers' }).waitFor();
+    await page.getByTestId('changes').locator('tr', { hasText: 'signers' }).waitFor();
+    assert.equal(grid(rpc, ['contract', 'show', String(contractId)]).version, deployed.contract.version, 'nothing reached the chain');
+    await page.locator('[data-testid="sign-update"]:not([disabled])').click({ timeout: 30_000 });
     const updateLink = await page.getByTestId('update-share-link').getAttribute('href');
 
     // Ferdie reads the running version from the node (a request signed in his wallet) and co-signs.

@@ -1,7 +1,7 @@
 // What the whole page shares: where the grid is, the connection, and the signed-in account.
 
-import { createContext, useContext } from 'react';
-import type { Chain, TxSigner } from './grid/chain';
+import { createContext, useContext, useEffect, useState } from 'react';
+import { type Balance, type Chain, type TxSigner, failureText } from './grid/chain';
 import type { Indexer } from './grid/indexer';
 import type { AgeKey } from './identity';
 import type { Deployment, Signer } from './deployment';
@@ -31,6 +31,29 @@ export interface Account {
    * random one the page made, once generated or restored; null until then. */
   ageKey: AgeKey | null;
   twinId: number | null;
+  /** How the page signs it in again after a reload; none for a phrase the user did not keep. */
+  remember?: Remembered;
+}
+
+/** Who is signed in, as the page remembers it across reloads: a dev account's URI, a wallet
+ * account (reconnected through its wallet, which decides whether the page may see it), or a phrase
+ * account's address (its key kept sealed, `keystore.ts`). Never a key or a phrase. */
+export type Remembered = { kind: 'dev'; uri: string } | { kind: 'wallet'; address: string; source: string } | { kind: 'phrase'; address: string };
+
+const SIGNED_IN = 'gridchain.signedIn';
+
+export function remembered(storage: Storage = localStorage): Remembered | null {
+  try {
+    const r = JSON.parse(storage.getItem(SIGNED_IN) ?? 'null') as Remembered | null;
+    return r && ['dev', 'wallet', 'phrase'].includes(r.kind) ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export function remember(r: Remembered | null, storage: Storage = localStorage) {
+  if (r) storage.setItem(SIGNED_IN, JSON.stringify(r));
+  else storage.removeItem(SIGNED_IN);
 }
 
 export type Page = 'account' | 'grid' | 'deploy' | 'contracts' | 'cosign';
@@ -39,6 +62,9 @@ export interface Session {
   chain: Chain;
   indexer: Indexer;
   chainName: string;
+  /** The chain says it is a development or local chain (`system_chainType`): dev accounts and
+   * funding from //Alice are offered only there. */
+  devChain: boolean;
   account: Account | null;
   setAccount(a: Account | null): void;
   go(page: Page, options?: { nodeId?: number; document?: Deployment }): void;
@@ -56,5 +82,19 @@ export function useSession(): Session {
   return s;
 }
 
-/** Any error as a sentence. */
-export const sentence = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** The balance of `address`, current: it changes on screen as it changes on chain. */
+export function useBalance(chain: Chain, address: string | null): Balance | null {
+  const [balance, setBalance] = useState<Balance | null>(null);
+  useEffect(() => {
+    setBalance(null);
+    if (!address) return;
+    let stop: (() => void) | null = null;
+    let stopped = false;
+    chain.watchBalance(address, setBalance).then((s) => { if (stopped) s(); else stop = s; }, () => undefined);
+    return () => { stopped = true; stop?.(); };
+  }, [chain, address]);
+  return balance;
+}
+
+/** Any error as a sentence, an event's too (a WebSocket rejects with events, not errors). */
+export const sentence = (e: unknown) => failureText(e);

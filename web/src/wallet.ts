@@ -33,6 +33,14 @@ export async function connectWallets(): Promise<{ wallets: string[]; accounts: W
   return { wallets: wallets.map((w) => w.name), accounts: accounts.map(walletAccountOf) };
 }
 
+/** After a reload, the wallet account the page used, if its wallet still lets the page see it:
+ * asked through the wallet's own authorization, as on the first visit (a wallet that remembers
+ * the page answers without asking the user again). Null when it does not. */
+export async function reconnectWallet(address: string, source: string): Promise<WalletAccount | null> {
+  const { accounts } = await connectWallets();
+  return accounts.find((a) => a.address === address && a.source === source) ?? null;
+}
+
 /** The account's signers: transactions through the wallet's `signPayload`, bytes through its `signRaw`. */
 export async function walletSigners(account: WalletAccount): Promise<{ tx: TxSigner; signer: Signer }> {
   if (!account.keyType) throw new DeploymentError('Key', `${account.name} is an Ethereum-style account: a twin's key is sr25519 or ed25519`);

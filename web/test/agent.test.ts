@@ -37,3 +37,27 @@ test('a logs request is sent to that path and signed over it, query string inclu
   const signature = headers['x-grid-signature'].replace(/^sr25519:/, '');
   expect(signatureVerify(message, signature, alice.address).isValid).toBe(true);
 });
+
+test('the pre-flights go to the check routes, signed like the deploy and the update, and answer the hash', async () => {
+  const alice = accountFromUri('//Alice');
+  const sent: { url: string; init: RequestInit }[] = [];
+  const answer = { hash: '0x01', capacity: { cru: 1, mru: 1, sru: 1, hru: 0 }, public_ips: 0 };
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+    sent.push({ url, init });
+    return new Response(JSON.stringify(answer), { status: 200 });
+  });
+  const agent = new AgentClient('http://node:8080', 3, signerOf(alice));
+  const doc = { contract_id: 9 } as Parameters<AgentClient['checkUpdate']>[0];
+  expect(await agent.checkDeploy({ ...doc, contract_id: 0 })).toEqual(answer);
+  expect(await agent.checkUpdate(doc)).toEqual(answer);
+  expect(sent.map((s) => `${s.init.method} ${s.url}`)).toEqual(['POST http://node:8080/v1/deployments/check', 'PUT http://node:8080/v1/deployments/9/check']);
+  const headers = sent[1].init.headers as Record<string, string>;
+  const message = requestMessage('PUT', '/v1/deployments/9/check', Number(headers['x-grid-timestamp']), new TextEncoder().encode(String(sent[1].init.body)));
+  expect(signatureVerify(message, headers['x-grid-signature'].replace(/^sr25519:/, ''), alice.address).isValid).toBe(true);
+});
+
+test("a refusal of the pre-flight carries the agent's code and sentence", async () => {
+  vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ code: 'NotEnoughCapacity', message: 'the node has too little free capacity' }), { status: 400 }));
+  const agent = new AgentClient('http://node:8080', 3, signerOf(accountFromUri('//Alice')));
+  await expect(agent.checkDeploy({ contract_id: 0 } as Parameters<AgentClient['checkDeploy']>[0])).rejects.toMatchObject({ code: 'NotEnoughCapacity', message: 'the node has too little free capacity' });
+});

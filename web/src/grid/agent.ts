@@ -3,10 +3,13 @@
 
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { canonical, type Deployment, type Signer } from '../deployment';
+import { canonical, type Deployment, type Resources, type Signer } from '../deployment';
 
 export interface WorkloadResult { name: string; state: 'ok' | 'error' | 'paused' | 'deleted'; message: string; data: Record<string, unknown> }
 export interface DeploymentStatus { contract_id: number; deployment: Deployment; workloads: WorkloadResult[] }
+/** The pre-flight's answer: the node would take the document once its contract holds `hash`,
+ * declares `capacity` and reserves `public_ips`. */
+export interface Preflight { hash: string; capacity: Resources; public_ips: number }
 /** The recent output of a VM workload, oldest line first. */
 export interface WorkloadLogs { contract_id: number; workload: string; lines: string[] }
 
@@ -29,6 +32,9 @@ export function requestMessage(method: string, path: string, timestamp: number, 
   return stringToU8a(`${method} ${path}\n${timestamp}\n${bodyHash}`);
 }
 
+/** How long an agent may take to answer: a deploy waits for provisioning and its confirmation. */
+const ANSWER_WITHIN_MS = 120_000;
+
 export class AgentClient {
   constructor(readonly base: string, private readonly twinId: number, private readonly signer: Signer) {}
 
@@ -47,6 +53,7 @@ export class AgentClient {
           'x-grid-signature': `${this.signer.keyType}:${signature}`,
         },
         body,
+        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
       });
     } catch (e) {
       throw new AgentRefusal('Unreachable', `The node's agent at ${this.base} did not answer: ${(e as Error).message}`);
@@ -61,6 +68,10 @@ export class AgentClient {
 
   deploy(doc: Deployment) { return this.send('POST', '/v1/deployments', canonical(doc)); }
   update(doc: Deployment) { return this.send('PUT', `/v1/deployments/${doc.contract_id}`, canonical(doc)); }
+  /** Would the node take `doc` (contract_id 0 while its contract does not exist)? Changes nothing. */
+  checkDeploy(doc: Deployment) { return this.send<Preflight>('POST', '/v1/deployments/check', canonical(doc)); }
+  /** Would the node take `doc` in place of what it runs for `doc.contract_id`? Changes nothing. */
+  checkUpdate(doc: Deployment) { return this.send<Preflight>('PUT', `/v1/deployments/${doc.contract_id}/check`, canonical(doc)); }
   status(contractId: number) { return this.send('GET', `/v1/deployments/${contractId}`); }
   /** The last `tail` lines (1 to 10000) VM workload `workload` wrote. */
   logs(contractId: number, workload: string, tail = 100) { return this.send<WorkloadLogs>('GET', logsPath(contractId, workload, tail)); }

@@ -34,6 +34,8 @@ export interface ContractView {
   /** What a node contract declares it reserves (SPEC §4.5); null for name and rent contracts. */
   capacity: Resources | null;
   name: string | null;
+  /** The deposit held for it, released when it ends. */
+  deposit: bigint;
 }
 export interface Balance { free: bigint; reserved: bigint }
 export type Progress = (step: string) => void;
@@ -47,6 +49,30 @@ const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const resourcesArg = (r: Resources) => ({ cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru });
 /** A u64 as `toJSON` gives it: a number, or hex when large. */
 const u64 = (v: number | string) => Number(v);
+
+/** What went wrong, in words, whatever was thrown: a WebSocket rejects with its `error` or
+ * `close` event, which is no Error and has no message. */
+export function failureText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  const event = e as { type?: unknown; code?: unknown; reason?: unknown } | null;
+  if (event && event.type === 'close' && typeof event.code === 'number') {
+    return `the connection closed without an answer (WebSocket code ${event.code}${event.reason ? `: ${String(event.reason)}` : ''})`;
+  }
+  if (event && event.type === 'error') return 'nothing answered the WebSocket connection';
+  if (typeof e === 'string' && e.trim()) return e;
+  return 'no reason was given';
+}
+
+/** Why the page could not connect to the chain at `url`, and what to check. */
+export function connectionFailure(url: string, e: unknown): ChainError {
+  return new ChainError(`Cannot connect to the chain at ${url}: ${failureText(e)}. Check that a chain node runs there and that the address is right.`, 'Unreachable');
+}
+
+type AccountInfo = { data: { free: { toBigInt(): bigint }; reserved: { toBigInt(): bigint } } };
+const balanceOf = (info: unknown): Balance => {
+  const { data } = info as AccountInfo;
+  return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };
+};
 
 /** What to do next after a refusal, where the pallet's sentence says only what happened. */
 const NEXT_STEP: Record<string, string> = {
@@ -107,7 +133,7 @@ export class Chain {
       await Promise.race([api.isReadyOrError, timeout]);
     } catch (e) {
       await api.disconnect().catch(() => undefined);
-      throw e instanceof ChainError ? e : new ChainError(`Cannot connect to the chain at ${url}: ${e instanceof Error ? e.message : 'it did not answer. Is the node running?'}`, 'Unreachable');
+      throw e instanceof ChainError ? e : connectionFailure(url, e);
     }
     return new Chain(api, url);
   }
@@ -115,8 +141,14 @@ export class Chain {
   disconnect() { return this.api.disconnect(); }
 
   async balance(address: string): Promise<Balance> {
-    const { data } = (await this.api.query.system.account(address)) as unknown as { data: { free: { toBigInt(): bigint }; reserved: { toBigInt(): bigint } } };
-    return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };
+    return balanceOf(await this.api.query.system.account(address));
+  }
+
+  /** Calls `onChange` with the balance now and after every change (a fee, a deposit held or
+   * released, a transfer); returns the function that stops it. */
+  async watchBalance(address: string, onChange: (b: Balance) => void): Promise<() => void> {
+    const unsubscribe = await this.api.query.system.account(address, (info: unknown) => onChange(balanceOf(info)));
+    return unsubscribe as unknown as () => void;
   }
 
   async twinIdOf(address: string): Promise<number | null> {
@@ -161,6 +193,7 @@ export class Chain {
       version: number; contractId: number; twinId: number;
       contractType: { node?: { nodeId: number; deploymentHash: string; deploymentData: string; publicIpsList: { ip: string; gateway: string }[]; capacity: Record<keyof Resources, number | string> }; name?: { name: string }; rent?: { nodeId: number } };
       state: Record<string, unknown>;
+      billing?: { deposit?: number | string };
     };
     if (!c) return null;
     const [stateKey, stateValue] = Object.entries(c.state)[0] ?? ['unknown', null];
@@ -178,6 +211,7 @@ export class Chain {
       publicIps: (node?.publicIpsList ?? []).map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })),
       capacity: node ? { cru: u64(node.capacity.cru), sru: u64(node.capacity.sru), hru: u64(node.capacity.hru), mru: u64(node.capacity.mru) } : null,
       name: c.contractType.name ? text(c.contractType.name.name) : null,
+      deposit: BigInt(c.billing?.deposit ?? 0),
     };
   }
 

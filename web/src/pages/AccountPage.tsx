@@ -1,74 +1,85 @@
 import { useEffect, useState } from 'react';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
+import { DEV_ACCOUNTS, openDev, openPhrase, openWallet } from '../accounts';
 import { DeploymentError } from '../deployment';
-import { type AgeKey, accountFromUri, ageKeyFromUri, ageRecipientOf, identityFile, identityFromText, isTwinKey, randomAgeKey, signerOf } from '../identity';
+import { type AgeKey, ageRecipientOf, identityFile, identityFromText, isTwinKey, randomAgeKey } from '../identity';
+import { MIN_PASSWORD_LENGTH, forgetKeptAccount, keptAccount } from '../keystore';
 import { formatTft } from '../pricing';
-import type { Balance } from '../grid/chain';
-import { type Account, sentence, useSession } from '../session';
-import { type WalletAccount, connectWallets, forgetIdentity, keepIdentity, keptIdentity, walletSigners } from '../wallet';
-
-const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+import { type Account, sentence, useBalance, useSession } from '../session';
+import { type WalletAccount, connectWallets, forgetIdentity, keepIdentity, keptIdentity } from '../wallet';
+import { FundingHint } from './Funding';
+import { KeptAccount } from './KeptAccount';
+import { Steps, useSteps } from './Steps';
 
 export function AccountPage() {
-  const { chain, chainName, account, setAccount } = useSession();
-  const [phrase, setPhrase] = useState('');
-  const [fresh, setFresh] = useState<string | null>(null);
+  const { chain, account, setAccount } = useSession();
   const [error, setError] = useState<string | null>(null);
-  const devChain = /development|local/i.test(chainName);
+  const [opening, setOpening] = useState(false);
 
-  const openKey = async (uri: string, label: string, kind: 'dev' | 'phrase') => {
+  /** Signs in with the account `open` gives; its failure is shown. The account shown before is
+   * hidden meanwhile, so that nothing is done with it by mistake. */
+  const signIn = async (open: () => Promise<Account>) => {
     setError(null);
+    setOpening(true);
     try {
-      const pair = accountFromUri(uri);
-      const ageKey = await ageKeyFromUri(uri);
-      setAccount({ label, kind, address: pair.address, tx: { pair }, signer: signerOf(pair), ageKey, twinId: await chain.twinIdOf(pair.address) });
+      setAccount(await open());
     } catch (e) {
       setError(sentence(e));
-    }
-  };
-
-  // A wallet account's identity is the one this browser keeps for it, if that is still its twin's key.
-  const openWallet = async (w: WalletAccount) => {
-    setError(null);
-    try {
-      const { tx, signer } = await walletSigners(w);
-      const twinId = await chain.twinIdOf(w.address);
-      const pk = twinId ? (await chain.twin(twinId))?.pk ?? null : null;
-      const kept = keptIdentity(w.address);
-      const keptKey = kept ? await identityFromText(kept).catch(() => null) : null;
-      const ageKey = keptKey && isTwinKey(keptKey, pk) ? keptKey : null;
-      setAccount({ label: `${w.name} (${w.source})`, kind: 'wallet', address: w.address, tx, signer, ageKey, twinId });
-    } catch (e) {
-      setError(sentence(e));
+    } finally {
+      setOpening(false);
     }
   };
 
   return (
     <>
-      <WalletConnect onUse={openWallet} />
-      <section data-testid="page-keys">
-        <h2>For development: a dev account or a secret phrase</h2>
-        <p className="warning" data-testid="phrase-warning">A phrase typed into a web page is exposed to that page and to every script running in it (a compromised dependency, a look-alike copy of the page): whoever reads it owns the account and can decrypt its deployments. Use this for development and test accounts only; keep real keys in a wallet.</p>
-        {devChain && (
-          <div className="row" data-testid="dev-accounts">
-            <span>Dev accounts:</span>
-            {DEV_ACCOUNTS.map((n) => <button key={n} className="secondary" onClick={() => openKey(`//${n}`, `//${n}`, 'dev')}>{n}</button>)}
-          </div>
-        )}
-        <div className="row" style={{ marginTop: 12 }}>
-          <input style={{ flex: 1 }} type="password" placeholder="your 12 or 24 word phrase" value={phrase} onChange={(e) => setPhrase(e.target.value)} aria-label="phrase" />
-          <button onClick={() => openKey(phrase.trim(), 'phrase', 'phrase')} disabled={!phrase.trim()}>Open</button>
-          <button className="secondary" onClick={() => setFresh(mnemonicGenerate(12))}>New phrase</button>
-        </div>
-        <p className="note">The page derives the account key and the encryption key (SPEC §9.5) from the phrase, and signs, here.</p>
-        {fresh && (
-          <p className="ok">Write this phrase down; it is your account and the only key to your deployments. It is shown once:<br /><span className="mono" data-testid="new-phrase">{fresh}</span>
-            <br /><button className="secondary" onClick={() => { void openKey(fresh, 'phrase', 'phrase'); setFresh(null); }}>Use it</button></p>
-        )}
-      </section>
-      {error && <p className="error" role="alert">{error}</p>}
-      {account && <AccountView key={account.address} account={account} />}
+      <KeptAccount />
+      <WalletConnect onUse={(w) => signIn(() => openWallet(chain, w))} />
+      <KeysSection onOpenDev={(uri) => signIn(() => openDev(chain, uri))} onOpenPhrase={(phrase, password) => signIn(() => openPhrase(chain, phrase, password))} />
+      {error && <p className="error" role="alert" data-testid="sign-in-error">{error}</p>}
+      {opening && <p className="note" role="status">Opening the account…</p>}
+      {account && !opening && <AccountView key={account.address} account={account} />}
     </>
+  );
+}
+
+/** Dev accounts (on development chains only) and secret phrases, with the password that keeps a
+ * phrase account sealed in this browser. */
+function KeysSection({ onOpenDev, onOpenPhrase }: { onOpenDev(uri: string): Promise<void>; onOpenPhrase(phrase: string, password: string): Promise<void> }) {
+  const { devChain } = useSession();
+  const [phrase, setPhrase] = useState('');
+  const [password, setPassword] = useState('');
+  const [fresh, setFresh] = useState<string | null>(null);
+  const open = async (p: string) => { await onOpenPhrase(p, password); setPassword(''); };
+  return (
+    <section data-testid="page-keys">
+      <h2>For development: a dev account or a secret phrase</h2>
+      <p className="warning" data-testid="phrase-warning">
+        A phrase typed into a web page is exposed to that page and to every script running in it (a compromised dependency,
+        a look-alike copy of the page): whoever reads it owns the account and can decrypt its deployments. Use this for
+        development and test accounts only; keep real keys in a wallet.
+      </p>
+      {devChain && (
+        <div className="row" data-testid="dev-accounts">
+          <span>Dev accounts:</span>
+          {DEV_ACCOUNTS.map((n) => <button key={n} className="secondary" onClick={() => onOpenDev(`//${n}`)}>{n}</button>)}
+        </div>
+      )}
+      <div className="row" style={{ marginTop: 12 }}>
+        <input className="grow" type="password" placeholder="your 12 or 24 word phrase" value={phrase} onChange={(e) => setPhrase(e.target.value)} aria-label="phrase" />
+        <button onClick={() => open(phrase.trim())} disabled={!phrase.trim()}>Open</button>
+        <button className="secondary" onClick={() => setFresh(mnemonicGenerate(12))}>New phrase</button>
+      </div>
+      <div className="row">
+        <input className="grow" type="password" placeholder={`a password of ${MIN_PASSWORD_LENGTH}+ characters (optional)`} value={password}
+          onChange={(e) => setPassword(e.target.value)} aria-label="password to keep the account" autoComplete="new-password" />
+        <span className="note">With a password, the account stays signed in across reloads: this browser keeps its key encrypted with it (never the phrase), and asks for the password again.</span>
+      </div>
+      <p className="note">The page derives the account key and the encryption key (SPEC §9.5) from the phrase, and signs, here.</p>
+      {fresh && (
+        <p className="ok">Write this phrase down; it is your account and the only key to your deployments. It is shown once:<br /><span className="mono" data-testid="new-phrase">{fresh}</span>
+          <br /><button className="secondary" onClick={() => { void open(fresh); setFresh(null); }}>Use it</button></p>
+      )}
+    </section>
   );
 }
 
@@ -85,7 +96,11 @@ function WalletConnect({ onUse }: { onUse(w: WalletAccount): Promise<void> }) {
   return (
     <section data-testid="wallet">
       <h2>Connect a wallet</h2>
-      <p className="note">Your keys stay in your wallet extension (polkadot.js extension, Talisman, SubWallet…), which asks you to approve each transaction and each signature. A wallet signs bytes wrapped in <code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>; Gridchain's nodes, <code>grid</code> and this page accept that form.</p>
+      <p className="note">
+        Your keys stay in your wallet extension (polkadot.js extension, Talisman, SubWallet…), which asks you to approve each
+        transaction and each signature. A wallet signs bytes wrapped in <code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>; Gridchain's
+        nodes, <code>grid</code> and this page accept that form.
+      </p>
       <p className="row"><button onClick={connect} disabled={busy}>{found ? 'Ask the wallets again' : 'Connect a wallet'}</button>{busy && <span className="note">waiting for your wallet to answer…</span>}</p>
       {error && <p className="error" role="alert">{error}</p>}
       {found && found.wallets.length === 0 && <p className="error" data-testid="no-wallet">No wallet answered: install a wallet extension, allow this page in it, and ask again.</p>}
@@ -109,66 +124,69 @@ function WalletConnect({ onUse }: { onUse(w: WalletAccount): Promise<void> }) {
   );
 }
 
+/** A zero key, for estimating the fee of a wallet account's twin before its key exists. */
+const NO_KEY_YET = new Uint8Array(32);
+
 function AccountView({ account }: { account: Account }) {
   const { chain, setAccount } = useSession();
+  const balance = useBalance(chain, account.address);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [balance, setBalance] = useState<Balance | null>(null);
+  const [busy, setBusy] = useState(false);
   const [chainPk, setChainPk] = useState<Uint8Array | null | undefined>(undefined);
   const [showIdentity, setShowIdentity] = useState(false);
+  const [steps, step, resetSteps, failSteps] = useSteps();
 
   useEffect(() => {
-    let stop = false;
-    const refresh = async () => {
-      const [b, twin] = await Promise.all([chain.balance(account.address), account.twinId ? chain.twin(account.twinId) : null]);
-      if (!stop) { setBalance(b); setChainPk(twin?.pk ?? null); }
-    };
-    void refresh().catch((e) => setError(sentence(e)));
-    const timer = setInterval(() => void refresh().catch(() => undefined), 6000);
-    return () => { stop = true; clearInterval(timer); };
-  }, [account, chain]);
+    let stale = false;
+    const read = account.twinId ? chain.twin(account.twinId) : Promise.resolve(null);
+    read.then((twin) => { if (!stale) setChainPk(twin?.pk ?? null); }, (e) => setError(sentence(e)));
+    return () => { stale = true; };
+  }, [account.twinId, chain]);
 
-  /** Whether `f` succeeded; its failure is shown. */
-  const run = async (what: string, f: () => Promise<void>): Promise<boolean> => {
-    setBusy(what);
-    setError(null);
+  /** A twin created with `key` as its `pk`, or `key` published on the existing twin, as steps;
+   * whether it succeeded. */
+  const publish = async (key: AgeKey): Promise<boolean> => {
+    const what = account.twinId ? 'Publishing your encryption key on your twin' : 'Creating your twin';
+    setBusy(true); setError(null); resetSteps();
     try {
-      await f();
+      step('twin', 'running', what);
+      const progress = (s: string) => step('twin', 'running', `${what}: ${s}`);
+      if (account.twinId) {
+        const relay = (await chain.twin(account.twinId))?.relay ?? null;
+        await chain.setTwinPk(account.tx, key.publicKey, relay, progress);
+        step('twin', 'done', `Twin ${account.twinId} has your encryption key`);
+        setAccount({ ...account, ageKey: key });
+      } else {
+        const twinId = await chain.createTwin(account.tx, key.publicKey, progress);
+        step('twin', 'done', `Twin ${twinId} created, with your encryption key`);
+        setAccount({ ...account, ageKey: key, twinId });
+      }
+      setChainPk(key.publicKey);
       return true;
     } catch (e) {
-      setError(e instanceof DeploymentError ? e.message : sentence(e));
+      failSteps(e instanceof DeploymentError ? e.message : e);
       return false;
     } finally {
-      setBusy(null);
+      setBusy(false);
     }
   };
 
-  /** A twin created with `key` as its `pk`, or `key` published on the existing twin. */
-  const publish = (key: AgeKey) => run(account.twinId ? 'Setting your encryption key' : 'Creating your twin', async () => {
-    if (account.twinId) {
-      const relay = (await chain.twin(account.twinId))?.relay ?? null;
-      await chain.setTwinPk(account.tx, key.publicKey, relay, (s) => setBusy(`Setting your encryption key: ${s}`));
-      setChainPk(key.publicKey);
-      setAccount({ ...account, ageKey: key });
-    } else {
-      const twinId = await chain.createTwin(account.tx, key.publicKey, (s) => setBusy(`Creating your twin: ${s}`));
-      setChainPk(key.publicKey);
-      setAccount({ ...account, ageKey: key, twinId });
-    }
-  });
-
+  const signOut = () => setAccount(null);
+  const forgetKept = () => { forgetKeptAccount(); setAccount({ ...account, remember: undefined }); };
+  const kept = account.kind === 'phrase' && keptAccount()?.address === account.address;
   const key = account.ageKey;
   return (
     <section data-testid="account">
       <h2>{account.label}</h2>
       {error && <p className="error" role="alert" data-testid="account-error">{error}</p>}
-      {busy && <p className="note" role="status">{busy}…</p>}
       <div className="form">
         <span>Address</span><span className="mono" data-testid="address">{account.address}</span>
         <span>Balance</span><span data-testid="balance">{balance ? `${formatTft(balance.free)} free, ${formatTft(balance.reserved)} held` : '…'}</span>
         <span>Twin</span>
         <span data-testid="twin">
-          {account.twinId ? `twin ${account.twinId}` : account.kind === 'wallet' ? 'none yet: make your encryption identity below, then create it' : <>none yet <button onClick={() => key && publish(key)} disabled={busy !== null}>Create my twin</button></>}
+          {account.twinId ? `twin ${account.twinId}`
+            : account.kind === 'wallet' ? 'none yet: make your encryption identity below, then create it'
+            : <>none yet <button onClick={() => key && publish(key)} disabled={busy}>Create my twin</button></>}
         </span>
         {account.kind !== 'wallet' && key && <>
           <span>Encryption key</span>
@@ -179,8 +197,16 @@ function AccountView({ account }: { account: Account }) {
           <span>Age identity</span>
           <span>{showIdentity ? <span className="mono">{key.identity}</span> : <button className="secondary" onClick={() => setShowIdentity(true)}>Show (for the standard age tool)</button>}</span>
         </>}
+        <span>In this browser</span>
+        <span className="row" data-testid="session-kept">
+          {account.remember ? (kept ? 'kept, encrypted with your password' : 'signed in again after a reload') : 'forgotten on reload'}
+          <button className="secondary" onClick={signOut}>Sign out</button>
+          {kept && <button className="secondary" onClick={forgetKept}>Forget this account</button>}
+        </span>
       </div>
-      {account.kind === 'wallet' && chainPk !== undefined && <WalletIdentity account={account} chainPk={chainPk} busy={busy !== null} publish={publish} />}
+      {!account.twinId && <FundingHint account={account} pk={key?.publicKey ?? NO_KEY_YET} free={balance?.free ?? null} />}
+      <Steps steps={steps} />
+      {account.kind === 'wallet' && chainPk !== undefined && <WalletIdentity account={account} chainPk={chainPk} busy={busy} publish={publish} />}
     </section>
   );
 }

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { type Deployment, DeploymentError, GIB, type Signers, type SignatureRequirement, type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures, verifyUpdate } from '../deployment';
-import { accountsOn, currentDeployment, twinsOf, update } from '../flows';
+import { Stranded, accountsOn, runningDeployment, twinsOf, update } from '../flows';
 import { AgentRefusal } from '../grid/agent';
 import { documentFromLink, shareLink } from '../links';
 import { sentence, useSession } from '../session';
 import { Steps, useSteps } from './Steps';
+import { Recovery } from './UpdatePanel';
+import { diff } from '../updates';
 
 /** A refusal with the rule it names: the document's (§9) or the node's. */
 const ruleSentence = (e: unknown) => (e instanceof DeploymentError ? `${e.rule}: ${e.message}` : e instanceof AgentRefusal ? `${e.code}: ${e.message}` : sentence(e));
@@ -44,7 +46,8 @@ export function CosignPage() {
   // An update (the document names its contract) is judged against the version the contract runs.
   const [current, setCurrent] = useState<{ doc: Deployment } | { error: string } | null>(null);
   const [updated, setUpdated] = useState<string | null>(null);
-  const [steps, step, resetSteps] = useSteps();
+  const [stranded, setStranded] = useState<string | null>(null);
+  const [steps, step, resetSteps, failSteps] = useSteps();
   const contractId = doc?.contract_id ?? 0;
 
   const open = (t: string) => {
@@ -66,7 +69,7 @@ export function CosignPage() {
     if (!contractId) return;
     if (!account?.twinId) { setCurrent({ error: "Sign in as a twin the contract's requirement names: the page then reads the version it runs and checks this update against it" }); return; }
     let stale = false;
-    currentDeployment(chain, account, contractId).then((d) => { if (!stale) setCurrent({ doc: d }); }, (e) => { if (!stale) setCurrent({ error: ruleSentence(e) }); });
+    runningDeployment(chain, account, contractId).then(({ doc: d }) => { if (!stale) setCurrent({ doc: d }); }, (e) => { if (!stale) setCurrent({ error: ruleSentence(e) }); });
     return () => { stale = true; };
   }, [contractId, account, chain]);
 
@@ -97,12 +100,13 @@ export function CosignPage() {
 
   const updateContract = async () => {
     if (!doc || !account || !current || !('doc' in current)) return;
-    setError(null); setUpdated(null); resetSteps();
+    setError(null); setUpdated(null); setStranded(null); resetSteps();
     try {
       await update(chain, account, contractId, current.doc, doc, step);
-      setUpdated(`Contract ${contractId} is updated to version ${doc.version}.`);
+      setUpdated(`Contract ${contractId} is updated: its node runs version ${doc.version} of the deployment.`);
     } catch (e) {
-      setError(ruleSentence(e));
+      failSteps(e);
+      if (e instanceof Stranded) setStranded(e.message); else setError(ruleSentence(e));
     }
   };
 
@@ -147,6 +151,7 @@ export function CosignPage() {
           <span>Capacity</span><span>{describeCapacity(cap)}</span>
           <span>Hash</span><span className="mono">{hashHex(doc)}</span>
           <span>Requirement</span><span data-testid="requirement">{describeRequirement(doc.signature_requirement)}</span>
+          {old && <><span>Changes</span><span data-testid="cosign-changes">{diff(old, doc).map((c) => <div key={c.what}>{c.what}: {c.before} → {c.after}</div>)}</span></>}
           {contractId > 0 && <><span>Replaces</span><span data-testid="replaces">{old ? `version ${old.version}, whose requirement is ${describeRequirement(old.signature_requirement)}: an update needs enough signatures for both` : current && 'error' in current ? current.error : 'reading the version the contract runs…'}</span></>}
           <span>Signed by</span><span data-testid="signed-by">{doc.signature_requirement.signatures.map((s) => `twin ${s.twin_id}`).join(', ') || 'nobody yet'}</span>
           <span>Signatures</span><span data-testid="verdict">{verdict === null ? 'checking…' : 'ok' in verdict ? <span className="ok">satisfied: weight {verdict.ok.weight} of {doc.signature_requirement.weight_required}</span> : <span className="error">{verdict.error}</span>}</span>
@@ -160,6 +165,7 @@ export function CosignPage() {
         </p>
         <Steps steps={steps} />
         {updated && <p className="ok" data-testid="cosign-updated">{updated}</p>}
+        {stranded && <Recovery contractId={contractId} problem={stranded} onRecovered={(m) => { setStranded(null); setUpdated(m); }} />}
         <p className="note mono" data-testid="cosign-link">{link}</p>
         <h3>The whole document</h3>
         <pre data-testid="cosign-json">{JSON.stringify(doc, null, 2)}</pre>

@@ -5,6 +5,25 @@ import { GIB } from '../deployment';
 
 const gib = (bytes: number) => `${Math.floor(bytes / GIB).toLocaleString('en-US')} GiB`;
 
+/** A country as nodes register it, whatever the case typed: a two-letter code in capitals
+ * ("be" → "BE"), a name with each word capitalized ("united kingdom" → "United Kingdom"). The
+ * indexer compares countries exactly. */
+export function countryFilter(typed: string): string | undefined {
+  const t = typed.trim();
+  if (t === '') return undefined;
+  if (/^[a-z]{2}$/i.test(t)) return t.toUpperCase();
+  return t.toLowerCase().replace(/(^|[\s-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toUpperCase());
+}
+
+/** A "at least" field: undefined when empty, else a number of 0 or more (× `scale`), or the
+ * sentence that says what is wrong, in the words of the field's label. */
+function atLeast(label: string, text: string, scale = 1): number | undefined {
+  if (text.trim() === '') return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${label}: give a number of 0 or more`);
+  return Math.round(v * scale);
+}
+
 /** Free and total of one resource; the cell's title says what contracts declared and report. */
 function FreeCell({ n, r, show }: { n: NodeRow; r: 'cru' | 'mru' | 'sru' | 'hru'; show: (v: number) => string | number }) {
   return <td title={`declared by contracts: ${show(n.declared[r])}; their latest reports: ${show(n.used[r])}`}>{show(n.free[r])} / {show(n.total[r])}</td>;
@@ -26,18 +45,22 @@ export function GridPage() {
 
   const search = async () => {
     setError(null);
-    const num = (s: string, scale = 1) => (s.trim() === '' ? undefined : Math.round(Number(s) * scale));
-    const filter: NodeFilter = {
-      country: country.trim() || undefined,
-      farmId: num(farmId),
-      certified: certified || undefined,
-      freeCru: num(cpu),
-      freeMru: num(memory, GIB),
-      freeSru: num(ssd, GIB),
-      freeHru: num(hdd, GIB),
-      freeIps: num(ips),
-    };
-    for (const [k, v] of Object.entries(filter)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 0)) { setError(`${k}: give a number of 0 or more`); return; }
+    let filter: NodeFilter;
+    try {
+      filter = {
+        country: countryFilter(country),
+        farmId: atLeast('Farm', farmId),
+        certified: certified || undefined,
+        freeCru: atLeast('Free vCPU', cpu),
+        freeMru: atLeast('Free memory', memory, GIB),
+        freeSru: atLeast('Free SSD', ssd, GIB),
+        freeHru: atLeast('Free HDD', hdd, GIB),
+        freeIps: atLeast('Free public IPs', ips),
+      };
+    } catch (e) {
+      setError(sentence(e));
+      return;
+    }
     try {
       const [n, f] = await Promise.all([indexer.nodes(filter), indexer.farms()]);
       setNodes(n);
@@ -53,7 +76,7 @@ export function GridPage() {
     <>
       <section>
         <h2>Find a node</h2>
-        <div className="row">
+        <form className="row" onSubmit={(e) => { e.preventDefault(); void search(); }}>
           <label>Country <input size={4} value={country} onChange={(e) => setCountry(e.target.value)} aria-label="country" /></label>
           <label>Farm <input size={4} value={farmId} onChange={(e) => setFarmId(e.target.value)} aria-label="farm" /></label>
           <label>Free vCPU ≥ <input size={3} value={cpu} onChange={(e) => setCpu(e.target.value)} aria-label="free cpu" /></label>
@@ -62,8 +85,8 @@ export function GridPage() {
           <label>HDD GiB ≥ <input size={5} value={hdd} onChange={(e) => setHdd(e.target.value)} aria-label="free hdd" /></label>
           <label>public IPs ≥ <input size={3} value={ips} onChange={(e) => setIps(e.target.value)} aria-label="free ips" /></label>
           <label><input type="checkbox" checked={certified} onChange={(e) => setCertified(e.target.checked)} /> certified only</label>
-          <button onClick={search}>Search</button>
-        </div>
+          <button type="submit">Search</button>
+        </form>
         <p className="note" data-testid="free-rule">Free is what the node's live contracts have not declared: its capacity minus the capacity each contract reserves on chain, not what they report using. A deployment fits a node when its capacity is within what is free.</p>
       </section>
       {error && <p className="error" role="alert">{error}</p>}
