@@ -1,7 +1,6 @@
 //! The agent: its identity on chain, its state and provisioner, and what it does to deployments.
 
 use crate::{
-	capacity,
 	config::Config,
 	guard::{RateLimits, Replays, TwinAccounts},
 	metrics::Metrics,
@@ -44,7 +43,7 @@ impl Agent {
 		let mut used = Resources::default();
 		for (id, record) in self.state.all()? {
 			if Some(id) != except {
-				used = capacity::add(used, record.deployment.capacity().into());
+				used = used.saturating_add(&record.deployment.capacity().into());
 			}
 		}
 		Ok(used)

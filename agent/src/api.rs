@@ -388,12 +388,7 @@ fn log_tail(tail: Option<&str>) -> Result<usize, Refusal> {
 async fn capacity(State(agent): State<Shared>) -> Result<Json<serde_json::Value>, Refusal> {
 	let reserved = agent.reserved(None).map_err(Refusal::internal)?;
 	let total = agent.total;
-	let free = gridchain_sdk::Resources {
-		cru: total.cru.saturating_sub(reserved.cru),
-		sru: total.sru.saturating_sub(reserved.sru),
-		hru: total.hru.saturating_sub(reserved.hru),
-		mru: total.mru.saturating_sub(reserved.mru),
-	};
+	let free = total.saturating_sub(&reserved);
 	Ok(Json(serde_json::json!({"total": total, "reserved": reserved, "free": free})))
 }
 

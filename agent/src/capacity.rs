@@ -60,16 +60,6 @@ pub fn shortfall(total: Resources, used: Resources, need: Resources) -> Option<S
 	(!short.is_empty()).then(|| short.join("; "))
 }
 
-/// The sum of two capacities, saturating.
-pub fn add(a: Resources, b: Resources) -> Resources {
-	Resources {
-		cru: a.cru.saturating_add(b.cru),
-		sru: a.sru.saturating_add(b.sru),
-		hru: a.hru.saturating_add(b.hru),
-		mru: a.mru.saturating_add(b.mru),
-	}
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -105,7 +105,7 @@ pub async fn preflight(
 		Some(_) => {
 			let contract = live_contract(agent, doc).await?;
 			check_ips(doc, contract.public_ips.len())?;
-			chain_free = capacity::add(chain_free, contract.declared);
+			chain_free = chain_free.saturating_add(&contract.declared);
 		}
 	}
 	if let Some(short) = capacity::shortfall(chain_free, Resources::default(), needed) {

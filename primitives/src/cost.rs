@@ -17,7 +17,7 @@ pub type ScaledCost = u128;
 pub const COST_SCALE: u128 = 1_000_000_000;
 
 /// Seconds in an hour: prices are per hour.
-pub const SECS_PER_HOUR: u128 = 3600;
+pub const SECS_PER_HOUR: u64 = 3600;
 
 /// Surcharge on the capacity (CU and SU) of a certified node, in percent.
 pub const CERTIFIED_SURCHARGE_PERCENT: u128 = 25;
@@ -74,11 +74,11 @@ pub fn capacity_cost(
 	let w = window_secs as u128;
 	let cu = scaled(
 		cu_scaled(used).saturating_mul(prices.cu as u128).saturating_mul(w),
-		CU_DENOMINATOR * SECS_PER_HOUR,
+		CU_DENOMINATOR * u128::from(SECS_PER_HOUR),
 	);
 	let su = scaled(
 		su_scaled(used).saturating_mul(prices.su as u128).saturating_mul(w),
-		SU_DENOMINATOR * SECS_PER_HOUR,
+		SU_DENOMINATOR * u128::from(SECS_PER_HOUR),
 	);
 	let cost = cu.saturating_add(su);
 	if certified {
@@ -97,13 +97,16 @@ pub fn network_cost(prices: &UnitPrices, nru: u64) -> ScaledCost {
 pub fn public_ip_cost(prices: &UnitPrices, public_ips: u32, window_secs: u64) -> ScaledCost {
 	scaled(
 		(public_ips as u128).saturating_mul(prices.ipu as u128).saturating_mul(window_secs as u128),
-		SECS_PER_HOUR,
+		u128::from(SECS_PER_HOUR),
 	)
 }
 
 /// `unique_name · window_secs / 3600`: a name contract's window.
 pub fn name_cost(prices: &UnitPrices, window_secs: u64) -> ScaledCost {
-	scaled((prices.unique_name as u128).saturating_mul(window_secs as u128), SECS_PER_HOUR)
+	scaled(
+		(prices.unique_name as u128).saturating_mul(window_secs as u128),
+		u128::from(SECS_PER_HOUR),
+	)
 }
 
 /// A rent contract's window: the node's full capacity at `discount_percent` off.

@@ -77,7 +77,7 @@ impl Quote {
 	/// ```
 	pub fn compute(capacity: &Capacity, basis: &QuoteBasis) -> Quote {
 		let used = resources(capacity);
-		let hour = SECS_PER_HOUR as u64;
+		let hour = SECS_PER_HOUR;
 		let prices = &basis.prices;
 		let hourly_cost_scaled = capacity_cost(prices, &used, hour, basis.certified)
 			.saturating_add(public_ip_cost(prices, capacity.public_ips, hour));

@@ -44,6 +44,32 @@ pub fn format_gib(bytes: u64) -> String {
 	}
 }
 
+/// The chain's arithmetic on capacity, from `gridchain-primitives`.
+impl Resources {
+	/// The sum of both, saturating.
+	pub fn saturating_add(&self, other: &Resources) -> Resources {
+		Self::from_chain(&Self::to_chain(self).saturating_add(&Self::to_chain(other)))
+	}
+
+	/// What is left of `self` once `other` is taken, saturating at zero.
+	pub fn saturating_sub(&self, other: &Resources) -> Resources {
+		Self::from_chain(&Self::to_chain(self).saturating_sub(&Self::to_chain(other)))
+	}
+
+	/// Whether `self` holds at least `other` of each resource.
+	pub fn covers(&self, other: &Resources) -> bool {
+		Self::to_chain(self).covers(&Self::to_chain(other))
+	}
+
+	fn to_chain(r: &Resources) -> gridchain_primitives::Resources {
+		gridchain_primitives::Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
+	}
+
+	fn from_chain(r: &gridchain_primitives::Resources) -> Resources {
+		Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }
+	}
+}
+
 impl From<rt::gridchain_primitives::resources::Resources> for Resources {
 	fn from(r: rt::gridchain_primitives::resources::Resources) -> Resources {
 		Resources { cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru }

@@ -198,14 +198,14 @@ mod benchmarks {
 	#[benchmark]
 	fn update_pricing_policy() -> Result<(), BenchmarkError> {
 		let (name, foundation, sales) = policy_args::<T>();
-		let id = Registry::<T>::do_create_pricing_policy(
-			name.clone(),
-			Default::default(),
-			Percent::zero(),
-			foundation.clone(),
-			sales.clone(),
-		)
-		.map_err(|_| BenchmarkError::Weightless)?;
+		let terms = PolicyTerms {
+			prices: Default::default(),
+			discount_for_dedicated_nodes: Percent::zero(),
+			foundation_account: foundation.clone(),
+			sales_account: sales.clone(),
+		};
+		let id = Registry::<T>::do_create_pricing_policy(name.clone(), terms)
+			.map_err(|_| BenchmarkError::Weightless)?;
 		let origin =
 			T::RestrictedOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]

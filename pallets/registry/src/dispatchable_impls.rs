@@ -5,9 +5,8 @@ use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, BoundedVec};
 use gridchain_primitives::{
 	ip::{self, IpError},
-	FarmId, NodeId, PricingPolicyId, Resources, TwinId, UnitPrices,
+	FarmId, NodeId, PricingPolicyId, Resources, TwinId,
 };
-use sp_runtime::Percent;
 
 /// The pricing policy new farms are billed with.
 pub const DEFAULT_PRICING_POLICY_ID: PricingPolicyId = 1;
@@ -210,26 +209,13 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_create_pricing_policy(
 		name: Vec<u8>,
-		prices: UnitPrices,
-		discount_for_dedicated_nodes: Percent,
-		foundation_account: T::AccountId,
-		sales_account: T::AccountId,
+		terms: PolicyTerms<T::AccountId>,
 	) -> Result<PricingPolicyId, DispatchError> {
 		let name = Self::valid_policy_name(name)?;
 		let policy_id =
 			PricingPolicyCount::<T>::get().checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		PricingPolicyCount::<T>::put(policy_id);
-		PricingPolicies::<T>::insert(
-			policy_id,
-			Self::policy(
-				policy_id,
-				name,
-				prices,
-				discount_for_dedicated_nodes,
-				foundation_account,
-				sales_account,
-			),
-		);
+		PricingPolicies::<T>::insert(policy_id, Self::policy(policy_id, name, terms));
 		Self::deposit_event(Event::PricingPolicyCreated { policy_id });
 		Ok(policy_id)
 	}
@@ -237,24 +223,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_update_pricing_policy(
 		policy_id: PricingPolicyId,
 		name: Vec<u8>,
-		prices: UnitPrices,
-		discount_for_dedicated_nodes: Percent,
-		foundation_account: T::AccountId,
-		sales_account: T::AccountId,
+		terms: PolicyTerms<T::AccountId>,
 	) -> DispatchResult {
 		ensure!(PricingPolicies::<T>::contains_key(policy_id), Error::<T>::PricingPolicyNotExists);
 		let name = Self::valid_policy_name(name)?;
-		PricingPolicies::<T>::insert(
-			policy_id,
-			Self::policy(
-				policy_id,
-				name,
-				prices,
-				discount_for_dedicated_nodes,
-				foundation_account,
-				sales_account,
-			),
-		);
+		PricingPolicies::<T>::insert(policy_id, Self::policy(policy_id, name, terms));
 		Self::deposit_event(Event::PricingPolicyUpdated { policy_id });
 		Ok(())
 	}
@@ -274,11 +247,10 @@ impl<T: Config> Pallet<T> {
 	fn policy(
 		id: PricingPolicyId,
 		name: BoundedVec<u8, ConstU32<MAX_POLICY_NAME_LEN>>,
-		prices: UnitPrices,
-		discount_for_dedicated_nodes: Percent,
-		foundation_account: T::AccountId,
-		sales_account: T::AccountId,
+		terms: PolicyTerms<T::AccountId>,
 	) -> PricingPolicy<T::AccountId> {
+		let PolicyTerms { prices, discount_for_dedicated_nodes, foundation_account, sales_account } =
+			terms;
 		PricingPolicy {
 			id,
 			name,

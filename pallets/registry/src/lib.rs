@@ -223,13 +223,13 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (name, prices, discount, foundation, sales) in &self.pricing_policies {
-				let result = Pallet::<T>::do_create_pricing_policy(
-					name.clone(),
-					*prices,
-					*discount,
-					foundation.clone(),
-					sales.clone(),
-				);
+				let terms = PolicyTerms {
+					prices: *prices,
+					discount_for_dedicated_nodes: *discount,
+					foundation_account: foundation.clone(),
+					sales_account: sales.clone(),
+				};
+				let result = Pallet::<T>::do_create_pricing_policy(name.clone(), terms);
 				assert!(result.is_ok(), "invalid genesis pricing policy");
 			}
 		}
@@ -392,14 +392,13 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::RestrictedOrigin::ensure_origin(origin)?;
 			let prices = UnitPrices { su, cu, nu, ipu, unique_name };
-			Self::do_create_pricing_policy(
-				name,
+			let terms = PolicyTerms {
 				prices,
 				discount_for_dedicated_nodes,
 				foundation_account,
 				sales_account,
-			)
-			.map(|_| ())
+			};
+			Self::do_create_pricing_policy(name, terms).map(|_| ())
 		}
 
 		/// Replace every field of a pricing policy. Restricted origin.
@@ -420,14 +419,13 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::RestrictedOrigin::ensure_origin(origin)?;
 			let prices = UnitPrices { su, cu, nu, ipu, unique_name };
-			Self::do_update_pricing_policy(
-				policy_id,
-				name,
+			let terms = PolicyTerms {
 				prices,
 				discount_for_dedicated_nodes,
 				foundation_account,
 				sales_account,
-			)
+			};
+			Self::do_update_pricing_policy(policy_id, name, terms)
 		}
 	}
 }

@@ -143,6 +143,16 @@ pub struct Node {
 	pub certification: NodeCertification,
 }
 
+/// What a pricing policy says, as it is given to create or replace one: all but its id and name.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PolicyTerms<AccountId> {
+	/// Prices in uUSD.
+	pub prices: UnitPrices,
+	pub discount_for_dedicated_nodes: Percent,
+	pub foundation_account: AccountId,
+	pub sales_account: AccountId,
+}
+
 /// Prices and payees of the contracts on a farm (SPEC §5.1). Prices are in uUSD.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct PricingPolicy<AccountId> {

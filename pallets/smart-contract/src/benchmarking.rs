@@ -155,7 +155,7 @@ fn contract_in_grace<T: Config>(
 	nearly_dry::<T>(&owner);
 	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
 	let mut settlement = Settlement::<T>::new();
-	if settlement.settle_and_store(contract, true) != Settled::GraceStarted {
+	if settlement.settle_and_store(contract) != Settled::GraceStarted {
 		return Err(BenchmarkError::Stop("the grace period did not start"));
 	}
 	settlement.distribute();
@@ -176,7 +176,7 @@ fn settle_by_hook<T: Config>(
 	id: ContractId,
 ) -> Result<Settled, BenchmarkError> {
 	let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
-	Ok(settlement.settle_and_store(contract, true))
+	Ok(settlement.settle_and_store(contract))
 }
 
 /// After a plain settlement was measured: distribute the payment and check that `id` paid all.
@@ -455,7 +455,7 @@ mod benchmarks {
 		let id = reported_contract::<T>();
 		let contract = Contracts::<T>::get(id).ok_or(BenchmarkError::Stop("no contract"))?;
 		let mut settlement = Settlement::<T>::new();
-		settlement.settle_and_store(contract, true);
+		settlement.settle_and_store(contract);
 		#[block]
 		{
 			settlement.distribute();

@@ -26,7 +26,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use gridchain_primitives::{
-	cost::{name_cost, public_ip_cost, rent_cost},
+	cost::{name_cost, public_ip_cost, rent_cost, SECS_PER_HOUR},
 	tft::{tft_due, Distribution, HOURS_PER_MONTH},
 	Balance, ContractId, DiscountLevel, PricingPolicyId, ScaledCost,
 };
@@ -131,16 +131,18 @@ impl<T: Config> Settlement<T> {
 				};
 				(
 					public_ip_cost(prices, nc.public_ips, elapsed_secs),
-					capacity.saturating_add(public_ip_cost(prices, nc.public_ips, 3600)),
+					capacity.saturating_add(public_ip_cost(prices, nc.public_ips, SECS_PER_HOUR)),
 				)
 			}
-			ContractType::Name { .. } => (name_cost(prices, elapsed_secs), name_cost(prices, 3600)),
+			ContractType::Name { .. } => {
+				(name_cost(prices, elapsed_secs), name_cost(prices, SECS_PER_HOUR))
+			}
 			ContractType::Rent { node_id } => match T::Registry::node(*node_id) {
 				Some(node) => {
 					let discount = policy.discount_for_dedicated_nodes.deconstruct();
 					(
 						rent_cost(prices, &node.resources, elapsed_secs, node.certified, discount),
-						rent_cost(prices, &node.resources, 3600, node.certified, discount),
+						rent_cost(prices, &node.resources, SECS_PER_HOUR, node.certified, discount),
 					)
 				}
 				None => (0, 0),
@@ -148,14 +150,10 @@ impl<T: Config> Settlement<T> {
 		}
 	}
 
-	/// Settle one contract now (SPEC §6.3) and store it, or delete it (`OutOfFunds`) when
-	/// `may_end` and its grace period ran out.
-	pub(crate) fn settle_and_store(
-		&mut self,
-		mut contract: ContractOf<T>,
-		may_end: bool,
-	) -> Settled {
-		let path = self.settle(&mut contract, may_end);
+	/// Settle one contract now (SPEC §6.3) and store it, or delete it (`OutOfFunds`) when its
+	/// grace period ran out.
+	pub(crate) fn settle_and_store(&mut self, mut contract: ContractOf<T>) -> Settled {
+		let path = self.settle(&mut contract, true);
 		match path {
 			Settled::Deleted => Pallet::<T>::end_contract(contract, Cause::OutOfFunds),
 			_ => Contracts::<T>::insert(contract.contract_id, contract),
@@ -334,7 +332,7 @@ impl<T: Config> Pallet<T> {
 			};
 			let policies_read = settlement.policies.len();
 			let shape = Shape::of::<T>(&contract);
-			let path = settlement.settle_and_store(contract, true);
+			let path = settlement.settle_and_store(contract);
 			meter.consume(Self::settlement_weight(path, shape));
 			if settlement.policies.len() > policies_read {
 				meter.consume(db.reads(1));
@@ -399,7 +397,7 @@ impl<T: Config> Pallet<T> {
 		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
 		let shape = Shape::of::<T>(&contract);
 		let mut settlement = Settlement::<T>::new();
-		let path = settlement.settle_and_store(contract, true);
+		let path = settlement.settle_and_store(contract);
 		settlement.distribute();
 		Ok((path, shape))
 	}

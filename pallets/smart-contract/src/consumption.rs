@@ -4,7 +4,7 @@ use crate::*;
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
 use gridchain_primitives::{
-	cost::{capacity_cost, node_contract_cost},
+	cost::{capacity_cost, node_contract_cost, SECS_PER_HOUR},
 	NodeId,
 };
 use pallet_registry::GridRegistry;
@@ -91,7 +91,7 @@ impl<T: Config> Pallet<T> {
 			node_contract_cost(prices, &usage, report.nru, 0, window_secs, certified, rented);
 		*used = usage;
 		*hourly_capacity_cost =
-			if rented { 0 } else { capacity_cost(prices, &usage, 3600, certified) };
+			if rented { 0 } else { capacity_cost(prices, &usage, SECS_PER_HOUR, certified) };
 		*last_report_secs = report.timestamp;
 		info.accrued = info.accrued.saturating_add(cost);
 		Contracts::<T>::insert(report.contract_id, contract);
