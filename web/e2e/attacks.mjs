@@ -39,7 +39,12 @@ export async function startAttackerNode() {
     indexer: `http://127.0.0.1:${port}`,
     genesis,
     seen,
-    stop: () => new Promise((ok) => { for (const c of ws.clients) c.terminate(); ws.close(); http.close(ok); http.closeAllConnections(); }),
+    stop: () => new Promise((ok) => {
+      for (const c of ws.clients) c.terminate();
+      ws.close();
+      http.close(ok);
+      http.closeAllConnections();
+    }),
   };
 }
 
@@ -184,7 +189,9 @@ export async function cosignViewShowsWhatRuns(page, { image, entrypoint, env }) 
   const above = await page.evaluate(() => {
     const runs = document.querySelector('[data-testid="cosign-workloads"]');
     const later = [document.querySelector('[data-testid="verdict"]'), [...document.querySelectorAll('button')].find((b) => b.textContent === 'Add my signature')];
-    return later.every((el) => el && (runs.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0 && runs.getBoundingClientRect().bottom <= el.getBoundingClientRect().top);
+    return later.every((el) => el
+      && (runs.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0
+      && runs.getBoundingClientRect().bottom <= el.getBoundingClientRect().top);
   });
   assert.ok(above, 'what it runs comes before the verdict and the button that signs');
 }

@@ -275,7 +275,10 @@ async function main() {
     await page.getByTestId('deployed').waitFor({ timeout: 180_000 });
     const shared = Number((await page.getByTestId('deployed').textContent()).match(/Contract (\d+)/)[1]);
     const sharedDoc = grid(g.rpc, ['contract', 'show', String(shared), '--decrypt'], { key: '//Charlie' }).deployment;
-    assert.deepEqual(sharedDoc.signature_requirement.signatures.map((s) => s.twin_id).sort(), [charlieTwin, daveTwin].sort());
+    assert.deepEqual(
+      sharedDoc.signature_requirement.signatures.map((s) => s.twin_id).sort(),
+      [charlieTwin, daveTwin].sort(),
+    );
     assert.equal(grid(g.rpc, ['contract', 'show', String(shared)]).state, 'deployed');
     await shot('9-cosigned-deployed');
     log(`co-signed contract ${shared} deployed`);

@@ -20,7 +20,9 @@ export const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toF
  * and wait for its dashboard URL. `GRID_E2E_URL` (with `GRID_URL`) uses a grid that already runs.
  */
 export async function startGrid({ nodeArgs, ports }) {
-  if (process.env.GRID_E2E_URL) return { url: process.env.GRID_E2E_URL, rpc: process.env.GRID_URL, stop: async () => {} };
+  if (process.env.GRID_E2E_URL) {
+    return { url: process.env.GRID_E2E_URL, rpc: process.env.GRID_URL, stop: async () => {} };
+  }
   const env = {
     ...process.env,
     GRID_RPC_PORT: String(ports.rpc), GRID_INDEXER_PORT: String(ports.indexer),

@@ -124,7 +124,8 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     const doc = JSON.parse(execFileSync('age', ['-d', '-i', identityFile, data], { encoding: 'utf8' }));
     return { contract, doc };
   };
-  /** Each signature of `doc` (hash `hash`) is by `address`es in order, made in the wallet: over the wrapped hash, not the bare one. */
+  /** Each signature of `doc` (hash `hash`) is by `address`es in order, made in the wallet: over
+   * the wrapped hash, not the bare one. */
   const signedInWallet = (doc, hash, expected) => {
     assert.deepEqual(doc.signature_requirement.signatures.map((s) => s.twin_id), expected.map((e) => e.twin));
     for (const [i, s] of doc.signature_requirement.signatures.entries()) {
@@ -200,13 +201,22 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     assert.equal(deployed.contract.state, 'deployed');
     assert.equal(deployed.contract.twin_id, eveTwin.twinId);
     assert.equal(deployed.contract.deployment_hash, hash);
-    assert.deepEqual(deployed.doc.signature_requirement.requests, [{ twin_id: eveTwin.twinId, weight: 1, required: true }, { twin_id: ferdieTwin.twinId, weight: 1, required: true }]);
-    signedInWallet(deployed.doc, hash, [{ twin: eveTwin.twinId, address: eve }, { twin: ferdieTwin.twinId, address: ferdie }]);
+    assert.deepEqual(deployed.doc.signature_requirement.requests, [
+      { twin_id: eveTwin.twinId, weight: 1, required: true },
+      { twin_id: ferdieTwin.twinId, weight: 1, required: true },
+    ]);
+    signedInWallet(deployed.doc, hash, [
+      { twin: eveTwin.twinId, address: eve },
+      { twin: ferdieTwin.twinId, address: ferdie },
+    ]);
     // The Rust crate verifies the wallet's signatures too.
     const docFile = join(work, 'deployed.json');
     writeFileSync(docFile, JSON.stringify(deployed.doc));
     const verified = grid(rpc, ['deployment', 'verify', docFile]);
-    assert.deepEqual([verified.signers, verified.weight, verified.deployment_hash], [[eveTwin.twinId, ferdieTwin.twinId], 2, hash]);
+    assert.deepEqual(
+      [verified.signers, verified.weight, verified.deployment_hash],
+      [[eveTwin.twinId, ferdieTwin.twinId], 2, hash],
+    );
     log(`wallet-signed contract ${contractId} deployed; grid verifies its wrapped signatures`);
 
     // Update to "Eve alone": Eve alone may not drop Ferdie; Eve and Ferdie together may.
@@ -248,8 +258,14 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     assert.equal(updated.contract.version, deployed.contract.version + 1);
     assert.equal(updated.contract.state, 'deployed');
     assert.equal(updated.doc.version, 1);
-    assert.deepEqual(updated.doc.signature_requirement.requests, [{ twin_id: eveTwin.twinId, weight: 1, required: true }]);
-    signedInWallet(updated.doc, updated.contract.deployment_hash, [{ twin: eveTwin.twinId, address: eve }, { twin: ferdieTwin.twinId, address: ferdie }]);
+    assert.deepEqual(
+      updated.doc.signature_requirement.requests,
+      [{ twin_id: eveTwin.twinId, weight: 1, required: true }],
+    );
+    signedInWallet(updated.doc, updated.contract.deployment_hash, [
+      { twin: eveTwin.twinId, address: eve },
+      { twin: ferdieTwin.twinId, address: ferdie },
+    ]);
     const status = grid(rpc, ['deployment', 'status', String(contractId)], { key: '//Eve' });
     assert.equal(status.deployment.version, 1);
     assert.ok(status.workloads.every((w) => w.state === 'ok'), JSON.stringify(status));

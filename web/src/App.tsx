@@ -59,10 +59,9 @@ export function App() {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
 
+  // Connects to `where.rpc`; `connectTo` clears the last chain's connection and error first.
   useEffect(() => {
     let live: Chain | null = null;
-    setChain(null);
-    setError(null);
     cryptoWaitReady()
       .then(() => Chain.connect(where.rpc))
       .then(async (c) => {
@@ -94,10 +93,14 @@ export function App() {
     remember(a?.remember ?? null);
   }, []);
 
-  const use = (e: Endpoints) => { saveEndpoints(e); setWhere(e); };
+  const connectTo = (e: Endpoints) => {
+    saveEndpoints(e);
+    if (e.rpc !== where.rpc) { setChain(null); setError(null); }
+    setWhere(e);
+  };
   // Decided either way: the address bar forgets the offer, so a reload does not ask again.
   const settleOffer = (accepted: boolean) => {
-    if (accepted) use({ ...where, ...offer });
+    if (accepted) connectTo({ ...where, ...offer });
     setOffer({});
     window.history.replaceState(window.history.state, '', withoutOffer(window.location.href));
   };
@@ -122,12 +125,22 @@ export function App() {
           {account ? `${account.label} · ${account.twinId ? `twin ${account.twinId}` : 'no twin yet'}` : 'not signed in'}
         </span>
       </header>
-      {(offer.rpc || offer.indexer) && <EndpointOffer key={where.rpc} offer={offer} known={where} onAccept={() => settleOffer(true)} onDecline={() => settleOffer(false)} />}
-      <Endpoints key={`${where.rpc} ${where.indexer}`} where={where} onChange={use} connected={chain !== null} chainName={chainName} />
+      {(offer.rpc || offer.indexer) && (
+        <EndpointOffer
+          key={where.rpc}
+          offer={offer}
+          known={where}
+          onAccept={() => settleOffer(true)}
+          onDecline={() => settleOffer(false)}
+        />
+      )}
+      <Endpoints key={`${where.rpc} ${where.indexer}`} where={where} onChange={connectTo} connected={chain !== null} chainName={chainName} />
       {error && <p className="error" role="alert" data-testid="connect-error">{error}</p>}
       {restoreNote && <p className="error" role="alert" data-testid="restore-note">{restoreNote}</p>}
       {chain ? (
-        <SessionContext.Provider value={{ chain, indexer, chainName, devChain, account, setAccount, go, nodeId, document }}>
+        <SessionContext.Provider
+          value={{ chain, indexer, chainName, devChain, account, setAccount, go, nodeId, document }}
+        >
           <main data-testid={`page-${page}`}>
             {page === 'account' && <AccountPage />}
             {page === 'grid' && <GridPage />}
@@ -141,7 +154,12 @@ export function App() {
   );
 }
 
-function Endpoints({ where, onChange, connected, chainName }: { where: Endpoints; onChange(e: Endpoints): void; connected: boolean; chainName: string }) {
+function Endpoints({ where, onChange, connected, chainName }: {
+  where: Endpoints;
+  onChange(e: Endpoints): void;
+  connected: boolean;
+  chainName: string;
+}) {
   const [rpc, setRpc] = useState(where.rpc);
   const [indexer, setIndexer] = useState(where.indexer);
   return (

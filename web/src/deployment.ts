@@ -359,7 +359,8 @@ export const wrapped = (message: Uint8Array): Uint8Array => u8aConcat(U8A_WRAP_P
 /** Check a signature by `account` (a 32-byte account id) over `message` or over its wrapped form
  * (§9.4: a wallet's signature). Request signatures (§10) are checked the same way. */
 export function verifyRaw(keyType: KeyType, signature: string, account: Uint8Array, message: Uint8Array): boolean {
-  return verifyExact(keyType, signature, account, message) || verifyExact(keyType, signature, account, wrapped(message));
+  return verifyExact(keyType, signature, account, message)
+    || verifyExact(keyType, signature, account, wrapped(message));
 }
 
 function verifyExact(keyType: KeyType, signature: string, account: Uint8Array, message: Uint8Array): boolean {
@@ -475,7 +476,11 @@ export function newVmDeployment(twinId: number, form: VmForm): Deployment {
     contract_id: 0,
     metadata: '',
     description: form.description,
-    signature_requirement: { requests: [{ twin_id: twinId, weight: 1, required: true }], weight_required: 1, signatures: [] },
+    signature_requirement: {
+      requests: [{ twin_id: twinId, weight: 1, required: true }],
+      weight_required: 1,
+      signatures: [],
+    },
     workloads,
   };
 }

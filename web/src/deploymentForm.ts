@@ -194,7 +194,10 @@ function readFields(f: FormFields, base: FormBase) {
 
 /** The document the fields describe (version 0, no contract, no signature: an update numbers it
  * from the running one, see `updates.ts`), or each field that is wrong. */
-export function buildDocument(f: FormFields, base: FormBase): { doc: Deployment; errors: FieldErrors } | { doc: null; errors: FieldErrors } {
+export function buildDocument(
+  f: FormFields,
+  base: FormBase,
+): { doc: Deployment; errors: FieldErrors } | { doc: null; errors: FieldErrors } {
   const { errors, parts } = readFields(f, base);
   const { name, cpu, memory, rootfs, env, requirement } = parts;
   const disks = parts.disks;
@@ -246,11 +249,24 @@ export function formOf(doc: Deployment, nodeId: number): { fields: FormFields } 
   const others = doc.signature_requirement.requests.filter((r) => r.twin_id !== owner);
   return {
     fields: {
-      nodeId: String(nodeId), name: vm.name, image: vm.data.image, cpu: String(vm.data.cpu), memory: gibText(vm.data.memory),
-      rootfs: gibText(vm.data.rootfs_size), entrypoint: vm.data.entrypoint,
-      env: Object.entries(vm.data.env).map(([k, v]) => `${k}=${v}`).join('\n'), sshKeys: vm.data.ssh_keys.join('\n'),
-      disks: disks.map((d) => ({ name: d.name, size: gibText(d.data.size), kind: d.data.kind, mountPoint: mounted.get(d.name) ?? '' })),
-      publicIp: vm.data.public_ip !== '', ipName: vm.data.public_ip, description: doc.description,
+      nodeId: String(nodeId),
+      name: vm.name,
+      image: vm.data.image,
+      cpu: String(vm.data.cpu),
+      memory: gibText(vm.data.memory),
+      rootfs: gibText(vm.data.rootfs_size),
+      entrypoint: vm.data.entrypoint,
+      env: Object.entries(vm.data.env).map(([k, v]) => `${k}=${v}`).join('\n'),
+      sshKeys: vm.data.ssh_keys.join('\n'),
+      disks: disks.map((d) => ({
+        name: d.name,
+        size: gibText(d.data.size),
+        kind: d.data.kind,
+        mountPoint: mounted.get(d.name) ?? '',
+      })),
+      publicIp: vm.data.public_ip !== '',
+      ipName: vm.data.public_ip,
+      description: doc.description,
       cosigners: others.map((r) => `${r.twin_id} ${r.weight} ${r.required ? 'yes' : 'no'}`).join('\n'),
       weightRequired: String(doc.signature_requirement.weight_required),
     },

@@ -12,11 +12,18 @@ export type StepState = 'running' | 'done' | 'failed';
 export type Step = (id: string, state: StepState, text: string) => void;
 
 /** The twins a document names: its requests and its signers. */
-export const twinsOf = (doc: Deployment) => [...doc.signature_requirement.requests.map((r) => r.twin_id), ...doc.signature_requirement.signatures.map((s) => s.twin_id)];
+export const twinsOf = (doc: Deployment) => [
+  ...doc.signature_requirement.requests.map((r) => r.twin_id),
+  ...doc.signature_requirement.signatures.map((s) => s.twin_id),
+];
 
 /** `doc` with the account's signature added, when one of `requirements` (the document's own, and
  * an update's previous one) names its twin and it has not signed yet. */
-export async function withMySignature(doc: Deployment, account: Account, requirements: Deployment[] = [doc]): Promise<Deployment> {
+export async function withMySignature(
+  doc: Deployment,
+  account: Account,
+  requirements: Deployment[] = [doc],
+): Promise<Deployment> {
   const twin = account.twinId;
   if (!twin || doc.signature_requirement.signatures.some((s) => s.twin_id === twin)) return doc;
   const named = requirements.some((d) => d.signature_requirement.requests.some((r) => r.twin_id === twin));
@@ -38,7 +45,12 @@ async function seal(chain: Chain, doc: Deployment): Promise<{ hash: Uint8Array; 
   return { hash: deploymentHash(doc), data: await encryptDeployment(doc, [ageRecipientOf(owner.pk)]) };
 }
 
-async function waitDeployed(chain: Chain, contractId: number, version: number | null, timeoutMs = 180_000): Promise<void> {
+async function waitDeployed(
+  chain: Chain,
+  contractId: number,
+  version: number | null,
+  timeoutMs = 180_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const c = await chain.contract(contractId);
@@ -62,7 +74,13 @@ function accepted(status: DeploymentStatus): DeploymentStatus {
 }
 
 /** Ask the node first (SPEC §10 pre-flight): a refusal here changes nothing anywhere. */
-async function preflight(agent: AgentClient, doc: Deployment, nodeId: number, isUpdate: boolean, step: Step): Promise<void> {
+async function preflight(
+  agent: AgentClient,
+  doc: Deployment,
+  nodeId: number,
+  isUpdate: boolean,
+  step: Step,
+): Promise<void> {
   step('preflight', 'running', `Asking node ${nodeId} whether it would take it`);
   try {
     const answer = isUpdate ? await agent.checkUpdate(doc) : await agent.checkDeploy(doc);
@@ -74,12 +92,19 @@ async function preflight(agent: AgentClient, doc: Deployment, nodeId: number, is
   step('preflight', 'done', `Node ${nodeId} would take it`);
 }
 
-const agentOf = async (chain: Chain, account: Account, nodeId: number) => new AgentClient(await chain.agentUrl(nodeId), account.twinId ?? 0, account.signer);
+const agentOf = async (chain: Chain, account: Account, nodeId: number) =>
+  new AgentClient(await chain.agentUrl(nodeId), account.twinId ?? 0, account.signer);
 
 /** Sign as the owner if the document still needs it, check it, ask the node, create the
  * contract, send the document to the node, and wait for its confirmation. If the node refuses
  * after all, the contract just created is cancelled so nothing is left behind. */
-export async function deploy(chain: Chain, account: Account, nodeId: number, unsigned: Deployment, step: Step): Promise<{ contractId: number; status: DeploymentStatus }> {
+export async function deploy(
+  chain: Chain,
+  account: Account,
+  nodeId: number,
+  unsigned: Deployment,
+  step: Step,
+): Promise<{ contractId: number; status: DeploymentStatus }> {
   if (!account.twinId) throw new DeploymentError('NoTwin', 'create your twin on the Account page first');
   step('check', 'running', 'Checking the document and its signatures');
   validate(unsigned);
@@ -140,7 +165,14 @@ export class Stranded extends Error {
  * `running`, the document the node runs (see {@link runningDeployment}): `edited` keeps the
  * co-signers' signatures it carries, and gets the account's if a requirement asks it. The node is
  * asked first; if it refuses after the chain took the new version, this throws {@link Stranded}. */
-export async function update(chain: Chain, account: Account, contractId: number, running: Deployment, edited: Deployment, step: Step): Promise<DeploymentStatus> {
+export async function update(
+  chain: Chain,
+  account: Account,
+  contractId: number,
+  running: Deployment,
+  edited: Deployment,
+  step: Step,
+): Promise<DeploymentStatus> {
   if (!account.twinId) throw new DeploymentError('NoTwin', 'create your twin on the Account page first');
   const contract = await chain.contract(contractId);
   if (!contract?.nodeId) throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
@@ -176,7 +208,11 @@ export async function update(chain: Chain, account: Account, contractId: number,
 
 /** What the node runs for a contract, checked (`updates.ts` {@link checkRunning}: this contract,
  * its owner, signatures that verify), and whether the chain holds its hash. */
-export async function runningDeployment(chain: Chain, account: Account, contractId: number): Promise<{ doc: Deployment; contract: ContractView; matchesChain: boolean }> {
+export async function runningDeployment(
+  chain: Chain,
+  account: Account,
+  contractId: number,
+): Promise<{ doc: Deployment; contract: ContractView; matchesChain: boolean }> {
   const contract = await chain.contract(contractId);
   if (!contract?.nodeId || !contract.deploymentHash) throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
   if (!account.twinId) throw new DeploymentError('NoTwin', 'create your twin on the Account page first');
@@ -188,7 +224,12 @@ export async function runningDeployment(chain: Chain, account: Account, contract
 
 /** Put back what the node runs: read it (checked), and update the contract to it as the next
  * version. Co-signers, if its requirement needs them, sign through a link instead (the page). */
-export async function putBack(chain: Chain, account: Account, contractId: number, step: Step): Promise<DeploymentStatus> {
+export async function putBack(
+  chain: Chain,
+  account: Account,
+  contractId: number,
+  step: Step,
+): Promise<DeploymentStatus> {
   step('read', 'running', 'Reading what the node runs');
   const { doc: running } = await runningDeployment(chain, account, contractId)
     .catch((e: Error) => { step('read', 'failed', `The node's document could not be read: ${e.message}`); throw e; });

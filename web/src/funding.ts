@@ -8,7 +8,13 @@ import { accountFromUri } from './identity';
 import { UNITS_PER_TFT } from './pricing';
 
 /** What creating the twin takes, in TFT units, against the account's free balance. */
-export interface FundingNeed { feeUnits: bigint; existentialDepositUnits: bigint; needUnits: bigint; freeUnits: bigint; shortUnits: bigint }
+export interface FundingNeed {
+  feeUnits: bigint;
+  existentialDepositUnits: bigint;
+  needUnits: bigint;
+  freeUnits: bigint;
+  shortUnits: bigint;
+}
 
 /** The fee plus the existential deposit, and how much of it the free balance lacks (0 if none). */
 export function fundingNeed(feeUnits: bigint, existentialDepositUnits: bigint, freeUnits: bigint): FundingNeed {
@@ -37,7 +43,12 @@ export async function isDevChain(chain: Chain): Promise<boolean> {
 export const DEV_FUNDING_UNITS = 100n * UNITS_PER_TFT;
 
 /** `units` from //Alice to `address`; for development chains only (the caller checks `isDevChain`). */
-export async function fundFromAlice(chain: Chain, address: string, units = DEV_FUNDING_UNITS, progress?: (s: string) => void): Promise<void> {
+export async function fundFromAlice(
+  chain: Chain,
+  address: string,
+  units = DEV_FUNDING_UNITS,
+  progress?: (s: string) => void,
+): Promise<void> {
   const alice: TxSigner = { pair: accountFromUri('//Alice') };
   await chain.submit(chain.api.tx.balances.transferKeepAlive(address, units), alice, progress);
 }

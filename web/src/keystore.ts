@@ -71,6 +71,7 @@ export function keptAccount(storage: Storage = localStorage): KeptAccount | null
   }
 }
 
-export const keepAccount = (kept: KeptAccount, storage: Storage = localStorage) => storage.setItem(STORAGE_KEY, JSON.stringify(kept));
+export const keepAccount = (kept: KeptAccount, storage: Storage = localStorage) =>
+  storage.setItem(STORAGE_KEY, JSON.stringify(kept));
 
 export const forgetKeptAccount = (storage: Storage = localStorage) => storage.removeItem(STORAGE_KEY);

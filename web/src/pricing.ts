@@ -27,7 +27,8 @@ export function cuScaled(r: Resources): bigint {
 /** SU × SU_DENOMINATOR (§5.2). */
 export const suScaled = (r: Resources) => r.hru + r.sru * 6n;
 
-const scaled = (numerator: bigint, denominator: bigint) => (denominator === 0n ? 0n : (numerator * COST_SCALE) / denominator);
+const scaled = (numerator: bigint, denominator: bigint) =>
+  (denominator === 0n ? 0n : (numerator * COST_SCALE) / denominator);
 
 /** CU and SU cost of `windowSecs`, in uUSD × COST_SCALE. */
 export function capacityCost(p: UnitPrices, used: Resources, windowSecs: bigint, certified: boolean): bigint {
@@ -37,9 +38,11 @@ export function capacityCost(p: UnitPrices, used: Resources, windowSecs: bigint,
   return certified ? (cost * (100n + CERTIFIED_SURCHARGE_PERCENT)) / 100n : cost;
 }
 
-export const publicIpCost = (p: UnitPrices, ips: bigint, windowSecs: bigint) => scaled(ips * p.ipu * windowSecs, SECS_PER_HOUR);
+export const publicIpCost = (p: UnitPrices, ips: bigint, windowSecs: bigint) =>
+  scaled(ips * p.ipu * windowSecs, SECS_PER_HOUR);
 
-export const clampPrice = (average: number, minMusd: number, maxMusd: number) => Math.min(Math.max(average, minMusd), Math.max(maxMusd, minMusd));
+export const clampPrice = (average: number, minMusd: number, maxMusd: number) =>
+  Math.min(Math.max(average, minMusd), Math.max(maxMusd, minMusd));
 
 /** TFT units for `cost` at `priceMusd`, paying `paysPercent`, rounded half up. */
 export function tftDue(cost: bigint, priceMusd: number, paysPercent: bigint): bigint {
@@ -48,7 +51,13 @@ export function tftDue(cost: bigint, priceMusd: number, paysPercent: bigint): bi
   return (cost * 1000n * paysPercent + denominator / 2n) / denominator;
 }
 
-export const PAYS_PERCENT: Record<DiscountLevel, bigint> = { None: 100n, Default: 80n, Bronze: 70n, Silver: 60n, Gold: 40n };
+export const PAYS_PERCENT: Record<DiscountLevel, bigint> = {
+  None: 100n,
+  Default: 80n,
+  Bronze: 70n,
+  Silver: 60n,
+  Gold: 40n,
+};
 
 /** The discount a free balance earns against a monthly cost (§5.4). */
 export function discountFor(freeBalance: bigint, monthlyUnits: bigint): DiscountLevel {
@@ -83,11 +92,19 @@ export function hourlyPrice(input: {
   freeBalance: bigint;
 }): HourlyPrice {
   const priceMusd = clampPrice(input.averageMusd, input.minMusd, input.maxMusd);
-  const hourlyCostScaled = capacityCost(input.prices, input.resources, SECS_PER_HOUR, input.certified) + publicIpCost(input.prices, BigInt(input.publicIps), SECS_PER_HOUR);
+  const hourlyCostScaled = capacityCost(input.prices, input.resources, SECS_PER_HOUR, input.certified)
+    + publicIpCost(input.prices, BigInt(input.publicIps), SECS_PER_HOUR);
   const hourlyUnitsUndiscounted = tftDue(hourlyCostScaled, priceMusd, 100n);
   const monthlyUnits = hourlyUnitsUndiscounted * HOURS_PER_MONTH;
   const discount = discountFor(input.freeBalance, monthlyUnits);
-  return { priceMusd, hourlyCostScaled, hourlyUnitsUndiscounted, monthlyUnits, discount, hourlyUnits: tftDue(hourlyCostScaled, priceMusd, PAYS_PERCENT[discount]) };
+  return {
+    priceMusd,
+    hourlyCostScaled,
+    hourlyUnitsUndiscounted,
+    monthlyUnits,
+    discount,
+    hourlyUnits: tftDue(hourlyCostScaled, priceMusd, PAYS_PERCENT[discount]),
+  };
 }
 
 /** TFT units as text with 7 decimals, trailing zeros kept to 4: `0.8472 TFT`. */

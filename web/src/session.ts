@@ -84,16 +84,17 @@ export function useSession(): Session {
 
 /** The balance of `address`, current: it changes on screen as it changes on chain. */
 export function useBalance(chain: Chain, address: string | null): Balance | null {
-  const [balance, setBalance] = useState<Balance | null>(null);
+  // Kept with the chain and address it is of, so another account's balance never shows as this one's.
+  const [watched, setWatched] = useState<{ chain: Chain; address: string; balance: Balance } | null>(null);
   useEffect(() => {
-    setBalance(null);
     if (!address) return;
     let stop: (() => void) | null = null;
     let stopped = false;
-    chain.watchBalance(address, setBalance).then((s) => { if (stopped) s(); else stop = s; }, () => undefined);
+    const show = (balance: Balance) => setWatched({ chain, address, balance });
+    chain.watchBalance(address, show).then((s) => { if (stopped) s(); else stop = s; }, () => undefined);
     return () => { stopped = true; stop?.(); };
   }, [chain, address]);
-  return balance;
+  return watched?.chain === chain && watched.address === address ? watched.balance : null;
 }
 
 /** Any error as a sentence, an event's too (a WebSocket rejects with events, not errors). */

@@ -26,7 +26,8 @@ export interface Holding { declared: Resources; publicIps: number; contractId: n
 
 type Json = Record<string, unknown>;
 const num = (v: unknown) => Number(v ?? 0);
-const resources = (r: Json | undefined): Resources => ({ cru: num(r?.cru), mru: num(r?.mru), sru: num(r?.sru), hru: num(r?.hru) });
+const resources = (r: Json | undefined): Resources =>
+  ({ cru: num(r?.cru), mru: num(r?.mru), sru: num(r?.sru), hru: num(r?.hru) });
 
 /** Read node `nodeId` for a document of capacity `cap`; throws "Node N does not exist." */
 export async function readTarget(chain: Chain, nodeId: number, cap: Capacity, address: string): Promise<Target> {
@@ -34,8 +35,14 @@ export async function readTarget(chain: Chain, nodeId: number, cap: Capacity, ad
   const node = await chain.farmPolicyAndNode(nodeId);
   const raw = (await api.query.registry.nodes(nodeId)).toJSON() as Json;
   const declared = (await api.query.smartContract.nodeDeclared(nodeId)).toJSON() as Json;
-  const farm = (await api.query.registry.farms(num(raw.farmId))).toJSON() as { publicIps?: { contractId: number }[] } | null;
-  const [prices, tft, balance] = await Promise.all([chain.unitPrices(node.policyId), chain.tftPrice(), chain.balance(address)]);
+  const farm = (await api.query.registry.farms(num(raw.farmId))).toJSON() as {
+    publicIps?: { contractId: number }[];
+  } | null;
+  const [prices, tft, balance] = await Promise.all([
+    chain.unitPrices(node.policyId),
+    chain.tftPrice(),
+    chain.balance(address),
+  ]);
   const total = resources(raw.resources as Json);
   const used = resources(declared.capacity as Json);
   const price = hourlyPrice({
@@ -45,7 +52,12 @@ export async function readTarget(chain: Chain, nodeId: number, cap: Capacity, ad
   const consts = api.consts.smartContract as unknown as Record<string, { toString(): string }>;
   return {
     nodeId, farmId: num(raw.farmId), price,
-    free: { cru: total.cru - used.cru, mru: total.mru - used.mru, sru: total.sru - used.sru, hru: total.hru - used.hru },
+    free: {
+      cru: total.cru - used.cru,
+      mru: total.mru - used.mru,
+      sru: total.sru - used.sru,
+      hru: total.hru - used.hru,
+    },
     freeIps: (farm?.publicIps ?? []).filter((ip) => num(ip.contractId) === 0).length,
     depositBase: BigInt(consts.depositBase.toString()), depositPerByte: BigInt(consts.depositPerByte.toString()),
   };

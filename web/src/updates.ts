@@ -55,7 +55,11 @@ export function ownerAloneSatisfies(doc: Deployment, twinId: number): boolean {
  * contract and this owner whose signatures verify against the accounts on chain and satisfy its
  * requirement (signers of a previous requirement may sign too, and must verify). Throws the
  * first broken rule. */
-export function checkRunning(doc: Deployment, expected: { contractId: number; twinId: number }, accounts: Accounts): Deployment {
+export function checkRunning(
+  doc: Deployment,
+  expected: { contractId: number; twinId: number },
+  accounts: Accounts,
+): Deployment {
   if (doc.contract_id !== expected.contractId) {
     throw new DeploymentError('RunningOfAnotherContract', `the node's document names contract ${doc.contract_id}, not contract ${expected.contractId}`);
   }
@@ -65,7 +69,8 @@ export function checkRunning(doc: Deployment, expected: { contractId: number; tw
   validate(doc);
   const req = doc.signature_requirement;
   const named = new Set(req.requests.map((r) => r.twin_id));
-  verifySignatures({ ...doc, signature_requirement: { ...req, signatures: req.signatures.filter((s) => named.has(s.twin_id)) } }, accounts);
+  const namedSignatures = req.signatures.filter((s) => named.has(s.twin_id));
+  verifySignatures({ ...doc, signature_requirement: { ...req, signatures: namedSignatures } }, accounts);
   const hash = deploymentHash(doc);
   for (const s of req.signatures.filter((x) => !named.has(x.twin_id))) {
     const account = accounts(s.twin_id);

@@ -48,7 +48,10 @@ export async function walletSigners(account: WalletAccount): Promise<{ tx: TxSig
   const injected = await web3FromSource(account.source);
   const signRaw = injected.signer.signRaw?.bind(injected.signer);
   if (!signRaw) throw new DeploymentError('Key', `the wallet ${account.source} cannot sign bytes (it has no signRaw)`);
-  return { tx: { address: account.address, wallet: injected.signer }, signer: rawSigner(account.address, account.keyType, signRaw) };
+  return {
+    tx: { address: account.address, wallet: injected.signer },
+    signer: rawSigner(account.address, account.keyType, signRaw),
+  };
 }
 
 /** A byte signer over a wallet's `signRaw`. The wallet signs `<Bytes>` ‖ bytes ‖ `</Bytes>`, which

@@ -38,7 +38,14 @@ test("a node contract is created with the document's capacity, in bytes, as the 
   const { chain, sent } = fakeChain([createdEvent]);
   const reserved = capacity(example);
   expect(reserved).toEqual({ ...declared, public_ips: 1 });
-  const created = await chain.createNodeContract(signer, 1, new Uint8Array(32), new Uint8Array([1]), reserved.public_ips, reserved);
+  const created = await chain.createNodeContract(
+    signer,
+    1,
+    new Uint8Array(32),
+    new Uint8Array([1]),
+    reserved.public_ips,
+    reserved,
+  );
   expect(created.contractId).toBe(7);
   expect(sent).toHaveLength(1);
   expect(sent[0].method).toBe('createNodeContract');

@@ -72,7 +72,11 @@ describe('each wrong field is named', () => {
 
   test('co-signers join the requirement after the owner', () => {
     const { doc } = buildDocument(form({ cosigners: '5 1 yes', weightRequired: '2' }), { twinId: DAVE });
-    expect(doc!.signature_requirement).toEqual({ requests: [{ twin_id: DAVE, weight: 1, required: true }, { twin_id: 5, weight: 1, required: true }], weight_required: 2, signatures: [] });
+    expect(doc!.signature_requirement).toEqual({
+      requests: [{ twin_id: DAVE, weight: 1, required: true }, { twin_id: 5, weight: 1, required: true }],
+      weight_required: 2,
+      signatures: [],
+    });
   });
 });
 
@@ -109,8 +113,17 @@ describe('a running document in the form', () => {
 
 describe('the target node', () => {
   const price = { hourlyUnits: 1n } as HourlyPrice;
-  const node: Target = { nodeId: 1, farmId: 1, free: { cru: 16, mru: 64 * GIB, sru: 1024 * GIB, hru: 0 }, freeIps: 0, price, depositBase: 10_000_000n, depositPerByte: 10_000n };
-  const doc = (cpu: string, publicIp: boolean) => capacity(buildDocument(form({ cpu, publicIp }), { twinId: DAVE }).doc!);
+  const node: Target = {
+    nodeId: 1,
+    farmId: 1,
+    free: { cru: 16, mru: 64 * GIB, sru: 1024 * GIB, hru: 0 },
+    freeIps: 0,
+    price,
+    depositBase: 10_000_000n,
+    depositPerByte: 10_000n,
+  };
+  const doc = (cpu: string, publicIp: boolean) =>
+    capacity(buildDocument(form({ cpu, publicIp }), { twinId: DAVE }).doc!);
 
   test('17 vCPUs on a node with 16 free is named in free vCPUs', () => {
     expect(targetProblems(node, doc('17', false), null)).toEqual(['Node 1 has 16 free vCPUs; this asks for 17 vCPUs.']);

@@ -9,7 +9,13 @@ import { type StepView, withRunningFailed, withStep } from '../src/pages/Steps';
 const TFT = 10_000_000n;
 
 test("a new account needs the twin creation's fee plus the existential deposit, less what it has", () => {
-  expect(fundingNeed(2_000n, TFT / 100n, 0n)).toEqual({ feeUnits: 2_000n, existentialDepositUnits: 100_000n, needUnits: 102_000n, freeUnits: 0n, shortUnits: 102_000n });
+  expect(fundingNeed(2_000n, TFT / 100n, 0n)).toEqual({
+    feeUnits: 2_000n,
+    existentialDepositUnits: 100_000n,
+    needUnits: 102_000n,
+    freeUnits: 0n,
+    shortUnits: 102_000n,
+  });
   expect(fundingNeed(2_000n, 100_000n, 100_000n).shortUnits).toBe(2_000n);
   expect(fundingNeed(2_000n, 100_000n, 100n * TFT).shortUnits).toBe(0n);
 });
@@ -18,7 +24,16 @@ test("the funding hint's amount is the chain's fee estimate and existential depo
   const asked: unknown[] = [];
   const chain = {
     api: {
-      tx: { registry: { createTwin: (pk: string, relay: null) => ({ paymentInfo: async (address: string) => { asked.push([pk, relay, address]); return { partialFee: { toBigInt: () => 1_234n } }; } }) } },
+      tx: {
+        registry: {
+          createTwin: (pk: string, relay: null) => ({
+            paymentInfo: async (address: string) => {
+              asked.push([pk, relay, address]);
+              return { partialFee: { toBigInt: () => 1_234n } };
+            },
+          }),
+        },
+      },
       consts: { balances: { existentialDeposit: { toString: () => '100000' } } },
     },
     balance: async () => ({ free: 0n, reserved: 0n }),

@@ -29,12 +29,27 @@ beforeAll(async () => {
 /** What an extension does with `signRaw({type: 'bytes'})`: signs the bytes wrapped by `u8aWrapBytes`. */
 const walletOf = (pair: KeyringPair): Signer => rawSigner(pair.address, 'sr25519', async ({ data }) => ({ id: 1, signature: u8aToHex(pair.sign(u8aWrapBytes(hexToU8a(data)))) }));
 
-function withRequirement(doc: Deployment, requests: [number, number, boolean][], weightRequired: number, version = doc.version): Deployment {
-  const toRequest = ([twin_id, weight, required]: [number, number, boolean]): SignatureRequest => ({ twin_id, weight, required });
-  return { ...doc, version, twin_id: CHARLIE, signature_requirement: { requests: requests.map(toRequest), weight_required: weightRequired, signatures: [] } };
+function withRequirement(
+  doc: Deployment,
+  requests: [number, number, boolean][],
+  weightRequired: number,
+  version = doc.version,
+): Deployment {
+  const toRequest = ([twin_id, weight, required]: [number, number, boolean]): SignatureRequest =>
+    ({ twin_id, weight, required });
+  return {
+    ...doc,
+    version,
+    twin_id: CHARLIE,
+    signature_requirement: { requests: requests.map(toRequest), weight_required: weightRequired, signatures: [] },
+  };
 }
 
-async function signedBy(doc: Deployment, twins: number[], signer = (t: number) => signerOf(pairs[t])): Promise<Deployment> {
+async function signedBy(
+  doc: Deployment,
+  twins: number[],
+  signer = (t: number) => signerOf(pairs[t]),
+): Promise<Deployment> {
   let d = doc;
   for (const t of twins) d = await sign(d, t, signer(t));
   return d;
@@ -72,7 +87,8 @@ describe('wallet signatures', () => {
   });
 
   test('a document signed in wallets satisfies its requirement', async () => {
-    const doc = await signedBy(withRequirement(example, [[CHARLIE, 1, true], [DAVE, 1, false]], 2), [CHARLIE, DAVE], (t) => walletOf(pairs[t]));
+    const unsigned = withRequirement(example, [[CHARLIE, 1, true], [DAVE, 1, false]], 2);
+    const doc = await signedBy(unsigned, [CHARLIE, DAVE], (t) => walletOf(pairs[t]));
     expect(verifySignatures(doc, accounts)).toEqual({ signers: [CHARLIE, DAVE], weight: 2 });
   });
 });
@@ -108,7 +124,8 @@ describe('an update is judged by the new requirement and the old one (§9.4)', (
   });
 
   test('a co-signer the update adds must sign it too', async () => {
-    const next = await signedBy(withRequirement(example, [[CHARLIE, 1, true], [FERDIE, 1, true]], 2, 1), [CHARLIE, DAVE, EVE]);
+    const unsigned = withRequirement(example, [[CHARLIE, 1, true], [FERDIE, 1, true]], 2, 1);
+    const next = await signedBy(unsigned, [CHARLIE, DAVE, EVE]);
     expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'RequiredSignerMissing', details: { twin_id: FERDIE } });
   });
 

@@ -18,7 +18,8 @@ afterEach(() => { vi.unstubAllGlobals(); });
 
 const example = parseDeployment(readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'));
 
-/** An extension's signRaw over a keyring (as polkadot.js extension signs: the bytes wrapped), recording what it was asked. */
+/** An extension's signRaw over a keyring (as polkadot.js extension signs: the bytes wrapped),
+ * recording what it was asked. */
 function extension(uri: string) {
   const pair = new Keyring({ type: 'sr25519' }).addFromUri(uri);
   const asked: SignerPayloadRaw[] = [];

@@ -311,7 +311,9 @@ async function keptAcrossReload({ log, shot }, page, phrase, twin) {
   const stored = () => page.evaluate(() => localStorage.getItem('gridchain.keystore'));
   const kept = await stored();
   assert.ok(kept, 'the account is kept');
-  const everything = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  const everything = await page.evaluate(
+    () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+  );
   assert.ok(!everything.includes(phrase), 'the phrase is nowhere in the browser storage');
   await page.reload();
   await page.getByTestId('kept-account').waitFor({ timeout: 30_000 });

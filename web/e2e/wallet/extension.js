@@ -22,7 +22,12 @@ async function enable(origin) {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   for (const { uri, name } of globalThis.__testWalletAccounts ?? []) keyring.addFromUri(uri, { name });
-  const list = () => keyring.getPairs().map((p) => ({ address: p.address, name: p.meta.name, type: p.type, genesisHash: null }));
+  const list = () => keyring.getPairs().map((p) => ({
+    address: p.address,
+    name: p.meta.name,
+    type: p.type,
+    genesisHash: null,
+  }));
   let id = 0;
   return {
     accounts: {

@@ -49,6 +49,9 @@ const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const resourcesArg = (r: Resources) => ({ cru: r.cru, sru: r.sru, hru: r.hru, mru: r.mru });
 /** A u64 as `toJSON` gives it: a number, or hex when large. */
 const u64 = (v: number | string) => Number(v);
+/** A contract's `Resources` as `toJSON` gives them: four u64s. */
+const resourcesOfJson = (r: Record<keyof Resources, number | string>) =>
+  ({ cru: u64(r.cru), sru: u64(r.sru), hru: u64(r.hru), mru: u64(r.mru) });
 
 /** What went wrong, in words, whatever was thrown: a WebSocket rejects with its `error` or
  * `close` event, which is no Error and has no message. */
@@ -157,7 +160,9 @@ export class Chain {
   }
 
   async twin(id: number): Promise<TwinView | null> {
-    const t = (await this.api.query.registry.twins(id)).toJSON() as { id: number; accountId: string; pk: string | null; relay: string | null } | null;
+    const t = (await this.api.query.registry.twins(id)).toJSON() as {
+      id: number; accountId: string; pk: string | null; relay: string | null;
+    } | null;
     if (!t) return null;
     return { id: t.id, account: t.accountId, pk: t.pk ? hexToU8a(t.pk) : null, relay: t.relay ? text(t.relay) : null };
   }
@@ -169,7 +174,9 @@ export class Chain {
   }
 
   async farmPolicyAndNode(nodeId: number): Promise<{ policyId: number; certified: boolean; twinId: number }> {
-    const node = (await this.api.query.registry.nodes(nodeId)).toJSON() as { farmId: number; twinId: number; certification: string } | null;
+    const node = (await this.api.query.registry.nodes(nodeId)).toJSON() as {
+      farmId: number; twinId: number; certification: string;
+    } | null;
     if (!node) throw new ChainError(`Node ${nodeId} does not exist.`, 'NodeNotFound');
     const farm = (await this.api.query.registry.farms(node.farmId)).toJSON() as { pricingPolicyId: number } | null;
     if (!farm) throw new ChainError(`Farm ${node.farmId} does not exist.`, 'FarmNotFound');
@@ -179,7 +186,13 @@ export class Chain {
   async unitPrices(policyId: number): Promise<UnitPrices> {
     const p = (await this.api.query.registry.pricingPolicies(policyId)).toJSON() as Record<string, number> | null;
     if (!p) throw new ChainError(`Pricing policy ${policyId} does not exist.`, 'PolicyNotFound');
-    return { cu: BigInt(p.cu), su: BigInt(p.su), nu: BigInt(p.nu), ipu: BigInt(p.ipu), unique_name: BigInt(p.uniqueName) };
+    return {
+      cu: BigInt(p.cu),
+      su: BigInt(p.su),
+      nu: BigInt(p.nu),
+      ipu: BigInt(p.ipu),
+      unique_name: BigInt(p.uniqueName),
+    };
   }
 
   async tftPrice(): Promise<{ averageMusd: number; minMusd: number; maxMusd: number }> {
@@ -191,7 +204,17 @@ export class Chain {
   async contract(id: number): Promise<ContractView | null> {
     const c = (await this.api.query.smartContract.contracts(id)).toJSON() as null | {
       version: number; contractId: number; twinId: number;
-      contractType: { node?: { nodeId: number; deploymentHash: string; deploymentData: string; publicIpsList: { ip: string; gateway: string }[]; capacity: Record<keyof Resources, number | string> }; name?: { name: string }; rent?: { nodeId: number } };
+      contractType: {
+        node?: {
+          nodeId: number;
+          deploymentHash: string;
+          deploymentData: string;
+          publicIpsList: { ip: string; gateway: string }[];
+          capacity: Record<keyof Resources, number | string>;
+        };
+        name?: { name: string };
+        rent?: { nodeId: number };
+      };
       state: Record<string, unknown>;
       billing?: { deposit?: number | string };
     };
@@ -209,7 +232,7 @@ export class Chain {
       deploymentHash: node?.deploymentHash ?? null,
       deploymentData: node ? hexToU8a(node.deploymentData) : null,
       publicIps: (node?.publicIpsList ?? []).map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })),
-      capacity: node ? { cru: u64(node.capacity.cru), sru: u64(node.capacity.sru), hru: u64(node.capacity.hru), mru: u64(node.capacity.mru) } : null,
+      capacity: node ? resourcesOfJson(node.capacity) : null,
       name: c.contractType.name ? text(c.contractType.name.name) : null,
       deposit: BigInt(c.billing?.deposit ?? 0),
     };
@@ -251,18 +274,56 @@ export class Chain {
 
   /** A node contract for a deployment: its hash, its encrypted data, the public IPs and the
    * capacity it reserves (SPEC §9.2), which the node's free capacity must cover. */
-  async createNodeContract(signer: TxSigner, nodeId: number, hash: Uint8Array, data: Uint8Array, publicIps: number, capacity: Resources, progress?: Progress): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
-    const tx = this.api.tx.smartContract.createNodeContract(nodeId, u8aToHex(hash), u8aToHex(data), publicIps, resourcesArg(capacity));
+  async createNodeContract(
+    signer: TxSigner,
+    nodeId: number,
+    hash: Uint8Array,
+    data: Uint8Array,
+    publicIps: number,
+    capacity: Resources,
+    progress?: Progress,
+  ): Promise<{ contractId: number; publicIps: ContractIp[]; deposit: bigint }> {
+    const tx = this.api.tx.smartContract.createNodeContract(
+      nodeId,
+      u8aToHex(hash),
+      u8aToHex(data),
+      publicIps,
+      resourcesArg(capacity),
+    );
     const events = await this.submit(tx, signer, progress);
     const created = events.find((e) => e.event.section === 'smartContract' && e.event.method === 'ContractCreated');
     if (!created) throw new ChainError('The chain did not report the new contract.', 'NoEvent');
-    const d = created.event.data.toJSON() as [number, number, number | null, { ip: string; gateway: string }[], string | number];
-    return { contractId: d[0], publicIps: d[3].map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })), deposit: BigInt(d[4]) };
+    const d = created.event.data.toJSON() as [
+      number,
+      number,
+      number | null,
+      { ip: string; gateway: string }[],
+      string | number,
+    ];
+    return {
+      contractId: d[0],
+      publicIps: d[3].map((ip) => ({ ip: text(ip.ip), gateway: text(ip.gateway) })),
+      deposit: BigInt(d[4]),
+    };
   }
 
-  /** A new deployment for a node contract, with the capacity it reserves: what grows must fit the node's free capacity. */
-  async updateNodeContract(signer: TxSigner, contractId: number, hash: Uint8Array, data: Uint8Array, capacity: Resources, progress?: Progress): Promise<void> {
-    await this.submit(this.api.tx.smartContract.updateNodeContract(contractId, u8aToHex(hash), u8aToHex(data), resourcesArg(capacity)), signer, progress);
+  /** A new deployment for a node contract, with the capacity it reserves: what grows must fit the
+   * node's free capacity. */
+  async updateNodeContract(
+    signer: TxSigner,
+    contractId: number,
+    hash: Uint8Array,
+    data: Uint8Array,
+    capacity: Resources,
+    progress?: Progress,
+  ): Promise<void> {
+    const tx = this.api.tx.smartContract.updateNodeContract(
+      contractId,
+      u8aToHex(hash),
+      u8aToHex(data),
+      resourcesArg(capacity),
+    );
+    await this.submit(tx, signer, progress);
   }
 
   async cancelContract(signer: TxSigner, contractId: number, progress?: Progress): Promise<void> {

@@ -15,12 +15,46 @@ export interface NodeRow {
   id: number; farmId: number; twinId: number; country: string; city: string; freeIps: number;
   certified: boolean; total: Resources; declared: Resources; used: Resources; free: Resources;
 }
-export interface FarmRow { id: number; name: string; twinId: number; pricingPolicyId: number; freeIps: number; dedicated: boolean; publicIps: { ip: string; gateway: string; contractId: number }[] }
+export interface FarmRow {
+  id: number;
+  name: string;
+  twinId: number;
+  pricingPolicyId: number;
+  freeIps: number;
+  dedicated: boolean;
+  publicIps: { ip: string; gateway: string; contractId: number }[];
+}
 /** At least this much free, i.e. not declared by the node's live contracts. */
-export interface NodeFilter { farmId?: number; country?: string; city?: string; certified?: boolean; freeCru?: number; freeMru?: number; freeSru?: number; freeHru?: number; freeIps?: number }
-export interface BillRow { blockNumber: number; contractId: number; amount: string; discountLevel: string; time: number }
+export interface NodeFilter {
+  farmId?: number;
+  country?: string;
+  city?: string;
+  certified?: boolean;
+  freeCru?: number;
+  freeMru?: number;
+  freeSru?: number;
+  freeHru?: number;
+  freeIps?: number;
+}
+export interface BillRow {
+  blockNumber: number;
+  contractId: number;
+  amount: string;
+  discountLevel: string;
+  time: number;
+}
 /** `capacity` is what a node contract declared (zeros for name and rent contracts). */
-export interface ContractRow { id: number; state: string; kind: string; nodeId: number | null; billed: string; deposit: string; publicIps: number; createdTime: number; capacity: Resources }
+export interface ContractRow {
+  id: number;
+  state: string;
+  kind: string;
+  nodeId: number | null;
+  billed: string;
+  deposit: string;
+  publicIps: number;
+  createdTime: number;
+  capacity: Resources;
+}
 
 export class Indexer {
   constructor(readonly url: string) {}
@@ -59,7 +93,10 @@ export class Indexer {
     let totalAmount = '0';
     for (let offset = 0; ; offset += 1000) {
       const q = `query($c: Int!, $o: Int!) { bills(filter: {contractId: $c}, first: 1000, offset: $o) { totalCount totalAmount items { blockNumber contractId amount discountLevel time } } }`;
-      const page = (await this.query<{ bills: { totalCount: number; totalAmount: string; items: BillRow[] } }>(q, { c: contractId, o: offset })).bills;
+      const page = (await this.query<{ bills: { totalCount: number; totalAmount: string; items: BillRow[] } }>(
+        q,
+        { c: contractId, o: offset },
+      )).bills;
       items.push(...page.items);
       totalAmount = page.totalAmount;
       if (items.length >= page.totalCount || page.items.length === 0) break;

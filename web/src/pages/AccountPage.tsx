@@ -34,7 +34,10 @@ export function AccountPage() {
     <>
       <KeptAccount />
       <WalletConnect onUse={(w) => signIn(() => openWallet(chain, w))} />
-      <KeysSection onOpenDev={(uri) => signIn(() => openDev(chain, uri))} onOpenPhrase={(phrase, password) => signIn(() => openPhrase(chain, phrase, password))} />
+      <KeysSection
+        onOpenDev={(uri) => signIn(() => openDev(chain, uri))}
+        onOpenPhrase={(phrase, password) => signIn(() => openPhrase(chain, phrase, password))}
+      />
       {error && <p className="error" role="alert" data-testid="sign-in-error">{error}</p>}
       {opening && <p className="note" role="status">Opening the account…</p>}
       {account && !opening && <AccountView key={account.address} account={account} />}
@@ -44,7 +47,10 @@ export function AccountPage() {
 
 /** Dev accounts (on development chains only) and secret phrases, with the password that keeps a
  * phrase account sealed in this browser. */
-function KeysSection({ onOpenDev, onOpenPhrase }: { onOpenDev(uri: string): Promise<void>; onOpenPhrase(phrase: string, password: string): Promise<void> }) {
+function KeysSection({ onOpenDev, onOpenPhrase }: {
+  onOpenDev(uri: string): Promise<void>;
+  onOpenPhrase(phrase: string, password: string): Promise<void>;
+}) {
   const { devChain } = useSession();
   const [phrase, setPhrase] = useState('');
   const [password, setPassword] = useState('');
@@ -54,9 +60,9 @@ function KeysSection({ onOpenDev, onOpenPhrase }: { onOpenDev(uri: string): Prom
     <section data-testid="page-keys">
       <h2>For development: a dev account or a secret phrase</h2>
       <p className="warning" data-testid="phrase-warning">
-        A phrase typed into a web page is exposed to that page and to every script running in it (a compromised dependency,
-        a look-alike copy of the page): whoever reads it owns the account and can decrypt its deployments. Use this for
-        development and test accounts only; keep real keys in a wallet.
+        A phrase typed into a web page is exposed to that page and to every script running in it (a compromised
+        dependency, a look-alike copy of the page): whoever reads it owns the account and can decrypt its deployments.
+        Use this for development and test accounts only; keep real keys in a wallet.
       </p>
       {devChain && (
         <div className="row" data-testid="dev-accounts">
@@ -97,9 +103,9 @@ function WalletConnect({ onUse }: { onUse(w: WalletAccount): Promise<void> }) {
     <section data-testid="wallet">
       <h2>Connect a wallet</h2>
       <p className="note">
-        Your keys stay in your wallet extension (polkadot.js extension, Talisman, SubWallet…), which asks you to approve each
-        transaction and each signature. A wallet signs bytes wrapped in <code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>; Gridchain's
-        nodes, <code>grid</code> and this page accept that form.
+        Your keys stay in your wallet extension (polkadot.js extension, Talisman, SubWallet…), which asks you to approve
+        each transaction and each signature. A wallet signs bytes wrapped in <code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>;
+        Gridchain's nodes, <code>grid</code> and this page accept that form.
       </p>
       <p className="row"><button onClick={connect} disabled={busy}>{found ? 'Ask the wallets again' : 'Connect a wallet'}</button>{busy && <span className="note">waiting for your wallet to answer…</span>}</p>
       {error && <p className="error" role="alert">{error}</p>}
@@ -192,7 +198,9 @@ function AccountView({ account }: { account: Account }) {
           <span>Encryption key</span>
           <span className="mono">{key.recipient}
             {account.twinId && chainPk && !isTwinKey(key, chainPk) && <><br /><span className="error">Your twin's key on chain is another one: deployments encrypted to it cannot be read with this phrase.</span> <button onClick={() => publish(key)}>Use this key</button></>}
-            {account.twinId && chainPk === null && <> <button onClick={() => publish(key)}>Publish it on my twin</button></>}
+            {account.twinId && chainPk === null && (
+              <> <button onClick={() => publish(key)}>Publish it on my twin</button></>
+            )}
           </span>
           <span>Age identity</span>
           <span>{showIdentity ? <span className="mono">{key.identity}</span> : <button className="secondary" onClick={() => setShowIdentity(true)}>Show (for the standard age tool)</button>}</span>
@@ -204,7 +212,9 @@ function AccountView({ account }: { account: Account }) {
           {kept && <button className="secondary" onClick={forgetKept}>Forget this account</button>}
         </span>
       </div>
-      {!account.twinId && <FundingHint account={account} pk={key?.publicKey ?? NO_KEY_YET} free={balance?.free ?? null} />}
+      {!account.twinId && (
+        <FundingHint account={account} pk={key?.publicKey ?? NO_KEY_YET} free={balance?.free ?? null} />
+      )}
       <Steps steps={steps} />
       {account.kind === 'wallet' && chainPk !== undefined && <WalletIdentity account={account} chainPk={chainPk} busy={busy} publish={publish} />}
     </section>
@@ -214,7 +224,12 @@ function AccountView({ account }: { account: Account }) {
 /** A wallet account's encryption identity (SPEC §9.5): made here at random and shown once, kept
  * where the user chooses, its public key the twin's `pk`; restored on another browser from the
  * saved file or text, checked against that `pk`. */
-function WalletIdentity({ account, chainPk, busy, publish }: { account: Account; chainPk: Uint8Array | null; busy: boolean; publish(key: AgeKey): Promise<boolean> }) {
+function WalletIdentity({ account, chainPk, busy, publish }: {
+  account: Account;
+  chainPk: Uint8Array | null;
+  busy: boolean;
+  publish(key: AgeKey): Promise<boolean>;
+}) {
   const { setAccount } = useSession();
   const [fresh, setFresh] = useState<AgeKey | null>(null);
   const [keep, setKeep] = useState<'browser' | 'file' | null>(null);
@@ -263,7 +278,11 @@ function WalletIdentity({ account, chainPk, busy, publish }: { account: Account;
     return (
       <div className="identity" data-testid="fresh-identity">
         <h3>Your encryption identity: shown once</h3>
-        <p>Your wallet signs but holds no encryption key, so this page made one at random. Your deployments are encrypted to it: whoever holds it can read them, and without it nobody can, you included. Save it now; the page will not show it again.</p>
+        <p>
+          Your wallet signs but holds no encryption key, so this page made one at random. Your deployments are encrypted
+          to it: whoever holds it can read them, and without it nobody can, you included. Save it now; the page will not
+          show it again.
+        </p>
         <pre className="mono" data-testid="fresh-identity-text">{fresh.identity}</pre>
         <p className="row">
           <button onClick={download} data-testid="download-identity">Download the identity file</button>
@@ -296,7 +315,10 @@ function WalletIdentity({ account, chainPk, busy, publish }: { account: Account;
   if (!account.twinId || !chainPk) {
     return (
       <div className="identity">
-        <p>Your twin needs an encryption key: the chain keeps your deployments encrypted to it (SPEC §9.5). Your wallet cannot make one, so the page makes a random identity for you to keep.</p>
+        <p>
+          Your twin needs an encryption key: the chain keeps your deployments encrypted to it (SPEC §9.5). Your wallet
+          cannot make one, so the page makes a random identity for you to keep.
+        </p>
         <button onClick={make} disabled={busy} data-testid="make-identity">Make my encryption identity</button>
       </div>
     );

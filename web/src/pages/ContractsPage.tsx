@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { type Deployment, DeploymentError, describeResources } from '../deployment';
 import { readDeployment } from '../flows';
 import { AgentClient, type DeploymentStatus } from '../grid/agent';
-import type { Balance, ContractView } from '../grid/chain';
-import type { BillRow, ContractRow } from '../grid/indexer';
+import type { Balance, Chain, ContractView } from '../grid/chain';
+import type { BillRow, ContractRow, Indexer } from '../grid/indexer';
 import { formatTft } from '../pricing';
 import { sentence, useBalance, useSession } from '../session';
 import { BillsChart } from './BillsChart';
@@ -20,6 +20,28 @@ const unknownFigure = (indexerUrl: string) => `unknown — the indexer at ${inde
  * blocks behind, may still have. */
 const endedState = (indexed: ContractRow | null) => (indexed && !['created', 'deployed', 'grace_period'].includes(indexed.state) ? indexed.state : 'ended');
 
+/** The twin's contracts, newest first: those on chain, and those the indexer knows (ended ones
+ * too), or why the indexer could not be asked. */
+async function readRows(
+  chain: Chain,
+  indexer: Indexer,
+  twinId: number,
+): Promise<{ rows: Row[]; indexerError: string | null }> {
+  const ids = await chain.contractsOfTwin(twinId);
+  const live = await Promise.all(ids.map((id) => chain.contract(id)));
+  let indexed: ContractRow[] = [];
+  let indexerError: string | null = null;
+  try {
+    indexed = await indexer.contractsOfTwin(twinId);
+  } catch (e) {
+    indexerError = sentence(e);
+  }
+  const all = new Map<number, Row>();
+  for (const c of live) if (c) all.set(c.id, { id: c.id, chain: c, indexed: null });
+  for (const r of indexed) all.set(r.id, { id: r.id, chain: all.get(r.id)?.chain ?? null, indexed: r });
+  return { rows: [...all.values()].sort((a, b) => b.id - a.id), indexerError };
+}
+
 export function ContractsPage() {
   const { chain, indexer, account } = useSession();
   const [rows, setRows] = useState<Row[]>([]);
@@ -28,22 +50,12 @@ export function ContractsPage() {
   const [error, setError] = useState<string | null>(null);
   const [indexerError, setIndexerError] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    if (!account?.twinId) return;
-    const twinId = account.twinId;
-    const ids = await chain.contractsOfTwin(twinId);
-    const live = await Promise.all(ids.map((id) => chain.contract(id)));
-    let indexed: ContractRow[] = [];
-    try {
-      indexed = await indexer.contractsOfTwin(twinId);
-      setIndexerError(null);
-    } catch (e) {
-      setIndexerError(sentence(e));
-    }
-    const all = new Map<number, Row>();
-    for (const c of live) if (c) all.set(c.id, { id: c.id, chain: c, indexed: null });
-    for (const r of indexed) all.set(r.id, { id: r.id, chain: all.get(r.id)?.chain ?? null, indexed: r });
-    setRows([...all.values()].sort((a, b) => b.id - a.id));
+  const load = useCallback(() => {
+    if (!account?.twinId) return Promise.resolve();
+    return readRows(chain, indexer, account.twinId).then((read) => {
+      setIndexerError(read.indexerError);
+      setRows(read.rows);
+    });
   }, [account, chain, indexer]);
 
   useEffect(() => {
@@ -64,7 +76,18 @@ export function ContractsPage() {
         {error && <p className="error" role="alert">{error}</p>}
         {indexerError && <p className="error">{indexerError} (bills and ended contracts are missing)</p>}
         <table data-testid="contracts">
-          <thead><tr><th>Contract</th><th>Kind</th><th>State</th><th>Node</th><th>Public IPs</th><th>Deposit</th><th>Billed</th><th></th></tr></thead>
+          <thead>
+            <tr>
+              <th>Contract</th>
+              <th>Kind</th>
+              <th>State</th>
+              <th>Node</th>
+              <th>Public IPs</th>
+              <th>Deposit</th>
+              <th>Billed</th>
+              <th></th>
+            </tr>
+          </thead>
           <tbody>
             {rows.map((r) => {
               const state = r.chain ? r.chain.state + (r.chain.graceSince !== null ? ` since block ${r.chain.graceSince}` : '') : endedState(r.indexed);
@@ -82,17 +105,28 @@ export function ContractsPage() {
           </tbody>
         </table>
       </section>
-      {selected !== null && <ContractDetail key={selected} row={rows.find((r) => r.id === selected) ?? null} balance={balance} reload={load} />}
+      {selected !== null && (
+        <ContractDetail
+          key={selected}
+          row={rows.find((r) => r.id === selected) ?? null}
+          balance={balance}
+          reload={load}
+        />
+      )}
     </>
   );
 }
 
-function ContractDetail({ row: current, balance, reload }: { row: Row | null; balance: Balance | null; reload(): Promise<void> }) {
+function ContractDetail({ row: current, balance, reload }: {
+  row: Row | null;
+  balance: Balance | null;
+  reload(): Promise<void>;
+}) {
   const { chain, indexer, account } = useSession();
   // A contract cancelled while the indexer is down drops out of the list: it stays shown, ended.
-  const seen = useRef<Row | null>(null);
-  if (current) seen.current = current;
-  const row = current ?? (seen.current ? { ...seen.current, chain: null } : null);
+  const [seen, setSeen] = useState(current);
+  if (current && current !== seen) setSeen(current);
+  const row = current ?? (seen ? { ...seen, chain: null } : null);
   const [doc, setDoc] = useState<Deployment | null>(null);
   const [updating, setUpdating] = useState(false);
   const [status, setStatus] = useState<DeploymentStatus | null>(null);

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import { type Deployment, DeploymentError, GIB, type Signers, type SignatureRequirement, type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures, verifyUpdate } from '../deployment';
 import { Stranded, accountsOn, runningDeployment, twinsOf, update } from '../flows';
 import { AgentRefusal } from '../grid/agent';
+import type { Chain } from '../grid/chain';
 import { documentFromLink, shareLink } from '../links';
-import { sentence, useSession } from '../session';
+import { type Account, sentence, useSession } from '../session';
 import { Steps, useSteps } from './Steps';
 import { Recovery } from './UpdatePanel';
 import { diff } from '../updates';
@@ -29,7 +30,8 @@ function WorkloadView({ w }: { w: Workload }) {
         <span className="mono" data-testid="cosign-env">{env.length ? env.map(([k, v]) => <div key={k}>{k}={v}</div>) : '(none)'}</span>
         <span>SSH keys (who can log in)</span>
         <span className="mono" data-testid="cosign-ssh">{vm.ssh_keys.length ? vm.ssh_keys.map((k) => <div key={k}>{k}</div>) : '(none)'}</span>
-        <span>Size</span><span>{vm.cpu} vCPU, {vm.memory / GIB} GiB memory, {vm.rootfs_size / GIB} GiB root filesystem</span>
+        <span>Size</span>
+        <span>{vm.cpu} vCPU, {vm.memory / GIB} GiB memory, {vm.rootfs_size / GIB} GiB root filesystem</span>
         <span>Public IPv4</span><span>{vm.public_ip || 'none'}</span>
         <span>Disks</span><span>{vm.mounts.map((m) => `${m.disk} at ${m.mount_point}`).join(', ') || 'none'}</span>
       </div>
@@ -37,54 +39,90 @@ function WorkloadView({ w }: { w: Workload }) {
   );
 }
 
+/** The document in `text`, parsed and checked (§9), or the rule it breaks. */
+function opened(text: string): { doc: Deployment | null; error: string | null } {
+  try {
+    const d = parseDeployment(text);
+    validate(d);
+    return { doc: d, error: null };
+  } catch (e) {
+    return { doc: null, error: ruleSentence(e) };
+  }
+}
+
+type Current = { doc: Deployment } | { error: string } | null;
+type Verdict = { ok: Signers } | { error: string } | null;
+
+const SIGN_IN_TO_COMPARE = { error: "Sign in as a twin the contract's requirement names: the page then reads the version it runs and checks this update against it" };
+
+/** The version contract `contractId` runs, which an update (a document naming its contract) is
+ * judged against; null while it is read, and for no contract. */
+function useCurrentVersion(contractId: number): Current {
+  const { chain, account } = useSession();
+  // Kept with what it was read for, so a read for another contract or account never shows as this one.
+  const [read, setRead] = useState<{
+    contractId: number; account: Account; chain: Chain; current: Current;
+  } | null>(null);
+  useEffect(() => {
+    if (!contractId || !account?.twinId) return;
+    let stale = false;
+    const show = (current: Current) => { if (!stale) setRead({ contractId, account, chain, current }); };
+    runningDeployment(chain, account, contractId).then(
+      ({ doc }) => show({ doc }),
+      (e) => show({ error: ruleSentence(e) }),
+    );
+    return () => { stale = true; };
+  }, [contractId, account, chain]);
+  if (!contractId) return null;
+  if (!account?.twinId) return SIGN_IN_TO_COMPARE;
+  return read?.contractId === contractId && read.account === account && read.chain === chain ? read.current : null;
+}
+
+/** Whether `doc`'s signatures satisfy its requirement, and on an update the current version's too;
+ * null while they are checked. An update waits for its current version, or says why it is unknown. */
+function useVerdict(doc: Deployment | null, current: Current): Verdict {
+  const { chain } = useSession();
+  const old = current && 'doc' in current ? current.doc : null;
+  // Kept with what it was checked for, so an earlier document's verdict never shows as this one's.
+  const [checked, setChecked] = useState<{
+    doc: Deployment; old: Deployment | null; chain: Chain; verdict: Verdict;
+  } | null>(null);
+  useEffect(() => {
+    if (!doc || (doc.contract_id && !old)) return;
+    let stale = false;
+    const show = (verdict: Verdict) => { if (!stale) setChecked({ doc, old, chain, verdict }); };
+    accountsOn(chain, [...twinsOf(doc), ...(old ? twinsOf(old) : [])]).then((accounts) => {
+      try {
+        if (old && doc.version !== old.version + 1) throw new DeploymentError('VersionNotNext', `version is ${doc.version}: an update of version ${old.version} must be version ${old.version + 1}`);
+        show({ ok: old ? verifyUpdate(old, doc, accounts) : verifySignatures(doc, accounts) });
+      } catch (e) { show({ error: ruleSentence(e) }); }
+    }, (e) => show({ error: sentence(e) }));
+    return () => { stale = true; };
+  }, [doc, old, chain]);
+  if (!doc) return null;
+  if (doc.contract_id && !old) return current && 'error' in current ? current : null;
+  return checked?.doc === doc && checked.old === old && checked.chain === chain ? checked.verdict : null;
+}
+
 export function CosignPage() {
   const { chain, account, go } = useSession();
   const [text, setText] = useState(documentFromLink(window.location.hash) ?? '');
-  const [doc, setDoc] = useState<Deployment | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [verdict, setVerdict] = useState<{ ok: Signers } | { error: string } | null>(null);
-  // An update (the document names its contract) is judged against the version the contract runs.
-  const [current, setCurrent] = useState<{ doc: Deployment } | { error: string } | null>(null);
+  // A link's document is open from the first render.
+  const [first] = useState(() => (text ? opened(text) : { doc: null, error: null }));
+  const [doc, setDoc] = useState(first.doc);
+  const [error, setError] = useState(first.error);
+  const current = useCurrentVersion(doc?.contract_id ?? 0);
+  const verdict = useVerdict(doc, current);
   const [updated, setUpdated] = useState<string | null>(null);
   const [stranded, setStranded] = useState<string | null>(null);
   const [steps, step, resetSteps, failSteps] = useSteps();
   const contractId = doc?.contract_id ?? 0;
 
   const open = (t: string) => {
-    setError(null); setVerdict(null);
-    try {
-      const d = parseDeployment(t);
-      validate(d);
-      setDoc(d);
-    } catch (e) {
-      setDoc(null);
-      setError(ruleSentence(e));
-    }
+    const o = opened(t);
+    setDoc(o.doc);
+    setError(o.error);
   };
-
-  useEffect(() => { if (text) open(text); }, []); // eslint-disable-line react-hooks/exhaustive-deps
-
-  useEffect(() => {
-    setCurrent(null);
-    if (!contractId) return;
-    if (!account?.twinId) { setCurrent({ error: "Sign in as a twin the contract's requirement names: the page then reads the version it runs and checks this update against it" }); return; }
-    let stale = false;
-    runningDeployment(chain, account, contractId).then(({ doc: d }) => { if (!stale) setCurrent({ doc: d }); }, (e) => { if (!stale) setCurrent({ error: ruleSentence(e) }); });
-    return () => { stale = true; };
-  }, [contractId, account, chain]);
-
-  useEffect(() => {
-    setVerdict(null);
-    if (!doc) return;
-    if (contractId && !(current && 'doc' in current)) { if (current) setVerdict(current); return; }
-    const old = current && 'doc' in current ? current.doc : null;
-    accountsOn(chain, [...twinsOf(doc), ...(old ? twinsOf(old) : [])]).then((accounts) => {
-      try {
-        if (old && doc.version !== old.version + 1) throw new DeploymentError('VersionNotNext', `version is ${doc.version}: an update of version ${old.version} must be version ${old.version + 1}`);
-        setVerdict({ ok: old ? verifyUpdate(old, doc, accounts) : verifySignatures(doc, accounts) });
-      } catch (e) { setVerdict({ error: ruleSentence(e) }); }
-    }, (e) => setVerdict({ error: sentence(e) }));
-  }, [doc, current, contractId, chain]);
 
   const addSignature = async () => {
     if (!doc || !account?.twinId) return;
@@ -119,7 +157,8 @@ export function CosignPage() {
   };
 
   const old = current && 'doc' in current ? current.doc : null;
-  const names = (d: Deployment | null) => d !== null && d.signature_requirement.requests.some((r) => r.twin_id === account?.twinId);
+  const names = (d: Deployment | null) =>
+    d !== null && d.signature_requirement.requests.some((r) => r.twin_id === account?.twinId);
   const requested = account?.twinId ? names(doc) || names(old) : false;
   const cap = doc ? capacity(doc) : null;
   const link = doc ? shareLink(doc, window.location.href) : '';
@@ -161,11 +200,19 @@ export function CosignPage() {
           <button className="secondary" onClick={download}>Download</button>
           <button className="secondary" onClick={() => navigator.clipboard?.writeText(link)}>Copy link</button>
           {account?.twinId === doc.twin_id && !contractId && <button onClick={() => go('deploy', { document: doc })}>Deploy it</button>}
-          {account?.twinId === doc.twin_id && contractId > 0 && <button onClick={updateContract} disabled={!old}>Update contract {contractId}</button>}
+          {account?.twinId === doc.twin_id && contractId > 0 && (
+            <button onClick={updateContract} disabled={!old}>Update contract {contractId}</button>
+          )}
         </p>
         <Steps steps={steps} />
         {updated && <p className="ok" data-testid="cosign-updated">{updated}</p>}
-        {stranded && <Recovery contractId={contractId} problem={stranded} onRecovered={(m) => { setStranded(null); setUpdated(m); }} />}
+        {stranded && (
+          <Recovery
+            contractId={contractId}
+            problem={stranded}
+            onRecovered={(m) => { setStranded(null); setUpdated(m); }}
+          />
+        )}
         <p className="note mono" data-testid="cosign-link">{link}</p>
         <h3>The whole document</h3>
         <pre data-testid="cosign-json">{JSON.stringify(doc, null, 2)}</pre>

@@ -7,9 +7,10 @@
 import { type ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
 import { type Capacity, type Deployment, capacity, describeCapacity, hashHex } from '../deployment';
 import { type FieldErrors, type FormAction, type FormFields, buildDocument, formReducer, nodeOf } from '../deploymentForm';
+import type { Chain } from '../grid/chain';
 import { ageRecipientOf, encryptDeployment } from '../identity';
 import { type HourlyPrice, formatTft } from '../pricing';
-import { sentence, useSession } from '../session';
+import { type Account, sentence, useSession } from '../session';
 import { type Holding, type Target, depositFor, readTarget, targetProblems } from '../target';
 import { diff, nextVersion, ownerAloneSatisfies, shrunkDisks } from '../updates';
 
@@ -52,7 +53,9 @@ export function DeploymentForm({ initial, update, fixed, busy, signLabel, signTe
     ...(update && built.doc && changes.length === 0 ? ['Nothing changes yet: edit a field to update.'] : []),
   ];
   const doc = built.doc;
-  const needsOthers = !fixed && doc !== null && !(ownerAloneSatisfies(doc, twinId) && (!update || ownerAloneSatisfies(update.running, twinId)));
+  const needsOthers = !fixed
+    && doc !== null
+    && !(ownerAloneSatisfies(doc, twinId) && (!update || ownerAloneSatisfies(update.running, twinId)));
   const ready = doc && nodeId !== null && target && 'ok' in target && problems.length === 0 ? { doc, nodeId, needsOthers } : null;
   return (
     <>
@@ -65,7 +68,13 @@ export function DeploymentForm({ initial, update, fixed, busy, signLabel, signTe
         {doc && <Summary doc={doc} target={target} />}
         <details><summary>The document</summary><pre data-testid="document">{doc ? JSON.stringify(doc, null, 2) : ''}</pre></details>
         <p className="row">
-          <button onClick={() => ready && onSign(ready)} disabled={!ready || busy || !account?.twinId} data-testid={signTestId}>{signLabel(needsOthers)}</button>
+          <button
+            onClick={() => ready && onSign(ready)}
+            disabled={!ready || busy || !account?.twinId}
+            data-testid={signTestId}
+          >
+            {signLabel(needsOthers)}
+          </button>
           {!ready && doc && problems.length === 0 && <span className="note" data-testid="checking">checking the node…</span>}
         </p>
         {children}
@@ -79,20 +88,22 @@ type Loaded<T> = { ok: T } | { error: string } | null;
 /** The target node read from the chain for the document's capacity; null while it is read. */
 function useTarget(doc: Deployment | null, nodeId: number | null): Loaded<Target> {
   const { chain, account } = useSession();
-  const [target, setTarget] = useState<Loaded<Target>>(null);
+  // Kept with what it was read for, so a node read for another capacity or node never shows as this one.
+  const [read, setRead] = useState<{
+    key: string; nodeId: number; account: Account; chain: Chain; target: Loaded<Target>;
+  } | null>(null);
   const key = doc ? JSON.stringify(capacity(doc)) : null;
   useEffect(() => {
-    setTarget(null);
     if (key === null || nodeId === null || !account) return;
     const cap = JSON.parse(key) as Capacity;
     let stale = false;
-    readTarget(chain, nodeId, cap, account.address).then(
-      (t) => { if (!stale) setTarget({ ok: t }); },
-      (e) => { if (!stale) setTarget({ error: sentence(e) }); },
-    );
+    const show = (target: Loaded<Target>) => { if (!stale) setRead({ key, nodeId, account, chain, target }); };
+    readTarget(chain, nodeId, cap, account.address).then((t) => show({ ok: t }), (e) => show({ error: sentence(e) }));
     return () => { stale = true; };
   }, [key, nodeId, account, chain]);
-  return target;
+  return read?.key === key && read.nodeId === nodeId && read.account === account && read.chain === chain
+    ? read.target
+    : null;
 }
 
 /** The encrypted size of `doc` once signed (one signature per request), for its deposit. */
@@ -149,13 +160,19 @@ const describeSigners = (req: Deployment['signature_requirement']) => {
   return `${requests}; ${req.weight_required} needed; signed by ${req.signatures.map((s) => s.twin_id).join(', ') || 'nobody yet'}`;
 };
 
-function Changes({ running, next, changes }: { running: Deployment; next: Deployment; changes: ReturnType<typeof diff> }) {
+function Changes({ running, next, changes }: {
+  running: Deployment;
+  next: Deployment;
+  changes: ReturnType<typeof diff>;
+}) {
   return (
     <>
       <p>Version {running.version} (what the node runs) → version {next.version}:</p>
       <table data-testid="changes">
         <thead><tr><th>What</th><th>Now</th><th>After the update</th></tr></thead>
-        <tbody>{changes.map((c) => <tr key={c.what}><td>{c.what}</td><td>{c.before}</td><td>{c.after}</td></tr>)}</tbody>
+        <tbody>
+          {changes.map((c) => <tr key={c.what}><td>{c.what}</td><td>{c.before}</td><td>{c.after}</td></tr>)}
+        </tbody>
       </table>
     </>
   );
@@ -176,14 +193,21 @@ function NodeField({ fields, dispatch }: { fields: FormFields; dispatch: Dispatc
 
 const FieldError = ({ id, errors }: { id: string; errors: FieldErrors }) => (errors[id] ? <span className="error" data-testid={`error-${id}`}>{errors[id]}</span> : null);
 
-function Fields({ fields, dispatch, errors, update }: { fields: FormFields; dispatch: Dispatch; errors: FieldErrors; update: boolean }) {
+function Fields({ fields, dispatch, errors, update }: {
+  fields: FormFields;
+  dispatch: Dispatch;
+  errors: FieldErrors;
+  update: boolean;
+}) {
   const input = (id: string, field: TextField, label: string, rows = 0) => {
     const change = (value: string) => dispatch({ type: 'set', field, value });
     return (
       <>
         <label htmlFor={id}>{label}</label>
         <span>
-          {rows ? <textarea id={id} rows={rows} value={fields[field]} onChange={(e) => change(e.target.value)} /> : <input id={id} value={fields[field]} onChange={(e) => change(e.target.value)} />}
+          {rows
+            ? <textarea id={id} rows={rows} value={fields[field]} onChange={(e) => change(e.target.value)} />
+            : <input id={id} value={fields[field]} onChange={(e) => change(e.target.value)} />}
           <FieldError id={id === 'vm-name' ? 'name' : id} errors={errors} />
         </span>
       </>

@@ -5,18 +5,26 @@ import { sentence } from '../session';
 
 type Probe = { state: 'reading' } | { state: 'read'; text: string } | { state: 'failed'; text: string };
 
-function useProbe(read: (() => Promise<string>) | null): Probe | null {
-  const [probe, setProbe] = useState<Probe | null>(read ? { state: 'reading' } : null);
+/** What `ask` answers about the endpoint at `url`; null when there is no endpoint to ask. */
+function useProbe(ask: (url: string) => Promise<string>, url: string | undefined): Probe | null {
+  const [answer, setAnswer] = useState<{ url: string; probe: Probe } | null>(null);
   useEffect(() => {
-    if (!read) return;
+    if (!url) return;
     let stale = false;
-    read().then(
-      (text) => { if (!stale) setProbe({ state: 'read', text }); },
-      (e) => { if (!stale) setProbe({ state: 'failed', text: sentence(e) }); },
+    ask(url).then(
+      (text) => { if (!stale) setAnswer({ url, probe: { state: 'read', text } }); },
+      (e) => { if (!stale) setAnswer({ url, probe: { state: 'failed', text: sentence(e) } }); },
     );
     return () => { stale = true; };
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
-  return probe;
+  }, [ask, url]);
+  if (!url) return null;
+  return answer?.url === url ? answer.probe : { state: 'reading' };
+}
+
+/** How far the indexer at `url` says it has indexed. */
+async function indexerStatus(url: string): Promise<string> {
+  const s = await indexerStatusAt(url);
+  return `answers: indexed to block ${s.indexedHeight}, the chain it follows is finalized at ${s.finalizedHeight}`;
 }
 
 const shown = (p: Probe | null) => (p === null ? '' : p.state === 'reading' ? 'reading…' : p.state === 'read' ? p.text : `could not be read: ${p.text}`);
@@ -24,13 +32,15 @@ const readText = (p: Probe | null) => (p?.state === 'read' ? p.text : null);
 
 /** A link offered other endpoints: say which, what the offered chain's genesis hash is against the
  * known one's, and apply them only if the user accepts. Until then the page uses `known`. */
-export function EndpointOffer({ offer, known, onAccept, onDecline }: { offer: Partial<Endpoints>; known: Endpoints; onAccept(): void; onDecline(): void }) {
-  const offeredGenesis = useProbe(offer.rpc ? () => genesisHashAt(offer.rpc as string) : null);
-  const knownGenesis = useProbe(offer.rpc ? () => genesisHashAt(known.rpc) : null);
-  const offeredIndexer = useProbe(offer.indexer ? async () => {
-    const s = await indexerStatusAt(offer.indexer as string);
-    return `answers: indexed to block ${s.indexedHeight}, the chain it follows is finalized at ${s.finalizedHeight}`;
-  } : null);
+export function EndpointOffer({ offer, known, onAccept, onDecline }: {
+  offer: Partial<Endpoints>;
+  known: Endpoints;
+  onAccept(): void;
+  onDecline(): void;
+}) {
+  const offeredGenesis = useProbe(genesisHashAt, offer.rpc);
+  const knownGenesis = useProbe(genesisHashAt, offer.rpc && known.rpc);
+  const offeredIndexer = useProbe(indexerStatus, offer.indexer);
   const comparison = compareGenesis(readText(knownGenesis), readText(offeredGenesis));
   const checking = [offeredGenesis, knownGenesis, offeredIndexer].some((p) => p?.state === 'reading');
 
@@ -38,9 +48,9 @@ export function EndpointOffer({ offer, known, onAccept, onDecline }: { offer: Pa
     <section className="offer" role="alertdialog" aria-labelledby="offer-title" data-testid="endpoint-offer">
       <h2 id="offer-title">The link you opened offers other endpoints</h2>
       <p>
-        The page has not used them: it still reads your saved endpoints. Whoever runs a chain node can show you false balances,
-        twins and "signatures satisfied", and choose which node agent your deployment (in plain text, with its environment) is
-        sent to; an indexer chooses which nodes you find. Accept only endpoints you know.
+        The page has not used them: it still reads your saved endpoints. Whoever runs a chain node can show you false
+        balances, twins and "signatures satisfied", and choose which node agent your deployment (in plain text, with its
+        environment) is sent to; an indexer chooses which nodes you find. Accept only endpoints you know.
       </p>
       <div className="form">
         {offer.rpc && <>

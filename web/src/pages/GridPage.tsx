@@ -42,12 +42,22 @@ export function GridPage() {
   const [nodes, setNodes] = useState<{ totalCount: number; items: NodeRow[] } | null>(null);
   const [farms, setFarms] = useState<FarmRow[]>([]);
   const [error, setError] = useState<string | null>(null);
+  // The filter last searched with: every node at first, then each search's (a new object each time,
+  // so searching again asks again).
+  const [filter, setFilter] = useState<NodeFilter>({});
 
-  const search = async () => {
+  useEffect(() => {
+    let stale = false;
+    Promise.all([indexer.nodes(filter), indexer.farms()]).then(([n, f]) => {
+      if (!stale) { setNodes(n); setFarms(f); }
+    }, (e) => { if (!stale) setError(sentence(e)); });
+    return () => { stale = true; };
+  }, [indexer, filter]);
+
+  const search = () => {
     setError(null);
-    let filter: NodeFilter;
     try {
-      filter = {
+      setFilter({
         country: countryFilter(country),
         farmId: atLeast('Farm', farmId),
         certified: certified || undefined,
@@ -56,27 +66,17 @@ export function GridPage() {
         freeSru: atLeast('Free SSD', ssd, GIB),
         freeHru: atLeast('Free HDD', hdd, GIB),
         freeIps: atLeast('Free public IPs', ips),
-      };
-    } catch (e) {
-      setError(sentence(e));
-      return;
-    }
-    try {
-      const [n, f] = await Promise.all([indexer.nodes(filter), indexer.farms()]);
-      setNodes(n);
-      setFarms(f);
+      });
     } catch (e) {
       setError(sentence(e));
     }
   };
 
-  useEffect(() => { void search(); }, []); // eslint-disable-line react-hooks/exhaustive-deps
-
   return (
     <>
       <section>
         <h2>Find a node</h2>
-        <form className="row" onSubmit={(e) => { e.preventDefault(); void search(); }}>
+        <form className="row" onSubmit={(e) => { e.preventDefault(); search(); }}>
           <label>Country <input size={4} value={country} onChange={(e) => setCountry(e.target.value)} aria-label="country" /></label>
           <label>Farm <input size={4} value={farmId} onChange={(e) => setFarmId(e.target.value)} aria-label="farm" /></label>
           <label>Free vCPU ≥ <input size={3} value={cpu} onChange={(e) => setCpu(e.target.value)} aria-label="free cpu" /></label>
@@ -94,7 +94,20 @@ export function GridPage() {
         <section>
           <h2 data-testid="node-count">{nodes.totalCount} node{nodes.totalCount === 1 ? '' : 's'}</h2>
           <table data-testid="nodes">
-            <thead><tr><th>Node</th><th>Farm</th><th>Where</th><th>Certified</th><th>vCPU free / total</th><th>Memory free / total</th><th>SSD free / total</th><th>HDD free / total</th><th>Free IPs</th><th></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Node</th>
+                <th>Farm</th>
+                <th>Where</th>
+                <th>Certified</th>
+                <th>vCPU free / total</th>
+                <th>Memory free / total</th>
+                <th>SSD free / total</th>
+                <th>HDD free / total</th>
+                <th>Free IPs</th>
+                <th></th>
+              </tr>
+            </thead>
             <tbody>
               {nodes.items.map((n) => (
                 <tr key={n.id} data-node={n.id}>
@@ -112,7 +125,16 @@ export function GridPage() {
         <section>
           <h2>Farms</h2>
           <table data-testid="farms">
-            <thead><tr><th>Farm</th><th>Name</th><th>Owner twin</th><th>Pricing policy</th><th>Public IPs (free)</th><th>Dedicated</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Farm</th>
+                <th>Name</th>
+                <th>Owner twin</th>
+                <th>Pricing policy</th>
+                <th>Public IPs (free)</th>
+                <th>Dedicated</th>
+              </tr>
+            </thead>
             <tbody>
               {farms.map((f) => (
                 <tr key={f.id}><td>{f.id}</td><td>{f.name}</td><td>{f.twinId}</td><td>{f.pricingPolicyId}</td><td>{f.publicIps.length} ({f.freeIps})</td><td>{f.dedicated ? 'yes' : 'no'}</td></tr>

@@ -7,9 +7,9 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Deployment } from '../deployment';
 import { formOf } from '../deploymentForm';
 import { Stranded, putBack, refusalSentence, runningDeployment, update, withMySignature } from '../flows';
-import type { ContractView } from '../grid/chain';
+import type { Chain, ContractView } from '../grid/chain';
 import { shareLink } from '../links';
-import { useSession } from '../session';
+import { type Account, useSession } from '../session';
 import { ownerAloneSatisfies, recoveryDocument } from '../updates';
 import { DeploymentForm, type Ready } from './DeploymentForm';
 import { Steps, useSteps } from './Steps';
@@ -19,19 +19,26 @@ type Running = { doc: Deployment; matchesChain: boolean } | { error: string } | 
 /** What the node runs for `contractId`, read again when `refresh` is called. */
 function useRunning(contractId: number, wanted: boolean): [Running, () => void] {
   const { chain, account } = useSession();
-  const [running, setRunning] = useState<Running>(null);
   const [round, setRound] = useState(0);
+  // Kept with what it was read for, so an earlier read (another round) never shows as this one.
+  const [read, setRead] = useState<{
+    contractId: number; account: Account; chain: Chain; round: number; running: Running;
+  } | null>(null);
   useEffect(() => {
     if (!wanted || !account) return;
     let stale = false;
-    setRunning(null);
+    const show = (running: Running) => { if (!stale) setRead({ contractId, account, chain, round, running }); };
     runningDeployment(chain, account, contractId).then(
-      ({ doc, matchesChain }) => { if (!stale) setRunning({ doc, matchesChain }); },
-      (e) => { if (!stale) setRunning({ error: refusalSentence(e) }); },
+      ({ doc, matchesChain }) => show({ doc, matchesChain }),
+      (e) => show({ error: refusalSentence(e) }),
     );
     return () => { stale = true; };
   }, [contractId, wanted, account, chain, round]);
-  return [running, useCallback(() => setRound((r) => r + 1), [])];
+  const current = read?.contractId === contractId
+    && read.account === account
+    && read.chain === chain
+    && read.round === round;
+  return [current ? read.running : null, useCallback(() => setRound((r) => r + 1), [])];
 }
 
 interface Props {
@@ -82,7 +89,13 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
   const fields = doc ? formOf(doc, contract.nodeId) : null;
   return (
     <div data-testid="update-panel">
-      {(stranded ?? out) && <Recovery contractId={contract.id} problem={(stranded ?? out)!} onRecovered={(m) => { setStranded(null); refresh(); onChanged(m); }} />}
+      {(stranded ?? out) && (
+        <Recovery
+          contractId={contract.id}
+          problem={(stranded ?? out)!}
+          onRecovered={(m) => { setStranded(null); refresh(); onChanged(m); }}
+        />
+      )}
       {editing && <h3>Update contract {contract.id}</h3>}
       {editing && running && 'error' in running && <p className="error" data-testid="running-error">What node {contract.nodeId} runs could not be read: {running.error}</p>}
       {editing && !running && <p className="note">Reading what node {contract.nodeId} runs…</p>}
@@ -91,7 +104,14 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
         <DeploymentForm
           key={`${doc.version}-${loaded?.matchesChain}`}
           initial={fields.fields}
-          update={{ running: doc, holding: { declared: contract.capacity ?? { cru: 0, mru: 0, sru: 0, hru: 0 }, publicIps: contract.publicIps.length, contractId: contract.id } }}
+          update={{
+            running: doc,
+            holding: {
+              declared: contract.capacity ?? { cru: 0, mru: 0, sru: 0, hru: 0 },
+              publicIps: contract.publicIps.length,
+              contractId: contract.id,
+            },
+          }}
           busy={busy}
           signLabel={(others) => (others ? 'Sign and pass on to co-signers' : 'Sign and update')}
           signTestId="sign-update"
@@ -108,7 +128,11 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
 }
 
 /** The chain holds a version the node refused: say so, and offer to put back what it runs. */
-export function Recovery({ contractId, problem, onRecovered }: { contractId: number; problem: string; onRecovered(message: string): void }) {
+export function Recovery({ contractId, problem, onRecovered }: {
+  contractId: number;
+  problem: string;
+  onRecovered(message: string): void;
+}) {
   const { chain, account } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -136,7 +160,11 @@ export function Recovery({ contractId, problem, onRecovered }: { contractId: num
   return (
     <div className="warning" data-testid="stranded">
       <p data-testid="stranded-problem">{problem}</p>
-      <p>Until the chain holds what the node runs, the node does not confirm the contract. Put back what it runs as the next version (you sign it again, the chain takes its hash, the node confirms it), or update it again from what it runs.</p>
+      <p>
+        Until the chain holds what the node runs, the node does not confirm the contract. Put back what it runs as the
+        next version (you sign it again, the chain takes its hash, the node confirms it), or update it again from what
+        it runs.
+      </p>
       <p className="row"><button onClick={recover} disabled={busy} data-testid="put-back">Put back what the node runs</button></p>
       <Steps steps={steps} />
       {error && <p className="error" role="alert" data-testid="put-back-error">{error}</p>}
