@@ -1,13 +1,34 @@
 // What a link to the dashboard carries (issue 24): endpoints are only offered, share links carry none.
 import { expect, test } from 'vitest';
-import { type Deployment, newVmDeployment } from '../src/deployment';
+import type { Deployment } from '../src/deployment';
 import { LOCAL_GRID, compareGenesis, documentFromLink, offeredEndpoints, savedEndpoints, shareLink, withoutOffer } from '../src/links';
 
 const saved = { rpc: 'ws://127.0.0.1:29944', indexer: 'http://127.0.0.1:24350' };
-const doc: Deployment = newVmDeployment(7, {
-  name: 'web', image: 'docker.io/library/nginx:1.27', cpu: 1, memoryBytes: 2 ** 30, rootfsBytes: 2 ** 31,
-  entrypoint: '/bin/sh -c "exec nginx"', env: { API_TOKEN: 's3cret' }, sshKeys: [], disks: [], publicIp: false, description: '',
-});
+const doc: Deployment = {
+  version: 0,
+  twin_id: 7,
+  contract_id: 0,
+  metadata: '',
+  description: '',
+  signature_requirement: { requests: [{ twin_id: 7, weight: 1, required: true }], weight_required: 1, signatures: [] },
+  workloads: [{
+    version: 0,
+    name: 'web',
+    type: 'vm',
+    description: '',
+    data: {
+      image: 'docker.io/library/nginx:1.27',
+      cpu: 1,
+      memory: 2 ** 30,
+      rootfs_size: 2 ** 31,
+      entrypoint: '/bin/sh -c "exec nginx"',
+      env: { API_TOKEN: 's3cret' },
+      ssh_keys: [],
+      public_ip: '',
+      mounts: [],
+    },
+  }],
+};
 
 test('a link offers the endpoints its query names that differ from the saved ones', () => {
   expect(offeredEndpoints('?rpc=ws://attacker:9944&indexer=http://attacker:4350', saved)).toEqual({ rpc: 'ws://attacker:9944', indexer: 'http://attacker:4350' });
