@@ -14,6 +14,7 @@ use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	api,
+	codes::{ContractKind, DiscountLevel},
 	db::Db,
 	fetch::{BlockData, Change, ContractRecord},
 	sync::Status,
@@ -89,7 +90,7 @@ fn contract(id: u64, nodes: u32) -> [Change; 2] {
 		Change::ContractCreated(ContractRecord {
 			id,
 			twin_id: (id % u64::from(TWINS)) as u32 + 1,
-			kind: "node",
+			kind: ContractKind::Node,
 			node_id: Some((id % u64::from(nodes)) as u32 + 1),
 			name: None,
 			deployment_hash: Some(format!("0x{id:064x}")),
@@ -132,7 +133,7 @@ async fn fill(db: &Db, nodes: u32, contracts: u32, bills: u32) {
 				.map(|&id| Change::Billed {
 					contract_id: id,
 					amount: 1000 + u128::from(id % 7) + round,
-					discount_level: "Gold",
+					discount_level: DiscountLevel::Gold,
 				})
 				.collect();
 			filler.push(changes).await;

@@ -72,8 +72,7 @@ pub enum Change {
 	},
 	ContractCanceled {
 		id: u64,
-		/// A [`CancelCause`]'s stored text.
-		cause: &'static str,
+		cause: CancelCause,
 		unpaid: u128,
 	},
 	/// `farm_id` is `None` when the contract is gone by the end of the block (its IPs are freed
@@ -102,8 +101,7 @@ pub enum Change {
 	Billed {
 		contract_id: u64,
 		amount: u128,
-		/// A [`DiscountLevel`]'s stored text.
-		discount_level: &'static str,
+		discount_level: DiscountLevel,
 	},
 	GraceStarted {
 		contract_id: u64,
@@ -132,8 +130,7 @@ pub enum Change {
 pub struct ContractRecord {
 	pub id: u64,
 	pub twin_id: u32,
-	/// A [`ContractKind`]'s stored text.
-	pub kind: &'static str,
+	pub kind: ContractKind,
 	pub node_id: Option<u32>,
 	pub name: Option<String>,
 	pub deployment_hash: Option<String>,
@@ -271,7 +268,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					id: contract_id,
 					twin_id,
 					// Replaced from storage below; a contract ended in its own block is gone.
-					kind: ContractKind::Unknown.as_str(),
+					kind: ContractKind::Unknown,
 					node_id,
 					name: None,
 					deployment_hash: None,
@@ -283,15 +280,15 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					use rt::pallet_smart_contract::types::ContractType as T;
 					match c.contract_type {
 						T::Node(n) => {
-							record.kind = ContractKind::Node.as_str();
+							record.kind = ContractKind::Node;
 							record.deployment_hash = Some(hex0x(&n.deployment_hash));
 						}
 						T::Name { name } => {
-							record.kind = ContractKind::Name.as_str();
+							record.kind = ContractKind::Name;
 							record.name = Some(text(&name.0));
 						}
 						T::Rent { node_id } => {
-							record.kind = ContractKind::Rent.as_str();
+							record.kind = ContractKind::Rent;
 							record.node_id = Some(node_id);
 						}
 					}
@@ -323,7 +320,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				Change::ContractDeployed { id: contract_id }
 			}
 			Contract::ContractCanceled { contract_id, cause, unpaid } => {
-				let cause = cancel_cause(&cause).as_str();
+				let cause = cancel_cause(&cause);
 				Change::ContractCanceled { id: contract_id, cause, unpaid }
 			}
 			Contract::IpsReserved { contract_id, public_ips } => Change::IpsReserved {
@@ -349,11 +346,9 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 			Contract::ConsumptionReportRejected { contract_id, reason } => {
 				Change::ReportRejected { contract_id, reason: rejection(&reason) }
 			}
-			Contract::ContractBilled { contract_id, amount, discount_level } => Change::Billed {
-				contract_id,
-				amount,
-				discount_level: discount_of(&discount_level).as_str(),
-			},
+			Contract::ContractBilled { contract_id, amount, discount_level } => {
+				Change::Billed { contract_id, amount, discount_level: discount_of(&discount_level) }
+			}
 			Contract::ContractGracePeriodStarted { contract_id, debt } => {
 				Change::GraceStarted { contract_id, debt }
 			}

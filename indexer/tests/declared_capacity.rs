@@ -6,6 +6,7 @@ use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	api,
+	codes::{CancelCause, ContractKind},
 	db::Db,
 	fetch::{BlockData, Change, ContractRecord},
 	sync::Status,
@@ -52,7 +53,7 @@ fn node_contract(id: u64, node_id: u32, capacity: Resources) -> Change {
 	Change::ContractCreated(ContractRecord {
 		id,
 		twin_id: 1,
-		kind: "node",
+		kind: ContractKind::Node,
 		node_id: Some(node_id),
 		name: None,
 		deployment_hash: Some(format!("0x{id:064x}")),
@@ -153,12 +154,20 @@ async fn free_capacity_is_resources_minus_what_live_node_contracts_declare() {
 
 		// A cancelled contract declares nothing any more.
 		chain
-			.block(vec![Change::ContractCanceled { id: 1, cause: "canceled_by_user", unpaid: 0 }])
+			.block(vec![Change::ContractCanceled {
+				id: 1,
+				cause: CancelCause::CanceledByUser,
+				unpaid: 0,
+			}])
 			.await;
 		let free = minus(NODE, disk);
 		assert_eq!(free_of_node_1(&schema, free).await, (free, true), "{label}: canceled");
 		chain
-			.block(vec![Change::ContractCanceled { id: 2, cause: "canceled_by_node", unpaid: 0 }])
+			.block(vec![Change::ContractCanceled {
+				id: 2,
+				cause: CancelCause::CanceledByNode,
+				unpaid: 0,
+			}])
 			.await;
 		assert_eq!(free_of_node_1(&schema, NODE).await, (NODE, true), "{label}: all canceled");
 		db.pool.close().await;

@@ -7,6 +7,7 @@ use gridchain_test_support::{self as common, indexer as support};
 
 use grid_indexer::{
 	api,
+	codes::{ContractKind, DiscountLevel},
 	db::{Db, ReaderLimits},
 	fetch::{BlockData, Change, ContractRecord},
 	limits::{self, MAX_ALIASES, MAX_BODY_BYTES, MAX_COMPLEXITY, MAX_DEPTH, MAX_ROOT_FIELDS},
@@ -85,7 +86,7 @@ async fn fill(db: &Db) {
 		Change::ContractCreated(ContractRecord {
 			id: u64::from(id),
 			twin_id: 1,
-			kind: "node",
+			kind: ContractKind::Node,
 			node_id: Some(id),
 			name: None,
 			deployment_hash: Some(format!("0x{id:064x}")),
@@ -105,7 +106,7 @@ async fn fill(db: &Db) {
 	let bills = (1..=ROWS).map(|id| Change::Billed {
 		contract_id: u64::from(id),
 		amount: 1000,
-		discount_level: "none",
+		discount_level: DiscountLevel::None,
 	});
 	let blocks = vec![
 		block(0, std::iter::once(twin).chain(farms).collect()),

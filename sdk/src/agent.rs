@@ -30,7 +30,7 @@ pub const MAX_LOG_TAIL: usize = 10_000;
 /// What a request's signature covers:
 /// `"{METHOD} {PATH}\n{timestamp}\n{hex BLAKE2b-256 of the body}"`.
 pub fn request_message(method: &str, path_and_query: &str, timestamp: u64, body: &[u8]) -> Vec<u8> {
-	let body_hash = hex::encode(crate::multisig::blake2_256(body));
+	let body_hash = hex::encode(crate::signatories::blake2_256(body));
 	format!("{method} {path_and_query}\n{timestamp}\n{body_hash}").into_bytes()
 }
 

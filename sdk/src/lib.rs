@@ -12,6 +12,7 @@ mod multisig;
 mod price;
 mod quote;
 mod registry;
+mod signatories;
 mod types;
 
 /// The typed chain API, generated from `metadata/gridchain.scale` (kept equal to the runtime's
@@ -31,10 +32,11 @@ pub use error::{named, Error, Result};
 pub use gridchain_deployment as deployment;
 pub use indexer::{FoundNode, IndexedBills, IndexerClient};
 pub use keys::{parse_account, Identity};
-pub use multisig::{call_hash, Multisig, PendingCall};
+pub use multisig::PendingCall;
 pub use price::TftPriceInfo;
 pub use quote::{DiscountLevel, Quote, QuoteBasis, UnitPrices};
 pub use registry::{NodeQuery, PricingPolicy};
+pub use signatories::{call_hash, Multisig};
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;
 pub use types::*;

@@ -6,17 +6,13 @@
 //! [`Error::AwaitingApprovals`]; the approval that reaches the threshold dispatches the call
 //! (`as_multi`) and returns its events like any other call.
 
-use crate::{chain, Client, Error, Receipt, Result};
-use subxt::{ext::codec::Encode, tx::Payload, utils::AccountId32};
+use crate::{
+	chain,
+	signatories::{blake2_256, Multisig},
+	Client, Error, Receipt, Result,
+};
+use subxt::{tx::Payload, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
-
-/// A k-of-n multisig account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Multisig {
-	pub threshold: u16,
-	/// Every member, in any order.
-	pub signatories: Vec<AccountId32>,
-}
 
 /// A call waiting for approvals.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -30,51 +26,6 @@ pub struct PendingCall {
 	pub since_block: u32,
 	/// Held from the first approver until the call runs or is cancelled.
 	pub deposit: u128,
-}
-
-impl Multisig {
-	/// A multisig of `signatories` needing `threshold` approvals; refuses impossible ones.
-	pub fn new(threshold: u16, mut signatories: Vec<AccountId32>) -> Result<Multisig> {
-		signatories.sort();
-		signatories.dedup();
-		if threshold < 2 || usize::from(threshold) > signatories.len() {
-			return Err(Error::input(
-				"threshold",
-				format!(
-					"must be between 2 and the number of distinct signatories ({})",
-					signatories.len()
-				),
-			));
-		}
-		Ok(Multisig { threshold, signatories })
-	}
-
-	/// The multisig's account id, as `pallet-multisig` derives it.
-	pub fn account_id(&self) -> AccountId32 {
-		let entropy = (b"modlpy/utilisuba", &self.signatories[..], self.threshold).encode();
-		AccountId32(blake2_256(&entropy))
-	}
-
-	/// The members other than `me`, sorted, as the pallet's calls want them.
-	fn others(&self, me: &AccountId32) -> Result<Vec<AccountId32>> {
-		if !self.signatories.contains(me) {
-			return Err(Error::input(
-				"signer",
-				format!("{me} is not a signatory of this multisig"),
-			));
-		}
-		Ok(self.signatories.iter().filter(|s| *s != me).cloned().collect())
-	}
-}
-
-/// The `0x`-hex hash a multisig knows an encoded call by.
-pub fn call_hash(call_data: &[u8]) -> String {
-	crate::types::hex0x(&blake2_256(call_data))
-}
-
-pub(crate) fn blake2_256(bytes: &[u8]) -> [u8; 32] {
-	use subxt::config::Hasher;
-	subxt::config::substrate::BlakeTwo256.hash(bytes).0
 }
 
 impl Client {

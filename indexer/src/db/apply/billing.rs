@@ -5,7 +5,7 @@ use super::{
 	contracts::{contract_event, node_of},
 };
 use crate::{
-	codes::{ContractEventKind, ContractState, GraceEnd, ReportRejection},
+	codes::{ContractEventKind, ContractState, DiscountLevel, GraceEnd, ReportRejection},
 	db::error::{int, Result},
 };
 use gridchain_sdk::Resources;
@@ -84,14 +84,12 @@ pub async fn report_rejected(
 	Ok(())
 }
 
-/// A settlement of `amount`, at `discount_level` (a
-/// [`DiscountLevel`](crate::codes::DiscountLevel)'s stored text), with the contract's twin and
-/// node beside it.
+/// A settlement of `amount`, at `discount_level`, with the contract's twin and node beside it.
 pub async fn billed(
 	w: &mut EventWrite<'_, '_>,
 	contract_id: u64,
 	amount: u128,
-	discount_level: &str,
+	discount_level: DiscountLevel,
 ) -> Result<()> {
 	let id = int(contract_id, "contract id")?;
 	let amount = int(amount, "bill amount")?;
@@ -110,7 +108,7 @@ pub async fn billed(
 	.bind(twin_id)
 	.bind(node_id)
 	.bind(amount)
-	.bind(discount_level)
+	.bind(discount_level.as_str())
 	.bind(w.time)
 	.execute(&mut **w.tx)
 	.await?;

@@ -3,7 +3,7 @@
 
 use super::context::{EventWrite, Tx};
 use crate::{
-	codes::{ContractEventKind, ContractKind, ContractState, GraceEnd},
+	codes::{CancelCause, ContractEventKind, ContractKind, ContractState, GraceEnd},
 	db::error::{int, Result},
 	fetch::ContractRecord,
 };
@@ -17,7 +17,7 @@ pub async fn created(w: &mut EventWrite<'_, '_>, c: &ContractRecord) -> Result<(
 	)
 	.bind(int(c.id, "contract id")?)
 	.bind(i64::from(c.twin_id))
-	.bind(c.kind)
+	.bind(c.kind.as_str())
 	.bind(c.node_id.map(i64::from))
 	.bind(c.name.as_deref())
 	.bind(c.deployment_hash.as_deref())
@@ -32,7 +32,7 @@ pub async fn created(w: &mut EventWrite<'_, '_>, c: &ContractRecord) -> Result<(
 	.bind(ContractState::Created.as_str())
 	.execute(&mut **w.tx)
 	.await?;
-	if let (Some(node_id), Ok(ContractKind::Node)) = (c.node_id, c.kind.parse::<ContractKind>()) {
+	if let (Some(node_id), ContractKind::Node) = (c.node_id, c.kind) {
 		w.touched_nodes.insert(i64::from(node_id));
 	}
 	contract_event(w, c.id, ContractEventKind::Created, "").await
@@ -77,12 +77,12 @@ pub async fn deployed(w: &mut EventWrite<'_, '_>, id: u64) -> Result<()> {
 	contract_event(w, id, ContractEventKind::Deployed, "").await
 }
 
-/// Ended, with `cause` (a [`CancelCause`](crate::codes::CancelCause)'s stored text) and the debt
+/// Ended, with `cause` and the debt
 /// it left; a grace period it was in ends with it.
 pub async fn canceled(
 	w: &mut EventWrite<'_, '_>,
 	id: u64,
-	cause: &str,
+	cause: CancelCause,
 	unpaid: u128,
 ) -> Result<()> {
 	let contract_id = int(id, "contract id")?;
@@ -93,7 +93,7 @@ pub async fn canceled(
 		"UPDATE contracts SET state = $5, cause = $2, unpaid = $3, updated_block = $4 WHERE id = $1",
 	)
 	.bind(contract_id)
-	.bind(cause)
+	.bind(cause.as_str())
 	.bind(int(unpaid, "unpaid amount")?)
 	.bind(w.number)
 	.bind(ContractState::Deleted.as_str())

@@ -40,7 +40,7 @@ pub async fn apply(w: &mut EventWrite<'_, '_>, change: &Change) -> Result<()> {
 		}
 		Change::ContractDeployed { id } => contracts::deployed(w, *id).await,
 		Change::ContractCanceled { id, cause, unpaid } => {
-			contracts::canceled(w, *id, cause, *unpaid).await
+			contracts::canceled(w, *id, *cause, *unpaid).await
 		}
 		Change::IpsReserved { contract_id, farm_id: Some(farm_id), ips } => {
 			contracts::ips_reserved(w, *contract_id, *farm_id, ips).await
@@ -63,7 +63,7 @@ pub async fn apply(w: &mut EventWrite<'_, '_>, change: &Change) -> Result<()> {
 			billing::report_rejected(w, *contract_id, *reason).await
 		}
 		Change::Billed { contract_id, amount, discount_level } => {
-			billing::billed(w, *contract_id, *amount, discount_level).await
+			billing::billed(w, *contract_id, *amount, *discount_level).await
 		}
 		Change::GraceStarted { contract_id, debt } => {
 			billing::grace_started(w, *contract_id, *debt).await
