@@ -28,7 +28,9 @@ export async function startAttackerNode() {
     socket.on('message', (text) => {
       const { id, method } = JSON.parse(String(text));
       seen.rpc.push(method);
-      const reply = method === 'chain_getBlockHash' ? { result: genesis } : { error: { code: -32601, message: 'Method not found' } };
+      const reply = method === 'chain_getBlockHash'
+        ? { result: genesis }
+        : { error: { code: -32601, message: 'Method not found' } };
       socket.send(JSON.stringify({ jsonrpc: '2.0', id, ...reply }));
     });
   });
@@ -76,18 +78,23 @@ export async function linkOfferIsNotApplied(page, { origin, rpc, log, shot }) {
     const stored = await savedEndpoints(page);
     const saved = stored ?? { rpc: 'ws://127.0.0.1:9944', indexer: 'http://127.0.0.1:4350' };
     assert.equal(saved.rpc, rpc);
-    await page.goto(`${origin}?rpc=${encodeURIComponent(attacker.rpc)}&indexer=${encodeURIComponent(attacker.indexer)}`);
+    const offered = `rpc=${encodeURIComponent(attacker.rpc)}&indexer=${encodeURIComponent(attacker.indexer)}`;
+    await page.goto(`${origin}?${offered}`);
     await page.getByTestId('endpoint-offer').waitFor();
     assert.equal(await page.getByTestId('offer-rpc').textContent(), attacker.rpc);
     assert.equal(await page.getByTestId('offer-indexer').textContent(), attacker.indexer);
-    await page.locator('[data-testid="genesis-comparison"][data-comparison="different chain"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="genesis-comparison"][data-comparison="different chain"]')
+      .waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId('offer-genesis').textContent(), attacker.genesis);
     assert.equal(await page.getByTestId('known-genesis').textContent(), await genesisOf(rpc));
     await page.getByTestId('offer-indexer-status').filter({ hasText: 'indexed to block 666' }).waitFor();
     log('offer shown:', (await page.getByTestId('genesis-comparison').textContent()));
     // Meanwhile the page works on the saved endpoints.
     await page.getByTestId('page-account').waitFor({ timeout: 60_000 });
-    assert.match(await page.locator('.endpoints summary').textContent(), new RegExp(`^Connected to .* at ${rpc} · indexer ${saved.indexer}$`));
+    assert.match(
+      await page.locator('.endpoints summary').textContent(),
+      new RegExp(`^Connected to .* at ${rpc} · indexer ${saved.indexer}$`),
+    );
     assert.equal(attacker.seen.connections, 1);
     assert.deepEqual(attacker.seen.rpc, ['chain_getBlockHash']);
     assert.ok(attacker.seen.graphql.every((q) => /status \{ indexedHeight finalizedHeight \}/.test(q)), JSON.stringify(attacker.seen.graphql));
@@ -111,9 +118,16 @@ export async function linkOfferIsNotApplied(page, { origin, rpc, log, shot }) {
 /** The built page carries a strict CSP, and Chromium applies it: an injected inline script does
  * not run and a `securitypolicyviolation` is reported. */
 export async function cspBlocksInlineScript(page) {
-  const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? null);
+  const csp = await page.evaluate(
+    () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? null,
+  );
   assert.ok(csp, 'the page has a Content-Security-Policy meta tag');
-  for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'"]) {
+  for (const directive of [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "object-src 'none'",
+    "base-uri 'none'",
+  ]) {
     assert.ok(csp.split('; ').includes(directive), `${directive} in ${csp}`);
   }
   assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
@@ -147,7 +161,10 @@ export async function framedDashboardDoesNotRun(browser, origin) {
       await page.goto(`http://127.0.0.1:${site.address().port}/`);
       const frame = page.frames().find((f) => f !== page.mainFrame());
       // The dashboard's root once it has rendered anything; a refused frame has no root.
-      await frame.waitForFunction(() => { const root = document.getElementById('root'); return !root || root.textContent; }, null, { timeout: 60_000 }).catch(() => {});
+      await frame.waitForFunction(() => {
+        const root = document.getElementById('root');
+        return !root || root.textContent;
+      }, null, { timeout: 60_000 }).catch(() => {});
       return frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
     };
     assert.doesNotMatch(await frameText(), /Find a node/, 'as served, the frame is refused');
@@ -180,7 +197,11 @@ export function assertLinkCarriesNoEndpoint(link, origin) {
 export async function cosignViewShowsWhatRuns(page, { image, entrypoint, env }) {
   const runs = page.getByTestId('cosign-workloads');
   await runs.waitFor();
-  for (const [id, want] of [['cosign-image', image], ['cosign-entrypoint', entrypoint], ['cosign-env', env.join('\n')]]) {
+  for (const [id, want] of [
+    ['cosign-image', image],
+    ['cosign-entrypoint', entrypoint],
+    ['cosign-env', env.join('\n')],
+  ]) {
     const shown = page.getByTestId(id).first();
     assert.ok(await shown.isVisible(), `${id} is visible`);
     assert.equal(await shown.innerText(), want);
@@ -188,7 +209,10 @@ export async function cosignViewShowsWhatRuns(page, { image, entrypoint, env }) 
   assert.equal(await page.locator('main details').count(), 0, 'nothing in the co-sign view is folded away');
   const above = await page.evaluate(() => {
     const runs = document.querySelector('[data-testid="cosign-workloads"]');
-    const later = [document.querySelector('[data-testid="verdict"]'), [...document.querySelectorAll('button')].find((b) => b.textContent === 'Add my signature')];
+    const later = [
+      document.querySelector('[data-testid="verdict"]'),
+      [...document.querySelectorAll('button')].find((b) => b.textContent === 'Add my signature'),
+    ];
     return later.every((el) => el
       && (runs.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0
       && runs.getBoundingClientRect().bottom <= el.getBoundingClientRect().top);

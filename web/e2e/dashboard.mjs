@@ -16,7 +16,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acceptOffer, assertLinkCarriesNoEndpoint, cosignViewShowsWhatRuns, cspBlocksInlineScript, framedDashboardDoesNotRun, linkOfferIsNotApplied } from './attacks.mjs';
+import {
+  acceptOffer, assertLinkCarriesNoEndpoint, cosignViewShowsWhatRuns, cspBlocksInlineScript, framedDashboardDoesNotRun,
+  linkOfferIsNotApplied,
+} from './attacks.mjs';
 import { walletJourney } from './wallet.mjs';
 import { execFileSync } from 'node:child_process';
 import { grid, gridBin, gridFails, gridFailsWith, launchBrowser, log, shots, startGrid } from './support.mjs';
@@ -74,7 +77,8 @@ async function main() {
 
     // Sign in as Charlie and create the twin, with the X25519 key derived in the page.
     await signIn('Charlie');
-    if (await page.getByRole('button', { name: 'Create my twin' }).isVisible()) await page.getByRole('button', { name: 'Create my twin' }).click();
+    const createTwin = page.getByRole('button', { name: 'Create my twin' });
+    if (await createTwin.isVisible()) await createTwin.click();
     await page.getByTestId('twin').filter({ hasText: /^twin \d+$/ }).waitFor({ timeout: 60_000 });
     const charlieTwin = Number((await page.getByTestId('twin').textContent()).replace('twin ', ''));
     const twinOnChain = grid(g.rpc, ['twin', 'show', String(charlieTwin)]);
@@ -142,13 +146,20 @@ async function main() {
     await page.getByTestId('deploy-error').waitFor({ timeout: 60_000 });
     const chainRefusal = await page.getByTestId('deploy-error').textContent();
     log('chain refusal shown:', chainRefusal);
-    assert.equal(chainRefusal, 'SmartContract::ContractIsNotUnique: A live contract on this node has this deployment hash.');
+    assert.equal(
+      chainRefusal,
+      'SmartContract::ContractIsNotUnique: A live contract on this node has this deployment hash.',
+    );
     assert.deepEqual(grid(g.rpc, ['contract', 'list'], { key: '//Charlie' }), contractsBefore);
 
     // Encrypted by `grid`, decrypted in the browser.
     const work = mkdtempSync(join(tmpdir(), 'grid-e2e-'));
     const file = join(work, 'cli.json');
-    execFileSync(gridBin, ['--url', g.rpc, '--key', '//Charlie', 'deployment', 'new', '--name', 'fromcli', '--image', 'docker.io/library/redis:7', '--cpu', '1', '--memory', '1G', '-o', file], { stdio: 'ignore' });
+    execFileSync(gridBin, [
+      '--url', g.rpc, '--key', '//Charlie',
+      'deployment', 'new', '--name', 'fromcli', '--image', 'docker.io/library/redis:7', '--cpu', '1', '--memory', '1G',
+      '-o', file,
+    ], { stdio: 'ignore' });
     execFileSync(gridBin, ['--url', g.rpc, '--key', '//Charlie', 'deployment', 'sign', file], { stdio: 'ignore' });
     const cliContract = grid(g.rpc, ['contract', 'create', '--node', '1', file], { key: '//Charlie' }).contract_id;
     log('grid created contract', cliContract);
@@ -165,7 +176,7 @@ async function main() {
     const paidBlock = Number(await paid.locator('xpath=..').locator('td').first().textContent());
     const paidUnits = await paid.getAttribute('data-units');
     log(`a bill in the table: block ${paidBlock}, ${paidUnits} units`);
-    const bills = grid(g.rpc, ['contract', 'bills', String(contractId), '--blocks', '1000'], { key: '//Charlie' }).bills;
+    const { bills } = grid(g.rpc, ['contract', 'bills', String(contractId), '--blocks', '1000'], { key: '//Charlie' });
     const onChainBill = bills.find((b) => b.block === paidBlock);
     assert.ok(onChainBill, `the chain has the bill of block ${paidBlock}: ${JSON.stringify(bills)}`);
     assert.equal(String(onChainBill.amount), paidUnits);
@@ -181,7 +192,9 @@ async function main() {
     await page.getByRole('button', { name: 'Update', exact: true }).click();
     await page.getByTestId('update-panel').locator('#cpu').fill('2');
     await page.locator('[data-testid="sign-update"]:not([disabled])').click({ timeout: 30_000 });
-    await page.getByTestId('detail-message').filter({ hasText: `Contract ${contractId} is updated: node 1 runs version 1 of its deployment.` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('detail-message')
+      .filter({ hasText: `Contract ${contractId} is updated: node 1 runs version 1 of its deployment.` })
+      .waitFor({ timeout: 120_000 });
     await page.getByTestId('declared').filter({ hasText: /^2 vCPU, / }).waitFor({ timeout: 30_000 });
     const updated = grid(g.rpc, ['contract', 'show', String(contractId), '--decrypt'], { key: '//Charlie' });
     assert.equal(updated.contract.version, 2);
@@ -203,7 +216,9 @@ async function main() {
     // Cancel the deployed one: gone from the chain, its IP free again.
     await page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
     await page.getByRole('button', { name: 'Cancel the contract' }).click();
-    await page.getByTestId('detail-message').filter({ hasText: `Contract ${contractId} is cancelled` }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('detail-message')
+      .filter({ hasText: `Contract ${contractId} is cancelled` })
+      .waitFor({ timeout: 60_000 });
     await shot('6-cancelled');
     assert.equal(gridFails(g.rpc, ['contract', 'show', String(contractId)]).status, 1);
     assert.equal(gridFails(g.rpc, ['contract', 'show', String(cliContract)]).status, 1);
@@ -231,13 +246,19 @@ async function main() {
     // Co-signing: Charlie asks Dave to co-sign; Dave opens the link, signs, passes it back; Charlie deploys.
     // Charlie came through a link offering an attacker's chain and leaves the offer unanswered: the
     // link he passes on carries no endpoint, his or the attacker's.
-    if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Dave' }) !== null) grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
+    if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Dave' }) !== null) {
+      grid(g.rpc, ['twin', 'create'], { key: '//Dave' });
+    }
     const daveTwin = grid(g.rpc, ['twin', 'show'], { key: '//Dave' }).id;
     await page.goto(`${origin}?rpc=ws://attacker:9944&indexer=http://attacker:4350`);
     await page.getByTestId('endpoint-offer').waitFor();
     await signIn('Charlie');
     await nav('deploy');
-    const runs = { image: 'docker.io/library/nginx:1.27', entrypoint: `/bin/sh -c "nginx -g 'daemon off;'"`, env: ['API_TOKEN=s3cret-for-dave', 'TZ=UTC'] };
+    const runs = {
+      image: 'docker.io/library/nginx:1.27',
+      entrypoint: `/bin/sh -c "nginx -g 'daemon off;'"`,
+      env: ['API_TOKEN=s3cret-for-dave', 'TZ=UTC'],
+    };
     await page.locator('#node').fill('1');
     await page.locator('#vm-name').fill('shared');
     await page.locator('#entrypoint').fill(runs.entrypoint);

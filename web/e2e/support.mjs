@@ -29,7 +29,11 @@ export async function startGrid({ nodeArgs, ports }) {
     GRID_AGENT_PORT: String(ports.agent), GRID_WEB_PORT: String(ports.web),
     GRID_REPORT_INTERVAL: '2',
   };
-  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), ...nodeArgs], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn('bash', [join(repo, 'scripts/local-grid.sh'), ...nodeArgs], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
   let out = '';
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`the local grid did not come up in 30 min:\n${out}`)), 30 * 60_000);
@@ -80,6 +84,13 @@ export function gridFails(rpc, args, opts) {
 export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+    args: [
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
 }

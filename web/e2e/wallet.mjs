@@ -28,7 +28,17 @@ const ACCOUNTS = [{ uri: '//Eve', name: 'Eve (test wallet)' }, { uri: '//Ferdie'
 export async function bundleTestWallet() {
   const out = await build({
     configFile: false, logLevel: 'error', root: join(here, '..'),
-    build: { write: false, minify: false, target: 'es2022', lib: { entry: join(here, 'wallet/extension.js'), formats: ['iife'], name: 'gridchainTestWallet', fileName: 'wallet' } },
+    build: {
+      write: false,
+      minify: false,
+      target: 'es2022',
+      lib: {
+        entry: join(here, 'wallet/extension.js'),
+        formats: ['iife'],
+        name: 'gridchainTestWallet',
+        fileName: 'wallet',
+      },
+    },
   });
   const [chunk] = (Array.isArray(out) ? out[0] : out).output;
   return `globalThis.__testWalletAccounts = ${JSON.stringify(ACCOUNTS)};\n${chunk.code}`;
@@ -93,13 +103,22 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     const identity = await page.getByTestId('fresh-identity-text').textContent();
     if (screenshot) await shot(page, screenshot);
     assert.match(identity, /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/);
-    assert.ok(await page.getByTestId('adopt-identity').isDisabled(), 'nothing is created before the user says where the identity is kept');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-identity').click()]);
+    assert.ok(
+      await page.getByTestId('adopt-identity').isDisabled(),
+      'nothing is created before the user says where the identity is kept',
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-identity').click(),
+    ]);
     const file = join(work, download.suggestedFilename());
     await download.saveAs(file);
     assert.ok(readFileSync(file, 'utf8').includes(identity));
     await page.getByTestId(keep ? 'keep-browser' : 'keep-nowhere').check();
-    assert.ok(await page.getByTestId('adopt-identity').isDisabled(), 'nothing is created before the user says the identity is saved');
+    assert.ok(
+      await page.getByTestId('adopt-identity').isDisabled(),
+      'nothing is created before the user says the identity is saved',
+    );
     await page.getByTestId('identity-saved').check();
     await page.getByTestId('adopt-identity').click();
     const twinId = await twinShown(page);
@@ -114,7 +133,11 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     assert.equal(twin.pk, recipientHex(recipient), 'the twin published the key of the identity in the saved file');
     assert.equal(u8aToHex(decodeAddress(twin.account)), u8aToHex(decodeAddress(address)));
     const kept = await page.evaluate((a) => localStorage.getItem(`gridchain.age-identity.${a}`), address);
-    assert.equal(kept, keep ? identity : null, keep ? 'kept in this browser, as chosen' : 'not kept in this browser, as chosen');
+    assert.equal(
+      kept,
+      keep ? identity : null,
+      keep ? 'kept in this browser, as chosen' : 'not kept in this browser, as chosen',
+    );
     return { twinId, identity, file };
   };
   /** `grid contract show` and the deployment decrypted from its data by the standard age tool with `identityFile`. */
@@ -130,8 +153,14 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     assert.deepEqual(doc.signature_requirement.signatures.map((s) => s.twin_id), expected.map((e) => e.twin));
     for (const [i, s] of doc.signature_requirement.signatures.entries()) {
       assert.equal(s.key_type, 'sr25519');
-      assert.ok(signs(u8aWrapBytes(hexToU8a(hash)), s.signature, expected[i].address), `twin ${s.twin_id} signed <Bytes>hash</Bytes>`);
-      assert.ok(!signs(hexToU8a(hash), s.signature, expected[i].address), `twin ${s.twin_id}'s signature is the wallet's, not one over the bare hash`);
+      assert.ok(
+        signs(u8aWrapBytes(hexToU8a(hash)), s.signature, expected[i].address),
+        `twin ${s.twin_id} signed <Bytes>hash</Bytes>`,
+      );
+      assert.ok(
+        !signs(hexToU8a(hash), s.signature, expected[i].address),
+        `twin ${s.twin_id}'s signature is the wallet's, not one over the bare hash`,
+      );
     }
   };
 
@@ -143,7 +172,8 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     assert.equal(await page.getByText('cannot be used yet').count(), 0);
     await page.getByRole('button', { name: 'Connect a wallet' }).click();
     await page.getByTestId('wallet-accounts').waitFor();
-    const listed = await page.locator('[data-testid="wallet-accounts"] tbody tr').evaluateAll((rows) => rows.map((r) => [r.dataset.address, r.cells[0].textContent, r.cells[1].textContent]));
+    const listed = await page.locator('[data-testid="wallet-accounts"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [r.dataset.address, r.cells[0].textContent, r.cells[1].textContent]));
     assert.deepEqual(listed, [[eve, 'Eve (test wallet)', WALLET], [ferdie, 'Ferdie (test wallet)', WALLET]]);
     assert.deepEqual(await page.evaluate(() => globalThis.__testWallet.origins), ['Gridchain']);
 
@@ -155,7 +185,11 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     await use(page, ferdie);
     const ferdieTwin = await makeTwin(page, ferdie, false);
     const txs = (await requests(page)).filter((r) => r.kind === 'payload');
-    assert.deepEqual(txs.map((r) => r.address), [eve, ferdie], 'each twin was created by a transaction the wallet signed');
+    assert.deepEqual(
+      txs.map((r) => r.address),
+      [eve, ferdie],
+      'each twin was created by a transaction the wallet signed',
+    );
     log(`wallet twins: Eve ${eveTwin.twinId}, Ferdie ${ferdieTwin.twinId}`);
     // Back to Eve: the page takes her identity from this browser, as it is still her twin's key.
     await use(page, eve);
@@ -172,14 +206,17 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     const hash = await page.getByTestId('hash').textContent();
     await page.getByTestId('deploy').click();
     const link = await page.getByTestId('share-link').getAttribute('href');
-    assert.ok((await requests(page)).some((r) => r.kind === 'raw' && r.type === 'bytes' && r.address === eve && r.data === hash), 'the wallet was asked to sign the deployment hash');
+    const askedToSignHash = (r) => r.kind === 'raw' && r.type === 'bytes' && r.address === eve && r.data === hash;
+    assert.ok((await requests(page)).some(askedToSignHash), 'the wallet was asked to sign the deployment hash');
 
     // Ferdie co-signs in the same wallet.
     await use(page, ferdie);
     await page.goto(link);
     if (!(await page.getByTestId('who').textContent()).startsWith('Ferdie')) await use(page, ferdie);
     await nav(page, 'cosign');
-    await page.getByTestId('verdict').filter({ hasText: `RequiredSignerMissing: twin ${ferdieTwin.twinId} must sign` }).waitFor();
+    await page.getByTestId('verdict')
+      .filter({ hasText: `RequiredSignerMissing: twin ${ferdieTwin.twinId} must sign` })
+      .waitFor();
     await page.getByRole('button', { name: 'Add my signature' }).click();
     await page.getByTestId('verdict').filter({ hasText: 'satisfied: weight 2 of 2' }).waitFor();
     const signedLink = await page.getByTestId('cosign-link').textContent();
@@ -195,7 +232,8 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     await outcome(page, 'deployed', 'deploy-error');
     const contractId = Number((await page.getByTestId('deployed').textContent()).match(/Contract (\d+)/)[1]);
     await shot(page, 'w2-wallet-cosigned-deployed');
-    const posted = (await requests(page)).filter((r) => r.kind === 'raw' && u8aToString(hexToU8a(r.data)).startsWith('POST /v1/deployments\n'));
+    const posted = (await requests(page))
+      .filter((r) => r.kind === 'raw' && u8aToString(hexToU8a(r.data)).startsWith('POST /v1/deployments\n'));
     assert.deepEqual(posted.map((r) => r.address), [eve], "the deploy request to the node was signed in Eve's wallet");
     const deployed = onChain(contractId, eveTwin.file);
     assert.equal(deployed.contract.state, 'deployed');
@@ -230,7 +268,11 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     // offers no "Sign and update", only passing it on, and nothing reaches the chain.
     await page.getByTestId('sign-update').filter({ hasText: 'Sign and pass on to co-signers' }).waitFor();
     await page.getByTestId('changes').locator('tr', { hasText: 'signers' }).waitFor();
-    assert.equal(grid(rpc, ['contract', 'show', String(contractId)]).version, deployed.contract.version, 'nothing reached the chain');
+    assert.equal(
+      grid(rpc, ['contract', 'show', String(contractId)]).version,
+      deployed.contract.version,
+      'nothing reached the chain',
+    );
     await page.locator('[data-testid="sign-update"]:not([disabled])').click({ timeout: 30_000 });
     const updateLink = await page.getByTestId('update-share-link').getAttribute('href');
 
@@ -240,9 +282,13 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
     if (!(await page.getByTestId('who').textContent()).startsWith('Ferdie')) await use(page, ferdie);
     await nav(page, 'cosign');
     await page.getByTestId('replaces').filter({ hasText: /^version 0, whose requirement is / }).waitFor({ timeout: 30_000 });
-    const read = (await requests(page)).filter((r) => r.kind === 'raw' && r.address === ferdie && u8aToString(hexToU8a(r.data)).startsWith(`GET /v1/deployments/${contractId}\n`));
+    const read = (await requests(page)).filter((r) => r.kind === 'raw'
+      && r.address === ferdie
+      && u8aToString(hexToU8a(r.data)).startsWith(`GET /v1/deployments/${contractId}\n`));
     assert.ok(read.length >= 1, "the node answered a read signed in Ferdie's wallet");
-    await page.getByTestId('verdict').filter({ hasText: `PreviousRequiredSignerMissing: twin ${ferdieTwin.twinId}` }).waitFor();
+    await page.getByTestId('verdict')
+      .filter({ hasText: `PreviousRequiredSignerMissing: twin ${ferdieTwin.twinId}` })
+      .waitFor();
     await page.getByRole('button', { name: 'Add my signature' }).click();
     await page.getByTestId('verdict').filter({ hasText: 'satisfied: weight 1 of 1' }).waitFor();
     await shot(page, 'w3-wallet-update-cosigned');
@@ -284,13 +330,21 @@ export async function walletJourney({ browser, url, rpc, grid, gridFails, log, s
       assert.match(await b.page.getByTestId('identity-error').textContent(), /not your twin's .*cannot decrypt your deployments/);
       await b.page.getByLabel('identity file').setInputFiles(eveTwin.file);
       await b.page.getByTestId('identity-where').filter({ hasText: 'loaded for this visit' }).waitFor();
-      assert.equal(await b.page.evaluate((a) => localStorage.getItem(`gridchain.age-identity.${a}`), eve), null, 'not kept: the user did not ask');
+      assert.equal(
+        await b.page.evaluate((a) => localStorage.getItem(`gridchain.age-identity.${a}`), eve),
+        null,
+        'not kept: the user did not ask',
+      );
       await nav(b.page, 'contracts');
       await b.page.locator(`tr[data-contract="${contractId}"]`).getByRole('button', { name: 'Open' }).click();
       await b.page.getByRole('button', { name: 'Decrypt the deployment' }).click();
       await b.page.getByTestId('decrypted').waitFor();
       const shown = JSON.parse(await b.page.getByTestId('decrypted').textContent());
-      assert.deepEqual({ ...shown, contract_id: 0 }, { ...updated.doc, contract_id: 0 }, 'the page decrypts what age decrypts');
+      assert.deepEqual(
+        { ...shown, contract_id: 0 },
+        { ...updated.doc, contract_id: 0 },
+        'the page decrypts what age decrypts',
+      );
       await shot(b.page, 'w4-wallet-restored-decrypted');
       log('a fresh browser restored Eve\'s identity from her file and decrypted the contract');
     } finally {

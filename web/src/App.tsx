@@ -3,7 +3,9 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { Chain } from './grid/chain';
 import { Indexer } from './grid/indexer';
 import type { Deployment } from './deployment';
-import { type Account, type Page, SessionContext, endpoints, remember, remembered, saveEndpoints, sentence } from './session';
+import {
+  type Account, type Page, SessionContext, endpoints, remember, remembered, saveEndpoints, sentence,
+} from './session';
 import { restore } from './accounts';
 import { isDevChain } from './funding';
 import { type Endpoints, offeredEndpoints, withoutOffer } from './links';
@@ -118,11 +120,20 @@ export function App() {
         <h1>Gridchain</h1>
         <nav>
           {PAGES.map((p) => (
-            <button key={p.id} className={p.id === page ? 'active' : ''} data-page={p.id} onClick={() => go(p.id)}>{p.title}</button>
+            <button
+              key={p.id}
+              className={p.id === page ? 'active' : ''}
+              data-page={p.id}
+              onClick={() => go(p.id)}
+            >
+              {p.title}
+            </button>
           ))}
         </nav>
         <span className="who" data-testid="who">
-          {account ? `${account.label} · ${account.twinId ? `twin ${account.twinId}` : 'no twin yet'}` : 'not signed in'}
+          {account
+            ? `${account.label} · ${account.twinId ? `twin ${account.twinId}` : 'no twin yet'}`
+            : 'not signed in'}
         </span>
       </header>
       {(offer.rpc || offer.indexer) && (
@@ -134,7 +145,13 @@ export function App() {
           onDecline={() => settleOffer(false)}
         />
       )}
-      <Endpoints key={`${where.rpc} ${where.indexer}`} where={where} onChange={connectTo} connected={chain !== null} chainName={chainName} />
+      <Endpoints
+        key={`${where.rpc} ${where.indexer}`}
+        where={where}
+        onChange={connectTo}
+        connected={chain !== null}
+        chainName={chainName}
+      />
       {error && <p className="error" role="alert" data-testid="connect-error">{error}</p>}
       {restoreNote && <p className="error" role="alert" data-testid="restore-note">{restoreNote}</p>}
       {chain ? (
@@ -164,7 +181,9 @@ function Endpoints({ where, onChange, connected, chainName }: {
   const [indexer, setIndexer] = useState(where.indexer);
   return (
     <details className="endpoints">
-      <summary>{connected ? `Connected to ${chainName} at ${where.rpc}` : `Chain ${where.rpc}`} · indexer {where.indexer}</summary>
+      <summary>
+        {connected ? `Connected to ${chainName} at ${where.rpc}` : `Chain ${where.rpc}`} · indexer {where.indexer}
+      </summary>
       <label>Chain <input value={rpc} onChange={(e) => setRpc(e.target.value)} /></label>
       <label>Indexer <input value={indexer} onChange={(e) => setIndexer(e.target.value)} /></label>
       <button onClick={() => onChange({ rpc, indexer })}>Connect</button>

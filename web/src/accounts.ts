@@ -12,7 +12,14 @@ import { type WalletAccount, keptIdentity, reconnectWallet, walletSigners } from
 export const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 const isDevUri = (uri: string) => DEV_ACCOUNTS.some((n) => uri === `//${n}`);
 
-async function keyAccount(chain: Chain, pair: KeyringPair, ageKey: AgeKey, label: string, kind: 'dev' | 'phrase', remember?: Remembered): Promise<Account> {
+async function keyAccount(
+  chain: Chain,
+  pair: KeyringPair,
+  ageKey: AgeKey,
+  label: string,
+  kind: 'dev' | 'phrase',
+  remember?: Remembered,
+): Promise<Account> {
   const twinId = await chain.twinIdOf(pair.address);
   return { label, kind, address: pair.address, tx: { pair }, signer: signerOf(pair), ageKey, twinId, remember };
 }
@@ -63,7 +70,12 @@ export async function restore(chain: Chain, r: Remembered | null, devChain: bool
   }
   if (r?.kind === 'wallet') {
     const w = await reconnectWallet(r.address, r.source);
-    if (!w) return { lost: `Your wallet ${r.source} does not share the account ${r.address} with this page any more: connect the wallet again.` };
+    if (!w) {
+      return {
+        lost: `Your wallet ${r.source} does not share the account ${r.address} with this page any more: `
+          + 'connect the wallet again.',
+      };
+    }
     return { account: await openWallet(chain, w) };
   }
   return null;

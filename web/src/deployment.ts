@@ -157,7 +157,14 @@ function parseWorkload(v: Json, path: string): Workload {
   }
   if (type === 'disk') {
     const d = members(w.data, dp, ['size', 'kind']);
-    return { ...base, type, data: { size: u64(d.size, join(dp, 'size')), kind: oneOf(d.kind, join(dp, 'kind'), ['ssd', 'hdd'] as const) } };
+    return {
+      ...base,
+      type,
+      data: {
+        size: u64(d.size, join(dp, 'size')),
+        kind: oneOf(d.kind, join(dp, 'kind'), ['ssd', 'hdd'] as const),
+      },
+    };
   }
   members(w.data, dp, []);
   return { ...base, type, data: {} };
@@ -191,7 +198,11 @@ export function readDeployment(value: Json): Deployment {
       requests: list(s.requests, join(sp, 'requests'), (r, p) => {
         const o = members(r, p, ['twin_id', 'weight', 'required']);
         if (typeof o.required !== 'boolean') throw new ParseError(join(p, 'required'), 'expected true or false');
-        return { twin_id: u32(o.twin_id, join(p, 'twin_id')), weight: u32(o.weight, join(p, 'weight')), required: o.required };
+        return {
+          twin_id: u32(o.twin_id, join(p, 'twin_id')),
+          weight: u32(o.weight, join(p, 'weight')),
+          required: o.required,
+        };
       }),
       weight_required: u32(s.weight_required, join(sp, 'weight_required')),
       signatures: list(s.signatures, join(sp, 'signatures'), (g, p) => {
@@ -213,39 +224,125 @@ const NAME = /^[a-z0-9_]{1,36}$/;
 
 /** Check every rule of §9.1 and the requirement's shape; throws the first broken one. */
 export function validate(doc: Deployment): void {
-  if (doc.workloads.length === 0) throw new DeploymentError('NoWorkloads', 'the document has no workloads: add at least one');
-  if (doc.workloads.length > MAX_WORKLOADS) throw new DeploymentError('TooManyWorkloads', `the document has ${doc.workloads.length} workloads, more than the ${MAX_WORKLOADS} a document may have`, { count: doc.workloads.length, max: MAX_WORKLOADS });
+  if (doc.workloads.length === 0) {
+    throw new DeploymentError('NoWorkloads', 'the document has no workloads: add at least one');
+  }
+  if (doc.workloads.length > MAX_WORKLOADS) {
+    throw new DeploymentError(
+      'TooManyWorkloads',
+      `the document has ${doc.workloads.length} workloads, more than the ${MAX_WORKLOADS} a document may have`,
+      { count: doc.workloads.length, max: MAX_WORKLOADS },
+    );
+  }
   const byName = new Map<string, Workload>();
   for (const w of doc.workloads) {
-    if (!NAME.test(w.name)) throw new DeploymentError('BadWorkloadName', `workload \`${w.name}\`: the name must be 1 to 36 characters of a-z, 0-9 and _`, { name: w.name });
-    if (byName.has(w.name)) throw new DeploymentError('DuplicateWorkloadName', `workload \`${w.name}\`: the name is used by more than one workload`, { name: w.name });
+    if (!NAME.test(w.name)) {
+      throw new DeploymentError(
+        'BadWorkloadName',
+        `workload \`${w.name}\`: the name must be 1 to 36 characters of a-z, 0-9 and _`,
+        { name: w.name },
+      );
+    }
+    if (byName.has(w.name)) {
+      throw new DeploymentError(
+        'DuplicateWorkloadName',
+        `workload \`${w.name}\`: the name is used by more than one workload`,
+        { name: w.name },
+      );
+    }
     byName.set(w.name, w);
-    if (w.version > doc.version) throw new DeploymentError('WorkloadVersionAboveDocument', `workload \`${w.name}\`: version is ${w.version}, above the document's version ${doc.version}`, { name: w.name });
+    if (w.version > doc.version) {
+      throw new DeploymentError(
+        'WorkloadVersionAboveDocument',
+        `workload \`${w.name}\`: version is ${w.version}, above the document's version ${doc.version}`,
+        { name: w.name },
+      );
+    }
   }
   const ipUsers = new Map<string, string>();
   const diskUsers = new Map<string, string>();
   for (const w of doc.workloads) {
     const name = w.name;
-    if (w.type === 'disk' && w.data.size < GIB) throw new DeploymentError('DiskTooSmall', `workload \`${name}\`: data.size is ${w.data.size} bytes, below the minimum of 1 GiB`, { name });
+    if (w.type === 'disk' && w.data.size < GIB) {
+      throw new DeploymentError(
+        'DiskTooSmall',
+        `workload \`${name}\`: data.size is ${w.data.size} bytes, below the minimum of 1 GiB`,
+        { name },
+      );
+    }
     if (w.type !== 'vm') continue;
     const d = w.data;
-    if (d.cpu < 1 || d.cpu > 64) throw new DeploymentError('CpuOutOfRange', `workload \`${name}\`: data.cpu is ${d.cpu}, it must be 1 to 64`, { name });
-    if (d.memory < 256 * MIB) throw new DeploymentError('MemoryTooSmall', `workload \`${name}\`: data.memory is ${d.memory} bytes, below the minimum of 256 MiB`, { name });
-    if (d.rootfs_size < GIB) throw new DeploymentError('RootfsTooSmall', `workload \`${name}\`: data.rootfs_size is ${d.rootfs_size} bytes, below the minimum of 1 GiB`, { name });
+    if (d.cpu < 1 || d.cpu > 64) {
+      throw new DeploymentError(
+        'CpuOutOfRange',
+        `workload \`${name}\`: data.cpu is ${d.cpu}, it must be 1 to 64`,
+        { name },
+      );
+    }
+    if (d.memory < 256 * MIB) {
+      throw new DeploymentError(
+        'MemoryTooSmall',
+        `workload \`${name}\`: data.memory is ${d.memory} bytes, below the minimum of 256 MiB`,
+        { name },
+      );
+    }
+    if (d.rootfs_size < GIB) {
+      throw new DeploymentError(
+        'RootfsTooSmall',
+        `workload \`${name}\`: data.rootfs_size is ${d.rootfs_size} bytes, below the minimum of 1 GiB`,
+        { name },
+      );
+    }
     if (d.public_ip !== '') {
       const ip = byName.get(d.public_ip);
-      if (!ip) throw new DeploymentError('PublicIpMissing', `workload \`${name}\`: data.public_ip names \`${d.public_ip}\`, which is not a workload of the document`, { name });
-      if (ip.type !== 'public_ip') throw new DeploymentError('PublicIpNotPublicIp', `workload \`${name}\`: data.public_ip names \`${d.public_ip}\`, a ${ip.type} workload, not a public_ip one`, { name });
+      if (!ip) {
+        throw new DeploymentError(
+          'PublicIpMissing',
+          `workload \`${name}\`: data.public_ip names \`${d.public_ip}\`, which is not a workload of the document`,
+          { name },
+        );
+      }
+      if (ip.type !== 'public_ip') {
+        throw new DeploymentError(
+          'PublicIpNotPublicIp',
+          `workload \`${name}\`: data.public_ip names \`${d.public_ip}\`, a ${ip.type} workload, not a public_ip one`,
+          { name },
+        );
+      }
       const other = ipUsers.get(d.public_ip);
-      if (other !== undefined) throw new DeploymentError('PublicIpUsedTwice', `workload \`${name}\`: data.public_ip \`${d.public_ip}\` is already used by the VM \`${other}\``, { name });
+      if (other !== undefined) {
+        throw new DeploymentError(
+          'PublicIpUsedTwice',
+          `workload \`${name}\`: data.public_ip \`${d.public_ip}\` is already used by the VM \`${other}\``,
+          { name },
+        );
+      }
       ipUsers.set(d.public_ip, name);
     }
     for (const m of d.mounts) {
       const disk = byName.get(m.disk);
-      if (!disk) throw new DeploymentError('MountDiskMissing', `workload \`${name}\`: data.mounts names the disk \`${m.disk}\`, which is not a workload of the document`, { name });
-      if (disk.type !== 'disk') throw new DeploymentError('MountNotDisk', `workload \`${name}\`: data.mounts names \`${m.disk}\`, a ${disk.type} workload, not a disk`, { name });
+      if (!disk) {
+        throw new DeploymentError(
+          'MountDiskMissing',
+          `workload \`${name}\`: data.mounts names the disk \`${m.disk}\`, which is not a workload of the document`,
+          { name },
+        );
+      }
+      if (disk.type !== 'disk') {
+        throw new DeploymentError(
+          'MountNotDisk',
+          `workload \`${name}\`: data.mounts names \`${m.disk}\`, a ${disk.type} workload, not a disk`,
+          { name },
+        );
+      }
       const other = diskUsers.get(m.disk);
-      if (other !== undefined) throw new DeploymentError('DiskMountedTwice', `workload \`${name}\`: data.mounts mounts the disk \`${m.disk}\`, which the VM \`${other}\` already mounts`, { name });
+      if (other !== undefined) {
+        throw new DeploymentError(
+          'DiskMountedTwice',
+          `workload \`${name}\`: data.mounts mounts the disk \`${m.disk}\`, which the VM \`${other}\` already mounts`,
+          { name },
+        );
+      }
       diskUsers.set(m.disk, name);
     }
   }
@@ -253,18 +350,51 @@ export function validate(doc: Deployment): void {
 }
 
 function checkRequirementShape(req: SignatureRequirement): void {
-  if (req.requests.length === 0) throw new DeploymentError('NoRequests', 'signature_requirement.requests is empty: name at least one twin');
-  if (req.requests.length > MAX_REQUESTS) throw new DeploymentError('TooManyRequests', `signature_requirement.requests names ${req.requests.length} twins, more than the ${MAX_REQUESTS} a requirement may name`, { count: req.requests.length, max: MAX_REQUESTS });
-  if (req.signatures.length > MAX_SIGNATURES) throw new DeploymentError('TooManySignatures', `signature_requirement.signatures holds ${req.signatures.length} signatures, more than the ${MAX_SIGNATURES} a document may carry`, { count: req.signatures.length, max: MAX_SIGNATURES });
+  if (req.requests.length === 0) {
+    throw new DeploymentError('NoRequests', 'signature_requirement.requests is empty: name at least one twin');
+  }
+  if (req.requests.length > MAX_REQUESTS) {
+    throw new DeploymentError(
+      'TooManyRequests',
+      `signature_requirement.requests names ${req.requests.length} twins, `
+        + `more than the ${MAX_REQUESTS} a requirement may name`,
+      { count: req.requests.length, max: MAX_REQUESTS },
+    );
+  }
+  if (req.signatures.length > MAX_SIGNATURES) {
+    throw new DeploymentError(
+      'TooManySignatures',
+      `signature_requirement.signatures holds ${req.signatures.length} signatures, `
+        + `more than the ${MAX_SIGNATURES} a document may carry`,
+      { count: req.signatures.length, max: MAX_SIGNATURES },
+    );
+  }
   const seen = new Set<number>();
   let total = 0;
   for (const r of req.requests) {
-    if (seen.has(r.twin_id)) throw new DeploymentError('TwinRequestedTwice', `signature_requirement.requests names twin ${r.twin_id} more than once`, { twin_id: r.twin_id });
+    if (seen.has(r.twin_id)) {
+      throw new DeploymentError(
+        'TwinRequestedTwice',
+        `signature_requirement.requests names twin ${r.twin_id} more than once`,
+        { twin_id: r.twin_id },
+      );
+    }
     seen.add(r.twin_id);
     total += r.weight;
   }
-  if (req.weight_required === 0) throw new DeploymentError('WeightRequiredZero', 'signature_requirement.weight_required is 0: it must be at least 1');
-  if (req.weight_required > total) throw new DeploymentError('WeightRequiredAboveTotal', `signature_requirement.weight_required is ${req.weight_required}, above the requests' total weight ${total}`, { weight_required: req.weight_required, total });
+  if (req.weight_required === 0) {
+    throw new DeploymentError(
+      'WeightRequiredZero',
+      'signature_requirement.weight_required is 0: it must be at least 1',
+    );
+  }
+  if (req.weight_required > total) {
+    throw new DeploymentError(
+      'WeightRequiredAboveTotal',
+      `signature_requirement.weight_required is ${req.weight_required}, above the requests' total weight ${total}`,
+      { weight_required: req.weight_required, total },
+    );
+  }
 }
 
 // ---- capacity, challenge, hash (§9.2, §9.3) -----------------------------------------------------
@@ -408,15 +538,39 @@ function verifiedSigners(doc: Deployment, requirements: SignatureRequirement[], 
   const named = (twin: number) => requirements.some((r) => r.requests.some((q) => q.twin_id === twin));
   const signers: number[] = [];
   for (const s of signatures) {
-    if (!named(s.twin_id)) throw new DeploymentError('UnknownSigner', `twin ${s.twin_id} signed, but the requirement does not name it`, { twin_id: s.twin_id });
-    if (signers.includes(s.twin_id)) throw new DeploymentError('DuplicateSignature', `twin ${s.twin_id} signed more than once`, { twin_id: s.twin_id });
+    if (!named(s.twin_id)) {
+      throw new DeploymentError(
+        'UnknownSigner',
+        `twin ${s.twin_id} signed, but the requirement does not name it`,
+        { twin_id: s.twin_id },
+      );
+    }
+    if (signers.includes(s.twin_id)) {
+      throw new DeploymentError(
+        'DuplicateSignature',
+        `twin ${s.twin_id} signed more than once`,
+        { twin_id: s.twin_id },
+      );
+    }
     signers.push(s.twin_id);
   }
   const hash = deploymentHash(doc);
   for (const s of signatures) {
     const account = accounts(s.twin_id);
-    if (!account) throw new DeploymentError('TwinNotOnChain', `twin ${s.twin_id} signed, but no such twin is on chain`, { twin_id: s.twin_id });
-    if (!verifyRaw(s.key_type, s.signature, account, hash)) throw new DeploymentError('BadSignature', `twin ${s.twin_id}'s signature does not verify over this document's hash`, { twin_id: s.twin_id });
+    if (!account) {
+      throw new DeploymentError(
+        'TwinNotOnChain',
+        `twin ${s.twin_id} signed, but no such twin is on chain`,
+        { twin_id: s.twin_id },
+      );
+    }
+    if (!verifyRaw(s.key_type, s.signature, account, hash)) {
+      throw new DeploymentError(
+        'BadSignature',
+        `twin ${s.twin_id}'s signature does not verify over this document's hash`,
+        { twin_id: s.twin_id },
+      );
+    }
   }
   return signers;
 }
@@ -425,15 +579,29 @@ function verifiedSigners(doc: Deployment, requirements: SignatureRequirement[], 
  * previous requirement of an update breaks rules of their own names. */
 function signedWeight(req: SignatureRequirement, signers: number[], version: 'this' | 'previous'): number {
   const previous = version === 'previous';
-  const [missing, below] = previous ? ['PreviousRequiredSignerMissing', 'PreviousWeightBelowThreshold'] : ['RequiredSignerMissing', 'WeightBelowThreshold'];
+  const [missing, below] = previous
+    ? ['PreviousRequiredSignerMissing', 'PreviousWeightBelowThreshold']
+    : ['RequiredSignerMissing', 'WeightBelowThreshold'];
   for (const r of req.requests) {
     if (r.required && !signers.includes(r.twin_id)) {
-      throw new DeploymentError(missing, previous ? `twin ${r.twin_id} was required by the previous version and has not signed this one` : `twin ${r.twin_id} must sign, and has not`, { twin_id: r.twin_id });
+      throw new DeploymentError(
+        missing,
+        previous
+          ? `twin ${r.twin_id} was required by the previous version and has not signed this one`
+          : `twin ${r.twin_id} must sign, and has not`,
+        { twin_id: r.twin_id },
+      );
     }
   }
   const weight = req.requests.filter((r) => signers.includes(r.twin_id)).reduce((sum, r) => sum + r.weight, 0);
   if (weight < req.weight_required) {
-    throw new DeploymentError(below, previous ? `the signers weigh ${weight} in the previous requirement, which needs ${req.weight_required}` : `the signers weigh ${weight}, the requirement needs ${req.weight_required}`, { weight, weight_required: req.weight_required });
+    throw new DeploymentError(
+      below,
+      previous
+        ? `the signers weigh ${weight} in the previous requirement, which needs ${req.weight_required}`
+        : `the signers weigh ${weight}, the requirement needs ${req.weight_required}`,
+      { weight, weight_required: req.weight_required },
+    );
   }
   return weight;
 }

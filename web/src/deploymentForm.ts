@@ -51,7 +51,8 @@ export function formReducer(state: FormFields, action: FormAction): FormFields {
   switch (action.type) {
     case 'set': return { ...state, [action.field]: action.value };
     case 'publicIp': return { ...state, publicIp: action.value };
-    case 'disk': return { ...state, disks: state.disks.map((d, i) => (i === action.index ? { ...d, ...action.patch } : d)) };
+    case 'disk':
+      return { ...state, disks: state.disks.map((d, i) => (i === action.index ? { ...d, ...action.patch } : d)) };
     case 'addDisk': return { ...state, disks: [...state.disks, { name: '', size: '10', kind: 'ssd', mountPoint: '' }] };
     case 'removeDisk': return { ...state, disks: state.disks.filter((_, i) => i !== action.index) };
     case 'reset': return action.fields;
@@ -73,7 +74,8 @@ export function imageProblem(image: string): string | null {
   if (image.trim() === '') return `Image: give an image reference, such as ${EXAMPLE}.`;
   if (/\s/.test(image)) return `Image: "${image}" has a space in it; an image reference is written like ${EXAMPLE}.`;
   if (image.length > 255 || !REFERENCE.test(image)) {
-    return `Image: "${image}" is not an image reference; write it like ${EXAMPLE} (registry/name:tag, the name in lower case).`;
+    return `Image: "${image}" is not an image reference; `
+      + `write it like ${EXAMPLE} (registry/name:tag, the name in lower case).`;
   }
   return null;
 }
@@ -84,7 +86,10 @@ class FieldError extends Error {}
 
 function number(label: string, text: string, { min = 0, integer = false, unit = '' } = {}): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new FieldError(`${label}: "${text}" is not a number; give ${integer ? 'a whole number' : `a number${unit ? ` of${unit}` : ''}`}.`);
+  if (text.trim() === '' || !Number.isFinite(v)) {
+    const wanted = integer ? 'a whole number' : `a number${unit ? ` of${unit}` : ''}`;
+    throw new FieldError(`${label}: "${text}" is not a number; give ${wanted}.`);
+  }
   if (integer && !Number.isInteger(v)) throw new FieldError(`${label}: give a whole number.`);
   if (v < min) throw new FieldError(`${label}: must be at least ${min}${unit}.`);
   return v;
@@ -210,7 +215,8 @@ export function buildDocument(
   const vm: Workload = {
     version: 0, name, type: 'vm', description: runningVm ? runningVm.description : f.description, data: {
       image: f.image, cpu, memory, rootfs_size: rootfs, entrypoint: f.entrypoint, env, ssh_keys: lines(f.sshKeys),
-      public_ip: f.publicIp ? ipName : '', mounts: f.disks.map((d, i) => ({ disk: disks[i]!.name, mount_point: d.mountPoint })),
+      public_ip: f.publicIp ? ipName : '',
+      mounts: f.disks.map((d, i) => ({ disk: disks[i]!.name, mount_point: d.mountPoint })),
     },
   };
   const workloads: Workload[] = [vm, ...disks.map((d) => d!)];
@@ -240,11 +246,15 @@ const gibText = (bytes: number) => String(bytes / GIB);
  * public IP, so a document of another shape is refused with a sentence. */
 export function formOf(doc: Deployment, nodeId: number): { fields: FormFields } | { error: string } {
   const vms = doc.workloads.filter((w) => w.type === 'vm');
-  if (vms.length !== 1) return { error: `This deployment has ${vms.length} VMs; the form edits one VM with its disks and public IP.` };
+  if (vms.length !== 1) {
+    return { error: `This deployment has ${vms.length} VMs; the form edits one VM with its disks and public IP.` };
+  }
   const vm = vms[0];
   const disks = doc.workloads.filter((w) => w.type === 'disk');
   const mounted = new Map(vm.data.mounts.map((m) => [m.disk, m.mount_point]));
-  if (disks.some((d) => !mounted.has(d.name))) return { error: 'This deployment has a disk its VM does not mount; the form cannot edit it.' };
+  if (disks.some((d) => !mounted.has(d.name))) {
+    return { error: 'This deployment has a disk its VM does not mount; the form cannot edit it.' };
+  }
   const owner = doc.twin_id;
   const others = doc.signature_requirement.requests.filter((r) => r.twin_id !== owner);
   return {

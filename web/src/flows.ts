@@ -1,7 +1,10 @@
 // The user's flows that span the chain and a node's agent (SPEC §9.6): deploy and update.
 
 import { u8aToHex } from '@polkadot/util';
-import { type Deployment, DeploymentError, capacity, deploymentHash, hashHex, readDeployment as documentOf, sign, validate, verifySignatures, verifyUpdate } from './deployment';
+import {
+  type Deployment, DeploymentError, capacity, deploymentHash, hashHex, readDeployment as documentOf, sign, validate,
+  verifySignatures, verifyUpdate,
+} from './deployment';
 import { AgentClient, AgentRefusal, type DeploymentStatus } from './grid/agent';
 import type { Chain, ContractView } from './grid/chain';
 import { ageRecipientOf, encryptDeployment, decryptDeployment } from './identity';
@@ -41,7 +44,12 @@ export async function accountsOn(chain: Chain, twins: number[]): Promise<(twin: 
 async function seal(chain: Chain, doc: Deployment): Promise<{ hash: Uint8Array; data: Uint8Array }> {
   const owner = await chain.twin(doc.twin_id);
   if (!owner) throw new DeploymentError('TwinNotOnChain', `twin ${doc.twin_id} does not exist`);
-  if (!owner.pk) throw new DeploymentError('NoEncryptionKey', `twin ${doc.twin_id} has no encryption key on chain: publish one on the Account page`);
+  if (!owner.pk) {
+    throw new DeploymentError(
+      'NoEncryptionKey',
+      `twin ${doc.twin_id} has no encryption key on chain: publish one on the Account page`,
+    );
+  }
   return { hash: deploymentHash(doc), data: await encryptDeployment(doc, [ageRecipientOf(owner.pk)]) };
 }
 
@@ -56,14 +64,23 @@ async function waitDeployed(
     const c = await chain.contract(contractId);
     if (!c) throw new DeploymentError('ContractGone', `contract ${contractId} no longer exists`);
     if (c.state === 'deployed' && (version === null || c.version === version)) return;
-    if (Date.now() > deadline) throw new DeploymentError('NotConfirmed', `the node did not confirm contract ${contractId} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) {
+      throw new DeploymentError(
+        'NotConfirmed',
+        `the node did not confirm contract ${contractId} within ${timeoutMs / 1000} s`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
 const failed = (s: DeploymentStatus) => s.workloads.find((w) => w.state === 'error');
 /** A flow's failure in a sentence, with the rule it broke: the document's (§9) or the node's. */
-export const refusalSentence = (e: unknown) => (e instanceof DeploymentError ? `${e.rule}: ${e.message}` : e instanceof AgentRefusal ? `The node refused (${e.code}): ${e.message}` : sentence(e));
+export const refusalSentence = (e: unknown) => (
+  e instanceof DeploymentError ? `${e.rule}: ${e.message}`
+  : e instanceof AgentRefusal ? `The node refused (${e.code}): ${e.message}`
+  : sentence(e)
+);
 const refusalText = (e: unknown) => (e instanceof AgentRefusal ? `${e.code}: ${e.message}` : (e as Error).message);
 
 /** The node's answer, a workload in `error` counted as a refusal. */
@@ -84,7 +101,12 @@ async function preflight(
   step('preflight', 'running', `Asking node ${nodeId} whether it would take it`);
   try {
     const answer = isUpdate ? await agent.checkUpdate(doc) : await agent.checkDeploy(doc);
-    if (answer.hash !== hashHex(doc)) throw new AgentRefusal('HashDiffers', `node ${nodeId} hashes the document to ${answer.hash}, the page to ${hashHex(doc)}`);
+    if (answer.hash !== hashHex(doc)) {
+      throw new AgentRefusal(
+        'HashDiffers',
+        `node ${nodeId} hashes the document to ${answer.hash}, the page to ${hashHex(doc)}`,
+      );
+    }
   } catch (e) {
     step('preflight', 'failed', `Node ${nodeId} refused: ${refusalText(e)}. Nothing was sent to the chain.`);
     throw e;
@@ -110,7 +132,8 @@ export async function deploy(
   validate(unsigned);
   const doc = await withMySignature({ ...unsigned, contract_id: 0 }, account);
   const signers = verifySignatures(doc, await accountsOn(chain, twinsOf(doc)));
-  step('check', 'done', `Hash ${u8aToHex(deploymentHash(doc))}, signed by twin${signers.signers.length > 1 ? 's' : ''} ${signers.signers.join(', ')}`);
+  const signedBy = `twin${signers.signers.length > 1 ? 's' : ''} ${signers.signers.join(', ')}`;
+  step('check', 'done', `Hash ${u8aToHex(deploymentHash(doc))}, signed by ${signedBy}`);
   const agent = await agentOf(chain, account, nodeId);
   await preflight(agent, doc, nodeId, false, step);
 
@@ -121,9 +144,12 @@ export async function deploy(
   step('contract', 'running', 'Creating the contract on chain');
   // The contract declares what the document reserves (SPEC §4.5): the node bills no more.
   const reserved = capacity(doc);
-  const created = await chain.createNodeContract(account.tx, nodeId, hash, data, reserved.public_ips, reserved, (s) => step('contract', 'running', `Creating the contract on chain: ${s}`))
+  const progress = (s: string) => step('contract', 'running', `Creating the contract on chain: ${s}`);
+  const created = await chain
+    .createNodeContract(account.tx, nodeId, hash, data, reserved.public_ips, reserved, progress)
     .catch((e: Error) => { step('contract', 'failed', `The chain refused: ${e.message}`); throw e; });
-  step('contract', 'done', `Contract ${created.contractId} created${created.publicIps.length ? `, public IPs ${created.publicIps.map((i) => i.ip).join(', ')}` : ''}`);
+  const ips = created.publicIps.length ? `, public IPs ${created.publicIps.map((i) => i.ip).join(', ')}` : '';
+  step('contract', 'done', `Contract ${created.contractId} created${ips}`);
 
   step('agent', 'running', `Sending the document to node ${nodeId}`);
   let status: DeploymentStatus;
@@ -133,11 +159,19 @@ export async function deploy(
     step('agent', 'failed', `The node refused: ${refusalText(e)}`);
     step('cancel', 'running', `Cancelling contract ${created.contractId}`);
     await chain.cancelContract(account.tx, created.contractId)
-      .catch((c: Error) => { step('cancel', 'failed', `Contract ${created.contractId} could not be cancelled: ${c.message}. Cancel it on the My contracts page.`); throw c; });
+      .catch((c: Error) => {
+        step(
+          'cancel',
+          'failed',
+          `Contract ${created.contractId} could not be cancelled: ${c.message}. Cancel it on the My contracts page.`,
+        );
+        throw c;
+      });
     step('cancel', 'done', `Contract ${created.contractId} cancelled: nothing is left behind`);
     throw e;
   }
-  step('agent', 'done', `Node ${nodeId} accepted it: ${status.workloads.map((w) => `${w.name} ${w.state}`).join(', ')}`);
+  const states = status.workloads.map((w) => `${w.name} ${w.state}`).join(', ');
+  step('agent', 'done', `Node ${nodeId} accepted it: ${states}`);
 
   step('deployed', 'running', 'Waiting for the node to confirm on chain');
   await waitDeployed(chain, created.contractId, null);
@@ -155,7 +189,8 @@ export class Stranded extends Error {
     readonly refusal: string,
     readonly runningVersion: number,
   ) {
-    super(`Contract ${contractId} now holds version ${heldVersion} of its deployment, which node ${nodeId} refused: ${refusal}. `
+    super(`Contract ${contractId} now holds version ${heldVersion} of its deployment, `
+      + `which node ${nodeId} refused: ${refusal}. `
       + `The node still runs version ${runningVersion}.`);
     this.name = 'Stranded';
   }
@@ -175,19 +210,28 @@ export async function update(
 ): Promise<DeploymentStatus> {
   if (!account.twinId) throw new DeploymentError('NoTwin', 'create your twin on the Account page first');
   const contract = await chain.contract(contractId);
-  if (!contract?.nodeId) throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
+  if (!contract?.nodeId) {
+    throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
+  }
   const nodeId = contract.nodeId;
   step('check', 'running', 'Checking the new version');
   const next = await withMySignature({ ...edited, contract_id: contractId }, account, [edited, running]);
   validate(next);
-  if (next.version !== running.version + 1) throw new DeploymentError('VersionNotNext', `version is ${next.version}: node ${nodeId} runs version ${running.version}, so an update must be version ${running.version + 1}`);
+  if (next.version !== running.version + 1) {
+    throw new DeploymentError(
+      'VersionNotNext',
+      `version is ${next.version}: node ${nodeId} runs version ${running.version}, `
+        + `so an update must be version ${running.version + 1}`,
+    );
+  }
   verifyUpdate(running, next, await accountsOn(chain, [...twinsOf(next), ...twinsOf(running)]));
   step('check', 'done', `Version ${next.version}, hash ${u8aToHex(deploymentHash(next))}`);
   const agent = await agentOf(chain, account, nodeId);
   await preflight(agent, next, nodeId, true, step);
   const { hash, data } = await seal(chain, next);
   step('contract', 'running', 'Updating the contract on chain');
-  await chain.updateNodeContract(account.tx, contractId, hash, data, capacity(next), (s) => step('contract', 'running', `Updating the contract on chain: ${s}`))
+  const progress = (s: string) => step('contract', 'running', `Updating the contract on chain: ${s}`);
+  await chain.updateNodeContract(account.tx, contractId, hash, data, capacity(next), progress)
     .catch((e: Error) => { step('contract', 'failed', `The chain refused: ${e.message}`); throw e; });
   const version = (await chain.contract(contractId))?.version ?? null;
   step('contract', 'done', `Contract ${contractId} holds version ${next.version} of the deployment`);
@@ -214,7 +258,9 @@ export async function runningDeployment(
   contractId: number,
 ): Promise<{ doc: Deployment; contract: ContractView; matchesChain: boolean }> {
   const contract = await chain.contract(contractId);
-  if (!contract?.nodeId || !contract.deploymentHash) throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
+  if (!contract?.nodeId || !contract.deploymentHash) {
+    throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
+  }
   if (!account.twinId) throw new DeploymentError('NoTwin', 'create your twin on the Account page first');
   const status = await (await agentOf(chain, account, contract.nodeId)).status(contractId);
   const doc = documentOf(status.deployment);
@@ -245,17 +291,33 @@ async function onlyThePrevious(chain: Chain, account: Account, contractId: numbe
   if (!account.ageKey) return;
   const onChain = await readDeployment(chain, account, contractId);
   if (onChain.version !== running.version + 1) {
-    throw new DeploymentError('RunningNotPrevious', `the contract holds version ${onChain.version} and its node says it runs version ${running.version}: only the version right before the chain's can be put back`);
+    throw new DeploymentError(
+      'RunningNotPrevious',
+      `the contract holds version ${onChain.version} and its node says it runs version ${running.version}: `
+        + "only the version right before the chain's can be put back",
+    );
   }
 }
 
 /** A contract's deployment read from the chain alone: decrypted, and its hash checked. */
 export async function readDeployment(chain: Chain, account: Account, contractId: number): Promise<Deployment> {
   const c = await chain.contract(contractId);
-  if (!c?.deploymentData || !c.deploymentHash) throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
-  if (!account.ageKey) throw new DeploymentError('NoIdentity', 'your encryption identity is not loaded: restore it on the Account page (paste it, or load the file you saved)');
+  if (!c?.deploymentData || !c.deploymentHash) {
+    throw new DeploymentError('NotANodeContract', `contract ${contractId} is not a live node contract`);
+  }
+  if (!account.ageKey) {
+    throw new DeploymentError(
+      'NoIdentity',
+      'your encryption identity is not loaded: restore it on the Account page (paste it, or load the file you saved)',
+    );
+  }
   const doc = await decryptDeployment(c.deploymentData, account.ageKey.identity);
   const computed = u8aToHex(deploymentHash(doc));
-  if (computed !== c.deploymentHash) throw new DeploymentError('HashMismatch', `the decrypted deployment hashes to ${computed}, the contract says ${c.deploymentHash}`);
+  if (computed !== c.deploymentHash) {
+    throw new DeploymentError(
+      'HashMismatch',
+      `the decrypted deployment hashes to ${computed}, the contract says ${c.deploymentHash}`,
+    );
+  }
   return { ...doc, contract_id: contractId };
 }

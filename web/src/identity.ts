@@ -9,7 +9,9 @@ import { hexToU8a, stringToU8a, u8aConcat, u8aEq } from '@polkadot/util';
 import { blake2AsU8a, mnemonicToMiniSecret, mnemonicValidate, randomAsU8a } from '@polkadot/util-crypto';
 import { bech32 } from '@scure/base';
 import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
-import { DeploymentError, MAX_DEPLOYMENT_DATA, canonical, type Deployment, readDeployment, type Signer } from './deployment';
+import {
+  DeploymentError, MAX_DEPLOYMENT_DATA, canonical, type Deployment, readDeployment, type Signer,
+} from './deployment';
 
 const X25519_DOMAIN = 'gridchain:x25519:v1';
 
@@ -88,7 +90,10 @@ export function identityFile(key: AgeKey, note: string, created = new Date()): s
 /** The one identity in a pasted text or an identity file (`#` lines are comments). */
 export async function identityFromText(text: string): Promise<AgeKey> {
   const keys = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  const notAnIdentity = new DeploymentError('Key', 'this is not an age identity: paste the line AGE-SECRET-KEY-1… or load the identity file you saved');
+  const notAnIdentity = new DeploymentError(
+    'Key',
+    'this is not an age identity: paste the line AGE-SECRET-KEY-1… or load the identity file you saved',
+  );
   if (keys.length !== 1 || !/^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(keys[0])) throw notAnIdentity;
   try {
     return await ageKeyOf(keys[0]);
@@ -103,7 +108,11 @@ export async function encryptDeployment(doc: Deployment, recipients: string[]): 
   for (const r of recipients) e.addRecipient(r);
   const data = await e.encrypt(canonical(doc));
   if (data.length > MAX_DEPLOYMENT_DATA) {
-    throw new DeploymentError('TooLarge', `the encrypted deployment is ${data.length} bytes, over the ${MAX_DEPLOYMENT_DATA} bytes a contract holds: remove workloads, keys or variables`);
+    throw new DeploymentError(
+      'TooLarge',
+      `the encrypted deployment is ${data.length} bytes, over the ${MAX_DEPLOYMENT_DATA} bytes a contract holds: `
+        + 'remove workloads, keys or variables',
+    );
   }
   return data;
 }

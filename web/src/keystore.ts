@@ -29,7 +29,11 @@ const STORAGE_KEY = 'gridchain.keystore';
 /** The account of `uri` (a phrase) and its age identity, sealed with `password`. */
 export function seal(uri: string, password: string): KeptAccount {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new KeystoreError('WeakPassword', `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters: it alone protects the key kept in this browser.`);
+    throw new KeystoreError(
+      'WeakPassword',
+      `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters: `
+        + 'it alone protects the key kept in this browser.',
+    );
   }
   const pair = accountFromUri(uri);
   const identity = ageIdentityOf(x25519Secret(uri));
@@ -46,12 +50,20 @@ export async function unseal(kept: KeptAccount, password: string): Promise<{ pai
   try {
     pair = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromJson(kept.account);
   } catch (e) {
-    throw new KeystoreError('Damaged', `The account kept in this browser cannot be read (${(e as Error).message}): forget it and open the account with its phrase.`);
+    throw new KeystoreError(
+      'Damaged',
+      `The account kept in this browser cannot be read (${(e as Error).message}): `
+        + 'forget it and open the account with its phrase.',
+    );
   }
   try {
     pair.unlock(password);
   } catch {
-    throw new KeystoreError('WrongPassword', 'This password does not unlock the account kept in this browser: try again, or forget the account and open it with its phrase.');
+    throw new KeystoreError(
+      'WrongPassword',
+      'This password does not unlock the account kept in this browser: '
+        + 'try again, or forget the account and open it with its phrase.',
+    );
   }
   const identity = u8aToString(jsonDecrypt(kept.identity, password));
   return { pair, ageKey: await ageKeyOf(identity) };

@@ -38,7 +38,10 @@ export interface Account {
 /** Who is signed in, as the page remembers it across reloads: a dev account's URI, a wallet
  * account (reconnected through its wallet, which decides whether the page may see it), or a phrase
  * account's address (its key kept sealed, `keystore.ts`). Never a key or a phrase. */
-export type Remembered = { kind: 'dev'; uri: string } | { kind: 'wallet'; address: string; source: string } | { kind: 'phrase'; address: string };
+export type Remembered =
+  | { kind: 'dev'; uri: string }
+  | { kind: 'wallet'; address: string; source: string }
+  | { kind: 'phrase'; address: string };
 
 const SIGNED_IN = 'gridchain.signedIn';
 

@@ -80,14 +80,18 @@ export function targetProblems(target: Target, cap: Capacity, holding: Holding |
   for (const { key, free, asks } of WORDS) {
     const available = target.free[key] + (holding?.declared[key] ?? 0);
     if (cap[key] > available) {
-      problems.push(`Node ${target.nodeId} has ${free(available)}${holding ? ' for this contract' : ''}; this asks for ${asks(cap[key])}.`);
+      problems.push(`Node ${target.nodeId} has ${free(available)}${holding ? ' for this contract' : ''}; `
+        + `this asks for ${asks(cap[key])}.`);
     }
   }
   if (holding && cap.public_ips > holding.publicIps) {
-    problems.push(`Contract ${holding.contractId} reserved ${holding.publicIps} public IP${holding.publicIps === 1 ? '' : 's'}; an update cannot add one: untick Public IPv4, or deploy a new contract.`);
+    const reserved = `${holding.publicIps} public IP${holding.publicIps === 1 ? '' : 's'}`;
+    problems.push(`Contract ${holding.contractId} reserved ${reserved}; `
+      + 'an update cannot add one: untick Public IPv4, or deploy a new contract.');
   }
   if (!holding && cap.public_ips > target.freeIps) {
-    problems.push(`Farm ${target.farmId} has ${target.freeIps === 0 ? 'no free public IP' : `only ${target.freeIps} free public IPs`}: untick Public IPv4, or choose a node in another farm.`);
+    const freeIps = target.freeIps === 0 ? 'no free public IP' : `only ${target.freeIps} free public IPs`;
+    problems.push(`Farm ${target.farmId} has ${freeIps}: untick Public IPv4, or choose a node in another farm.`);
   }
   return problems;
 }

@@ -3,7 +3,10 @@
 // update the chain took; the check that a node's "running document" is really the tenant's; and
 // what an update changes, field by field, for the user to read before signing.
 
-import { type Accounts, type Deployment, DeploymentError, GIB, type SignatureRequirement, type Workload, canonical, deploymentHash, validate, verifyRaw, verifySignatures } from './deployment';
+import {
+  type Accounts, type Deployment, DeploymentError, GIB, type SignatureRequest, type SignatureRequirement, type Workload,
+  canonical, deploymentHash, validate, verifyRaw, verifySignatures,
+} from './deployment';
 
 const content = (w: Workload) => canonical({ ...w, version: 0 });
 
@@ -37,7 +40,8 @@ export function shrunkDisks(running: Deployment, next: Deployment): string[] {
   return next.workloads.flatMap((w) => {
     const before = w.type === 'disk' ? sizes.get(w.name) : undefined;
     if (w.type !== 'disk' || before === undefined || w.data.size >= before) return [];
-    return [`Data disk ${w.name}: a disk can only grow; it holds ${before / GIB} GiB, this asks for ${w.data.size / GIB} GiB.`];
+    return [`Data disk ${w.name}: a disk can only grow; `
+      + `it holds ${before / GIB} GiB, this asks for ${w.data.size / GIB} GiB.`];
   });
 }
 
@@ -61,10 +65,16 @@ export function checkRunning(
   accounts: Accounts,
 ): Deployment {
   if (doc.contract_id !== expected.contractId) {
-    throw new DeploymentError('RunningOfAnotherContract', `the node's document names contract ${doc.contract_id}, not contract ${expected.contractId}`);
+    throw new DeploymentError(
+      'RunningOfAnotherContract',
+      `the node's document names contract ${doc.contract_id}, not contract ${expected.contractId}`,
+    );
   }
   if (doc.twin_id !== expected.twinId) {
-    throw new DeploymentError('RunningOfAnotherTwin', `the node's document belongs to twin ${doc.twin_id}, the contract to twin ${expected.twinId}`);
+    throw new DeploymentError(
+      'RunningOfAnotherTwin',
+      `the node's document belongs to twin ${doc.twin_id}, the contract to twin ${expected.twinId}`,
+    );
   }
   validate(doc);
   const req = doc.signature_requirement;
@@ -75,7 +85,11 @@ export function checkRunning(
   for (const s of req.signatures.filter((x) => !named.has(x.twin_id))) {
     const account = accounts(s.twin_id);
     if (!account || !verifyRaw(s.key_type, s.signature, account, hash)) {
-      throw new DeploymentError('BadSignature', `twin ${s.twin_id}'s signature on the node's document does not verify`, { twin_id: s.twin_id });
+      throw new DeploymentError(
+        'BadSignature',
+        `twin ${s.twin_id}'s signature on the node's document does not verify`,
+        { twin_id: s.twin_id },
+      );
     }
   }
   return doc;
@@ -96,14 +110,19 @@ function fieldsOf(w: Workload): Record<string, string> {
   return {
     image: d.image, vCPUs: String(d.cpu), memory: gibOf(d.memory), 'root filesystem': gibOf(d.rootfs_size),
     entrypoint: none(d.entrypoint), environment: none(Object.entries(d.env).map(([k, v]) => `${k}=${v}`).join(', ')),
-    'SSH keys': d.ssh_keys.length ? `${d.ssh_keys.length} key${d.ssh_keys.length > 1 ? 's' : ''}: ${d.ssh_keys.map((k) => k.slice(-24)).join(', ')}` : '(none)',
+    'SSH keys': d.ssh_keys.length
+      ? `${d.ssh_keys.length} key${d.ssh_keys.length > 1 ? 's' : ''}: ${d.ssh_keys.map((k) => k.slice(-24)).join(', ')}`
+      : '(none)',
     'public IP': none(d.public_ip), mounts: none(d.mounts.map((m) => `${m.disk} at ${m.mount_point}`).join(', ')),
     description: none(w.description),
   };
 }
 
 const KIND: Record<Workload['type'], string> = { vm: 'VM', disk: 'data disk', public_ip: 'public IPv4' };
-const describeRequirement = (r: SignatureRequirement) => `${r.requests.map((q) => `twin ${q.twin_id} (weight ${q.weight}${q.required ? ', required' : ''})`).join(', ')}; ${r.weight_required} needed`;
+const describeRequest = (q: SignatureRequest) =>
+  `twin ${q.twin_id} (weight ${q.weight}${q.required ? ', required' : ''})`;
+const describeRequirement = (r: SignatureRequirement) =>
+  `${r.requests.map(describeRequest).join(', ')}; ${r.weight_required} needed`;
 
 function workloadChanges(old: Workload | undefined, next: Workload | undefined): Change[] {
   const w = (next ?? old)!;
@@ -111,7 +130,9 @@ function workloadChanges(old: Workload | undefined, next: Workload | undefined):
   if (!old) return [{ what: label, before: '(none)', after: 'added' }];
   if (!next) return [{ what: label, before: 'present', after: 'removed' }];
   const [a, b] = [fieldsOf(old), fieldsOf(next)];
-  return Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]).map((k) => ({ what: `${label}: ${k}`, before: a[k] ?? '(none)', after: b[k] ?? '(none)' }));
+  return Object.keys({ ...a, ...b })
+    .filter((k) => a[k] !== b[k])
+    .map((k) => ({ what: `${label}: ${k}`, before: a[k] ?? '(none)', after: b[k] ?? '(none)' }));
 }
 
 /** What `next` changes of `old`, field by field (the version numbers aside). */
@@ -119,7 +140,9 @@ export function diff(old: Deployment, next: Deployment): Change[] {
   const names = [...new Set([...old.workloads, ...next.workloads].map((w) => w.name))];
   const byName = (d: Deployment, n: string) => d.workloads.find((w) => w.name === n);
   const changes = names.flatMap((n) => workloadChanges(byName(old, n), byName(next, n)));
-  if (old.description !== next.description) changes.push({ what: 'description', before: none(old.description), after: none(next.description) });
+  if (old.description !== next.description) {
+    changes.push({ what: 'description', before: none(old.description), after: none(next.description) });
+  }
   const [ra, rb] = [describeRequirement(old.signature_requirement), describeRequirement(next.signature_requirement)];
   if (ra !== rb) changes.push({ what: 'signers', before: ra, after: rb });
   return changes;

@@ -43,7 +43,12 @@ export async function reconnectWallet(address: string, source: string): Promise<
 
 /** The account's signers: transactions through the wallet's `signPayload`, bytes through its `signRaw`. */
 export async function walletSigners(account: WalletAccount): Promise<{ tx: TxSigner; signer: Signer }> {
-  if (!account.keyType) throw new DeploymentError('Key', `${account.name} is an Ethereum-style account: a twin's key is sr25519 or ed25519`);
+  if (!account.keyType) {
+    throw new DeploymentError(
+      'Key',
+      `${account.name} is an Ethereum-style account: a twin's key is sr25519 or ed25519`,
+    );
+  }
   const { web3FromSource } = await import('@polkadot/extension-dapp');
   const injected = await web3FromSource(account.source);
   const signRaw = injected.signer.signRaw?.bind(injected.signer);
@@ -64,7 +69,10 @@ export function rawSigner(address: string, keyType: KeyType, signRaw: NonNullabl
       try {
         result = await signRaw({ address, data: u8aToHex(message), type: 'bytes' } satisfies SignerPayloadRaw);
       } catch (e) {
-        throw new DeploymentError('NotSigned', `your wallet did not sign: ${e instanceof Error ? e.message : String(e)}`);
+        throw new DeploymentError(
+          'NotSigned',
+          `your wallet did not sign: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
       return plainSignature(hexToU8a(result.signature), keyType);
     },
@@ -77,7 +85,12 @@ const MULTI_SIGNATURE_INDEX: Record<KeyType, number> = { ed25519: 0, sr25519: 1 
 /** The 64 signature bytes of what a wallet returned. */
 export function plainSignature(bytes: Uint8Array, keyType: KeyType): Uint8Array {
   if (bytes.length === 65 && bytes[0] === MULTI_SIGNATURE_INDEX[keyType]) return bytes.subarray(1);
-  if (bytes.length !== 64) throw new DeploymentError('NotSigned', `the wallet returned a ${bytes.length}-byte signature, not a 64-byte ${keyType} one`);
+  if (bytes.length !== 64) {
+    throw new DeploymentError(
+      'NotSigned',
+      `the wallet returned a ${bytes.length}-byte signature, not a 64-byte ${keyType} one`,
+    );
+  }
   return bytes;
 }
 

@@ -33,7 +33,8 @@ test('a logs request is sent to that path and signed over it, query string inclu
   expect(headers['x-grid-twin']).toBe('3');
   const timestamp = Number(headers['x-grid-timestamp']);
   const message = requestMessage('GET', '/v1/deployments/7/logs?workload=web&tail=20', timestamp, new Uint8Array());
-  expect(u8aToString(message)).toBe(`GET /v1/deployments/7/logs?workload=web&tail=20\n${timestamp}\n${EMPTY_BODY_HASH}`);
+  expect(u8aToString(message))
+    .toBe(`GET /v1/deployments/7/logs?workload=web&tail=20\n${timestamp}\n${EMPTY_BODY_HASH}`);
   const signature = headers['x-grid-signature'].replace(/^sr25519:/, '');
   expect(signatureVerify(message, signature, alice.address).isValid).toBe(true);
 });
@@ -52,12 +53,19 @@ test('the pre-flights go to the check routes, signed like the deploy and the upd
   expect(await agent.checkUpdate(doc)).toEqual(answer);
   expect(sent.map((s) => `${s.init.method} ${s.url}`)).toEqual(['POST http://node:8080/v1/deployments/check', 'PUT http://node:8080/v1/deployments/9/check']);
   const headers = sent[1].init.headers as Record<string, string>;
-  const message = requestMessage('PUT', '/v1/deployments/9/check', Number(headers['x-grid-timestamp']), new TextEncoder().encode(String(sent[1].init.body)));
+  const message = requestMessage(
+    'PUT',
+    '/v1/deployments/9/check',
+    Number(headers['x-grid-timestamp']),
+    new TextEncoder().encode(String(sent[1].init.body)),
+  );
   expect(signatureVerify(message, headers['x-grid-signature'].replace(/^sr25519:/, ''), alice.address).isValid).toBe(true);
 });
 
 test("a refusal of the pre-flight carries the agent's code and sentence", async () => {
-  vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ code: 'NotEnoughCapacity', message: 'the node has too little free capacity' }), { status: 400 }));
+  const refusal = { code: 'NotEnoughCapacity', message: 'the node has too little free capacity' };
+  vi.stubGlobal('fetch', async () => new Response(JSON.stringify(refusal), { status: 400 }));
   const agent = new AgentClient('http://node:8080', 3, signerOf(accountFromUri('//Alice')));
-  await expect(agent.checkDeploy({ contract_id: 0 } as Parameters<AgentClient['checkDeploy']>[0])).rejects.toMatchObject({ code: 'NotEnoughCapacity', message: 'the node has too little free capacity' });
+  await expect(agent.checkDeploy({ contract_id: 0 } as Parameters<AgentClient['checkDeploy']>[0]))
+    .rejects.toMatchObject(refusal);
 });

@@ -2,7 +2,9 @@
 // fields of a running document; the target node's problems (missing capacity, no free IP).
 import { describe, expect, test } from 'vitest';
 import { type Deployment, GIB, capacity } from '../src/deployment';
-import { type FormFields, buildDocument, formOf, formReducer, imageProblem, newForm, nodeOf } from '../src/deploymentForm';
+import {
+  type FormFields, buildDocument, formOf, formReducer, imageProblem, newForm, nodeOf,
+} from '../src/deploymentForm';
 import type { HourlyPrice } from '../src/pricing';
 import { type Target, depositFor, targetProblems } from '../src/target';
 
@@ -11,7 +13,12 @@ const form = (patch: Partial<FormFields> = {}): FormFields => ({ ...newForm(1), 
 const errorsOf = (f: FormFields) => buildDocument(f, { twinId: DAVE }).errors;
 
 describe('the image is an OCI reference', () => {
-  test.each(['docker.io/library/nginx:1.27', 'nginx', 'ghcr.io/owner/app@sha256:' + 'a'.repeat(64), 'registry.example.com:5000/team/app:v1.2-rc'])('%s is taken', (image) => {
+  test.each([
+    'docker.io/library/nginx:1.27',
+    'nginx',
+    'ghcr.io/owner/app@sha256:' + 'a'.repeat(64),
+    'registry.example.com:5000/team/app:v1.2-rc',
+  ])('%s is taken', (image) => {
     expect(imageProblem(image)).toBeNull();
   });
 
@@ -42,7 +49,8 @@ describe('each wrong field is named', () => {
   });
 
   test('a negative disk size is a field error', () => {
-    expect(errorsOf(form({ disks: [{ name: '', size: '-5', kind: 'ssd', mountPoint: '/data' }] }))['disk-0']).toBe('Data disk web_data, size: must be at least 1 GiB.');
+    const f = form({ disks: [{ name: '', size: '-5', kind: 'ssd', mountPoint: '/data' }] });
+    expect(errorsOf(f)['disk-0']).toBe('Data disk web_data, size: must be at least 1 GiB.');
   });
 
   test('a bad mount point is a field error', () => {
@@ -82,13 +90,18 @@ describe('each wrong field is named', () => {
 
 describe('the node field', () => {
   test('a number is a node', () => expect(nodeOf('12')).toEqual({ nodeId: 12 }));
-  test('"abc" is a field error, not a price computed forever', () => expect(nodeOf('abc')).toEqual({ error: 'Node: "abc" is not a node number; give a number such as 1.' }));
-  test('nothing is asked for', () => expect(nodeOf('')).toEqual({ error: 'Node: choose a node (Find one lists them).' }));
+  test('"abc" is a field error, not a price computed forever', () => {
+    expect(nodeOf('abc')).toEqual({ error: 'Node: "abc" is not a node number; give a number such as 1.' });
+  });
+  test('nothing is asked for', () => {
+    expect(nodeOf('')).toEqual({ error: 'Node: choose a node (Find one lists them).' });
+  });
 });
 
 describe('a running document in the form', () => {
   test('its fields, in GiB, give back the same document', () => {
-    const running = buildDocument(form({ memory: '4', env: 'TZ=UTC', cosigners: '5 1 no', weightRequired: '1' }), { twinId: DAVE }).doc!;
+    const fields = form({ memory: '4', env: 'TZ=UTC', cosigners: '5 1 no', weightRequired: '1' });
+    const running = buildDocument(fields, { twinId: DAVE }).doc!;
     const shown = formOf(running, 1);
     if (!('fields' in shown)) throw new Error(shown.error);
     expect([shown.fields.memory, shown.fields.disks[0].size, shown.fields.env]).toEqual(['4', '10', 'TZ=UTC']);
@@ -99,8 +112,11 @@ describe('a running document in the form', () => {
     const running = buildDocument(form(), { twinId: DAVE }).doc!;
     const vm = running.workloads[0];
     if (vm.type !== 'vm') throw new Error('the VM comes first');
-    const two: Deployment = { ...running, workloads: [...running.workloads, { ...vm, name: 'other', data: { ...vm.data, public_ip: '', mounts: [] } }] };
-    expect(formOf(two, 1)).toEqual({ error: 'This deployment has 2 VMs; the form edits one VM with its disks and public IP.' });
+    const other = { ...vm, name: 'other', data: { ...vm.data, public_ip: '', mounts: [] } };
+    const two: Deployment = { ...running, workloads: [...running.workloads, other] };
+    expect(formOf(two, 1)).toEqual({
+      error: 'This deployment has 2 VMs; the form edits one VM with its disks and public IP.',
+    });
   });
 
   test('the reducer edits one disk and adds another', () => {
@@ -130,12 +146,16 @@ describe('the target node', () => {
   });
 
   test('a public IP from a farm with none free', () => {
-    expect(targetProblems(node, doc('1', true), null)).toEqual(['Farm 1 has no free public IP: untick Public IPv4, or choose a node in another farm.']);
+    expect(targetProblems(node, doc('1', true), null)).toEqual([
+      'Farm 1 has no free public IP: untick Public IPv4, or choose a node in another farm.',
+    ]);
   });
 
   test("on an update, the contract's own capacity counts as free, and it cannot add an IP", () => {
     const holding = { declared: { cru: 2, mru: GIB, sru: 0, hru: 0 }, publicIps: 0, contractId: 7 };
-    expect(targetProblems(node, doc('18', true), holding)).toEqual(['Contract 7 reserved 0 public IPs; an update cannot add one: untick Public IPv4, or deploy a new contract.']);
+    expect(targetProblems(node, doc('18', true), holding)).toEqual([
+      'Contract 7 reserved 0 public IPs; an update cannot add one: untick Public IPv4, or deploy a new contract.',
+    ]);
   });
 
   test('200 GiB of memory on a 64 GiB node', () => {

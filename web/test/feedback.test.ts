@@ -56,11 +56,19 @@ test('a WebSocket that closes without answering is told in words, with its code,
 test('a refused step is marked failed with the reason, its progress note dropped; finished steps stay done', () => {
   let steps: StepView[] = [];
   steps = withStep(steps, { id: 'check', state: 'done', text: 'Checked' });
-  steps = withStep(steps, { id: 'contract', state: 'running', text: 'Creating the contract on chain: in a block, waiting for finality' });
+  steps = withStep(steps, {
+    id: 'contract',
+    state: 'running',
+    text: 'Creating the contract on chain: in a block, waiting for finality',
+  });
   steps = withRunningFailed(steps, 'SmartContract::NodeHasNotEnoughCapacity: not enough.');
   expect(steps).toEqual([
     { id: 'check', state: 'done', text: 'Checked' },
-    { id: 'contract', state: 'failed', text: 'Creating the contract on chain: failed. SmartContract::NodeHasNotEnoughCapacity: not enough.' },
+    {
+      id: 'contract',
+      state: 'failed',
+      text: 'Creating the contract on chain: failed. SmartContract::NodeHasNotEnoughCapacity: not enough.',
+    },
   ]);
 });
 

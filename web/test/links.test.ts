@@ -1,7 +1,9 @@
 // What a link to the dashboard carries (issue 24): endpoints are only offered, share links carry none.
 import { expect, test } from 'vitest';
 import type { Deployment } from '../src/deployment';
-import { LOCAL_GRID, compareGenesis, documentFromLink, offeredEndpoints, savedEndpoints, shareLink, withoutOffer } from '../src/links';
+import {
+  LOCAL_GRID, compareGenesis, documentFromLink, offeredEndpoints, savedEndpoints, shareLink, withoutOffer,
+} from '../src/links';
 
 const saved = { rpc: 'ws://127.0.0.1:29944', indexer: 'http://127.0.0.1:24350' };
 const doc: Deployment = {

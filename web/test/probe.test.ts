@@ -30,7 +30,9 @@ const GENESIS = `0x${'Ab'.repeat(32)}`;
 test('the offered node is asked for block 0\'s hash only, and the socket closed after', async () => {
   const node = fakeNode((r) => ({ jsonrpc: '2.0', id: r.id, result: GENESIS }));
   expect(await genesisHashAt('ws://attacker:9944')).toBe(GENESIS.toLowerCase());
-  expect(node.sent.map((t) => JSON.parse(t))).toEqual([{ jsonrpc: '2.0', id: 1, method: 'chain_getBlockHash', params: [0] }]);
+  expect(node.sent.map((t) => JSON.parse(t))).toEqual([
+    { jsonrpc: '2.0', id: 1, method: 'chain_getBlockHash', params: [0] },
+  ]);
   expect(node.closed()).toBe(true);
 });
 

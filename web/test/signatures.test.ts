@@ -14,7 +14,9 @@ import { signerOf } from '../src/identity';
 import { rawSigner } from '../src/wallet';
 import { ruleOf } from './support';
 
-const example = parseDeployment(readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'));
+const example = parseDeployment(
+  readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'),
+);
 const [CHARLIE, DAVE, EVE, FERDIE] = [3, 4, 5, 6];
 let pairs: Record<number, KeyringPair>;
 let accounts: (twin: number) => Uint8Array | undefined;
@@ -22,12 +24,20 @@ let accounts: (twin: number) => Uint8Array | undefined;
 beforeAll(async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
-  pairs = { [CHARLIE]: keyring.addFromUri('//Charlie'), [DAVE]: keyring.addFromUri('//Dave'), [EVE]: keyring.addFromUri('//Eve'), [FERDIE]: keyring.addFromUri('//Ferdie') };
+  pairs = {
+    [CHARLIE]: keyring.addFromUri('//Charlie'),
+    [DAVE]: keyring.addFromUri('//Dave'),
+    [EVE]: keyring.addFromUri('//Eve'),
+    [FERDIE]: keyring.addFromUri('//Ferdie'),
+  };
   accounts = (twin) => pairs[twin]?.publicKey;
 });
 
 /** What an extension does with `signRaw({type: 'bytes'})`: signs the bytes wrapped by `u8aWrapBytes`. */
-const walletOf = (pair: KeyringPair): Signer => rawSigner(pair.address, 'sr25519', async ({ data }) => ({ id: 1, signature: u8aToHex(pair.sign(u8aWrapBytes(hexToU8a(data)))) }));
+const walletOf = (pair: KeyringPair): Signer => rawSigner(pair.address, 'sr25519', async ({ data }) => ({
+  id: 1,
+  signature: u8aToHex(pair.sign(u8aWrapBytes(hexToU8a(data)))),
+}));
 
 function withRequirement(
   doc: Deployment,
@@ -81,7 +91,8 @@ describe('wallet signatures', () => {
     const hash = deploymentHash(example);
     const charlie = pairs[CHARLIE];
     const twice = u8aToHex(charlie.sign(wrapped(wrapped(hash))));
-    const ethereum = u8aToHex(charlie.sign(new Uint8Array([...new TextEncoder().encode('\x19Ethereum Signed Message:\n32'), ...hash])));
+    const ethereumPrefix = new TextEncoder().encode('\x19Ethereum Signed Message:\n32');
+    const ethereum = u8aToHex(charlie.sign(new Uint8Array([...ethereumPrefix, ...hash])));
     expect(verifyRaw('sr25519', twice, charlie.publicKey, hash)).toBe(false);
     expect(verifyRaw('sr25519', ethereum, charlie.publicKey, hash)).toBe(false);
   });
@@ -110,35 +121,41 @@ describe('an update is judged by the new requirement and the old one (§9.4)', (
 
   test('less than the old quorum cannot: Charlie alone', async () => {
     const next = await signedBy(charlieAlone(), [CHARLIE]);
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'PreviousWeightBelowThreshold', details: { weight: 1, weight_required: 2 } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'PreviousWeightBelowThreshold', details: { weight: 1, weight_required: 2 } });
   });
 
   test('the old quorum without its required twin cannot', async () => {
     const next = await signedBy(withRequirement(example, [[DAVE, 1, true]], 1, 1), [DAVE, EVE]);
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'PreviousRequiredSignerMissing', details: { twin_id: CHARLIE } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'PreviousRequiredSignerMissing', details: { twin_id: CHARLIE } });
   });
 
   test('the new requirement is judged first', async () => {
     const next = await signedBy(charlieAlone(), [DAVE, EVE]);
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'RequiredSignerMissing', details: { twin_id: CHARLIE } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'RequiredSignerMissing', details: { twin_id: CHARLIE } });
   });
 
   test('a co-signer the update adds must sign it too', async () => {
     const unsigned = withRequirement(example, [[CHARLIE, 1, true], [FERDIE, 1, true]], 2, 1);
     const next = await signedBy(unsigned, [CHARLIE, DAVE, EVE]);
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'RequiredSignerMissing', details: { twin_id: FERDIE } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'RequiredSignerMissing', details: { twin_id: FERDIE } });
   });
 
   test('a twin neither requirement names may not sign', async () => {
     const next = await signedBy(charlieAlone(), [CHARLIE, DAVE, FERDIE]);
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'UnknownSigner', details: { twin_id: FERDIE } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'UnknownSigner', details: { twin_id: FERDIE } });
   });
 
   test('a signature of the old version does not sign the new one', async () => {
     const old = await signedBy(team(), [CHARLIE, DAVE]);
     const next = charlieAlone();
     next.signature_requirement.signatures = [...old.signature_requirement.signatures];
-    expect(ruleOf(() => verifyUpdate(team(), next, accounts))).toEqual({ rule: 'BadSignature', details: { twin_id: CHARLIE } });
+    expect(ruleOf(() => verifyUpdate(team(), next, accounts)))
+      .toEqual({ rule: 'BadSignature', details: { twin_id: CHARLIE } });
   });
 
   test("the new requirement's shape is checked before the old one's", async () => {
@@ -151,6 +168,7 @@ describe('an update is judged by the new requirement and the old one (§9.4)', (
 
   test('a new document judged alone still refuses a signer its requirement does not name', async () => {
     const next = await signedBy(charlieAlone(), [CHARLIE, DAVE]);
-    expect(ruleOf(() => verifySignatures(next, accounts))).toEqual({ rule: 'UnknownSigner', details: { twin_id: DAVE } });
+    expect(ruleOf(() => verifySignatures(next, accounts)))
+      .toEqual({ rule: 'UnknownSigner', details: { twin_id: DAVE } });
   });
 });

@@ -46,7 +46,14 @@ describe('an update is numbered from the document the node runs', () => {
 
   test('an added workload carries the new version', () => {
     const running = deployed();
-    const added = { ...running, workloads: [...running.workloads, { version: 0, name: 'more', type: 'disk' as const, description: '', data: { size: GIB, kind: 'hdd' as const } }] };
+    const more = {
+      version: 0,
+      name: 'more',
+      type: 'disk' as const,
+      description: '',
+      data: { size: GIB, kind: 'hdd' as const },
+    };
+    const added = { ...running, workloads: [...running.workloads, more] };
     expect(nextVersion(running, added).workloads.find((w) => w.name === 'more')?.version).toBe(1);
   });
 
@@ -91,7 +98,12 @@ describe("the node's running document is checked before it is signed again", () 
 
   test('a tampered document (its image changed after signing) is refused', async () => {
     const running = await sign(deployed(), DAVE, signerOf(pairs[DAVE]));
-    const tampered: Deployment = { ...running, workloads: running.workloads.map((w) => (w.type === 'vm' ? { ...w, data: { ...w.data, image: 'docker.io/evil/miner:1' } } : w)) };
+    const tampered: Deployment = {
+      ...running,
+      workloads: running.workloads.map((w) => (
+        w.type === 'vm' ? { ...w, data: { ...w.data, image: 'docker.io/evil/miner:1' } } : w
+      )),
+    };
     expect(ruleOf(() => checkRunning(tampered, expected, accounts)).rule).toBe('BadSignature');
   });
 
@@ -112,7 +124,12 @@ describe("the node's running document is checked before it is signed again", () 
 
   test('a signature by a dropped co-signer must verify too', async () => {
     const running = await sign(deployed(), DAVE, signerOf(pairs[DAVE]));
-    const forged = { ...running, signature_requirement: { ...running.signature_requirement, signatures: [...running.signature_requirement.signatures, { twin_id: EVE, key_type: 'sr25519' as const, signature: running.signature_requirement.signatures[0].signature }] } };
+    const { signatures } = running.signature_requirement;
+    const davesSignatureAsEves = { twin_id: EVE, key_type: 'sr25519' as const, signature: signatures[0].signature };
+    const forged = {
+      ...running,
+      signature_requirement: { ...running.signature_requirement, signatures: [...signatures, davesSignatureAsEves] },
+    };
     expect(ruleOf(() => checkRunning(forged, expected, accounts)).rule).toBe('BadSignature');
   });
 });
@@ -120,12 +137,18 @@ describe("the node's running document is checked before it is signed again", () 
 describe('what an update changes', () => {
   test('each changed field, old and new, in GiB', () => {
     const running = deployed();
-    expect(diff(running, nextVersion(running, withMemory(running, 200)))).toEqual([{ what: 'VM web: memory', before: '1 GiB', after: '200 GiB' }]);
+    expect(diff(running, nextVersion(running, withMemory(running, 200))))
+      .toEqual([{ what: 'VM web: memory', before: '1 GiB', after: '200 GiB' }]);
   });
 
   test('an added or removed workload is named', () => {
     const running = deployed();
-    const noIp = { ...running, workloads: running.workloads.filter((w) => w.type !== 'public_ip').map((w) => (w.type === 'vm' ? { ...w, data: { ...w.data, public_ip: '' } } : w)) };
+    const noIp = {
+      ...running,
+      workloads: running.workloads
+        .filter((w) => w.type !== 'public_ip')
+        .map((w) => (w.type === 'vm' ? { ...w, data: { ...w.data, public_ip: '' } } : w)),
+    };
     expect(diff(running, noIp)).toEqual([
       { what: 'VM web: public IP', before: 'web_ip', after: '(none)' },
       { what: 'public IPv4 web_ip', before: 'present', after: 'removed' },
@@ -139,7 +162,11 @@ describe('what an update changes', () => {
 
   test('a disk that would shrink is named', () => {
     const running = deployed();
-    const smaller = { ...running, workloads: running.workloads.map((w) => (w.type === 'disk' ? { ...w, data: { ...w.data, size: 5 * GIB } } : w)) };
-    expect(shrunkDisks(running, smaller)).toEqual(['Data disk web_data: a disk can only grow; it holds 10 GiB, this asks for 5 GiB.']);
+    const smaller = {
+      ...running,
+      workloads: running.workloads.map((w) => (w.type === 'disk' ? { ...w, data: { ...w.data, size: 5 * GIB } } : w)),
+    };
+    expect(shrunkDisks(running, smaller))
+      .toEqual(['Data disk web_data: a disk can only grow; it holds 10 GiB, this asks for 5 GiB.']);
   });
 });

@@ -8,7 +8,9 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { verifyRaw } from '../src/deployment';
 import { AgentClient, requestMessage } from '../src/grid/agent';
-import { ageKeyFromUri, decryptDeployment, encryptDeployment, identityFile, identityFromText, isTwinKey, randomAgeKey } from '../src/identity';
+import {
+  ageKeyFromUri, decryptDeployment, encryptDeployment, identityFile, identityFromText, isTwinKey, randomAgeKey,
+} from '../src/identity';
 import { plainSignature, rawSigner, walletAccountOf } from '../src/wallet';
 import { parseDeployment } from '../src/deployment';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,9 @@ import { readFileSync } from 'node:fs';
 beforeAll(async () => { await cryptoWaitReady(); });
 afterEach(() => { vi.unstubAllGlobals(); });
 
-const example = parseDeployment(readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'));
+const example = parseDeployment(
+  readFileSync(new URL('../../deployment/testdata/example.json', import.meta.url), 'utf8'),
+);
 
 /** An extension's signRaw over a keyring (as polkadot.js extension signs: the bytes wrapped),
  * recording what it was asked. */
@@ -53,8 +57,10 @@ test('a signature with its MultiSignature type byte is read as its 64 bytes; any
 });
 
 test('an account a wallet offers: sr25519 and ed25519 can own a twin, ecdsa and ethereum cannot', () => {
-  const of = (type?: 'sr25519' | 'ed25519' | 'ecdsa' | 'ethereum') => walletAccountOf({ address: 'a', meta: { name: 'n', source: 'w' }, type }).keyType;
-  expect([of('sr25519'), of('ed25519'), of('ecdsa'), of('ethereum'), of()]).toEqual(['sr25519', 'ed25519', null, null, 'sr25519']);
+  const of = (type?: 'sr25519' | 'ed25519' | 'ecdsa' | 'ethereum') =>
+    walletAccountOf({ address: 'a', meta: { name: 'n', source: 'w' }, type }).keyType;
+  expect([of('sr25519'), of('ed25519'), of('ecdsa'), of('ethereum'), of()])
+    .toEqual(['sr25519', 'ed25519', null, null, 'sr25519']);
 });
 
 test("a request to an agent signed in a wallet verifies over the request's message (§10)", async () => {
@@ -66,10 +72,16 @@ test("a request to an agent signed in a wallet verifies over the request's messa
   });
   await new AgentClient('http://node:8080', 6, rawSigner(wallet.pair.address, 'sr25519', wallet.signRaw)).logs(7, 'web', 5);
   const headers = sent[0].headers as Record<string, string>;
-  const message = requestMessage('GET', '/v1/deployments/7/logs?workload=web&tail=5', Number(headers['x-grid-timestamp']), new Uint8Array());
+  const message = requestMessage(
+    'GET',
+    '/v1/deployments/7/logs?workload=web&tail=5',
+    Number(headers['x-grid-timestamp']),
+    new Uint8Array(),
+  );
   expect(wallet.asked[0].data).toBe(u8aToHex(message));
   expect(headers['x-grid-signature']).toMatch(/^sr25519:0x[0-9a-f]{128}$/);
-  expect(verifyRaw('sr25519', headers['x-grid-signature'].slice('sr25519:'.length), wallet.pair.publicKey, message)).toBe(true);
+  const signature = headers['x-grid-signature'].slice('sr25519:'.length);
+  expect(verifyRaw('sr25519', signature, wallet.pair.publicKey, message)).toBe(true);
 });
 
 test('a random identity is saved as age-keygen writes it, restored from that file, and decrypts', async () => {

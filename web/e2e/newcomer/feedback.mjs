@@ -90,7 +90,10 @@ async function setEndpoints(page, { rpc, indexer }) {
   await box.getByRole('button', { name: 'Connect' }).click();
 }
 
-const connected = (page, rpc) => page.locator('details.endpoints summary').filter({ hasText: `Connected to ` }).filter({ hasText: rpc }).waitFor({ timeout: 60_000 });
+const connected = (page, rpc) => page.locator('details.endpoints summary')
+  .filter({ hasText: `Connected to ` })
+  .filter({ hasText: rpc })
+  .waitFor({ timeout: 60_000 });
 
 const openContract = async (page, contractId) => {
   await nav(page, 'contracts');
@@ -120,7 +123,10 @@ async function devAccountStaysSignedIn({ log, shot }, page) {
 function createContractWithGrid({ g, log }, twin) {
   const file = join(mkdtempSync(join(tmpdir(), 'grid-feedback-')), 'ferdie.json');
   const cli = (args) => execFileSync(gridBin, ['--url', g.rpc, '--key', '//Ferdie', ...args], { stdio: 'ignore' });
-  cli(['deployment', 'new', '--name', 'feedback', '--image', 'docker.io/library/redis:7', '--cpu', '1', '--memory', '1G', '-o', file]);
+  cli([
+    'deployment', 'new', '--name', 'feedback', '--image', 'docker.io/library/redis:7', '--cpu', '1', '--memory', '1G',
+    '-o', file,
+  ]);
   cli(['deployment', 'sign', file]);
   const contractId = grid(g.rpc, ['contract', 'create', '--node', '1', file], { key: '//Ferdie' }).contract_id;
   assert.equal(grid(g.rpc, ['contract', 'show', String(contractId)]).twin_id, twin);
@@ -169,7 +175,9 @@ async function narrowScreen({ g, log, shot }, context, contractId) {
       widths[id] = await page.evaluate(() => document.documentElement.scrollWidth);
       if (id === 'contracts') await shot(page, 'feedback-2-390px-contract');
     }
-    for (const [id, w] of Object.entries(widths)) assert.ok(w <= 390, `the ${id} page is ${w} px wide on a 390-px screen`);
+    for (const [id, w] of Object.entries(widths)) {
+      assert.ok(w <= 390, `the ${id} page is ${w} px wide on a 390-px screen`);
+    }
     log('at 390 px no page scrolls sideways:', JSON.stringify(widths));
   } finally {
     await page.close();
@@ -228,7 +236,10 @@ async function connectErrorIsASentence({ g, log }, page) {
   await error.waitFor({ timeout: 30_000 });
   const text = await error.textContent();
   // What happened, and what to check next; the WebSocket's error event is no Error and has no message.
-  assert.match(text, new RegExp(`^Cannot connect to the chain at ${DEAD_CHAIN}: [a-z].+\\. Check that a chain node runs there and that the address is right\\.$`));
+  assert.match(text, new RegExp(
+    `^Cannot connect to the chain at ${DEAD_CHAIN}: [a-z].+\\. `
+      + 'Check that a chain node runs there and that the address is right\\.$',
+  ));
   assert.doesNotMatch(text, /undefined|\[object/);
   await setEndpoints(page, { rpc: g.rpc });
   await connected(page, g.rpc);
@@ -265,7 +276,8 @@ async function newPhraseAccount(t) {
 async function toldWhatItNeeds({ api, log, shot }, page, address) {
   const hint = page.getByTestId('funding-need');
   await hint.waitFor({ timeout: 30_000 });
-  const fee = (await api.tx.registry.createTwin(`0x${'00'.repeat(32)}`, null).paymentInfo(address)).partialFee.toBigInt();
+  const createTwin = api.tx.registry.createTwin(`0x${'00'.repeat(32)}`, null);
+  const fee = (await createTwin.paymentInfo(address)).partialFee.toBigInt();
   const existential = api.consts.balances.existentialDeposit.toBigInt();
   assert.equal(await page.getByTestId('funding').getAttribute('data-need'), String(fee + existential));
   assert.match(await hint.textContent(), /^Creating your twin takes [0-9.]+ TFT: the transaction fee \([0-9.]+ TFT\) and the 0\.0100 TFT every account must keep to exist\. This account has 0\.0000 TFT free/);
@@ -299,7 +311,8 @@ async function twinCreated({ g, log, shot }, page, address) {
   await step(page, 'twin', 'done').waitFor({ timeout: 90_000 });
   await page.getByTestId('twin').filter({ hasText: /^twin \d+$/ }).waitFor();
   const twin = Number((await page.getByTestId('twin').textContent()).replace('twin ', ''));
-  assert.equal(u8aToHex(decodeAddress(grid(g.rpc, ['twin', 'show', String(twin)]).account)), u8aToHex(decodeAddress(address)));
+  const twinAccount = grid(g.rpc, ['twin', 'show', String(twin)]).account;
+  assert.equal(u8aToHex(decodeAddress(twinAccount)), u8aToHex(decodeAddress(address)));
   await shot(page, 'feedback-6-new-account-twin');
   log(`the new account created twin ${twin}`);
   return twin;
@@ -334,7 +347,8 @@ async function keptAcrossReload({ log, shot }, page, phrase, twin) {
   await page.getByTestId('page-keys').waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('kept-account').count(), 0);
   assert.equal(await page.getByTestId('who').textContent(), 'not signed in');
-  log('the phrase account: password asked on reload, a wrong one refused, the right one unlocked; forgotten on request');
+  log('the phrase account: password asked on reload, a wrong one refused, the right one unlocked; '
+    + 'forgotten on request');
 }
 
 // ---- a wallet account ---------------------------------------------------------------------------
@@ -349,7 +363,11 @@ async function walletAccountReconnects(t) {
     await who(page, /^Ferdie \(test wallet\) \(gridchain-test-wallet\) · twin \d+$/);
     await page.reload();
     await who(page, /^Ferdie \(test wallet\) \(gridchain-test-wallet\) · twin \d+$/);
-    assert.deepEqual(await page.evaluate(() => globalThis.__testWallet.origins), ['Gridchain'], 'asked the wallet again after the reload');
+    assert.deepEqual(
+      await page.evaluate(() => globalThis.__testWallet.origins),
+      ['Gridchain'],
+      'asked the wallet again after the reload',
+    );
     t.log('a wallet account reconnected after a reload, through its wallet');
   } finally {
     await context.close();

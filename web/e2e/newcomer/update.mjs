@@ -40,9 +40,12 @@ export async function update({ browser, g, log, shot }) {
     await page.locator('nav').waitFor();
     if (await page.getByTestId('endpoint-offer').isVisible()) await acceptOffer(page);
     await signIn('Dave');
-    if (await page.getByRole('button', { name: 'Create my twin' }).isVisible()) await page.getByRole('button', { name: 'Create my twin' }).click();
+    const createTwin = page.getByRole('button', { name: 'Create my twin' });
+    if (await createTwin.isVisible()) await createTwin.click();
     await page.getByTestId('twin').filter({ hasText: /^twin \d+$/ }).waitFor({ timeout: 90_000 });
-    if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Eve' }) !== null) grid(g.rpc, ['twin', 'create'], { key: '//Eve' });
+    if (gridFailsWith(g.rpc, ['twin', 'show'], { key: '//Eve' }) !== null) {
+      grid(g.rpc, ['twin', 'create'], { key: '//Eve' });
+    }
     const eveTwin = grid(g.rpc, ['twin', 'show'], { key: '//Eve' }).id;
     log('Dave and Eve have their twins');
 
@@ -84,7 +87,10 @@ async function formRefusesWhatCannotWork(page, nav, g, log, shot) {
   await shot(page, 'update-0-17-vcpus');
   await page.locator('#cpu').fill('1');
   await refused(() => page.locator('#image').fill('nginx latest'), 'Image: "nginx latest" has a space in it');
-  await refused(() => page.locator('#image').fill(''), 'Image: give an image reference, such as docker.io/library/nginx:1.27.');
+  await refused(
+    () => page.locator('#image').fill(''),
+    'Image: give an image reference, such as docker.io/library/nginx:1.27.',
+  );
   await refused(() => page.locator('#image').fill('::'), 'Image: "::" is not an image reference');
   await page.locator('#image').fill('docker.io/library/nginx:1.27');
   await refused(() => page.locator('#disk').fill('abc'), 'Data disk web_data, size: "abc" is not a number');
@@ -98,7 +104,10 @@ async function formRefusesWhatCannotWork(page, nav, g, log, shot) {
 /** Eve deploys a small VM with a public IP on node 1 with `grid` (while Dave uses the page). */
 async function startEvesDeployment(g, work) {
   const file = join(work, 'eve-0.json');
-  await gridAsync(g.rpc, ['deployment', 'new', '--name', 'evevm', '--image', 'docker.io/library/redis:7', '--memory', '1G', '--rootfs', '2G', '--public-ip', '-o', file], '//Eve');
+  await gridAsync(g.rpc, [
+    'deployment', 'new', '--name', 'evevm', '--image', 'docker.io/library/redis:7', '--memory', '1G', '--rootfs', '2G',
+    '--public-ip', '-o', file,
+  ], '//Eve');
   await gridAsync(g.rpc, ['deployment', 'sign', file], '//Eve');
   const out = await gridAsync(g.rpc, ['contract', 'deploy', '--node', '1', file], '//Eve');
   const id = out.contract_id ?? out.contract?.contract_id ?? out.contract?.id;
@@ -109,8 +118,13 @@ async function startEvesDeployment(g, work) {
 async function deployWithCosts(page, g, log, shot) {
   await page.getByTestId('price').filter({ hasText: 'TFT' }).waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('monthly').textContent(), /^about [\d.,]+ TFT \(720 hours\)/);
-  await page.getByTestId('deposit').filter({ hasText: 'TFT held while the contract lives' }).waitFor({ timeout: 30_000 });
-  assert.equal(await page.getByTestId('capacity').textContent(), '1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP');
+  await page.getByTestId('deposit')
+    .filter({ hasText: 'TFT held while the contract lives' })
+    .waitFor({ timeout: 30_000 });
+  assert.equal(
+    await page.getByTestId('capacity').textContent(),
+    '1 vCPU, 1 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP',
+  );
   await shot(page, 'update-1-before-you-sign');
   await page.getByTestId('deploy').click();
   await page.getByTestId('deployed').waitFor({ timeout: 180_000 });
@@ -147,7 +161,9 @@ async function cosignedDeploy(page, { nav, signIn, eveTwin, log, shot }) {
   await page.getByRole('heading', { name: 'Deploy a VM' }).waitFor();
   await page.locator('#vm-name').waitFor();
   await page.locator('#node').fill('1');
-  await page.getByTestId('form-error').filter({ hasText: 'Farm 1 has no free public IP: untick Public IPv4, or choose a node in another farm.' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('form-error')
+    .filter({ hasText: 'Farm 1 has no free public IP: untick Public IPv4, or choose a node in another farm.' })
+    .waitFor({ timeout: 30_000 });
   assert.ok(await page.getByTestId('deploy').isDisabled());
   await shot(page, 'update-2-no-free-ip');
   log(`co-signed contract ${id} deployed; the form is back, and sees no free IP in farm 1`);
@@ -167,11 +183,18 @@ async function updateForm(page, nav, a, log, shot) {
   await page.getByRole('button', { name: 'Update', exact: true }).click();
   const panel = page.getByTestId('update-panel');
   await panel.locator('#memory').waitFor({ timeout: 30_000 });
-  assert.deepEqual([await panel.locator('#memory').inputValue(), await panel.locator('#disk').inputValue(), await panel.locator('#cpu').inputValue()], ['1', '10', '1']);
+  assert.deepEqual([
+    await panel.locator('#memory').inputValue(),
+    await panel.locator('#disk').inputValue(),
+    await panel.locator('#cpu').inputValue(),
+  ], ['1', '10', '1']);
   await panel.locator('#memory').fill('2');
   await page.getByTestId('changes').locator('tr', { hasText: 'VM web: memory' }).waitFor();
   assert.equal(await page.getByTestId('changes').locator('tbody tr').first().textContent(), 'VM web: memory1 GiB2 GiB');
-  assert.equal(await page.getByTestId('capacity').textContent(), '1 vCPU, 2 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP');
+  assert.equal(
+    await page.getByTestId('capacity').textContent(),
+    '1 vCPU, 2 GiB memory, 12 GiB SSD, 0 GiB HDD, 1 public IP',
+  );
   await page.getByTestId('price').filter({ hasText: 'TFT' }).waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="sign-update"]:not([disabled])').waitFor({ timeout: 30_000 });
   await shot(page, 'update-3-form-diff');
@@ -225,16 +248,23 @@ async function strandedAndPutBack(page, { g, nav, a, e, work, log, shot }) {
   assert.equal(preflights, 1);
   const problem = await page.getByTestId('stranded-problem').textContent();
   log('shown:', problem);
-  assert.match(problem, new RegExp(`^Contract ${a} now holds version 1 of its deployment, which node 1 refused: NotEnoughCapacity: .*The node still runs version 0\\.$`));
+  assert.match(problem, new RegExp(
+    `^Contract ${a} now holds version 1 of its deployment, which node 1 refused: NotEnoughCapacity: `
+      + '.*The node still runs version 0\\.$',
+  ));
   const held = grid(g.rpc, ['contract', 'show', String(a)]);
   assert.equal(held.state, 'created');
   assert.equal(held.version, before.version + 1);
   await shot(page, 'update-4-stranded');
 
   await openContract(page, nav, a);
-  await page.getByTestId('stranded-problem').filter({ hasText: `node 1 does not run; the node still runs version 0` }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('stranded-problem')
+    .filter({ hasText: `node 1 does not run; the node still runs version 0` })
+    .waitFor({ timeout: 60_000 });
   await page.getByTestId('put-back').click();
-  await page.getByTestId('detail-message').filter({ hasText: `Contract ${a} holds again what its node runs (version 1), and is deployed.` }).waitFor({ timeout: 240_000 });
+  await page.getByTestId('detail-message')
+    .filter({ hasText: `Contract ${a} holds again what its node runs (version 1), and is deployed.` })
+    .waitFor({ timeout: 240_000 });
   await shot(page, 'update-5-put-back');
   const back = grid(g.rpc, ['contract', 'show', String(a)]);
   assert.equal(back.state, 'deployed');
@@ -260,7 +290,10 @@ async function preflightRefuses(page, nav, g, a, log, shot) {
   await page.locator('[data-step="preflight"][data-state="failed"]').waitFor();
   assert.equal(await page.locator('[data-step="contract"]').count(), 0, 'the chain was never asked');
   const after = show(g, a);
-  assert.deepEqual([after.version, after.deployment_hash, after.state], [before.version, before.deployment_hash, 'deployed']);
+  assert.deepEqual(
+    [after.version, after.deployment_hash, after.state],
+    [before.version, before.deployment_hash, 'deployed'],
+  );
   await shot(page, 'update-6-preflight-refused');
   log('the pre-flight refused 40 GiB: contract version and hash unchanged');
 }
@@ -273,7 +306,9 @@ async function cosignedUpdate(page, { g, nav, signIn, c, log, shot }) {
   const panel = page.getByTestId('update-panel');
   await panel.locator('#cpu').waitFor({ timeout: 30_000 });
   await panel.locator('#cpu').fill('2');
-  await page.getByTestId('sign-update').filter({ hasText: 'Sign and pass on to co-signers' }).click({ timeout: 30_000 });
+  await page.getByTestId('sign-update')
+    .filter({ hasText: 'Sign and pass on to co-signers' })
+    .click({ timeout: 30_000 });
   const link = await page.getByTestId('update-share-link').getAttribute('href');
   await page.goto(link);
   await signIn('Eve');

@@ -45,7 +45,10 @@ async function enable(origin) {
         const registry = new TypeRegistry();
         registry.setSignedExtensions(payload.signedExtensions);
         const pair = keyring.getPair(payload.address);
-        return { id: ++id, ...registry.createType('ExtrinsicPayload', payload, { version: payload.version }).sign(pair) };
+        return {
+          id: ++id,
+          ...registry.createType('ExtrinsicPayload', payload, { version: payload.version }).sign(pair),
+        };
       },
     },
   };

@@ -5,7 +5,12 @@ import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { canonical, type Deployment, type Resources, type Signer } from '../deployment';
 
-export interface WorkloadResult { name: string; state: 'ok' | 'error' | 'paused' | 'deleted'; message: string; data: Record<string, unknown> }
+export interface WorkloadResult {
+  name: string;
+  state: 'ok' | 'error' | 'paused' | 'deleted';
+  message: string;
+  data: Record<string, unknown>;
+}
 export interface DeploymentStatus { contract_id: number; deployment: Deployment; workloads: WorkloadResult[] }
 /** The pre-flight's answer: the node would take the document once its contract holds `hash`,
  * declares `capacity` and reserves `public_ips`. */
@@ -61,7 +66,10 @@ export class AgentClient {
     const answer = await response.json().catch(() => null);
     if (!response.ok) {
       const refusal = answer as { code?: string; message?: string } | null;
-      throw new AgentRefusal(refusal?.code ?? `HTTP${response.status}`, refusal?.message ?? `the agent answered HTTP ${response.status}`);
+      throw new AgentRefusal(
+        refusal?.code ?? `HTTP${response.status}`,
+        refusal?.message ?? `the agent answered HTTP ${response.status}`,
+      );
     }
     return answer as T;
   }
@@ -71,8 +79,12 @@ export class AgentClient {
   /** Would the node take `doc` (contract_id 0 while its contract does not exist)? Changes nothing. */
   checkDeploy(doc: Deployment) { return this.send<Preflight>('POST', '/v1/deployments/check', canonical(doc)); }
   /** Would the node take `doc` in place of what it runs for `doc.contract_id`? Changes nothing. */
-  checkUpdate(doc: Deployment) { return this.send<Preflight>('PUT', `/v1/deployments/${doc.contract_id}/check`, canonical(doc)); }
+  checkUpdate(doc: Deployment) {
+    return this.send<Preflight>('PUT', `/v1/deployments/${doc.contract_id}/check`, canonical(doc));
+  }
   status(contractId: number) { return this.send('GET', `/v1/deployments/${contractId}`); }
   /** The last `tail` lines (1 to 10000) VM workload `workload` wrote. */
-  logs(contractId: number, workload: string, tail = 100) { return this.send<WorkloadLogs>('GET', logsPath(contractId, workload, tail)); }
+  logs(contractId: number, workload: string, tail = 100) {
+    return this.send<WorkloadLogs>('GET', logsPath(contractId, workload, tail));
+  }
 }

@@ -59,7 +59,8 @@ export function failureText(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   const event = e as { type?: unknown; code?: unknown; reason?: unknown } | null;
   if (event && event.type === 'close' && typeof event.code === 'number') {
-    return `the connection closed without an answer (WebSocket code ${event.code}${event.reason ? `: ${String(event.reason)}` : ''})`;
+    const reason = event.reason ? `: ${String(event.reason)}` : '';
+    return `the connection closed without an answer (WebSocket code ${event.code}${reason})`;
   }
   if (event && event.type === 'error') return 'nothing answered the WebSocket connection';
   if (typeof e === 'string' && e.trim()) return e;
@@ -68,7 +69,11 @@ export function failureText(e: unknown): string {
 
 /** Why the page could not connect to the chain at `url`, and what to check. */
 export function connectionFailure(url: string, e: unknown): ChainError {
-  return new ChainError(`Cannot connect to the chain at ${url}: ${failureText(e)}. Check that a chain node runs there and that the address is right.`, 'Unreachable');
+  return new ChainError(
+    `Cannot connect to the chain at ${url}: ${failureText(e)}. `
+      + 'Check that a chain node runs there and that the address is right.',
+    'Unreachable',
+  );
 }
 
 type AccountInfo = { data: { free: { toBigInt(): bigint }; reserved: { toBigInt(): bigint } } };
@@ -120,7 +125,10 @@ function refusalsNamed(wallet: WalletSigner): WalletSigner {
   return {
     update: wallet.update?.bind(wallet),
     signPayload: (payload) => signPayload(payload).catch((e: unknown) => {
-      throw new ChainError(`Your wallet did not sign the transaction: ${e instanceof Error ? e.message : String(e)}`, 'NotSigned');
+      throw new ChainError(
+        `Your wallet did not sign the transaction: ${e instanceof Error ? e.message : String(e)}`,
+        'NotSigned',
+      );
     }),
   };
 }
@@ -131,7 +139,11 @@ export class Chain {
   static async connect(url: string, timeoutMs = 15000): Promise<Chain> {
     const provider = new WsProvider(url, 2000);
     const api = new ApiPromise({ provider, noInitWarn: true, throwOnConnect: true });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new ChainError(`The chain at ${url} did not answer within ${timeoutMs / 1000} s: is the node running?`, 'Unreachable')), timeoutMs));
+    const noAnswer = () => new ChainError(
+      `The chain at ${url} did not answer within ${timeoutMs / 1000} s: is the node running?`,
+      'Unreachable',
+    );
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(noAnswer()), timeoutMs));
     try {
       await Promise.race([api.isReadyOrError, timeout]);
     } catch (e) {
@@ -180,7 +192,11 @@ export class Chain {
     if (!node) throw new ChainError(`Node ${nodeId} does not exist.`, 'NodeNotFound');
     const farm = (await this.api.query.registry.farms(node.farmId)).toJSON() as { pricingPolicyId: number } | null;
     if (!farm) throw new ChainError(`Farm ${node.farmId} does not exist.`, 'FarmNotFound');
-    return { policyId: farm.pricingPolicyId, certified: String(node.certification).toLowerCase() === 'certified', twinId: node.twinId };
+    return {
+      policyId: farm.pricingPolicyId,
+      certified: String(node.certification).toLowerCase() === 'certified',
+      twinId: node.twinId,
+    };
   }
 
   async unitPrices(policyId: number): Promise<UnitPrices> {
@@ -244,8 +260,14 @@ export class Chain {
   }
 
   /** Sign, submit and wait until the transaction is final; returns its events. */
-  async submit(tx: SubmittableExtrinsic<'promise'>, signer: TxSigner, progress: Progress = () => undefined): Promise<EventRecord[]> {
-    const [account, options] = 'pair' in signer ? [signer.pair, { nonce: -1 }] : [signer.address, { nonce: -1, signer: refusalsNamed(signer.wallet) }];
+  async submit(
+    tx: SubmittableExtrinsic<'promise'>,
+    signer: TxSigner,
+    progress: Progress = () => undefined,
+  ): Promise<EventRecord[]> {
+    const [account, options] = 'pair' in signer
+      ? [signer.pair, { nonce: -1 }]
+      : [signer.address, { nonce: -1, signer: refusalsNamed(signer.wallet) }];
     return new Promise((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
       const done = (f: () => void) => { unsubscribe?.(); f(); };
@@ -254,7 +276,10 @@ export class Chain {
         if (result.dispatchError) return done(() => reject(explain(this.api, result.dispatchError!)));
         if (result.status.isFinalized) return done(() => resolve(result.events));
         if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped) {
-          done(() => reject(new ChainError(`The transaction was ${result.status.type.toLowerCase()} by the pool.`, result.status.type)));
+          done(() => reject(new ChainError(
+            `The transaction was ${result.status.type.toLowerCase()} by the pool.`,
+            result.status.type,
+          )));
         }
       }).then((u) => { unsubscribe = u; }, (e: Error) => reject(e instanceof ChainError ? e : poolRefusal(e)));
       progress('sent');

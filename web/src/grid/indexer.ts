@@ -70,20 +70,25 @@ export class Indexer {
     }
     const body = await response.json().catch(() => null) as { data?: T; errors?: { message: string }[] } | null;
     if (!body) throw new IndexerError(`The indexer at ${this.url} answered HTTP ${response.status} without JSON.`);
-    if (body.errors?.length) throw new IndexerError(`The indexer refused the query: ${body.errors.map((e) => e.message).join('; ')}`);
+    if (body.errors?.length) {
+      throw new IndexerError(`The indexer refused the query: ${body.errors.map((e) => e.message).join('; ')}`);
+    }
     if (!body.data) throw new IndexerError(`The indexer at ${this.url} answered no data.`);
     return body.data;
   }
 
   async nodes(filter: NodeFilter, first = 100, offset = 0): Promise<{ totalCount: number; items: NodeRow[] }> {
     const cap = '{ cru sru hru mru }';
-    const q = `query($filter: NodeFilter, $first: Int!, $offset: Int!) { nodes(filter: $filter, first: $first, offset: $offset) {
-      totalCount items { id farmId twinId country city freeIps certified total ${cap} declared ${cap} used ${cap} free ${cap} } } }`;
+    const q = `query($filter: NodeFilter, $first: Int!, $offset: Int!) {
+      nodes(filter: $filter, first: $first, offset: $offset) {
+      totalCount items { id farmId twinId country city freeIps certified total ${cap}
+      declared ${cap} used ${cap} free ${cap} } } }`;
     return (await this.query<{ nodes: { totalCount: number; items: NodeRow[] } }>(q, { filter, first, offset })).nodes;
   }
 
   async farms(): Promise<FarmRow[]> {
-    const q = '{ farms(first: 1000) { items { id name twinId pricingPolicyId freeIps dedicated publicIps { ip gateway contractId } } } }';
+    const q = `{ farms(first: 1000) { items {
+      id name twinId pricingPolicyId freeIps dedicated publicIps { ip gateway contractId } } } }`;
     return (await this.query<{ farms: { items: FarmRow[] } }>(q)).farms.items;
   }
 
@@ -92,7 +97,8 @@ export class Indexer {
     const items: BillRow[] = [];
     let totalAmount = '0';
     for (let offset = 0; ; offset += 1000) {
-      const q = `query($c: Int!, $o: Int!) { bills(filter: {contractId: $c}, first: 1000, offset: $o) { totalCount totalAmount items { blockNumber contractId amount discountLevel time } } }`;
+      const q = `query($c: Int!, $o: Int!) { bills(filter: {contractId: $c}, first: 1000, offset: $o) {
+        totalCount totalAmount items { blockNumber contractId amount discountLevel time } } }`;
       const page = (await this.query<{ bills: { totalCount: number; totalAmount: string; items: BillRow[] } }>(
         q,
         { c: contractId, o: offset },
@@ -106,7 +112,8 @@ export class Indexer {
   }
 
   async contractsOfTwin(twinId: number): Promise<ContractRow[]> {
-    const q = 'query($t: Int!) { contracts(filter: {twinId: $t}, first: 1000) { items { id state kind nodeId billed deposit publicIps createdTime capacity { cru sru hru mru } } } }';
+    const q = `query($t: Int!) { contracts(filter: {twinId: $t}, first: 1000) { items {
+      id state kind nodeId billed deposit publicIps createdTime capacity { cru sru hru mru } } } }`;
     return (await this.query<{ contracts: { items: ContractRow[] } }>(q, { t: twinId })).contracts.items;
   }
 }

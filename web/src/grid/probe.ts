@@ -24,14 +24,20 @@ export function genesisHashAt(url: string, timeoutMs = 10_000): Promise<string> 
       settle();
     };
     const timer = setTimeout(() => done(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`))), timeoutMs);
-    socket.onopen = () => socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getBlockHash', params: [0] }));
+    socket.onopen = () => socket.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getBlockHash', params: [0] }),
+    );
     socket.onmessage = (m) => {
       let answer: { id?: unknown; result?: unknown; error?: { message?: unknown } };
       try { answer = JSON.parse(String(m.data)); } catch { answer = {}; }
       if (answer.id !== 1) return;
       const hash = answer.result;
-      if (typeof hash === 'string' && GENESIS_HASH.test(hash)) done(() => resolve(hash.toLowerCase()));
-      else done(() => reject(new Error(`it answered no genesis hash${answer.error?.message ? `: ${String(answer.error.message)}` : ''}`)));
+      if (typeof hash === 'string' && GENESIS_HASH.test(hash)) {
+        done(() => resolve(hash.toLowerCase()));
+      } else {
+        const reason = answer.error?.message ? `: ${String(answer.error.message)}` : '';
+        done(() => reject(new Error(`it answered no genesis hash${reason}`)));
+      }
     };
     socket.onerror = () => done(() => reject(new Error('it did not answer (unreachable, or not a chain node)')));
     socket.onclose = () => done(() => reject(new Error('it closed the connection without answering')));

@@ -67,23 +67,49 @@ function KeysSection({ onOpenDev, onOpenPhrase }: {
       {devChain && (
         <div className="row" data-testid="dev-accounts">
           <span>Dev accounts:</span>
-          {DEV_ACCOUNTS.map((n) => <button key={n} className="secondary" onClick={() => onOpenDev(`//${n}`)}>{n}</button>)}
+          {DEV_ACCOUNTS.map((n) => (
+            <button key={n} className="secondary" onClick={() => onOpenDev(`//${n}`)}>{n}</button>
+          ))}
         </div>
       )}
       <div className="row" style={{ marginTop: 12 }}>
-        <input className="grow" type="password" placeholder="your 12 or 24 word phrase" value={phrase} onChange={(e) => setPhrase(e.target.value)} aria-label="phrase" />
+        <input
+          className="grow"
+          type="password"
+          placeholder="your 12 or 24 word phrase"
+          value={phrase}
+          onChange={(e) => setPhrase(e.target.value)}
+          aria-label="phrase"
+        />
         <button onClick={() => open(phrase.trim())} disabled={!phrase.trim()}>Open</button>
         <button className="secondary" onClick={() => setFresh(mnemonicGenerate(12))}>New phrase</button>
       </div>
       <div className="row">
-        <input className="grow" type="password" placeholder={`a password of ${MIN_PASSWORD_LENGTH}+ characters (optional)`} value={password}
-          onChange={(e) => setPassword(e.target.value)} aria-label="password to keep the account" autoComplete="new-password" />
-        <span className="note">With a password, the account stays signed in across reloads: this browser keeps its key encrypted with it (never the phrase), and asks for the password again.</span>
+        <input
+          className="grow"
+          type="password"
+          placeholder={`a password of ${MIN_PASSWORD_LENGTH}+ characters (optional)`}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          aria-label="password to keep the account"
+          autoComplete="new-password"
+        />
+        <span className="note">
+          With a password, the account stays signed in across reloads: this browser keeps its key encrypted with it
+          (never the phrase), and asks for the password again.
+        </span>
       </div>
-      <p className="note">The page derives the account key and the encryption key (SPEC §9.5) from the phrase, and signs, here.</p>
+      <p className="note">
+        The page derives the account key and the encryption key (SPEC §9.5) from the phrase, and signs, here.
+      </p>
       {fresh && (
-        <p className="ok">Write this phrase down; it is your account and the only key to your deployments. It is shown once:<br /><span className="mono" data-testid="new-phrase">{fresh}</span>
-          <br /><button className="secondary" onClick={() => { void open(fresh); setFresh(null); }}>Use it</button></p>
+        <p className="ok">
+          Write this phrase down; it is your account and the only key to your deployments. It is shown once:
+          <br />
+          <span className="mono" data-testid="new-phrase">{fresh}</span>
+          <br />
+          <button className="secondary" onClick={() => { void open(fresh); setFresh(null); }}>Use it</button>
+        </p>
       )}
     </section>
   );
@@ -107,10 +133,22 @@ function WalletConnect({ onUse }: { onUse(w: WalletAccount): Promise<void> }) {
         each transaction and each signature. A wallet signs bytes wrapped in <code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>;
         Gridchain's nodes, <code>grid</code> and this page accept that form.
       </p>
-      <p className="row"><button onClick={connect} disabled={busy}>{found ? 'Ask the wallets again' : 'Connect a wallet'}</button>{busy && <span className="note">waiting for your wallet to answer…</span>}</p>
+      <p className="row">
+        <button onClick={connect} disabled={busy}>{found ? 'Ask the wallets again' : 'Connect a wallet'}</button>
+        {busy && <span className="note">waiting for your wallet to answer…</span>}
+      </p>
       {error && <p className="error" role="alert">{error}</p>}
-      {found && found.wallets.length === 0 && <p className="error" data-testid="no-wallet">No wallet answered: install a wallet extension, allow this page in it, and ask again.</p>}
-      {found && found.wallets.length > 0 && found.accounts.length === 0 && <p className="error">{found.wallets.join(', ')} let this page in but shares no account with it: create or import an account there, allow this page to see it, and ask again.</p>}
+      {found && found.wallets.length === 0 && (
+        <p className="error" data-testid="no-wallet">
+          No wallet answered: install a wallet extension, allow this page in it, and ask again.
+        </p>
+      )}
+      {found && found.wallets.length > 0 && found.accounts.length === 0 && (
+        <p className="error">
+          {found.wallets.join(', ')} let this page in but shares no account with it: create or import an account
+          there, allow this page to see it, and ask again.
+        </p>
+      )}
       {found && found.accounts.length > 0 && (
         <table data-testid="wallet-accounts">
           <thead><tr><th>Account</th><th>Wallet</th><th>Address</th><th></th></tr></thead>
@@ -119,7 +157,11 @@ function WalletConnect({ onUse }: { onUse(w: WalletAccount): Promise<void> }) {
               <tr key={`${w.source} ${w.address}`} data-address={w.address}>
                 <td>{w.name}</td><td>{w.source}</td><td className="mono">{w.address}</td>
                 <td>{w.keyType
-                  ? <button className={account?.address === w.address ? '' : 'secondary'} onClick={() => onUse(w)}>{account?.address === w.address ? 'In use' : 'Use'}</button>
+                  ? (
+                    <button className={account?.address === w.address ? '' : 'secondary'} onClick={() => onUse(w)}>
+                      {account?.address === w.address ? 'In use' : 'Use'}
+                    </button>
+                  )
                   : <span className="note">an Ethereum-style key cannot own a twin</span>}</td>
               </tr>
             ))}
@@ -187,7 +229,10 @@ function AccountView({ account }: { account: Account }) {
       {error && <p className="error" role="alert" data-testid="account-error">{error}</p>}
       <div className="form">
         <span>Address</span><span className="mono" data-testid="address">{account.address}</span>
-        <span>Balance</span><span data-testid="balance">{balance ? `${formatTft(balance.free)} free, ${formatTft(balance.reserved)} held` : '…'}</span>
+        <span>Balance</span>
+        <span data-testid="balance">
+          {balance ? `${formatTft(balance.free)} free, ${formatTft(balance.reserved)} held` : '…'}
+        </span>
         <span>Twin</span>
         <span data-testid="twin">
           {account.twinId ? `twin ${account.twinId}`
@@ -197,17 +242,36 @@ function AccountView({ account }: { account: Account }) {
         {account.kind !== 'wallet' && key && <>
           <span>Encryption key</span>
           <span className="mono">{key.recipient}
-            {account.twinId && chainPk && !isTwinKey(key, chainPk) && <><br /><span className="error">Your twin's key on chain is another one: deployments encrypted to it cannot be read with this phrase.</span> <button onClick={() => publish(key)}>Use this key</button></>}
+            {account.twinId && chainPk && !isTwinKey(key, chainPk) && (
+              <>
+                <br />
+                <span className="error">
+                  Your twin's key on chain is another one: deployments encrypted to it cannot be read with this phrase.
+                </span>
+                {' '}
+                <button onClick={() => publish(key)}>Use this key</button>
+              </>
+            )}
             {account.twinId && chainPk === null && (
               <> <button onClick={() => publish(key)}>Publish it on my twin</button></>
             )}
           </span>
           <span>Age identity</span>
-          <span>{showIdentity ? <span className="mono">{key.identity}</span> : <button className="secondary" onClick={() => setShowIdentity(true)}>Show (for the standard age tool)</button>}</span>
+          <span>
+            {showIdentity
+              ? <span className="mono">{key.identity}</span>
+              : (
+                <button className="secondary" onClick={() => setShowIdentity(true)}>
+                  Show (for the standard age tool)
+                </button>
+              )}
+          </span>
         </>}
         <span>In this browser</span>
         <span className="row" data-testid="session-kept">
-          {account.remember ? (kept ? 'kept, encrypted with your password' : 'signed in again after a reload') : 'forgotten on reload'}
+          {account.remember
+            ? (kept ? 'kept, encrypted with your password' : 'signed in again after a reload')
+            : 'forgotten on reload'}
           <button className="secondary" onClick={signOut}>Sign out</button>
           {kept && <button className="secondary" onClick={forgetKept}>Forget this account</button>}
         </span>
@@ -216,7 +280,9 @@ function AccountView({ account }: { account: Account }) {
         <FundingHint account={account} pk={key?.publicKey ?? NO_KEY_YET} free={balance?.free ?? null} />
       )}
       <Steps steps={steps} />
-      {account.kind === 'wallet' && chainPk !== undefined && <WalletIdentity account={account} chainPk={chainPk} busy={busy} publish={publish} />}
+      {account.kind === 'wallet' && chainPk !== undefined && (
+        <WalletIdentity account={account} chainPk={chainPk} busy={busy} publish={publish} />
+      )}
     </section>
   );
 }
@@ -241,7 +307,8 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
   const key = account.ageKey;
 
   const make = async () => { setError(null); setSaved(false); setKeep(null); setFresh(await randomAgeKey()); };
-  const note = `Gridchain encryption identity of ${account.address}: keep it secret; it decrypts this account's deployments`;
+  const note = `Gridchain encryption identity of ${account.address}: `
+    + "keep it secret; it decrypts this account's deployments";
   const download = () => {
     if (!fresh) return;
     const a = document.createElement('a');
@@ -261,7 +328,12 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
     try {
       const restored = await identityFromText(text);
       if (!isTwinKey(restored, chainPk)) {
-        throw new DeploymentError('Key', `this identity's key is ${restored.recipient}, not your twin's (${chainPk ? ageRecipientOf(chainPk) : 'none'}): it cannot decrypt your deployments. Load the identity you saved when you created your twin.`);
+        const twinRecipient = chainPk ? ageRecipientOf(chainPk) : 'none';
+        throw new DeploymentError(
+          'Key',
+          `this identity's key is ${restored.recipient}, not your twin's (${twinRecipient}): `
+            + 'it cannot decrypt your deployments. Load the identity you saved when you created your twin.',
+        );
       }
       if (keepRestored) keepIdentity(account.address, restored.identity);
       setKept(keepRestored);
@@ -274,7 +346,9 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
   const forget = () => { forgetIdentity(account.address); setKept(false); };
 
   if (fresh) {
-    const action = !account.twinId ? 'Create my twin with this key' : chainPk ? "Make it my twin's key" : 'Publish it on my twin';
+    const action = !account.twinId ? 'Create my twin with this key'
+      : chainPk ? "Make it my twin's key"
+      : 'Publish it on my twin';
     return (
       <div className="identity" data-testid="fresh-identity">
         <h3>Your encryption identity: shown once</h3>
@@ -286,16 +360,48 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
         <pre className="mono" data-testid="fresh-identity-text">{fresh.identity}</pre>
         <p className="row">
           <button onClick={download} data-testid="download-identity">Download the identity file</button>
-          <button className="secondary" onClick={() => void navigator.clipboard?.writeText(fresh.identity)}>Copy</button>
-          <span className="note">The file is what <code>age-keygen</code> writes: <code>age -d -i FILE</code> reads it.</span>
+          <button className="secondary" onClick={() => void navigator.clipboard?.writeText(fresh.identity)}>
+            Copy
+          </button>
+          <span className="note">
+            The file is what <code>age-keygen</code> writes: <code>age -d -i FILE</code> reads it.
+          </span>
         </p>
         <fieldset>
           <legend>Where else should it be kept?</legend>
-          <label><input type="radio" name="keep" checked={keep === 'browser'} onChange={() => setKeep('browser')} data-testid="keep-browser" /> Also in this browser (localStorage): this page can decrypt without asking, and so can any script that runs on this page's origin</label>
-          <label><input type="radio" name="keep" checked={keep === 'file'} onChange={() => setKeep('file')} data-testid="keep-nowhere" /> Nowhere else: I load my saved copy when I need it</label>
+          <label>
+            <input
+              type="radio"
+              name="keep"
+              checked={keep === 'browser'}
+              onChange={() => setKeep('browser')}
+              data-testid="keep-browser"
+            /> Also in this browser (localStorage): this page can decrypt without asking, and so can any script that
+            runs on this page's origin
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="keep"
+              checked={keep === 'file'}
+              onChange={() => setKeep('file')}
+              data-testid="keep-nowhere"
+            /> Nowhere else: I load my saved copy when I need it
+          </label>
         </fieldset>
-        <label><input type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} data-testid="identity-saved" /> I have saved it (the file, or the line in my password manager)</label>
-        {account.twinId && chainPk && <p className="error">Your twin's current key is replaced: deployments encrypted to it stay readable only with the old identity.</p>}
+        <label>
+          <input
+            type="checkbox"
+            checked={saved}
+            onChange={(e) => setSaved(e.target.checked)}
+            data-testid="identity-saved"
+          /> I have saved it (the file, or the line in my password manager)
+        </label>
+        {account.twinId && chainPk && (
+          <p className="error">
+            Your twin's current key is replaced: deployments encrypted to it stay readable only with the old identity.
+          </p>
+        )}
         <p className="row">
           <button onClick={adopt} disabled={busy || !keep || !saved} data-testid="adopt-identity">{action}</button>
           <button className="secondary" onClick={() => setFresh(null)} disabled={busy}>Discard</button>
@@ -308,7 +414,10 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
       <div className="form" data-testid="identity-loaded">
         <span>Encryption key</span><span className="mono" data-testid="recipient">{key.recipient}</span>
         <span>Identity</span>
-        <span data-testid="identity-where">{kept ? 'kept in this browser' : 'loaded for this visit: not kept in this browser'}{kept && <> <button className="secondary" onClick={forget}>Forget it in this browser</button></>}</span>
+        <span data-testid="identity-where">
+          {kept ? 'kept in this browser' : 'loaded for this visit: not kept in this browser'}
+          {kept && <> <button className="secondary" onClick={forget}>Forget it in this browser</button></>}
+        </span>
       </div>
     );
   }
@@ -326,17 +435,45 @@ function WalletIdentity({ account, chainPk, busy, publish }: {
   return (
     <div className="identity" data-testid="restore-identity">
       <h3>Restore your encryption identity</h3>
-      <p>Your twin's key is <span className="mono">{ageRecipientOf(chainPk)}</span>. Load the identity file you saved when you created the twin, or paste its <code>AGE-SECRET-KEY-1…</code> line: the page checks it is that key.</p>
-      <p className="row">
-        <input type="file" accept=".txt,.key,text/plain" aria-label="identity file" onChange={async (e) => { const f = e.target.files?.[0]; e.target.value = ''; if (f) await restore(await f.text()); }} />
+      <p>
+        Your twin's key is <span className="mono">{ageRecipientOf(chainPk)}</span>. Load the identity file you saved
+        when you created the twin, or paste its <code>AGE-SECRET-KEY-1…</code> line: the page checks it is that key.
       </p>
-      <textarea rows={2} value={pasted} onChange={(e) => setPasted(e.target.value)} aria-label="age identity" placeholder="AGE-SECRET-KEY-1…" />
+      <p className="row">
+        <input
+          type="file"
+          accept=".txt,.key,text/plain"
+          aria-label="identity file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) await restore(await f.text());
+          }}
+        />
+      </p>
+      <textarea
+        rows={2}
+        value={pasted}
+        onChange={(e) => setPasted(e.target.value)}
+        aria-label="age identity"
+        placeholder="AGE-SECRET-KEY-1…"
+      />
       <p className="row">
         <button onClick={() => restore(pasted)} disabled={!pasted.trim()}>Restore</button>
-        <label><input type="checkbox" checked={keepRestored} onChange={(e) => setKeepRestored(e.target.checked)} data-testid="keep-restored" /> Keep it in this browser</label>
+        <label>
+          <input
+            type="checkbox"
+            checked={keepRestored}
+            onChange={(e) => setKeepRestored(e.target.checked)}
+            data-testid="keep-restored"
+          /> Keep it in this browser
+        </label>
       </p>
       {error && <p className="error" role="alert" data-testid="identity-error">{error}</p>}
-      <p className="note">Lost it? Deployments encrypted to it cannot be read again; a new identity serves the next ones. <button className="secondary" onClick={make} disabled={busy}>Make a new identity</button></p>
+      <p className="note">
+        Lost it? Deployments encrypted to it cannot be read again; a new identity serves the
+        next ones. <button className="secondary" onClick={make} disabled={busy}>Make a new identity</button>
+      </p>
     </div>
   );
 }

@@ -1,5 +1,8 @@
 import { useEffect, useRef } from 'react';
-import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
+import {
+  BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement,
+  Tooltip,
+} from 'chart.js';
 import type { BillRow } from '../grid/indexer';
 
 Chart.register(
@@ -27,14 +30,23 @@ export function BillsChart({ bills }: { bills: BillRow[] }) {
       data: {
         labels: bills.map((b) => `#${b.blockNumber}`),
         datasets: [
-          { type: 'bar', label: 'bill (TFT)', data: bills.map((b) => tft(b.amount)), backgroundColor: '#0b5cad', yAxisID: 'y' },
+          {
+            type: 'bar',
+            label: 'bill (TFT)',
+            data: bills.map((b) => tft(b.amount)),
+            backgroundColor: '#0b5cad',
+            yAxisID: 'y',
+          },
           { type: 'line', label: 'total (TFT)', data: running, borderColor: '#e07b00', yAxisID: 'total' },
         ],
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true, position: 'left' }, total: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } },
+        scales: {
+          y: { beginAtZero: true, position: 'left' },
+          total: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } },
+        },
       },
     });
     return () => chart.destroy();

@@ -18,7 +18,9 @@ const unknownFigure = (indexerUrl: string) => `unknown — the indexer at ${inde
 
 /** The state of a contract no longer on chain: ended, whatever live state the indexer, a few
  * blocks behind, may still have. */
-const endedState = (indexed: ContractRow | null) => (indexed && !['created', 'deployed', 'grace_period'].includes(indexed.state) ? indexed.state : 'ended');
+const endedState = (indexed: ContractRow | null) => (
+  indexed && !['created', 'deployed', 'grace_period'].includes(indexed.state) ? indexed.state : 'ended'
+);
 
 /** The twin's contracts, newest first: those on chain, and those the indexer knows (ended ones
  * too), or why the indexer could not be asked. */
@@ -68,11 +70,17 @@ export function ContractsPage() {
   if (!account.twinId) return <section><p>You have no twin yet: create it on the Account page.</p></section>;
   const billedTotal = rows.reduce((sum, r) => sum + BigInt(r.indexed?.billed ?? '0'), 0n);
   const unknown = indexerError ? unknownFigure(indexer.url) : null;
+  const balanceText = balance
+    ? `${formatTft(balance.free)} free, ${formatTft(balance.reserved)} held as deposits`
+    : '…';
   return (
     <>
       <section>
         <h2>My contracts</h2>
-        <p data-testid="totals">Balance {balance ? `${formatTft(balance.free)} free, ${formatTft(balance.reserved)} held as deposits` : '…'} · spent in all <span data-testid="spent-in-all">{unknown ?? formatTft(billedTotal)}</span></p>
+        <p data-testid="totals">
+          Balance {balanceText} ·
+          spent in all <span data-testid="spent-in-all">{unknown ?? formatTft(billedTotal)}</span>
+        </p>
         {error && <p className="error" role="alert">{error}</p>}
         {indexerError && <p className="error">{indexerError} (bills and ended contracts are missing)</p>}
         <table data-testid="contracts">
@@ -90,10 +98,14 @@ export function ContractsPage() {
           </thead>
           <tbody>
             {rows.map((r) => {
-              const state = r.chain ? r.chain.state + (r.chain.graceSince !== null ? ` since block ${r.chain.graceSince}` : '') : endedState(r.indexed);
+              const state = r.chain
+                ? r.chain.state + (r.chain.graceSince !== null ? ` since block ${r.chain.graceSince}` : '')
+                : endedState(r.indexed);
               return (
                 <tr key={r.id} data-contract={r.id}>
-                  <td>{r.id}</td><td>{r.chain?.kind ?? r.indexed?.kind}</td><td data-testid={`state-${r.id}`}>{state}</td>
+                  <td>{r.id}</td>
+                  <td>{r.chain?.kind ?? r.indexed?.kind}</td>
+                  <td data-testid={`state-${r.id}`}>{state}</td>
                   <td>{r.chain?.nodeId ?? r.indexed?.nodeId ?? ''}</td>
                   <td>{r.chain ? r.chain.publicIps.map((i) => i.ip).join(', ') : ''}</td>
                   <td>{r.chain ? formatTft(r.chain.deposit) : r.indexed ? 'released' : ''}</td>
@@ -156,7 +168,13 @@ function ContractDetail({ row: current, balance, reload }: {
   const declared = live?.capacity ?? (kind === 'node' ? row.indexed?.capacity : null) ?? null;
   const run = async (f: () => Promise<void>) => {
     setBusy(true); setError(null); setMessage(null);
-    try { await f(); } catch (e) { setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e)); } finally { setBusy(false); }
+    try {
+      await f();
+    } catch (e) {
+      setError(e instanceof DeploymentError ? `${e.rule}: ${e.message}` : sentence(e));
+    } finally {
+      setBusy(false);
+    }
   };
   const decrypt = () => run(async () => { setDoc(await readDeployment(chain, account, row.id)); });
   const nodeAgent = async () => {
@@ -207,7 +225,8 @@ function ContractDetail({ row: current, balance, reload }: {
     if (span > 0 && spent > 0n) {
       const perHour = (spent * 3600n) / BigInt(span);
       const hours = Number(balance.free / (perHour > 0n ? perHour : 1n));
-      lasts = `about ${formatTft(perHour)} an hour: your free balance lasts ${hours > 48 ? `${Math.floor(hours / 24).toLocaleString('en-US')} days` : `${hours} hours`} at this rate`;
+      const duration = hours > 48 ? `${Math.floor(hours / 24).toLocaleString('en-US')} days` : `${hours} hours`;
+      lasts = `about ${formatTft(perHour)} an hour: your free balance lasts ${duration} at this rate`;
     }
   }
 
@@ -216,16 +235,48 @@ function ContractDetail({ row: current, balance, reload }: {
     <section data-testid="contract-detail">
       <h2>Contract {row.id}</h2>
       <div className="form">
-        <span>State</span><span data-testid="detail-state">{live ? live.state : endedState(row.indexed)}{live?.graceSince != null ? ` since block ${live.graceSince}: top up your balance before the grace period ends` : ''}</span>
+        <span>State</span>
+        <span data-testid="detail-state">
+          {live ? live.state : endedState(row.indexed)}
+          {live?.graceSince != null
+            ? ` since block ${live.graceSince}: top up your balance before the grace period ends`
+            : ''}
+        </span>
         <span>Node</span><span>{live?.nodeId ?? row.indexed?.nodeId}</span>
-        <span>Contract version</span><span data-testid="contract-version">{live ? `${live.version} (the chain counts each change of the contract)` : 'none: the contract has ended'}</span>
-        <span>Document version</span><span data-testid="document-version">{documentVersion ?? 'decrypt the deployment, or ask the node, to see it'}</span>
+        <span>Contract version</span>
+        <span data-testid="contract-version">
+          {live ? `${live.version} (the chain counts each change of the contract)` : 'none: the contract has ended'}
+        </span>
+        <span>Document version</span>
+        <span data-testid="document-version">
+          {documentVersion ?? 'decrypt the deployment, or ask the node, to see it'}
+        </span>
         <span>Deployment hash</span><span className="mono">{live?.deploymentHash}</span>
-        <span>Public IPs</span><span>{live?.publicIps.map((i) => `${i.ip} (gateway ${i.gateway})`).join(', ') || 'none'}</span>
-        {declared && <><span>Declared capacity</span><span data-testid="declared">{describeResources(declared)}: reserved on node {live?.nodeId ?? row.indexed?.nodeId}, and the most its reports may bill</span></>}
-        <span>Deposit held</span><span data-testid="deposit-held">{live ? formatTft(live.deposit) : 'none: released when the contract ended'}</span>
-        <span>Spent</span><span data-testid="spent">{billsUnknown ? unknownFigure(indexer.url) : bills ? spentIn(bills) : '…'}</span>
-        <span>Rate</span><span data-testid="rate">{!live ? 'none: the contract has ended' : billsUnknown ? 'unknown: the bills are not known' : lasts ?? 'a few bills are needed to tell'}</span>
+        <span>Public IPs</span>
+        <span>{live?.publicIps.map((i) => `${i.ip} (gateway ${i.gateway})`).join(', ') || 'none'}</span>
+        {declared && (
+          <>
+            <span>Declared capacity</span>
+            <span data-testid="declared">
+              {describeResources(declared)}: reserved on node {live?.nodeId ?? row.indexed?.nodeId}, and the most its
+              reports may bill
+            </span>
+          </>
+        )}
+        <span>Deposit held</span>
+        <span data-testid="deposit-held">
+          {live ? formatTft(live.deposit) : 'none: released when the contract ended'}
+        </span>
+        <span>Spent</span>
+        <span data-testid="spent">
+          {billsUnknown ? unknownFigure(indexer.url) : bills ? spentIn(bills) : '…'}
+        </span>
+        <span>Rate</span>
+        <span data-testid="rate">
+          {!live ? 'none: the contract has ended'
+            : billsUnknown ? 'unknown: the bills are not known'
+            : lasts ?? 'a few bills are needed to tell'}
+        </span>
       </div>
       {live?.kind === 'node' && (
         <p className="row">
@@ -238,19 +289,43 @@ function ContractDetail({ row: current, balance, reload }: {
       <Steps steps={cancelSteps} />
       {error && <p className="error" role="alert" data-testid="detail-error">{error}</p>}
       {message && <p className="ok" data-testid="detail-message">{message}</p>}
-      {doc && <><h3>The deployment, decrypted from the chain (its hash checked)</h3><pre data-testid="decrypted">{JSON.stringify(doc, null, 2)}</pre></>}
-      {live?.kind === 'node' && <UpdatePanel contract={live} editing={updating} onClose={() => setUpdating(false)} onChanged={changed} />}
+      {doc && (
+        <>
+          <h3>The deployment, decrypted from the chain (its hash checked)</h3>
+          <pre data-testid="decrypted">{JSON.stringify(doc, null, 2)}</pre>
+        </>
+      )}
+      {live?.kind === 'node' && (
+        <UpdatePanel contract={live} editing={updating} onClose={() => setUpdating(false)} onChanged={changed} />
+      )}
       {status && (
-        <table data-testid="node-status"><thead><tr><th>Workload</th><th>State</th><th>Message</th><th>Data</th></tr></thead>
-          <tbody>{status.workloads.map((w) => <tr key={w.name}><td>{w.name}</td><td>{w.state}</td><td>{w.message}</td><td className="mono">{JSON.stringify(w.data)}</td></tr>)}</tbody></table>
+        <table data-testid="node-status">
+          <thead><tr><th>Workload</th><th>State</th><th>Message</th><th>Data</th></tr></thead>
+          <tbody>
+            {status.workloads.map((w) => (
+              <tr key={w.name}>
+                <td>{w.name}</td>
+                <td>{w.state}</td>
+                <td>{w.message}</td>
+                <td className="mono">{JSON.stringify(w.data)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       {status && status.deployment.workloads.some((w) => w.type === 'vm') && (
         <>
           <h3>Logs</h3>
           {status.deployment.workloads.filter((w) => w.type === 'vm').map((w) => (
             <div key={w.name} data-testid={`logs-${w.name}`}>
-              <p className="row"><button className="secondary" onClick={() => readLogs(w.name)} disabled={busy}>{logs[w.name] ? `Refresh the logs of ${w.name}` : `Show the logs of ${w.name}`}</button></p>
-              {logs[w.name] && <pre>{logs[w.name].length > 0 ? logs[w.name].join('\n') : `${w.name} has written nothing yet.`}</pre>}
+              <p className="row">
+                <button className="secondary" onClick={() => readLogs(w.name)} disabled={busy}>
+                  {logs[w.name] ? `Refresh the logs of ${w.name}` : `Show the logs of ${w.name}`}
+                </button>
+              </p>
+              {logs[w.name] && (
+                <pre>{logs[w.name].length > 0 ? logs[w.name].join('\n') : `${w.name} has written nothing yet.`}</pre>
+              )}
             </div>
           ))}
         </>
@@ -268,15 +343,28 @@ const spentIn = (bills: { totalAmount: string; items: BillRow[] }) =>
 function Bills({ bills, unknown }: { bills: { items: BillRow[] } | null; unknown: string | null }) {
   if (unknown) return <p className="error" data-testid="bills-unknown">{unknown}: the page cannot know the bills.</p>;
   if (!bills) return <p className="note">Reading the bills…</p>;
-  if (bills.items.length === 0) return <p className="note" data-testid="no-bills">No bill yet: the chain settles every contract every few blocks.</p>;
+  if (bills.items.length === 0) {
+    return (
+      <p className="note" data-testid="no-bills">No bill yet: the chain settles every contract every few blocks.</p>
+    );
+  }
   const time = (b: BillRow) => new Date(b.time * 1000).toISOString().replace('T', ' ').slice(0, 19);
   return (
     <>
       <BillsChart bills={bills.items} />
-      <table data-testid="bills"><thead><tr><th>Block</th><th>Time (UTC)</th><th>Amount</th><th>Discount</th></tr></thead>
-        <tbody>{[...bills.items].reverse().slice(0, 50).map((b) => (
-          <tr key={`${b.blockNumber}`}><td>{b.blockNumber}</td><td>{time(b)}</td><td data-units={b.amount}>{formatTft(BigInt(b.amount))}</td><td>{b.discountLevel}</td></tr>
-        ))}</tbody></table>
+      <table data-testid="bills">
+        <thead><tr><th>Block</th><th>Time (UTC)</th><th>Amount</th><th>Discount</th></tr></thead>
+        <tbody>
+          {[...bills.items].reverse().slice(0, 50).map((b) => (
+            <tr key={`${b.blockNumber}`}>
+              <td>{b.blockNumber}</td>
+              <td>{time(b)}</td>
+              <td data-units={b.amount}>{formatTft(BigInt(b.amount))}</td>
+              <td>{b.discountLevel}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

@@ -1,5 +1,8 @@
 import { useEffect, useState } from 'react';
-import { type Deployment, DeploymentError, GIB, type Signers, type SignatureRequirement, type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures, verifyUpdate } from '../deployment';
+import {
+  type Deployment, DeploymentError, GIB, type Signers, type SignatureRequest, type SignatureRequirement,
+  type Workload, capacity, describeCapacity, hashHex, parseDeployment, sign, validate, verifySignatures, verifyUpdate,
+} from '../deployment';
 import { Stranded, accountsOn, runningDeployment, twinsOf, update } from '../flows';
 import { AgentRefusal } from '../grid/agent';
 import type { Chain } from '../grid/chain';
@@ -10,14 +13,33 @@ import { Recovery } from './UpdatePanel';
 import { diff } from '../updates';
 
 /** A refusal with the rule it names: the document's (§9) or the node's. */
-const ruleSentence = (e: unknown) => (e instanceof DeploymentError ? `${e.rule}: ${e.message}` : e instanceof AgentRefusal ? `${e.code}: ${e.message}` : sentence(e));
-const describeRequirement = (r: SignatureRequirement) => `${r.requests.map((q) => `twin ${q.twin_id} (weight ${q.weight}${q.required ? ', required' : ''})`).join(', ')}; ${r.weight_required} needed`;
+const ruleSentence = (e: unknown) => (
+  e instanceof DeploymentError ? `${e.rule}: ${e.message}`
+  : e instanceof AgentRefusal ? `${e.code}: ${e.message}`
+  : sentence(e)
+);
+const describeRequest = (q: SignatureRequest) =>
+  `twin ${q.twin_id} (weight ${q.weight}${q.required ? ', required' : ''})`;
+const describeRequirement = (r: SignatureRequirement) =>
+  `${r.requests.map(describeRequest).join(', ')}; ${r.weight_required} needed`;
 
 /** One workload as a signer must read it: for a VM, the image, the command and the environment
  * it runs with, and who can log in — in full, nothing folded away. */
 function WorkloadView({ w }: { w: Workload }) {
-  if (w.type === 'disk') return <p className="workload" data-workload={w.name}><strong>Disk {w.name}</strong>: {w.data.size / GIB} GiB {w.data.kind.toUpperCase()}</p>;
-  if (w.type === 'public_ip') return <p className="workload" data-workload={w.name}><strong>Public IPv4 {w.name}</strong></p>;
+  if (w.type === 'disk') {
+    return (
+      <p className="workload" data-workload={w.name}>
+        <strong>Disk {w.name}</strong>: {w.data.size / GIB} GiB {w.data.kind.toUpperCase()}
+      </p>
+    );
+  }
+  if (w.type === 'public_ip') {
+    return (
+      <p className="workload" data-workload={w.name}>
+        <strong>Public IPv4 {w.name}</strong>
+      </p>
+    );
+  }
   const vm = w.data;
   const env = Object.entries(vm.env);
   return (
@@ -25,11 +47,18 @@ function WorkloadView({ w }: { w: Workload }) {
       <h3>VM {w.name}{w.description && <span className="note"> · {w.description}</span>}</h3>
       <div className="form">
         <span>Image</span><span className="mono" data-testid="cosign-image">{vm.image}</span>
-        <span>Command</span><span className="mono" data-testid="cosign-entrypoint">{vm.entrypoint || '(none given: the image\'s own)'}</span>
+        <span>Command</span>
+        <span className="mono" data-testid="cosign-entrypoint">
+          {vm.entrypoint || '(none given: the image\'s own)'}
+        </span>
         <span>Environment</span>
-        <span className="mono" data-testid="cosign-env">{env.length ? env.map(([k, v]) => <div key={k}>{k}={v}</div>) : '(none)'}</span>
+        <span className="mono" data-testid="cosign-env">
+          {env.length ? env.map(([k, v]) => <div key={k}>{k}={v}</div>) : '(none)'}
+        </span>
         <span>SSH keys (who can log in)</span>
-        <span className="mono" data-testid="cosign-ssh">{vm.ssh_keys.length ? vm.ssh_keys.map((k) => <div key={k}>{k}</div>) : '(none)'}</span>
+        <span className="mono" data-testid="cosign-ssh">
+          {vm.ssh_keys.length ? vm.ssh_keys.map((k) => <div key={k}>{k}</div>) : '(none)'}
+        </span>
         <span>Size</span>
         <span>{vm.cpu} vCPU, {vm.memory / GIB} GiB memory, {vm.rootfs_size / GIB} GiB root filesystem</span>
         <span>Public IPv4</span><span>{vm.public_ip || 'none'}</span>
@@ -53,7 +82,10 @@ function opened(text: string): { doc: Deployment | null; error: string | null } 
 type Current = { doc: Deployment } | { error: string } | null;
 type Verdict = { ok: Signers } | { error: string } | null;
 
-const SIGN_IN_TO_COMPARE = { error: "Sign in as a twin the contract's requirement names: the page then reads the version it runs and checks this update against it" };
+const SIGN_IN_TO_COMPARE = {
+  error: "Sign in as a twin the contract's requirement names: "
+    + 'the page then reads the version it runs and checks this update against it',
+};
 
 /** The version contract `contractId` runs, which an update (a document naming its contract) is
  * judged against; null while it is read, and for no contract. */
@@ -93,7 +125,12 @@ function useVerdict(doc: Deployment | null, current: Current): Verdict {
     const show = (verdict: Verdict) => { if (!stale) setChecked({ doc, old, chain, verdict }); };
     accountsOn(chain, [...twinsOf(doc), ...(old ? twinsOf(old) : [])]).then((accounts) => {
       try {
-        if (old && doc.version !== old.version + 1) throw new DeploymentError('VersionNotNext', `version is ${doc.version}: an update of version ${old.version} must be version ${old.version + 1}`);
+        if (old && doc.version !== old.version + 1) {
+          throw new DeploymentError(
+            'VersionNotNext',
+            `version is ${doc.version}: an update of version ${old.version} must be version ${old.version + 1}`,
+          );
+        }
         show({ ok: old ? verifyUpdate(old, doc, accounts) : verifySignatures(doc, accounts) });
       } catch (e) { show({ error: ruleSentence(e) }); }
     }, (e) => show({ error: sentence(e) }));
@@ -165,11 +202,32 @@ export function CosignPage() {
   const opener = (
     <section>
       <h2>{doc ? 'Open another document' : 'Co-sign a deployment'}</h2>
-      <p className="note">Open a document someone passed you (a file, a link, or its JSON), see what it deploys, add your signature, and pass it on.</p>
-      <textarea rows={doc ? 4 : 8} value={text} onChange={(e) => setText(e.target.value)} aria-label="document" placeholder="the deployment document (JSON)" />
+      <p className="note">
+        Open a document someone passed you (a file, a link, or its JSON), see what it deploys, add your signature,
+        and pass it on.
+      </p>
+      <textarea
+        rows={doc ? 4 : 8}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-label="document"
+        placeholder="the deployment document (JSON)"
+      />
       <p className="row">
         <button onClick={() => open(text)}>Open</button>
-        <input type="file" accept="application/json,.json" aria-label="document file" onChange={async (e) => { const f = e.target.files?.[0]; if (f) { const t = await f.text(); setText(t); open(t); } }} />
+        <input
+          type="file"
+          accept="application/json,.json"
+          aria-label="document file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            if (f) {
+              const t = await f.text();
+              setText(t);
+              open(t);
+            }
+          }}
+        />
       </p>
       {error && <p className="error" role="alert" data-testid="cosign-error">{error}</p>}
     </section>
@@ -179,27 +237,69 @@ export function CosignPage() {
     <>
       <section data-testid="cosign-workloads">
         <h2>What it runs</h2>
-        <p className="note">Read this before you sign: your signature approves exactly these images, commands, environments and keys.</p>
+        <p className="note">
+          Read this before you sign: your signature approves exactly these images, commands, environments and keys.
+        </p>
         {doc.description && <p>{doc.description}</p>}
         {doc.workloads.map((w) => <WorkloadView key={w.name} w={w} />)}
       </section>
       <section data-testid="cosign-document">
         <h2>Who asks, and who has signed</h2>
         <div className="form">
-          <span>Owner</span><span>twin {doc.twin_id}{doc.contract_id ? `, contract ${doc.contract_id}` : ''}, version {doc.version}</span>
+          <span>Owner</span>
+          <span>twin {doc.twin_id}{doc.contract_id ? `, contract ${doc.contract_id}` : ''}, version {doc.version}</span>
           <span>Capacity</span><span>{describeCapacity(cap)}</span>
           <span>Hash</span><span className="mono">{hashHex(doc)}</span>
-          <span>Requirement</span><span data-testid="requirement">{describeRequirement(doc.signature_requirement)}</span>
-          {old && <><span>Changes</span><span data-testid="cosign-changes">{diff(old, doc).map((c) => <div key={c.what}>{c.what}: {c.before} → {c.after}</div>)}</span></>}
-          {contractId > 0 && <><span>Replaces</span><span data-testid="replaces">{old ? `version ${old.version}, whose requirement is ${describeRequirement(old.signature_requirement)}: an update needs enough signatures for both` : current && 'error' in current ? current.error : 'reading the version the contract runs…'}</span></>}
-          <span>Signed by</span><span data-testid="signed-by">{doc.signature_requirement.signatures.map((s) => `twin ${s.twin_id}`).join(', ') || 'nobody yet'}</span>
-          <span>Signatures</span><span data-testid="verdict">{verdict === null ? 'checking…' : 'ok' in verdict ? <span className="ok">satisfied: weight {verdict.ok.weight} of {doc.signature_requirement.weight_required}</span> : <span className="error">{verdict.error}</span>}</span>
+          <span>Requirement</span>
+          <span data-testid="requirement">{describeRequirement(doc.signature_requirement)}</span>
+          {old && (
+            <>
+              <span>Changes</span>
+              <span data-testid="cosign-changes">
+                {diff(old, doc).map((c) => <div key={c.what}>{c.what}: {c.before} → {c.after}</div>)}
+              </span>
+            </>
+          )}
+          {contractId > 0 && (
+            <>
+              <span>Replaces</span>
+              <span data-testid="replaces">
+                {old
+                  ? `version ${old.version}, whose requirement is ${describeRequirement(old.signature_requirement)}: `
+                    + 'an update needs enough signatures for both'
+                  : current && 'error' in current ? current.error
+                  : 'reading the version the contract runs…'}
+              </span>
+            </>
+          )}
+          <span>Signed by</span>
+          <span data-testid="signed-by">
+            {doc.signature_requirement.signatures.map((s) => `twin ${s.twin_id}`).join(', ') || 'nobody yet'}
+          </span>
+          <span>Signatures</span>
+          <span data-testid="verdict">
+            {verdict === null ? 'checking…'
+              : 'ok' in verdict ? (
+                <span className="ok">
+                  satisfied: weight {verdict.ok.weight} of {doc.signature_requirement.weight_required}
+                </span>
+              )
+              : <span className="error">{verdict.error}</span>}
+          </span>
         </div>
         <p className="row">
-          <button onClick={addSignature} disabled={!requested} title={requested ? '' : 'the requirement does not name your twin'}>Add my signature</button>
+          <button
+            onClick={addSignature}
+            disabled={!requested}
+            title={requested ? '' : 'the requirement does not name your twin'}
+          >
+            Add my signature
+          </button>
           <button className="secondary" onClick={download}>Download</button>
           <button className="secondary" onClick={() => navigator.clipboard?.writeText(link)}>Copy link</button>
-          {account?.twinId === doc.twin_id && !contractId && <button onClick={() => go('deploy', { document: doc })}>Deploy it</button>}
+          {account?.twinId === doc.twin_id && !contractId && (
+            <button onClick={() => go('deploy', { document: doc })}>Deploy it</button>
+          )}
           {account?.twinId === doc.twin_id && contractId > 0 && (
             <button onClick={updateContract} disabled={!old}>Update contract {contractId}</button>
           )}

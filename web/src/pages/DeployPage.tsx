@@ -50,8 +50,22 @@ export function DeployPage() {
         <h2>{cosigned ? 'Deploy a co-signed document' : 'Deploy a VM'}</h2>
         {offered && (
           <p className="row" role="tablist">
-            <button className={tab === 'vm' ? '' : 'secondary'} role="tab" aria-selected={tab === 'vm'} onClick={() => setTab('vm')}>Deploy a VM</button>
-            <button className={tab === 'cosigned' ? '' : 'secondary'} role="tab" aria-selected={tab === 'cosigned'} onClick={() => setTab('cosigned')}>Deploy a co-signed document</button>
+            <button
+              className={tab === 'vm' ? '' : 'secondary'}
+              role="tab"
+              aria-selected={tab === 'vm'}
+              onClick={() => setTab('vm')}
+            >
+              Deploy a VM
+            </button>
+            <button
+              className={tab === 'cosigned' ? '' : 'secondary'}
+              role="tab"
+              aria-selected={tab === 'cosigned'}
+              onClick={() => setTab('cosigned')}
+            >
+              Deploy a co-signed document
+            </button>
           </p>
         )}
         {!account.twinId && <p className="error">You have no twin yet: create it on the Account page.</p>}
@@ -67,8 +81,17 @@ export function DeployPage() {
       >
         <Steps steps={steps} />
         {error && <p className="error" role="alert" data-testid="deploy-error">{error}</p>}
-        {done && <p className="ok" data-testid="deployed">{done} <button className="secondary" onClick={() => go('contracts')}>See it in My contracts</button></p>}
-        {link && <p className="ok">Signed by you. Send this link to the co-signers: <a href={link} className="mono" data-testid="share-link">{link}</a></p>}
+        {done && (
+          <p className="ok" data-testid="deployed">
+            {done} <button className="secondary" onClick={() => go('contracts')}>See it in My contracts</button>
+          </p>
+        )}
+        {link && (
+          <p className="ok">
+            Signed by you. Send this link to the
+            co-signers: <a href={link} className="mono" data-testid="share-link">{link}</a>
+          </p>
+        )}
       </DeploymentForm>
     </>
   );

@@ -6,7 +6,9 @@
 
 import { type ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
 import { type Capacity, type Deployment, capacity, describeCapacity, hashHex } from '../deployment';
-import { type FieldErrors, type FormAction, type FormFields, buildDocument, formReducer, nodeOf } from '../deploymentForm';
+import {
+  type FieldErrors, type FormAction, type FormFields, buildDocument, formReducer, nodeOf,
+} from '../deploymentForm';
 import type { Chain } from '../grid/chain';
 import { ageRecipientOf, encryptDeployment } from '../identity';
 import { type HourlyPrice, formatTft } from '../pricing';
@@ -48,7 +50,9 @@ export function DeploymentForm({ initial, update, fixed, busy, signLabel, signTe
     ...Object.values(built.errors),
     ...('error' in node ? [node.error] : []),
     ...(target && 'error' in target ? [target.error] : []),
-    ...(target && 'ok' in target && built.doc ? targetProblems(target.ok, capacity(built.doc), update?.holding ?? null) : []),
+    ...(target && 'ok' in target && built.doc
+      ? targetProblems(target.ok, capacity(built.doc), update?.holding ?? null)
+      : []),
     ...(update && built.doc ? shrunkDisks(update.running, built.doc) : []),
     ...(update && built.doc && changes.length === 0 ? ['Nothing changes yet: edit a field to update.'] : []),
   ];
@@ -56,17 +60,24 @@ export function DeploymentForm({ initial, update, fixed, busy, signLabel, signTe
   const needsOthers = !fixed
     && doc !== null
     && !(ownerAloneSatisfies(doc, twinId) && (!update || ownerAloneSatisfies(update.running, twinId)));
-  const ready = doc && nodeId !== null && target && 'ok' in target && problems.length === 0 ? { doc, nodeId, needsOthers } : null;
+  const ready = doc && nodeId !== null && target && 'ok' in target && problems.length === 0
+    ? { doc, nodeId, needsOthers }
+    : null;
   return (
     <>
       {!fixed && <Fields fields={fields} dispatch={dispatch} errors={built.errors} update={update !== undefined} />}
       {fixed && <NodeField fields={fields} dispatch={dispatch} />}
       <section data-testid="summary">
         <h2>Before you sign</h2>
-        {problems.length > 0 && <ul className="error" data-testid="form-error">{problems.map((p) => <li key={p}>{p}</li>)}</ul>}
+        {problems.length > 0 && (
+          <ul className="error" data-testid="form-error">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+        )}
         {update && doc && <Changes running={update.running} changes={changes} next={doc} />}
         {doc && <Summary doc={doc} target={target} />}
-        <details><summary>The document</summary><pre data-testid="document">{doc ? JSON.stringify(doc, null, 2) : ''}</pre></details>
+        <details>
+          <summary>The document</summary>
+          <pre data-testid="document">{doc ? JSON.stringify(doc, null, 2) : ''}</pre>
+        </details>
         <p className="row">
           <button
             onClick={() => ready && onSign(ready)}
@@ -75,7 +86,9 @@ export function DeploymentForm({ initial, update, fixed, busy, signLabel, signTe
           >
             {signLabel(needsOthers)}
           </button>
-          {!ready && doc && problems.length === 0 && <span className="note" data-testid="checking">checking the node…</span>}
+          {!ready && doc && problems.length === 0 && (
+            <span className="note" data-testid="checking">checking the node…</span>
+          )}
         </p>
         {children}
       </section>
@@ -115,7 +128,11 @@ function useDataBytes(doc: Deployment): number | null {
     const doc = JSON.parse(text) as Deployment;
     let stale = false;
     const placeholder = '0x' + '0'.repeat(128);
-    const signatures = doc.signature_requirement.requests.map((r) => ({ twin_id: r.twin_id, key_type: 'sr25519' as const, signature: placeholder }));
+    const signatures = doc.signature_requirement.requests.map((r) => ({
+      twin_id: r.twin_id,
+      key_type: 'sr25519' as const,
+      signature: placeholder,
+    }));
     const signed = { ...doc, signature_requirement: { ...doc.signature_requirement, signatures } };
     chain.twin(doc.twin_id).then(async (t) => {
       if (!t?.pk) return;
@@ -136,9 +153,20 @@ function Summary({ doc, target }: { doc: Deployment; target: Loaded<Target> }) {
     <div className="form">
       <span>Capacity</span><span data-testid="capacity">{describeCapacity(capacity(doc))}</span>
       <span>Price per hour</span>
-      <span data-testid="price">{price ? <PriceText price={price} /> : target && 'error' in target ? 'unknown: see above' : 'computing…'}</span>
-      <span>Per month</span><span data-testid="monthly">{price ? `about ${formatTft(price.hourlyUnits * 720n)} (720 hours), traffic aside` : '…'}</span>
-      <span>Deposit</span><span data-testid="deposit">{t && bytes !== null ? `${formatTft(depositFor(t, bytes))} held while the contract lives (${bytes} bytes of encrypted document), returned when it ends` : '…'}</span>
+      <span data-testid="price">
+        {price ? <PriceText price={price} /> : target && 'error' in target ? 'unknown: see above' : 'computing…'}
+      </span>
+      <span>Per month</span>
+      <span data-testid="monthly">
+        {price ? `about ${formatTft(price.hourlyUnits * 720n)} (720 hours), traffic aside` : '…'}
+      </span>
+      <span>Deposit</span>
+      <span data-testid="deposit">
+        {t && bytes !== null
+          ? `${formatTft(depositFor(t, bytes))} held while the contract lives (${bytes} bytes of encrypted document), `
+            + 'returned when it ends'
+          : '…'}
+      </span>
       <span>Deployment hash</span><span className="mono" data-testid="hash">{hashHex(doc)}</span>
       <span>Signers</span><span>{describeSigners(req)}</span>
     </div>
@@ -156,8 +184,11 @@ function PriceText({ price }: { price: HourlyPrice }) {
 }
 
 const describeSigners = (req: Deployment['signature_requirement']) => {
-  const requests = req.requests.map((r) => `twin ${r.twin_id} (weight ${r.weight}${r.required ? ', required' : ''})`).join(', ');
-  return `${requests}; ${req.weight_required} needed; signed by ${req.signatures.map((s) => s.twin_id).join(', ') || 'nobody yet'}`;
+  const requests = req.requests
+    .map((r) => `twin ${r.twin_id} (weight ${r.weight}${r.required ? ', required' : ''})`)
+    .join(', ');
+  const signers = req.signatures.map((s) => s.twin_id).join(', ') || 'nobody yet';
+  return `${requests}; ${req.weight_required} needed; signed by ${signers}`;
 };
 
 function Changes({ running, next, changes }: {
@@ -186,12 +217,23 @@ function NodeField({ fields, dispatch }: { fields: FormFields; dispatch: Dispatc
   return (
     <div className="form">
       <label htmlFor="node">Node</label>
-      <span className="row"><input id="node" value={fields.nodeId} onChange={(e) => dispatch({ type: 'set', field: 'nodeId', value: e.target.value })} size={6} /> <button className="secondary" onClick={() => go('grid')}>Find one</button></span>
+      <span className="row">
+        <input
+          id="node"
+          value={fields.nodeId}
+          onChange={(e) => dispatch({ type: 'set', field: 'nodeId', value: e.target.value })}
+          size={6}
+        />
+        {' '}
+        <button className="secondary" onClick={() => go('grid')}>Find one</button>
+      </span>
     </div>
   );
 }
 
-const FieldError = ({ id, errors }: { id: string; errors: FieldErrors }) => (errors[id] ? <span className="error" data-testid={`error-${id}`}>{errors[id]}</span> : null);
+const FieldError = ({ id, errors }: { id: string; errors: FieldErrors }) => (
+  errors[id] ? <span className="error" data-testid={`error-${id}`}>{errors[id]}</span> : null
+);
 
 function Fields({ fields, dispatch, errors, update }: {
   fields: FormFields;
@@ -226,7 +268,14 @@ function Fields({ fields, dispatch, errors, update }: {
         {input('env', 'env', 'Environment (KEY=VALUE lines)', 2)}
         {input('ssh', 'sshKeys', 'SSH keys (one per line)', 2)}
         <Disks fields={fields} dispatch={dispatch} errors={errors} />
-        <label htmlFor="public-ip">Public IPv4</label><input id="public-ip" type="checkbox" checked={fields.publicIp} onChange={(e) => dispatch({ type: 'publicIp', value: e.target.checked })} style={{ justifySelf: 'start' }} />
+        <label htmlFor="public-ip">Public IPv4</label>
+        <input
+          id="public-ip"
+          type="checkbox"
+          checked={fields.publicIp}
+          onChange={(e) => dispatch({ type: 'publicIp', value: e.target.checked })}
+          style={{ justifySelf: 'start' }}
+        />
         {input('description', 'description', 'Description')}
         {input('cosigners', 'cosigners', 'Co-signers (twin weight required, one per line)', 2)}
         {fields.cosigners.trim() && input('weight-required', 'weightRequired', 'Weight required')}
@@ -242,9 +291,26 @@ function Disks({ fields, dispatch, errors }: { fields: FormFields; dispatch: Dis
       <span>
         {fields.disks.map((d, i) => (
           <span key={i} className="row" data-testid={`disk-${i}`}>
-            <input id={i === 0 ? 'disk' : `disk-${i}`} aria-label={`data disk ${i + 1} size`} value={d.size} size={6} onChange={(e) => dispatch({ type: 'disk', index: i, patch: { size: e.target.value } })} />
-            <select value={d.kind} onChange={(e) => dispatch({ type: 'disk', index: i, patch: { kind: e.target.value as 'ssd' | 'hdd' } })} aria-label={`data disk ${i + 1} kind`}><option value="ssd">SSD</option><option value="hdd">HDD</option></select>
-            mounted at <input value={d.mountPoint} onChange={(e) => dispatch({ type: 'disk', index: i, patch: { mountPoint: e.target.value } })} aria-label={`data disk ${i + 1} mount point`} />
+            <input
+              id={i === 0 ? 'disk' : `disk-${i}`}
+              aria-label={`data disk ${i + 1} size`}
+              value={d.size}
+              size={6}
+              onChange={(e) => dispatch({ type: 'disk', index: i, patch: { size: e.target.value } })}
+            />
+            <select
+              value={d.kind}
+              onChange={(e) => dispatch({ type: 'disk', index: i, patch: { kind: e.target.value as 'ssd' | 'hdd' } })}
+              aria-label={`data disk ${i + 1} kind`}
+            >
+              <option value="ssd">SSD</option>
+              <option value="hdd">HDD</option>
+            </select>
+            mounted at <input
+              value={d.mountPoint}
+              onChange={(e) => dispatch({ type: 'disk', index: i, patch: { mountPoint: e.target.value } })}
+              aria-label={`data disk ${i + 1} mount point`}
+            />
             <button className="secondary" onClick={() => dispatch({ type: 'removeDisk', index: i })}>Remove</button>
             <FieldError id={`disk-${i}`} errors={errors} />
           </span>

@@ -27,8 +27,19 @@ async function indexerStatus(url: string): Promise<string> {
   return `answers: indexed to block ${s.indexedHeight}, the chain it follows is finalized at ${s.finalizedHeight}`;
 }
 
-const shown = (p: Probe | null) => (p === null ? '' : p.state === 'reading' ? 'reading…' : p.state === 'read' ? p.text : `could not be read: ${p.text}`);
+const shown = (p: Probe | null) => (
+  p === null ? ''
+  : p.state === 'reading' ? 'reading…'
+  : p.state === 'read' ? p.text
+  : `could not be read: ${p.text}`
+);
 const readText = (p: Probe | null) => (p?.state === 'read' ? p.text : null);
+
+/** What the comparison of the two genesis hashes means, in the user's words. */
+const SAME_CHAIN = 'The same chain (the same genesis hash), through a node you have not used: '
+  + 'it answers everything the page reads.';
+const DIFFERENT_CHAIN = "A different chain: its twins, balances, contracts and signatures are not your chain's.";
+const NOT_COMPARED = 'The genesis hashes cannot be compared: one of them could not be read.';
 
 /** A link offered other endpoints: say which, what the offered chain's genesis hash is against the
  * known one's, and apply them only if the user accepts. Until then the page uses `known`. */
@@ -59,24 +70,33 @@ export function EndpointOffer({ offer, known, onAccept, onDecline }: {
           <span>Your chain</span><span className="mono">{known.rpc}</span>
           <span>its genesis hash</span><span className="mono" data-testid="known-genesis">{shown(knownGenesis)}</span>
           <span>So</span>
-          <span data-testid="genesis-comparison" data-comparison={checking ? 'checking' : comparison} className={checking ? '' : comparison === 'same chain' ? 'ok' : 'error'}>
+          <span
+            data-testid="genesis-comparison"
+            data-comparison={checking ? 'checking' : comparison}
+            className={checking ? '' : comparison === 'same chain' ? 'ok' : 'error'}
+          >
             {checking ? 'checking…'
-              : comparison === 'same chain' ? 'The same chain (the same genesis hash), through a node you have not used: it answers everything the page reads.'
-              : comparison === 'different chain' ? 'A different chain: its twins, balances, contracts and signatures are not your chain\'s.'
-              : 'The genesis hashes cannot be compared: one of them could not be read.'}
+              : comparison === 'same chain' ? SAME_CHAIN
+              : comparison === 'different chain' ? DIFFERENT_CHAIN
+              : NOT_COMPARED}
           </span>
         </>}
         {offer.indexer && <>
           <span>Offered indexer</span><span className="mono" data-testid="offer-indexer">{offer.indexer}</span>
           <span>its status</span><span data-testid="offer-indexer-status">{shown(offeredIndexer)}</span>
           <span>Your indexer</span><span className="mono">{known.indexer}</span>
-          <span /><span className="note">An indexer does not say which chain it follows, so the page cannot compare it with yours.</span>
+          <span />
+          <span className="note">
+            An indexer does not say which chain it follows, so the page cannot compare it with yours.
+          </span>
         </>}
       </div>
       <p className="row">
         {/* The safe choice is the prominent one. */}
         <button onClick={onDecline} data-testid="offer-decline">Keep my saved endpoints</button>
-        <button className="secondary" onClick={onAccept} disabled={checking} data-testid="offer-accept">Use the offered endpoints</button>
+        <button className="secondary" onClick={onAccept} disabled={checking} data-testid="offer-accept">
+          Use the offered endpoints
+        </button>
       </p>
     </section>
   );

@@ -44,15 +44,22 @@ export function FundingHint({ account, pk, free }: { account: Account; pk: Uint8
       {need.shortUnits > 0n ? (
         <p className="warning" data-testid="funding-need">
           Creating your twin takes {formatTft(need.needUnits)}: the transaction fee ({formatTft(need.feeUnits)}) and the
-          {' '}{formatTft(need.existentialDepositUnits)} every account must keep to exist. This account has {formatTft(need.freeUnits)} free:
-          have at least {formatTft(need.shortUnits)} sent to <span className="mono">{account.address}</span> from another account of
-          yours, or ask whoever runs this grid.
+          {' '}{formatTft(need.existentialDepositUnits)} every account must keep to exist.
+          This account has {formatTft(need.freeUnits)} free:
+          have at least {formatTft(need.shortUnits)} sent to <span className="mono">{account.address}</span> from
+          another account of yours, or ask whoever runs this grid.
         </p>
-      ) : <p className="note" data-testid="funding-need">Creating your twin costs about {formatTft(need.feeUnits)} in fees.</p>}
+      ) : (
+        <p className="note" data-testid="funding-need">
+          Creating your twin costs about {formatTft(need.feeUnits)} in fees.
+        </p>
+      )}
       {devChain && need.shortUnits > 0n && (
         <p className="row">
           <button onClick={fund} disabled={busy} data-testid="fund-from-alice">Fund from //Alice</button>
-          <span className="note">This is a development chain: //Alice's key is public, and she sends {formatTft(DEV_FUNDING_UNITS)}.</span>
+          <span className="note">
+            This is a development chain: //Alice's key is public, and she sends {formatTft(DEV_FUNDING_UNITS)}.
+          </span>
         </p>
       )}
       <Steps steps={steps} />

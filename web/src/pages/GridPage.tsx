@@ -25,8 +25,13 @@ function atLeast(label: string, text: string, scale = 1): number | undefined {
 }
 
 /** Free and total of one resource; the cell's title says what contracts declared and report. */
-function FreeCell({ n, r, show }: { n: NodeRow; r: 'cru' | 'mru' | 'sru' | 'hru'; show: (v: number) => string | number }) {
-  return <td title={`declared by contracts: ${show(n.declared[r])}; their latest reports: ${show(n.used[r])}`}>{show(n.free[r])} / {show(n.total[r])}</td>;
+function FreeCell({ n, r, show }: {
+  n: NodeRow;
+  r: 'cru' | 'mru' | 'sru' | 'hru';
+  show: (v: number) => string | number;
+}) {
+  const title = `declared by contracts: ${show(n.declared[r])}; their latest reports: ${show(n.used[r])}`;
+  return <td title={title}>{show(n.free[r])} / {show(n.total[r])}</td>;
 }
 
 export function GridPage() {
@@ -77,17 +82,46 @@ export function GridPage() {
       <section>
         <h2>Find a node</h2>
         <form className="row" onSubmit={(e) => { e.preventDefault(); search(); }}>
-          <label>Country <input size={4} value={country} onChange={(e) => setCountry(e.target.value)} aria-label="country" /></label>
-          <label>Farm <input size={4} value={farmId} onChange={(e) => setFarmId(e.target.value)} aria-label="farm" /></label>
-          <label>Free vCPU ≥ <input size={3} value={cpu} onChange={(e) => setCpu(e.target.value)} aria-label="free cpu" /></label>
-          <label>memory GiB ≥ <input size={4} value={memory} onChange={(e) => setMemory(e.target.value)} aria-label="free memory" /></label>
-          <label>SSD GiB ≥ <input size={5} value={ssd} onChange={(e) => setSsd(e.target.value)} aria-label="free ssd" /></label>
-          <label>HDD GiB ≥ <input size={5} value={hdd} onChange={(e) => setHdd(e.target.value)} aria-label="free hdd" /></label>
-          <label>public IPs ≥ <input size={3} value={ips} onChange={(e) => setIps(e.target.value)} aria-label="free ips" /></label>
-          <label><input type="checkbox" checked={certified} onChange={(e) => setCertified(e.target.checked)} /> certified only</label>
+          <label>
+            Country <input size={4} value={country} onChange={(e) => setCountry(e.target.value)} aria-label="country" />
+          </label>
+          <label>
+            Farm <input size={4} value={farmId} onChange={(e) => setFarmId(e.target.value)} aria-label="farm" />
+          </label>
+          <label>
+            Free vCPU ≥ <input size={3} value={cpu} onChange={(e) => setCpu(e.target.value)} aria-label="free cpu" />
+          </label>
+          <label>
+            memory GiB ≥ <input
+              size={4}
+              value={memory}
+              onChange={(e) => setMemory(e.target.value)}
+              aria-label="free memory"
+            />
+          </label>
+          <label>
+            SSD GiB ≥ <input size={5} value={ssd} onChange={(e) => setSsd(e.target.value)} aria-label="free ssd" />
+          </label>
+          <label>
+            HDD GiB ≥ <input size={5} value={hdd} onChange={(e) => setHdd(e.target.value)} aria-label="free hdd" />
+          </label>
+          <label>
+            public IPs ≥ <input size={3} value={ips} onChange={(e) => setIps(e.target.value)} aria-label="free ips" />
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={certified}
+              onChange={(e) => setCertified(e.target.checked)}
+            /> certified only
+          </label>
           <button type="submit">Search</button>
         </form>
-        <p className="note" data-testid="free-rule">Free is what the node's live contracts have not declared: its capacity minus the capacity each contract reserves on chain, not what they report using. A deployment fits a node when its capacity is within what is free.</p>
+        <p className="note" data-testid="free-rule">
+          Free is what the node's live contracts have not declared: its capacity minus the capacity each contract
+          reserves on chain, not what they report using. A deployment fits a node when its capacity is within what is
+          free.
+        </p>
       </section>
       {error && <p className="error" role="alert">{error}</p>}
       {nodes && (
@@ -137,7 +171,14 @@ export function GridPage() {
             </thead>
             <tbody>
               {farms.map((f) => (
-                <tr key={f.id}><td>{f.id}</td><td>{f.name}</td><td>{f.twinId}</td><td>{f.pricingPolicyId}</td><td>{f.publicIps.length} ({f.freeIps})</td><td>{f.dedicated ? 'yes' : 'no'}</td></tr>
+                <tr key={f.id}>
+                  <td>{f.id}</td>
+                  <td>{f.name}</td>
+                  <td>{f.twinId}</td>
+                  <td>{f.pricingPolicyId}</td>
+                  <td>{f.publicIps.length} ({f.freeIps})</td>
+                  <td>{f.dedicated ? 'yes' : 'no'}</td>
+                </tr>
               ))}
             </tbody>
           </table>

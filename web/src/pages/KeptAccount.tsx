@@ -35,13 +35,25 @@ export function KeptAccount() {
   return (
     <section data-testid="kept-account">
       <h2>Your account kept in this browser</h2>
-      <p>The account <span className="mono">{kept.address}</span> is kept here, encrypted with your password: unlock it to sign in.</p>
+      <p>
+        The account <span className="mono">{kept.address}</span> is kept here, encrypted with your password:
+        unlock it to sign in.
+      </p>
       <form className="row" onSubmit={(e) => { e.preventDefault(); void unlock(); }}>
-        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} aria-label="password of the kept account" placeholder="password" autoComplete="current-password" />
+        <input
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          aria-label="password of the kept account"
+          placeholder="password"
+          autoComplete="current-password"
+        />
         <button type="submit" disabled={busy || !password}>Unlock</button>
         <button type="button" className="secondary" onClick={forget} disabled={busy}>Forget this account</button>
       </form>
-      {busy && <p className="note" role="status">Unlocking (the password is stretched on purpose: this takes a moment)…</p>}
+      {busy && (
+        <p className="note" role="status">Unlocking (the password is stretched on purpose: this takes a moment)…</p>
+      )}
       {error && <p className="error" role="alert" data-testid="unlock-error">{error}</p>}
     </section>
   );

@@ -25,7 +25,9 @@ export function withStep(all: StepView[], view: StepView): StepView[] {
 /** `all` with every running step marked failed: its text, then why. Progress notes after a colon
  * ("…: in a block, waiting for finality") are dropped, as they no longer hold. */
 export function withRunningFailed(all: StepView[], reason: string): StepView[] {
-  return all.map((s) => (s.state === 'running' ? { ...s, state: 'failed', text: `${s.text.split(': ')[0]}: failed. ${reason}` } : s));
+  return all.map((s) => (s.state === 'running'
+    ? { ...s, state: 'failed', text: `${s.text.split(': ')[0]}: failed. ${reason}` }
+    : s));
 }
 
 /** The steps, the function that sets one, one that empties the list, and one that fails the

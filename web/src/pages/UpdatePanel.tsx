@@ -63,7 +63,9 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
   const loaded = running && 'doc' in running ? running : null;
   const doc = loaded?.doc ?? null;
   const out = doc && !loaded?.matchesChain && contract.state === 'created' && !busy && !stranded
-    ? `Contract ${contract.id} holds a version of its deployment that node ${contract.nodeId} does not run; the node still runs version ${doc.version}. (If you updated it a moment ago, the node may still be at work.)`
+    ? `Contract ${contract.id} holds a version of its deployment that node ${contract.nodeId} does not run; `
+      + `the node still runs version ${doc.version}. `
+      + '(If you updated it a moment ago, the node may still be at work.)'
     : null;
 
   const sign = async ({ doc: next, needsOthers }: Ready) => {
@@ -75,7 +77,8 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
         return;
       }
       await update(chain, account, contract.id, doc, next, step);
-      onChanged(`Contract ${contract.id} is updated: node ${contract.nodeId} runs version ${next.version} of its deployment.`);
+      onChanged(`Contract ${contract.id} is updated: `
+        + `node ${contract.nodeId} runs version ${next.version} of its deployment.`);
       onClose();
     } catch (e) {
       failSteps(e);
@@ -97,7 +100,11 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
         />
       )}
       {editing && <h3>Update contract {contract.id}</h3>}
-      {editing && running && 'error' in running && <p className="error" data-testid="running-error">What node {contract.nodeId} runs could not be read: {running.error}</p>}
+      {editing && running && 'error' in running && (
+        <p className="error" data-testid="running-error">
+          What node {contract.nodeId} runs could not be read: {running.error}
+        </p>
+      )}
       {editing && !running && <p className="note">Reading what node {contract.nodeId} runs…</p>}
       {editing && fields && 'error' in fields && <p className="error">{fields.error}</p>}
       {editing && doc && fields && 'fields' in fields && (
@@ -120,7 +127,12 @@ export function UpdatePanel({ contract, editing, onClose, onChanged }: Props) {
           <p className="row"><button className="secondary" onClick={onClose}>Discard</button></p>
           <Steps steps={steps} />
           {error && <p className="error" role="alert" data-testid="update-error">{error}</p>}
-          {link && <p className="ok">Signed by you. Send this link to the co-signers; once they signed, open it and update: <a href={link} className="mono" data-testid="update-share-link">{link}</a></p>}
+          {link && (
+            <p className="ok">
+              Signed by you. Send this link to the co-signers; once they signed, open it and
+              update: <a href={link} className="mono" data-testid="update-share-link">{link}</a>
+            </p>
+          )}
         </DeploymentForm>
       )}
     </div>
@@ -149,7 +161,8 @@ export function Recovery({ contractId, problem, onRecovered }: {
         return;
       }
       await putBack(chain, account, contractId, step);
-      onRecovered(`Contract ${contractId} holds again what its node runs (version ${running.version + 1}), and is deployed.`);
+      onRecovered(`Contract ${contractId} holds again what its node runs `
+        + `(version ${running.version + 1}), and is deployed.`);
     } catch (e) {
       failSteps(e);
       setError(refusalSentence(e));
@@ -165,10 +178,17 @@ export function Recovery({ contractId, problem, onRecovered }: {
         next version (you sign it again, the chain takes its hash, the node confirms it), or update it again from what
         it runs.
       </p>
-      <p className="row"><button onClick={recover} disabled={busy} data-testid="put-back">Put back what the node runs</button></p>
+      <p className="row">
+        <button onClick={recover} disabled={busy} data-testid="put-back">Put back what the node runs</button>
+      </p>
       <Steps steps={steps} />
       {error && <p className="error" role="alert" data-testid="put-back-error">{error}</p>}
-      {link && <p className="ok">Its requirement names co-signers: the version that puts it back is signed by you. Send this link to them; once they signed, open it and update: <a href={link} className="mono" data-testid="put-back-link">{link}</a></p>}
+      {link && (
+        <p className="ok">
+          Its requirement names co-signers: the version that puts it back is signed by you. Send this link to them;
+          once they signed, open it and update: <a href={link} className="mono" data-testid="put-back-link">{link}</a>
+        </p>
+      )}
     </div>
   );
 }
