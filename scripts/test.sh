@@ -3,27 +3,47 @@
 # tests that start a real gridchain-node and drive it over RPC, and the web dashboard's tests (its
 # §9 code against the Rust golden vectors, then the dashboard in Debian's Chromium against a real
 # local grid).
+#
+# Everything is built first, while nothing runs; then `test-lanes` runs the test binaries and the
+# browser tests side by side (many of them wait for blocks of a chain of their own), longest
+# first by scripts/test-timings.txt. GRID_TEST_LANES sets how many run at once (3). The suites
+# whose assertions are about time (blocks within a second, four validators on 6 s slots, the load
+# generator, the indexer keeping pace beside a flood) are `--serial`: never two of them at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --podman
 source scripts/env.sh
-cargo test "${grid_packages[@]}"
+built=$(mktemp -d)
+trap 'rm -rf "$built"' EXIT
+build() { # build TAG cargo-test-args…: the test binaries, listed in $built/TAG.json
+	local tag=$1
+	shift
+	cargo test "$@" --no-run --message-format=json-render-diagnostics >"$built/$tag.json"
+}
+build all "${grid_packages[@]}"
 # The cost path's criterion benchmarks, once each (their crate is outside the first command's build).
-cargo test -p gridchain-microbench --benches
+build microbench -p gridchain-microbench --benches
 # The benchmarks, run once each on the pallets' mock runtimes; then `try-runtime` (the runtime
 # upgrade's checks and every pallet's `try_state`) against a dev chain started with the node just
 # built. One feature set for both, so they share one build; the runtime's WASM is not needed here.
 checks=runtime-benchmarks,try-runtime
-cargo test -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features "$checks"
-SKIP_WASM_BUILD=1 cargo test -p gridchain-runtime --features "$checks" --test try_runtime
-# The dashboard: unit tests, then the browser tests, each on a local grid of its own and side by
-# side: the whole journey on instant sealing, and the newcomer's journeys (issue 26) on real 6 s
-# blocks, which mostly wait for blocks.
+build checks -p pallet-registry -p pallet-tft-price -p pallet-smart-contract --features "$checks"
+SKIP_WASM_BUILD=1 build try-runtime -p gridchain-runtime --features "$checks" --test try_runtime
+# The binaries the end-to-end tests start, and test-lanes (already built by the first command).
+cargo build "${grid_packages[@]}" --bins
+# The dashboard's build and its npm packages.
 bash scripts/web-build.sh
-(cd web && npm test --silent)
-(cd web && GRID_WEB_OUT_DIR="$PWD/dist-newcomer" node e2e/newcomer.mjs 2>&1 | sed -u 's/^/newcomer | /') &
-newcomer=$!
-status=0
-(cd web && node e2e/dashboard.mjs) || status=$?
-wait "$newcomer" || status=$?
-exit "$status"
+
+# The doc tests compile as they run. The browser tests each start a local grid of their own: the
+# whole journey on instant sealing, and the newcomer's journeys (issue 26) on real 6 s blocks.
+"$CARGO_TARGET_DIR/debug/test-lanes" \
+	--lanes "${GRID_TEST_LANES:-3}" \
+	--serial gridchain-node/network --serial gridchain-node/instant_sealing --serial grid-load/load \
+	--serial grid-indexer/hostile_user \
+	--timings scripts/test-timings.txt --record "$CARGO_TARGET_DIR/test-timings.txt" \
+	--cargo "$built/all.json" --cargo "$built/microbench.json" \
+	--cargo "checks=$built/checks.json" --cargo "checks=$built/try-runtime.json" \
+	--job "doc-tests=cargo test ${grid_packages[*]} --doc" \
+	--job "web/unit=cd web && npm test --silent" \
+	--job "web/dashboard=cd web && node e2e/dashboard.mjs" \
+	--job "web/newcomer=cd web && GRID_WEB_OUT_DIR=\$PWD/dist-newcomer node e2e/newcomer.mjs"

@@ -1,8 +1,4 @@
-//! What the end-to-end suites of the workspace share, so that each starts the real components
-//! the same way: the workspace's binaries, a dev node on a free loopback port ([`start_node`]),
-//! a chain driven through the real `grid` binary ([`Chain`], [`Run`]), blocks sealed on demand
-//! ([`Sealer`]), and for the indexer a PostgreSQL server and the `grid-indexer` binary
-//! ([`indexer`]). Test code: it panics with a sentence when something it starts does not come up.
+#![doc = include_str!("../README.md")]
 
 mod chain;
 pub mod indexer;

@@ -1,0 +1,302 @@
+//! `test-lanes`: runs the suite's test binaries and commands side by side, in lanes.
+//!
+//! `cargo test` runs one test binary after another, and many of ours spend their time waiting for
+//! blocks of a chain of their own. This runner takes the binaries `cargo test --no-run
+//! --message-format=json` built (`--cargo FILE`; `--cargo TAG=FILE` names them `…[TAG]`) and other
+//! commands (`--job NAME=COMMAND`, run by `bash -c` in the current directory), and runs them
+//! `--lanes N` at a time, longest first by the times a run recorded (`--timings FILE`; `--record
+//! FILE` writes this run's). Jobs whose assertions are about timing are named: `--alone NAME` runs
+//! before the others with nothing beside it; `--serial NAME` runs beside the others but never
+//! beside another `--serial` job.
+//!
+//! Each job runs as `cargo test` would run it: a test binary in its package's directory. Its output
+//! goes to a log of its own, printed whole if it fails. Exit status 1 if any job failed, 2 for bad
+//! arguments.
+
+use std::{
+	collections::{BTreeMap, VecDeque},
+	fs,
+	path::{Path, PathBuf},
+	process::{Command, ExitCode, Stdio},
+	sync::mpsc,
+	time::{Duration, Instant},
+};
+
+struct Job {
+	name: String,
+	dir: PathBuf,
+	program: PathBuf,
+	args: Vec<String>,
+}
+
+struct Args {
+	lanes: usize,
+	timings: Option<PathBuf>,
+	record: Option<PathBuf>,
+	alone: Vec<String>,
+	serial: Vec<String>,
+	jobs: Vec<Job>,
+}
+
+fn usage(why: &str) -> ExitCode {
+	eprintln!("test-lanes: {why}");
+	eprintln!(
+		"usage: test-lanes [--lanes N] [--timings FILE] [--record FILE] [--alone NAME]... [--serial NAME]... [--cargo [TAG=]FILE]... [--job NAME=COMMAND]..."
+	);
+	ExitCode::from(2)
+}
+
+/// The test executables among cargo's JSON messages, each named `package/target`
+/// (`package/lib` for a library's unit tests, `package/bin:NAME` for a binary's).
+/// `tag` (e.g. `[checks]`) follows each name, for binaries built twice with other features.
+fn cargo_jobs(file: &Path, tag: &str) -> Result<Vec<Job>, String> {
+	let text = fs::read_to_string(file).map_err(|e| format!("--cargo {}: {e}", file.display()))?;
+	let mut jobs = Vec::new();
+	for line in text.lines().filter(|l| l.starts_with('{')) {
+		let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+		if msg["reason"] != "compiler-artifact" || msg["profile"]["test"] != true {
+			continue;
+		}
+		let (Some(exe), Some(manifest)) =
+			(msg["executable"].as_str(), msg["manifest_path"].as_str())
+		else {
+			continue;
+		};
+		let target = msg["target"]["name"].as_str().unwrap_or("?");
+		let kind = msg["target"]["kind"][0].as_str().unwrap_or("?");
+		let package = package_name(msg["package_id"].as_str().unwrap_or("?"));
+		let name = match kind {
+			"lib" | "rlib" | "proc-macro" => format!("{package}/lib"),
+			"bin" => format!("{package}/bin:{target}"),
+			"bench" => format!("{package}/bench:{target}"),
+			_ => format!("{package}/{target}"),
+		};
+		let dir = Path::new(manifest).parent().map(Path::to_path_buf).unwrap_or_default();
+		// Without `--bench`, a criterion benchmark runs each of its benchmarks once, as under
+		// `cargo test --benches`.
+		jobs.push(Job {
+			name: format!("{name}{tag}"),
+			dir,
+			program: PathBuf::from(exe),
+			args: Vec::new(),
+		});
+	}
+	Ok(jobs)
+}
+
+/// `path+file:///work/main/agent#grid-agent@0.1.0` → `grid-agent`; the older
+/// `grid-agent 0.1.0 (path+file://…)` form too.
+fn package_name(id: &str) -> String {
+	if let Some((_, tail)) = id.rsplit_once('#') {
+		let name = tail.split('@').next().unwrap_or(tail);
+		// `…/agent#0.1.0`: the directory is the package's name.
+		if name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+			let path = id.rsplit_once('#').map(|(p, _)| p).unwrap_or(id);
+			return path.rsplit('/').next().unwrap_or(path).to_string();
+		}
+		return name.to_string();
+	}
+	id.split(' ').next().unwrap_or(id).to_string()
+}
+
+fn parse(mut argv: VecDeque<String>) -> Result<Args, String> {
+	let mut args = Args {
+		lanes: 2,
+		timings: None,
+		record: None,
+		alone: Vec::new(),
+		serial: Vec::new(),
+		jobs: Vec::new(),
+	};
+	while let Some(flag) = argv.pop_front() {
+		let mut value = || argv.pop_front().ok_or_else(|| format!("{flag} needs a value"));
+		match flag.as_str() {
+			"--lanes" => {
+				let v = value()?;
+				args.lanes = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+					format!("--lanes: '{v}' is not a number of lanes (1 or more)")
+				})?;
+			}
+			"--timings" => args.timings = Some(PathBuf::from(value()?)),
+			"--record" => args.record = Some(PathBuf::from(value()?)),
+			"--alone" => args.alone.push(value()?),
+			"--serial" => args.serial.push(value()?),
+			"--cargo" => {
+				let v = value()?;
+				let (tag, file) = match v.split_once('=') {
+					Some((tag, file)) => (format!("[{tag}]"), file.to_string()),
+					None => (String::new(), v),
+				};
+				args.jobs.extend(cargo_jobs(Path::new(&file), &tag)?);
+			}
+			"--job" => {
+				let v = value()?;
+				let (name, command) = v
+					.split_once('=')
+					.filter(|(n, c)| !n.is_empty() && !c.is_empty())
+					.ok_or_else(|| format!("--job: '{v}' is not NAME=COMMAND"))?;
+				args.jobs.push(Job {
+					name: name.to_string(),
+					dir: PathBuf::from("."),
+					program: PathBuf::from("bash"),
+					args: vec!["-c".into(), command.to_string()],
+				});
+			}
+			other => return Err(format!("unknown argument '{other}'")),
+		}
+	}
+	if args.jobs.is_empty() {
+		return Err("no jobs: give --cargo FILE or --job NAME=COMMAND".into());
+	}
+	let mut names = std::collections::BTreeSet::new();
+	for job in &args.jobs {
+		if !names.insert(job.name.as_str()) {
+			return Err(format!("two jobs are named '{}'", job.name));
+		}
+	}
+	for (flag, list) in [("--alone", &args.alone), ("--serial", &args.serial)] {
+		if let Some(name) = list.iter().find(|n| !names.contains(n.as_str())) {
+			return Err(format!("{flag}: no job is named '{name}'"));
+		}
+	}
+	Ok(args)
+}
+
+/// The previous run's seconds per job: lines of `SECONDS NAME`.
+fn read_timings(file: Option<&Path>) -> BTreeMap<String, f64> {
+	let Some(text) = file.and_then(|f| fs::read_to_string(f).ok()) else { return BTreeMap::new() };
+	text.lines()
+		.filter_map(|l| l.split_once(' '))
+		.filter_map(|(secs, name)| Some((name.to_string(), secs.parse().ok()?)))
+		.collect()
+}
+
+struct Done {
+	index: usize,
+	ok: bool,
+	took: Duration,
+	log: PathBuf,
+}
+
+fn start(index: usize, job: &Job, logs: &Path, tx: mpsc::Sender<Done>) -> Result<(), String> {
+	let log = logs.join(format!("{index:03}-{}.log", job.name.replace(['/', ':'], "-")));
+	let out = fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+	let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
+	let began = Instant::now();
+	let mut child = Command::new(&job.program)
+		.args(&job.args)
+		.current_dir(&job.dir)
+		.stdin(Stdio::null())
+		.stdout(out)
+		.stderr(err)
+		.spawn()
+		.map_err(|e| format!("{}: cannot start {}: {e}", job.name, job.program.display()))?;
+	std::thread::spawn(move || {
+		let ok = child.wait().map(|s| s.success()).unwrap_or(false);
+		let _ = tx.send(Done { index, ok, took: began.elapsed(), log });
+	});
+	Ok(())
+}
+
+/// Prints a finished job's line (and its log if it failed); its name if it failed.
+fn report(job: &Job, done: &Done) -> Option<String> {
+	let secs = done.took.as_secs_f64();
+	if done.ok {
+		println!("  ok      {secs:7.1} s  {}", job.name);
+		return None;
+	}
+	println!("  FAILED  {secs:7.1} s  {}  (log: {})", job.name, done.log.display());
+	println!("---- {} ----", job.name);
+	print!("{}", fs::read_to_string(&done.log).unwrap_or_default());
+	println!("---- end of {} ----", job.name);
+	Some(job.name.clone())
+}
+
+fn main() -> ExitCode {
+	let args = match parse(std::env::args().skip(1).collect()) {
+		Ok(args) => args,
+		Err(why) => return usage(&why),
+	};
+	let before = read_timings(args.timings.as_deref());
+	let logs = match tempfile::Builder::new().prefix("test-lanes.").tempdir() {
+		Ok(dir) => dir.keep(),
+		Err(e) => return usage(&format!("cannot make a log directory: {e}")),
+	};
+	// Jobs that must run alone first, then the others longest first (unknown ones first of all:
+	// they may be long).
+	let mut order: Vec<usize> = (0..args.jobs.len()).collect();
+	let secs = |i: &usize| before.get(&args.jobs[*i].name).copied().unwrap_or(f64::MAX);
+	order.sort_by(|a, b| secs(b).total_cmp(&secs(a)));
+	let (alone, rest): (Vec<usize>, Vec<usize>) =
+		order.into_iter().partition(|i| args.alone.contains(&args.jobs[*i].name));
+	println!(
+		"test-lanes: {} jobs, {} alone first, then {} lanes; logs in {}",
+		args.jobs.len(),
+		alone.len(),
+		args.lanes,
+		logs.display()
+	);
+
+	let began = Instant::now();
+	let (tx, rx) = mpsc::channel::<Done>();
+	let mut results: Vec<Option<Done>> = (0..args.jobs.len()).map(|_| None).collect();
+	let mut failed = Vec::new();
+	let waves = alone.into_iter().map(|i| (vec![i], 1)).chain(std::iter::once((rest, args.lanes)));
+	for (queue, lanes) in waves {
+		let mut queue: Vec<usize> = queue;
+		let mut running: Vec<usize> = Vec::new();
+		loop {
+			// The first job in the queue that fits: a free lane, and for a `--serial` job no other
+			// `--serial` job running.
+			while running.len() < lanes {
+				let serial_running =
+					running.iter().any(|r| args.serial.contains(&args.jobs[*r].name));
+				let fits = queue
+					.iter()
+					.position(|i| !serial_running || !args.serial.contains(&args.jobs[*i].name));
+				let Some(at) = fits else { break };
+				let i = queue.remove(at);
+				match start(i, &args.jobs[i], &logs, tx.clone()) {
+					Ok(()) => running.push(i),
+					Err(why) => {
+						println!("  FAILED  {why}");
+						failed.push(args.jobs[i].name.clone());
+					}
+				}
+			}
+			if running.is_empty() {
+				break;
+			}
+			let Ok(done) = rx.recv() else { break };
+			running.retain(|r| *r != done.index);
+			failed.extend(report(&args.jobs[done.index], &done));
+			let index = done.index;
+			results[index] = Some(done);
+		}
+	}
+
+	let wall = began.elapsed().as_secs_f64();
+	let mut took: Vec<(f64, &str)> = results
+		.iter()
+		.flatten()
+		.map(|d| (d.took.as_secs_f64(), args.jobs[d.index].name.as_str()))
+		.collect();
+	took.sort_by(|a, b| b.0.total_cmp(&a.0));
+	let sum: f64 = took.iter().map(|t| t.0).sum();
+	println!("test-lanes: {wall:.0} s wall for {sum:.0} s of jobs; the longest:");
+	for (secs, name) in took.iter().take(8) {
+		println!("  {secs:7.1} s  {name}");
+	}
+	if let Some(file) = &args.record {
+		let text: String = took.iter().map(|(secs, name)| format!("{secs:.1} {name}\n")).collect();
+		if let Err(e) = fs::write(file, text) {
+			println!("test-lanes: cannot write {}: {e}", file.display());
+		}
+	}
+	if failed.is_empty() {
+		ExitCode::SUCCESS
+	} else {
+		println!("test-lanes: {} failed: {}", failed.len(), failed.join(", "));
+		ExitCode::from(1)
+	}
+}
