@@ -149,6 +149,20 @@ async fn main() {
 			events as f64 / secs,
 			status.commit_micros.load(Ordering::Relaxed) as f64 / 1e6,
 		);
+		let secs_of = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
+		let calls = status.rpc_calls.load(Ordering::Relaxed);
+		println!(
+			"{:>8}  profile: the follower waited {:.2} s for blocks and {:.2} s for writes; \
+			 {calls} calls to the node ({:.1} per block) answered in {:.2} s summed ({:.2} s of them \
+			 finding the blocks); decoding {:.2} s",
+			"",
+			secs_of(&status.read_wait_micros),
+			secs_of(&status.write_wait_micros),
+			calls as f64 / (head + 1) as f64,
+			secs_of(&status.rpc_micros),
+			secs_of(&status.at_block_micros),
+			secs_of(&status.decode_micros),
+		);
 		db.pool.close().await;
 	}
 	let _ = child.kill();

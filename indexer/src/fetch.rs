@@ -6,6 +6,7 @@ use gridchain_sdk::{
 	chain::{self, runtime_types as rt},
 	hex0x, text, Config, Node, Resources, Twin,
 };
+use std::time::{Duration, Instant};
 use subxt::{client::OnlineClientAtBlockImpl, OnlineClient};
 
 type At = subxt::client::ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
@@ -187,15 +188,45 @@ fn handled(pallet: &str, event: &str) -> bool {
 	}
 }
 
+/// Where reading one block went: the node's answers (each `await` on the node, a storage read of an
+/// event among them) and decoding its events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchTiming {
+	pub rpc: Duration,
+	/// Of `rpc`, finding the block: its hash and the runtime version it was made with.
+	pub at_block: Duration,
+	pub rpc_calls: u32,
+	pub decode: Duration,
+}
+
+impl FetchTiming {
+	/// Awaits `call` on the node, counting its time.
+	async fn rpc<T>(&mut self, call: impl std::future::Future<Output = T>) -> T {
+		let started = Instant::now();
+		let out = call.await;
+		self.rpc += started.elapsed();
+		self.rpc_calls = self.rpc_calls.saturating_add(1);
+		out
+	}
+}
+
 /// Read finalized block `number` and decode what the indexer keeps.
-pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Result<BlockData> {
-	let at = api.at_block(number).await?;
+pub async fn fetch_block(
+	api: &OnlineClient<Config>,
+	number: u64,
+) -> anyhow::Result<(BlockData, FetchTiming)> {
+	let mut t = FetchTiming::default();
+	let at = t.rpc(api.at_block(number)).await?;
+	t.at_block = t.rpc;
 	let hash = format!("{:?}", at.block_hash());
-	let time_ms: u64 = match at.storage().try_fetch(chain::storage().timestamp().now(), ()).await? {
-		Some(v) => v.decode()?,
-		None => 0,
-	};
-	let events = at.events().fetch().await?;
+	let time_ms: u64 =
+		match t.rpc(at.storage().try_fetch(chain::storage().timestamp().now(), ())).await? {
+			Some(v) => v.decode()?,
+			None => 0,
+		};
+	let events = t.rpc(at.events().fetch()).await?;
+	let decoding = Instant::now();
+	let rpc_before = t.rpc;
 	let mut changes = Vec::new();
 	let mut count = 0u64;
 	for event in events.iter() {
@@ -206,10 +237,12 @@ pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Res
 			continue;
 		}
 		let decoded: chain::Event = event.decode_as()?;
-		if let Some(change) = change_of(&at, decoded).await? {
+		if let Some(change) = change_of(&at, decoded, &mut t).await? {
 			changes.push((index, change));
 		}
 	}
+	// The event loop's time without the storage reads some events made.
+	t.decode = decoding.elapsed().saturating_sub(t.rpc.saturating_sub(rpc_before));
 	if number == 0 {
 		// Genesis has no events; its price is in storage.
 		let price: u32 =
@@ -222,10 +255,14 @@ pub async fn fetch_block(api: &OnlineClient<Config>, number: u64) -> anyhow::Res
 		changes.push((0, Change::Price { kind: PriceKind::Price, price_musd: price }));
 		changes.push((1, Change::Price { kind: PriceKind::Average, price_musd: average }));
 	}
-	Ok(BlockData { number, hash, time: time_ms / 1000, events: count, changes })
+	Ok((BlockData { number, hash, time: time_ms / 1000, events: count, changes }, t))
 }
 
-async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change>> {
+async fn change_of(
+	at: &At,
+	event: chain::Event,
+	t: &mut FetchTiming,
+) -> anyhow::Result<Option<Change>> {
 	use rt::{
 		pallet_balances::pallet::Event as Balances, pallet_registry::pallet::Event as Registry,
 		pallet_smart_contract::pallet::Event as Contract, pallet_tft_price::pallet::Event as Price,
@@ -233,9 +270,9 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 	Ok(Some(match event {
 		chain::Event::Registry(e) => match e {
 			Registry::TwinCreated { twin_id, .. } | Registry::TwinUpdated { twin_id } => {
-				twin(at, twin_id).await?
+				t.rpc(twin(at, twin_id)).await?
 			}
-			Registry::FarmCreated { farm_id, .. } => farm(at, farm_id).await?,
+			Registry::FarmCreated { farm_id, .. } => t.rpc(farm(at, farm_id)).await?,
 			Registry::FarmIpAdded { farm_id, ip, gateway } => {
 				Change::FarmIpAdded { farm_id, ip: text(&ip), gateway: text(&gateway) }
 			}
@@ -247,7 +284,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 			}
 			Registry::NodeCreated { node_id, .. }
 			| Registry::NodeUpdated { node_id, .. }
-			| Registry::NodeCertificationSet { node_id, .. } => match node(at, node_id).await? {
+			| Registry::NodeCertificationSet { node_id, .. } => match t.rpc(node(at, node_id)).await? {
 				Some(node) => Change::Node(node),
 				// Deleted later in the same block: its NodeDeleted follows.
 				None => return Ok(None),
@@ -276,7 +313,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 					deposit,
 					capacity: capacity.into(),
 				};
-				if let Some(c) = contract(at, contract_id).await? {
+				if let Some(c) = t.rpc(contract(at, contract_id)).await? {
 					use rt::pallet_smart_contract::types::ContractType as T;
 					match c.contract_type {
 						T::Node(n) => {
@@ -296,7 +333,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				Change::ContractCreated(record)
 			}
 			Contract::ContractUpdated { contract_id, version, capacity } => {
-				let (deployment_hash, deposit) = match contract(at, contract_id).await? {
+				let (deployment_hash, deposit) = match t.rpc(contract(at, contract_id)).await? {
 					Some(c) => (
 						match c.contract_type {
 							rt::pallet_smart_contract::types::ContractType::Node(n) => {
@@ -325,7 +362,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 			}
 			Contract::IpsReserved { contract_id, public_ips } => Change::IpsReserved {
 				contract_id,
-				farm_id: farm_of_contract(at, contract_id).await?,
+				farm_id: t.rpc(farm_of_contract(at, contract_id)).await?,
 				ips: ip_texts(&public_ips),
 			},
 			Contract::IpsFreed { contract_id, public_ips } => {
@@ -341,7 +378,7 @@ async fn change_of(at: &At, event: chain::Event) -> anyhow::Result<Option<Change
 				timestamp,
 				window_secs,
 				cost_scaled_uusd,
-				used: used_by(at, contract_id).await?,
+				used: t.rpc(used_by(at, contract_id)).await?,
 			},
 			Contract::ConsumptionReportRejected { contract_id, reason } => {
 				Change::ReportRejected { contract_id, reason: rejection(&reason) }

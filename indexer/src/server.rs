@@ -170,6 +170,43 @@ async fn metrics(State(state): State<AppState>) -> Response {
 		"Time spent committing batches.",
 		format!("{:.6}", get(&s.commit_micros) as f64 / 1e6),
 	);
+	let secs = |a: &std::sync::atomic::AtomicU64| format!("{:.6}", get(a) as f64 / 1e6);
+	metric(
+		"grid_indexer_read_wait_seconds_total",
+		"counter",
+		"Time the follower waited for the next block: reading is the limit.",
+		secs(&s.read_wait_micros),
+	);
+	metric(
+		"grid_indexer_write_wait_seconds_total",
+		"counter",
+		"Time the follower waited for the previous batch's write: writing is the limit.",
+		secs(&s.write_wait_micros),
+	);
+	metric(
+		"grid_indexer_rpc_seconds_total",
+		"counter",
+		"The node's answers, summed over the blocks read at once (latency, not wall time).",
+		secs(&s.rpc_micros),
+	);
+	metric(
+		"grid_indexer_rpc_at_block_seconds_total",
+		"counter",
+		"Of those answers, finding each block: its hash and its runtime's version.",
+		secs(&s.at_block_micros),
+	);
+	metric(
+		"grid_indexer_rpc_calls_total",
+		"counter",
+		"Calls to the node while reading blocks.",
+		get(&s.rpc_calls).to_string(),
+	);
+	metric(
+		"grid_indexer_decode_seconds_total",
+		"counter",
+		"Time decoding the events of the blocks read.",
+		secs(&s.decode_micros),
+	);
 	metric(
 		"grid_indexer_api_reads_total",
 		"counter",

@@ -15,6 +15,17 @@ pub struct Status {
 	pub batches: AtomicU64,
 	pub commit_micros: AtomicU64,
 	pub chain_errors: AtomicU64,
+	/// The catch-up profile. Reading: the node's answers, summed over the blocks read at once
+	/// (latency, not wall time), and the decoding of their events.
+	pub rpc_micros: AtomicU64,
+	pub rpc_calls: AtomicU64,
+	/// Of `rpc_micros`, finding each block (its hash and its runtime's version).
+	pub at_block_micros: AtomicU64,
+	pub decode_micros: AtomicU64,
+	/// Wall time the follower waited for the next block (reading is the limit) and for the previous
+	/// batch's write before handing over the next (writing is the limit).
+	pub read_wait_micros: AtomicU64,
+	pub write_wait_micros: AtomicU64,
 }
 
 impl Default for Status {
@@ -27,6 +38,12 @@ impl Default for Status {
 			batches: AtomicU64::new(0),
 			commit_micros: AtomicU64::new(0),
 			chain_errors: AtomicU64::new(0),
+			rpc_micros: AtomicU64::new(0),
+			rpc_calls: AtomicU64::new(0),
+			at_block_micros: AtomicU64::new(0),
+			decode_micros: AtomicU64::new(0),
+			read_wait_micros: AtomicU64::new(0),
+			write_wait_micros: AtomicU64::new(0),
 		}
 	}
 }

@@ -180,6 +180,7 @@ async fn run(
 		// read again, so no block is read twice.
 		let mut writing: Option<tokio::task::JoinHandle<db::Result<()>>> = None;
 		loop {
+			let waiting = Instant::now();
 			let block = match blocks.next().await.transpose() {
 				Ok(block) => block,
 				Err(e) => {
@@ -187,8 +188,13 @@ async fn run(
 					return Err(Failure::Chain(e));
 				}
 			};
+			add_micros(&status.read_wait_micros, waiting.elapsed());
 			let done = block.is_none();
-			if let Some(block) = block {
+			if let Some((block, timing)) = block {
+				add_micros(&status.rpc_micros, timing.rpc);
+				add_micros(&status.at_block_micros, timing.at_block);
+				add_micros(&status.decode_micros, timing.decode);
+				status.rpc_calls.fetch_add(u64::from(timing.rpc_calls), Ordering::Relaxed);
 				batch.push(block);
 			}
 			let stop = *shutdown.borrow();
@@ -197,7 +203,9 @@ async fn run(
 					|| stop || batch.len() >= options.batch_blocks
 					|| since.elapsed() >= Duration::from_secs(1))
 			{
+				let waiting = Instant::now();
 				finish(writing.take()).await?;
+				add_micros(&status.write_wait_micros, waiting.elapsed());
 				let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_blocks));
 				let (db, status) = (db.clone(), status.clone());
 				writing = Some(tokio::spawn(async move { commit(&db, &status, &full).await }));
@@ -209,6 +217,11 @@ async fn run(
 			}
 		}
 	}
+}
+
+fn add_micros(counter: &std::sync::atomic::AtomicU64, took: Duration) {
+	let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+	counter.fetch_add(micros, Ordering::Relaxed);
 }
 
 /// Wait for a batch being written.
@@ -223,19 +236,23 @@ async fn finish(writing: Option<tokio::task::JoinHandle<db::Result<()>>>) -> Res
 async fn commit(db: &Db, status: &Status, batch: &[BlockData]) -> db::Result<()> {
 	let started = Instant::now();
 	db.commit(batch).await?;
-	let micros = started.elapsed().as_micros() as u64;
+	let took = started.elapsed();
 	let events: u64 = batch.iter().map(|b| b.events).sum();
 	if let Some(last) = batch.last() {
 		status.indexed.store(last.number as i64, Ordering::Relaxed);
 		tracing::info!(
-			"indexed up to block {} ({} blocks, {events} events)",
+			"indexed up to block {} ({} blocks, {events} events, written in {} ms; since start: \
+			 waited {} ms for blocks and {} ms for writes)",
 			last.number,
-			batch.len()
+			batch.len(),
+			took.as_millis(),
+			status.read_wait_micros.load(Ordering::Relaxed) / 1000,
+			status.write_wait_micros.load(Ordering::Relaxed) / 1000,
 		);
 	}
 	status.blocks.fetch_add(batch.len() as u64, Ordering::Relaxed);
 	status.events.fetch_add(events, Ordering::Relaxed);
 	status.batches.fetch_add(1, Ordering::Relaxed);
-	status.commit_micros.fetch_add(micros, Ordering::Relaxed);
+	add_micros(&status.commit_micros, took);
 	Ok(())
 }
