@@ -7,7 +7,7 @@ use gridchain_sdk::{
 	hex0x, text, Config, Node, Resources, Twin,
 };
 use std::time::{Duration, Instant};
-use subxt::{client::OnlineClientAtBlockImpl, OnlineClient};
+use subxt::{client::OnlineClientAtBlockImpl, utils::H256, OnlineClient};
 
 type At = subxt::client::ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
 
@@ -195,6 +195,8 @@ pub struct FetchTiming {
 	pub rpc: Duration,
 	/// Of `rpc`, finding the block: its hash and the runtime version it was made with.
 	pub at_block: Duration,
+	/// The block set a new runtime (`System.CodeUpdated`): the next block is another runtime's.
+	pub code_updated: bool,
 	pub rpc_calls: u32,
 	pub decode: Duration,
 }
@@ -210,13 +212,14 @@ impl FetchTiming {
 	}
 }
 
-/// Read finalized block `number` and decode what the indexer keeps.
+/// Read finalized block `number`, whose hash is `hash`, and decode what the indexer keeps.
 pub async fn fetch_block(
 	api: &OnlineClient<Config>,
 	number: u64,
+	hash: H256,
 ) -> anyhow::Result<(BlockData, FetchTiming)> {
 	let mut t = FetchTiming::default();
-	let at = t.rpc(api.at_block(number)).await?;
+	let at = t.rpc(api.at_block_hash_and_number(hash, number)).await?;
 	t.at_block = t.rpc;
 	let hash = format!("{:?}", at.block_hash());
 	let time_ms: u64 =
@@ -233,6 +236,7 @@ pub async fn fetch_block(
 		let event = event?;
 		count += 1;
 		let index = event.index();
+		t.code_updated |= event.pallet_name() == "System" && event.event_name() == "CodeUpdated";
 		if !handled(event.pallet_name(), event.event_name()) && number != 0 {
 			continue;
 		}

@@ -7,11 +7,17 @@ use crate::{
 	db::{self, Db},
 	fetch::{fetch_block, BlockData},
 };
-use futures::StreamExt;
-use gridchain_sdk::Client;
+use futures::{StreamExt, TryStreamExt};
+use gridchain_sdk::{Client, Config};
 use std::{
 	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant},
+};
+use subxt::{
+	config::{polkadot::PolkadotConfigBuilder, substrate::SpecVersionForRange},
+	rpcs::rpc_params,
+	utils::H256,
+	OnlineClient,
 };
 use tokio::sync::watch;
 
@@ -171,9 +177,26 @@ async fn run(
 			continue;
 		}
 		tracing::debug!("indexing blocks {next}..={head}");
-		let mut blocks = futures::stream::iter(next..=head)
-			.map(|n| fetch_block(api, n))
+		let reader = reader_for(client, next, head).await.map_err(Failure::Chain)?;
+		let reader = reader.unwrap_or_else(|| api.clone());
+		// Owned clones in the closures: a borrow there makes the follower's future not `Send`.
+		let hasher = client.clone();
+		let blocks = futures::stream::iter((next..=head).step_by(HASHES_PER_CALL as usize))
+			.then(move |from| {
+				let client = hasher.clone();
+				async move { block_hashes(&client, from, head).await }
+			})
+			.map_ok(|hashes| futures::stream::iter(hashes.into_iter().map(anyhow::Ok)))
+			.try_flatten()
+			.map(move |found| {
+				let reader = reader.clone();
+				async move {
+					let (number, hash) = found?;
+					fetch_block(&reader, number, hash).await
+				}
+			})
 			.buffered(options.concurrency.max(1));
+		let mut blocks = std::pin::pin!(blocks);
 		let mut batch = Vec::with_capacity(options.batch_blocks);
 		let mut since = Instant::now();
 		// One batch is written while the next is read; a write always ends before the cursor is
@@ -189,8 +212,10 @@ async fn run(
 				}
 			};
 			add_micros(&status.read_wait_micros, waiting.elapsed());
-			let done = block.is_none();
+			let mut done = block.is_none();
 			if let Some((block, timing)) = block {
+				// A new runtime from the next block on: read on with a reader made for it.
+				done |= timing.code_updated;
 				add_micros(&status.rpc_micros, timing.rpc);
 				add_micros(&status.at_block_micros, timing.at_block);
 				add_micros(&status.decode_micros, timing.decode);
@@ -217,6 +242,64 @@ async fn run(
 			}
 		}
 	}
+}
+
+/// Block hashes asked for in one call.
+const HASHES_PER_CALL: u64 = 256;
+
+/// The hashes of the finalized blocks `from..=min(from + 255, last)`, in one call
+/// (`chain_getBlockHash` takes a list of numbers).
+async fn block_hashes(client: &Client, from: u64, last: u64) -> anyhow::Result<Vec<(u64, H256)>> {
+	let to = from.saturating_add(HASHES_PER_CALL - 1).min(last);
+	let numbers: Vec<u64> = (from..=to).collect();
+	let hashes: Vec<Option<H256>> =
+		client.rpc().request("chain_getBlockHash", rpc_params![numbers]).await?;
+	if hashes.len() != (from..=to).count() {
+		anyhow::bail!("the node answered {} hashes for blocks {from}..={to}", hashes.len());
+	}
+	(from..=to)
+		.zip(hashes)
+		.map(|(number, hash)| match hash {
+			Some(hash) => Ok((number, hash)),
+			None => Err(anyhow::anyhow!("the node has no block {number}")),
+		})
+		.collect()
+}
+
+/// Ranges shorter than this (following the chain block by block) are read with the shared client.
+const RANGE_READER_BLOCKS: u64 = 64;
+
+/// A client that knows, for every block of `first..=last`, the runtime that made it, so that
+/// reading a block costs no runtime call (`Core_version`) on the node: when both ends were made by
+/// the same runtime version, every block between was too, since frame-system takes a new runtime
+/// only with a higher spec version. A runtime set without that check (`set_code_without_checks`)
+/// emits `System.CodeUpdated`, which [`fetch_block`] reports, and the follower then reads on from
+/// the next block with a reader made for it. `None` (use the shared client) for a short range or
+/// two versions.
+async fn reader_for(
+	client: &Client,
+	first: u64,
+	last: u64,
+) -> anyhow::Result<Option<OnlineClient<Config>>> {
+	if last.saturating_sub(first).saturating_add(1) < RANGE_READER_BLOCKS {
+		return Ok(None);
+	}
+	let api = client.api();
+	let (start, end) = (api.at_block(first).await?, api.at_block(last).await?);
+	let version = (start.spec_version(), start.transaction_version());
+	if version != (end.spec_version(), end.transaction_version()) {
+		return Ok(None);
+	}
+	let config = PolkadotConfigBuilder::new()
+		.use_historic_types(false)
+		.set_spec_version_for_block_ranges([SpecVersionForRange {
+			block_range: first..last + 1,
+			spec_version: version.0,
+			transaction_version: version.1,
+		}])
+		.set_metadata_for_spec_versions([(version.0, start.metadata())])
+		.build();
+	Ok(Some(OnlineClient::from_rpc_client_with_config(config, client.rpc().clone()).await?))
 }
 
 fn add_micros(counter: &std::sync::atomic::AtomicU64, took: Duration) {
