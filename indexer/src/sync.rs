@@ -293,7 +293,7 @@ async fn reader_for(
 	let config = PolkadotConfigBuilder::new()
 		.use_historic_types(false)
 		.set_spec_version_for_block_ranges([SpecVersionForRange {
-			block_range: first..last + 1,
+			block_range: first..last.saturating_add(1),
 			spec_version: version.0,
 			transaction_version: version.1,
 		}])

@@ -300,3 +300,74 @@ fn main() -> ExitCode {
 		ExitCode::from(1)
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn args(list: &[&str]) -> Result<Args, String> {
+		parse(list.iter().map(|s| s.to_string()).collect())
+	}
+
+	#[test]
+	fn a_package_is_named_from_either_form_of_cargos_package_id() {
+		assert_eq!(package_name("path+file:///work/main/agent#grid-agent@0.1.0"), "grid-agent");
+		assert_eq!(package_name("path+file:///work/main/agent#0.1.0"), "agent");
+		assert_eq!(package_name("grid-agent 0.1.0 (path+file:///work/main/agent)"), "grid-agent");
+	}
+
+	#[test]
+	fn bad_arguments_are_named() {
+		let why = |list: &[&str]| args(list).err().unwrap_or_default();
+		assert_eq!(
+			why(&["--lanes", "0", "--job", "a=true"]),
+			"--lanes: '0' is not a number of lanes (1 or more)"
+		);
+		assert_eq!(why(&["--job", "a"]), "--job: 'a' is not NAME=COMMAND");
+		assert_eq!(why(&["--job", "a=true", "--job", "a=false"]), "two jobs are named 'a'");
+		assert_eq!(why(&["--job", "a=true", "--serial", "b"]), "--serial: no job is named 'b'");
+		assert_eq!(why(&["--lanes"]), "--lanes needs a value");
+		assert_eq!(why(&["--what"]), "unknown argument '--what'");
+		assert_eq!(why(&[]), "no jobs: give --cargo FILE or --job NAME=COMMAND");
+	}
+
+	#[test]
+	fn the_test_executables_of_cargos_messages_become_jobs_in_their_packages_directory() {
+		let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+		let file = dir.path().join("built.json");
+		let artifact = |kind: &str, name: &str, test: bool, exe: Option<&str>| {
+			serde_json::json!({
+				"reason": "compiler-artifact",
+				"package_id": "path+file:///w/agent#grid-agent@0.1.0",
+				"manifest_path": "/w/agent/Cargo.toml",
+				"target": { "kind": [kind], "name": name },
+				"profile": { "test": test },
+				"executable": exe,
+			})
+			.to_string()
+		};
+		let lines = [
+			artifact("test", "agent", true, Some("/t/agent-1")),
+			artifact("lib", "grid_agent", true, Some("/t/grid_agent-2")),
+			artifact("bin", "grid-agent", false, Some("/t/grid-agent")),
+			artifact("lib", "dep", false, None),
+			r#"{"reason":"build-finished","success":true}"#.to_string(),
+			"   Compiling grid-agent".to_string(),
+		];
+		std::fs::write(&file, lines.join("\n")).unwrap_or_else(|e| panic!("write: {e}"));
+		let jobs = cargo_jobs(&file, "[checks]").unwrap_or_else(|e| panic!("{e}"));
+		let seen: Vec<(&str, &str, &str)> = jobs
+			.iter()
+			.map(|j| {
+				(j.name.as_str(), j.dir.to_str().unwrap_or("?"), j.program.to_str().unwrap_or("?"))
+			})
+			.collect();
+		assert_eq!(
+			seen,
+			[
+				("grid-agent/agent[checks]", "/w/agent", "/t/agent-1"),
+				("grid-agent/lib[checks]", "/w/agent", "/t/grid_agent-2"),
+			]
+		);
+	}
+}
