@@ -23,7 +23,7 @@ fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
 /// Submit one transfer from Alice and wait until it is finalized: the time that took and the
 /// number of its block.
 async fn transfer_until_finalized(node: &DevNode) -> (Duration, u64) {
-	let at = node.api.at_current_block().await.expect("best block");
+	let at = node.finalized().await.expect("best block");
 	let started = Instant::now();
 	let progress = at
 		.transactions()
@@ -69,6 +69,8 @@ async fn a_burst_of_a_thousand_transactions_is_all_finalized() {
 	let node = DevNode::start_sealing("instant", &["--tmp"]).await;
 	let alice = dev::alice();
 	let bob = dev::bob().public_key().0;
+	// Held over a thousand blocks: the chainHead subscription keeps it pinned, so its state is
+	// not pruned meanwhile.
 	let at = node.api.at_current_block().await.expect("best block");
 	let mut txs = at.transactions();
 	// When each transfer was submitted; every so often, each one submitted more than a second
@@ -182,7 +184,7 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 	let first_nonce = node.nonce(alice.public_key().0).await;
 	let mut seen = (0u64, subxt::utils::H256::zero());
 	for i in 0..STREAM {
-		let at = node.api.at_current_block().await.expect("finalized block");
+		let at = node.finalized().await.expect("finalized block");
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::PolkadotConfig>::new()
 			.nonce(first_nonce + i)
 			.build();

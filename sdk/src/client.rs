@@ -105,8 +105,31 @@ impl Client {
 	}
 
 	/// The latest finalized block, where reads happen.
+	///
+	/// The block is found with the node's `chain_*` methods, not subxt's chainHead subscription:
+	/// that subscription can drop a block it has just reported as finalized (the node restarts
+	/// a subscription that lags, which happens on a loaded machine), and subxt then answers that
+	/// the block has no header.
 	pub async fn at(&self) -> Result<OnlineClientAtBlock<Config>> {
-		Ok(self.api.at_current_block().await?)
+		let hash = self.legacy().chain_get_finalized_head().await?;
+		self.at_hash(hash).await
+	}
+
+	/// Block `hash`, found as [`Client::at`] finds the finalized one.
+	pub async fn at_hash(&self, hash: H256) -> Result<OnlineClientAtBlock<Config>> {
+		let header = self
+			.legacy()
+			.chain_get_header(Some(hash))
+			.await?
+			.ok_or_else(|| Error::Client(format!("the node does not know block {hash:?}")))?;
+		Ok(self.api.at_block_hash_and_number(hash, u64::from(header.number)).await?)
+	}
+
+	/// The node's `chain_*`, `state_*` and `system_*` methods.
+	pub(crate) fn legacy(
+		&self,
+	) -> subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<Config>> {
+		subxt::rpcs::LegacyRpcMethods::new(self.rpc.clone())
 	}
 
 	/// The number of the latest finalized block.
@@ -172,7 +195,7 @@ impl Client {
 			let block_hash = in_block.block_hash();
 			let events =
 				in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
-			let block_number = self.api.at_block(block_hash).await?.block_number();
+			let block_number = self.at_hash(block_hash).await?.block_number();
 			return Ok(Receipt { block_hash, block_number, events });
 		}
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
@@ -198,10 +221,7 @@ impl Client {
 
 	/// The next nonce of `who`, counting transactions still in the pool.
 	pub async fn next_nonce(&self, who: &AccountId32) -> Result<u64> {
-		let legacy = subxt::rpcs::LegacyRpcMethods::<subxt::config::RpcConfigFor<Config>>::new(
-			self.rpc.clone(),
-		);
-		Ok(legacy.system_account_next_index(who).await?)
+		Ok(self.legacy().system_account_next_index(who).await?)
 	}
 
 	fn refusal_from_events(&self, e: TransactionEventsError) -> Error {
