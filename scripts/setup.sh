@@ -4,8 +4,9 @@
 # Node.js and npm (the web dashboard), the wasm targets and rust-src; with `--browser`, Debian's
 # Chromium too (the dashboard's browser tests); with `--jq`, jq (the scale run's chain spec); with
 # `--podman`, what the node agent's `container` provisioner needs (Podman, runc, uidmap, a
-# `containers` range in /etc/subuid and /etc/subgid) and Debian's static busybox (the agent tests'
-# image). Safe to run again; it skips what is there.
+# `containers` range in /etc/subuid and /etc/subgid), Debian's static busybox (the agent tests'
+# image), and what its `hypervisor = "qemu"` mode boots guests with (QEMU, Debian's cloud kernel,
+# cpio for the guests' initramfs). Safe to run again; it skips what is there.
 set -euo pipefail
 browser=false
 jq=false
@@ -40,6 +41,10 @@ if $podman; then
 	command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 	command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 	dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+	command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+	command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+	command -v modinfo >/dev/null 2>&1 || missing+=(kmod)
+	ls /boot/vmlinuz-* >/dev/null 2>&1 || missing+=(linux-image-cloud-amd64)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "==> installing ${missing[*]}"

@@ -28,6 +28,15 @@ pub struct ContainerConfig {
 	/// Names and labels this agent's containers and networks (`PREFIX-CONTRACT-WORKLOAD`): two
 	/// agents on one host need different prefixes.
 	pub prefix: String,
+	/// Empty: a VM's processes run in its container, on the host's kernel. `qemu`: each VM
+	/// boots as a virtual machine with its own kernel, QEMU jailed in the container.
+	pub hypervisor: String,
+	/// With `hypervisor = "qemu"`: `kvm` (needs /dev/kvm) or `tcg` (software emulation, slow:
+	/// for machines whose KVM cannot run a guest).
+	pub accel: String,
+	/// With `hypervisor = "qemu"`: the guests' kernel (`/boot/vmlinuz-VERSION`, its modules in
+	/// `/lib/modules/VERSION`). Empty: the newest in /boot.
+	pub kernel: String,
 }
 
 impl Default for ContainerConfig {
@@ -37,6 +46,9 @@ impl Default for ContainerConfig {
 			runtime: String::new(),
 			pids_limit: 1024,
 			prefix: "gridchain".into(),
+			hypervisor: String::new(),
+			accel: "kvm".into(),
+			kernel: String::new(),
 		}
 	}
 }
@@ -189,6 +201,13 @@ impl Config {
 		if config.container.pids_limit < 16 {
 			anyhow::bail!("{}: container.pids_limit: must be at least 16", path.display());
 		}
+		if !matches!(config.container.hypervisor.as_str(), "" | "qemu") {
+			anyhow::bail!(
+				"{}: container.hypervisor `{}`: empty (containers) or \"qemu\"",
+				path.display(),
+				config.container.hypervisor
+			);
+		}
 		if config.report_interval_secs == 0 {
 			anyhow::bail!("{}: report_interval_secs: must be at least 1", path.display());
 		}
@@ -247,6 +266,14 @@ runtime = ""
 pids_limit = 1024
 # Names and labels this agent's containers and networks; two agents on one host need two prefixes.
 prefix = "gridchain"
+# "qemu": each VM boots as a virtual machine with its own kernel (QEMU, jailed in its container);
+# needs qemu-system-x86, a kernel in /boot (linux-image-cloud-amd64), busybox-static and cpio.
+# Empty: the VM's processes run in the container on the host's kernel.
+hypervisor = ""
+# With hypervisor = "qemu": "kvm" (needs /dev/kvm, mode 0666) or "tcg" (software emulation, slow).
+accel = "kvm"
+# With hypervisor = "qemu": the guests' kernel; empty takes the newest /boot/vmlinuz-*.
+kernel = ""
 
 # What one client may ask: signed requests a second per twin (after a burst), and connections
 # open at once, in all and from one address.

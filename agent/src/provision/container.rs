@@ -22,7 +22,11 @@
 //! nru is read from the kernel: the byte counters of every interface in the VM's network
 //! namespace (`/proc/PID/net/dev`), as differences from what the last report saw.
 
-use super::{mark_all, public_ip_result, Provisioner};
+use super::{
+	mark_all, public_ip_result,
+	qemu::{self, Guest, Qemu},
+	Provisioner,
+};
 use crate::{
 	config::ContainerConfig,
 	state::{Record, RunningVm},
@@ -98,7 +102,7 @@ fn subid_range(file: &str) -> Result<(u64, u64), String> {
 const SEARCH_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// A command line tool's output, or why it failed (its stderr).
-fn run(program: &str, args: &[&str]) -> Result<String, String> {
+pub(super) fn run(program: &str, args: &[&str]) -> Result<String, String> {
 	let output = Command::new(program)
 		.args(args)
 		.env_clear()
@@ -337,6 +341,8 @@ pub struct ContainerProvisioner {
 	/// The state of this agent's containers by id, from one `podman ps` (at most a second old):
 	/// supervising and reporting ask for many containers at once.
 	snapshot: std::sync::Mutex<Option<(std::time::Instant, BTreeMap<String, Inspected>)>>,
+	/// With `hypervisor = "qemu"`: each VM boots as a guest, its container runs QEMU.
+	qemu: Option<Qemu>,
 }
 
 impl ContainerProvisioner {
@@ -412,7 +418,17 @@ impl ContainerProvisioner {
 			problems
 				.push(format!("container.prefix `{}`: 1 to 20 of a-z, 0-9 and -", config.prefix));
 		}
+		let qemu = match config.hypervisor.as_str() {
+			"qemu" => Qemu::prepare(
+				&config.accel,
+				&config.kernel,
+				&Path::new(MOUNTS).join(&config.prefix).join("qemu"),
+				&mut problems,
+			),
+			_ => None,
+		};
 		let provisioner = ContainerProvisioner {
+			qemu,
 			dir: data_dir.join("containers"),
 			mounts: Path::new(MOUNTS).join(&config.prefix),
 			prefix: config.prefix.clone(),
@@ -743,7 +759,10 @@ impl ContainerProvisioner {
 		copied.map_err(|e| {
 			format!("the image does not fit in rootfs_size ({} bytes): {e}", vm.rootfs_size)
 		})?;
-		shift_ownership(&at, base)?;
+		// A guest's kernel owns its files with the image's own ids.
+		if self.qemu.is_none() {
+			shift_ownership(&at, base)?;
+		}
 		Ok((command, env, workdir))
 	}
 
@@ -756,29 +775,13 @@ impl ContainerProvisioner {
 		record: &Record,
 		slot: u64,
 	) -> Result<RunningVm, String> {
+		if let Some(qemu) = &self.qemu {
+			return self.start_guest(qemu, contract_id, name, vm, record, slot);
+		}
 		let base = self.base(slot);
 		let (image_command, image_env, workdir) = self.make_rootfs(contract_id, name, vm, base)?;
-		let command = if vm.entrypoint.trim().is_empty() {
-			image_command
-		} else {
-			shell_words::split(&vm.entrypoint).map_err(|e| format!("entrypoint: {e}"))?
-		};
-		if command.is_empty() {
-			return Err("entrypoint: empty, and the image names no command".into());
-		}
-		let network = self.network(contract_id);
-		if self.podman(&["network", "exists", &network]).is_err() {
-			self.podman(&[
-				"network",
-				"create",
-				"-o",
-				"isolate=true",
-				"--label",
-				&format!("{LABEL_AGENT}={}", self.prefix),
-				&network,
-			])?;
-		}
-		self.fence(&network)?;
+		let command = Self::command_of(vm, image_command)?;
+		let network = self.deployment_network(contract_id)?;
 		let container = self.container_name(contract_id, name);
 		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
 		let rootfs = self.rootfs_mount(contract_id, name);
@@ -877,27 +880,42 @@ impl ContainerProvisioner {
 			pid: 0,
 			net_seen: BTreeMap::new(),
 		};
-		self.connect_public(vm, record, running)
+		self.connect_public(contract_id, vm, record, running)
 	}
 
-	/// Give a running VM its public IP (if it has one) and note its pid.
-	fn connect_public(
-		&self,
-		vm: &VmData,
-		record: &Record,
-		mut running: RunningVm,
-	) -> Result<RunningVm, String> {
-		let inspected = self
-			.inspect(&running.container)
-			.ok_or_else(|| "the container vanished after it started".to_string())?;
-		if running.pid != inspected.pid {
-			// A new network namespace: its counters start from zero.
-			running.net_seen.clear();
+	/// The workload's command: its `entrypoint`, or the image's.
+	fn command_of(vm: &VmData, image_command: Vec<String>) -> Result<Vec<String>, String> {
+		let command = if vm.entrypoint.trim().is_empty() {
+			image_command
+		} else {
+			shell_words::split(&vm.entrypoint).map_err(|e| format!("entrypoint: {e}"))?
+		};
+		if command.is_empty() {
+			return Err("entrypoint: empty, and the image names no command".into());
 		}
-		running.pid = inspected.pid;
-		if vm.public_ip.is_empty() || inspected.status != "running" {
-			return Ok(running);
+		Ok(command)
+	}
+
+	/// The deployment's network, created and fenced if it is not there yet; its name.
+	fn deployment_network(&self, contract_id: u64) -> Result<String, String> {
+		let network = self.network(contract_id);
+		if self.podman(&["network", "exists", &network]).is_err() {
+			self.podman(&[
+				"network",
+				"create",
+				"-o",
+				"isolate=true",
+				"--label",
+				&format!("{LABEL_AGENT}={}", self.prefix),
+				&network,
+			])?;
 		}
+		self.fence(&network)?;
+		Ok(network)
+	}
+
+	/// The `(address, gateway)` of the contract's public IP for `vm`, or why there is none.
+	fn public_address(&self, vm: &VmData, record: &Record) -> Result<(String, String), String> {
 		if self.public_interface.is_empty() {
 			return Err("public_ip: this node has no public interface (container.public_interface in the agent's config)".into());
 		}
@@ -910,19 +928,236 @@ impl ContainerProvisioner {
 			));
 		};
 		let gateway = gateway.split('/').next().unwrap_or(gateway);
+		Ok((address.to_string(), gateway.to_string()))
+	}
+
+	/// Bind-mount the image file `file` (a root filesystem or a disk) at `at` in a VM's
+	/// directory, both owned by the VM's root `base`: its QEMU opens it from there, and nothing
+	/// mounts its filesystem on the host meanwhile.
+	fn attach_image(file: &Path, at: &Path, base: u64) -> Result<(), String> {
+		let owner = u32::try_from(base).map_err(|_| "uid out of range".to_string())?;
+		std::os::unix::fs::chown(file, Some(owner), Some(owner))
+			.map_err(|e| format!("cannot hand {} to the VM: {e}", file.display()))?;
+		if mounted().contains(at) {
+			return Ok(());
+		}
+		std::fs::OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(at)
+			.map_err(|e| format!("cannot create {}: {e}", at.display()))?;
+		std::os::unix::fs::chown(at, Some(owner), Some(owner))
+			.map_err(|e| format!("cannot hand {} to the VM: {e}", at.display()))?;
+		run("mount", &["--bind", &file.to_string_lossy(), &at.to_string_lossy()]).map(drop)
+	}
+
+	/// A guest's root filesystem and disks, attached in its directory.
+	fn attach_images(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		base: u64,
+	) -> Result<(), String> {
+		let dir = self.vm_dir(contract_id, name);
+		Self::attach_image(&self.rootfs_file(contract_id, name), &dir.join("root.img"), base)?;
+		for mount in &vm.mounts {
+			Self::attach_image(
+				&self.disk_file(contract_id, &mount.disk),
+				&dir.join(format!("disk-{}.img", mount.disk)),
+				base,
+			)?;
+		}
+		Ok(())
+	}
+
+	/// Boot `vm` as a guest: its image's filesystem told what to run, its disks attached, and a
+	/// container running QEMU (SPEC §10, `hypervisor = "qemu"`).
+	fn start_guest(
+		&self,
+		qemu: &Qemu,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		record: &Record,
+		slot: u64,
+	) -> Result<RunningVm, String> {
+		let base = self.base(slot);
+		let public = if vm.public_ip.is_empty() {
+			None
+		} else {
+			let (address, gateway) = self.public_address(vm, record)?;
+			let mac = public_mac(&address)?;
+			Some((address, gateway, mac))
+		};
+		for mount in &vm.mounts {
+			check_mount_point(&mount.mount_point)?;
+		}
+		let network = self.deployment_network(contract_id)?;
+		let dns = self.network_gateway(&network)?;
+		let (image_command, image_env, workdir) = self.make_rootfs(contract_id, name, vm, base)?;
+		let root = self.rootfs_mount(contract_id, name);
+		let written = Self::command_of(vm, image_command).and_then(|command| {
+			let mut env = image_env;
+			env.extend(vm.env.iter().map(|(k, v)| format!("{k}={v}")));
+			Qemu::write_guest(
+				&root,
+				&Guest {
+					hostname: name,
+					dns: &dns,
+					public: public.clone(),
+					mounts: vm
+						.mounts
+						.iter()
+						.map(|m| (m.disk.clone(), m.mount_point.clone()))
+						.collect(),
+					env,
+					command,
+					workdir: if workdir.is_empty() { "/".into() } else { workdir },
+					ssh_keys: &vm.ssh_keys,
+				},
+			)
+		});
+		Self::unmount(&root);
+		written?;
+		self.attach_images(contract_id, name, vm, base)?;
+		let dir = self.vm_dir(contract_id, name);
+		let _ = std::fs::remove_file(dir.join(qemu::WIRED));
+
+		let container = self.container_name(contract_id, name);
+		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
+		let memory = vm.memory.saturating_add(qemu::OVERHEAD).to_string();
+		let mut args: Vec<String> = vec![
+			"run".into(),
+			"-d".into(),
+			"--name".into(),
+			container,
+			"--label".into(),
+			format!("{LABEL_AGENT}={}", self.prefix),
+			"--label".into(),
+			format!("{LABEL_CONTRACT}={contract_id}"),
+			"--label".into(),
+			format!("{LABEL_WORKLOAD}={name}"),
+			"--label".into(),
+			format!("{LABEL_SLOT}={slot}"),
+			"--uidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--gidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--cpus".into(),
+			vm.cpu.to_string(),
+			"--memory".into(),
+			memory.clone(),
+			"--memory-swap".into(),
+			memory,
+			"--pids-limit".into(),
+			qemu::PIDS.to_string(),
+			"--ulimit".into(),
+			format!("nofile={NOFILE}:{NOFILE}"),
+			"--ulimit".into(),
+			format!("nproc={0}:{0}", qemu::PIDS.saturating_mul(2)),
+			"--security-opt".into(),
+			"no-new-privileges".into(),
+			"--network".into(),
+			network,
+			"--hostname".into(),
+			name.to_string(),
+			"--log-opt".into(),
+			"max-size=10mb".into(),
+		];
+		// QEMU opens its taps (made and owned for it by the agent) through the tun device.
+		args.extend(["--device".into(), "/dev/net/tun".into()]);
+		if qemu.accel == "kvm" {
+			args.extend(["--device".into(), "/dev/kvm".into()]);
+		}
+		for mount in qemu.mounts(&dir) {
+			args.extend(["--mount".into(), mount]);
+		}
+		args.extend(["--rootfs".into(), qemu.root().to_string_lossy().into_owned()]);
+		let disks: Vec<String> = vm.mounts.iter().map(|m| m.disk.clone()).collect();
+		args.extend(qemu.command(
+			vm.cpu,
+			vm.memory,
+			&disks,
+			public.as_ref().map(|(_, _, mac)| mac.as_str()),
+		));
+		let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+		let id = self.podman(&refs);
+		self.changed();
+		let id = id?.trim().to_string();
+		let running = RunningVm {
+			name: name.to_string(),
+			container: id,
+			slot,
+			started_at: gridchain_sdk::agent::now_secs(),
+			pid: 0,
+			net_seen: BTreeMap::new(),
+		};
+		self.connect_public(contract_id, vm, record, running)
+	}
+
+	/// The gateway of a deployment's network: its DNS server.
+	fn network_gateway(&self, network: &str) -> Result<String, String> {
+		let inspect = self.podman(&["network", "inspect", "--format", "json", network])?;
+		let inspect: serde_json::Value =
+			serde_json::from_str(&inspect).map_err(|e| format!("podman network inspect: {e}"))?;
+		inspect[0]["subnets"][0]["gateway"]
+			.as_str()
+			.map(str::to_string)
+			.ok_or_else(|| format!("network {network} has no gateway"))
+	}
+
+	/// The QMP socket of a guest.
+	fn monitor(&self, contract_id: u64, name: &str) -> PathBuf {
+		self.vm_dir(contract_id, name).join("qmp.sock")
+	}
+
+	/// Whether a guest's vCPUs are stopped (`None`: its monitor does not answer).
+	fn guest_paused(&self, contract_id: u64, name: &str) -> Option<bool> {
+		let status = qemu::qmp(&self.monitor(contract_id, name), "query-status").ok()?;
+		Some(status["status"].as_str() == Some("paused"))
+	}
+
+	/// Give a running VM its public IP (if it has one) and note its pid.
+	fn connect_public(
+		&self,
+		contract_id: u64,
+		vm: &VmData,
+		record: &Record,
+		mut running: RunningVm,
+	) -> Result<RunningVm, String> {
+		let inspected = self
+			.inspect(&running.container)
+			.ok_or_else(|| "the container vanished after it started".to_string())?;
+		if running.pid != inspected.pid {
+			// A new network namespace: its counters start from zero.
+			running.net_seen.clear();
+		}
+		running.pid = inspected.pid;
+		if inspected.status != "running" {
+			return Ok(running);
+		}
+		if vm.public_ip.is_empty() {
+			if self.qemu.is_some() {
+				self.wire_guest(contract_id, &running, false)?;
+			}
+			return Ok(running);
+		}
+		let (address, gateway) = self.public_address(vm, record)?;
 		let (host, peer) = Self::public_veth(running.slot);
 		let pid = inspected.pid.to_string();
 		let _ = run("ip", &["link", "del", &host]);
 		// The interface's MAC follows from its IP: a VM started again (an update, a restart) keeps
-		// it, so the neighbours' ARP caches stay right.
-		let mac = public_mac(address)?;
-		run(
-			"ip",
-			&[
-				"link", "add", &host, "type", "veth", "peer", "name", &peer, "address", &mac,
-				"netns", &pid,
-			],
-		)?;
+		// it, so the neighbours' ARP caches stay right. A guest holds that MAC itself, and
+		// `pub0` is only a port of the bridge to it.
+		let mac = public_mac(&address)?;
+		let mut link = vec!["link", "add", &host, "type", "veth", "peer", "name", &peer];
+		if self.qemu.is_none() {
+			link.extend(["address", &mac]);
+		}
+		link.extend(["netns", &pid]);
+		run("ip", &link)?;
 		run("ip", &["link", "set", &host, "master", &self.public_interface, "up"])?;
 		let inside = |args: &[&str]| {
 			let mut all = vec!["-t", pid.as_str(), "-n", "ip"];
@@ -930,10 +1165,27 @@ impl ContainerProvisioner {
 			run("nsenter", &all)
 		};
 		inside(&["link", "set", &peer, "name", "pub0"])?;
+		if self.qemu.is_some() {
+			self.wire_guest(contract_id, &running, true)?;
+			return Ok(running);
+		}
+		let (address, gateway) = (address.as_str(), gateway.as_str());
 		inside(&["addr", "add", address, "dev", "pub0"])?;
 		inside(&["link", "set", "pub0", "up"])?;
 		inside(&["route", "replace", "default", "via", gateway, "dev", "pub0"])?;
 		Ok(running)
+	}
+
+	/// Wire a guest's taps in its container, then let QEMU start.
+	fn wire_guest(
+		&self,
+		contract_id: u64,
+		running: &RunningVm,
+		public: bool,
+	) -> Result<(), String> {
+		Qemu::wire(running.pid, self.base(running.slot), public)?;
+		let wired = self.vm_dir(contract_id, &running.name).join(qemu::WIRED);
+		std::fs::write(&wired, b"").map_err(|e| format!("cannot write {}: {e}", wired.display()))
 	}
 
 	/// Keep a deployment's network away from the node and its private networks: from its
@@ -1076,6 +1328,17 @@ impl Provisioner for ContainerProvisioner {
 			let WorkloadData::Vm(vm) = &w.data else { continue };
 			check_image(&vm.image)
 				.map_err(|e| ("BadImage", format!("workload {}: {e}", w.name)))?;
+			if self.qemu.is_some() && vm.memory < qemu::MIN_MEMORY {
+				return Err((
+					"TooLittleMemory",
+					format!(
+						"workload {}: memory: a virtual machine boots with {} bytes at least, not {}",
+						w.name,
+						qemu::MIN_MEMORY,
+						vm.memory
+					),
+				));
+			}
 			for mount in &vm.mounts {
 				check_mount_point(&mount.mount_point)
 					.map_err(|e| ("BadMountPoint", format!("workload {}: {e}", w.name)))?;
@@ -1171,6 +1434,7 @@ impl Provisioner for ContainerProvisioner {
 						Ok(running) => {
 							let data = serde_json::json!({
 								"container": running.container,
+								"hypervisor": self.qemu.as_ref().map(|q| format!("qemu ({})", q.accel)),
 								"public_ip": if vm.public_ip.is_empty() {
 									serde_json::Value::Null
 								} else {
@@ -1181,10 +1445,16 @@ impl Provisioner for ContainerProvisioner {
 							result(
 								&w.name,
 								WorkloadState::Ok,
-								format!(
-									"running {}: {} vCPU, {} bytes of memory, {} PIDs at most",
-									vm.image, vm.cpu, vm.memory, self.pids_limit
-								),
+								match &self.qemu {
+									Some(q) => format!(
+										"running {} as a virtual machine (QEMU, {}): {} vCPU, {} bytes of memory",
+										vm.image, q.accel, vm.cpu, vm.memory
+									),
+									None => format!(
+										"running {}: {} vCPU, {} bytes of memory, {} PIDs at most",
+										vm.image, vm.cpu, vm.memory, self.pids_limit
+									),
+								},
 								data,
 							)
 						}
@@ -1208,16 +1478,29 @@ impl Provisioner for ContainerProvisioner {
 		self.remove_contract(contract_id, &record.vms);
 	}
 
-	fn pause(&self, _contract_id: u64, record: &mut Record) {
+	fn pause(&self, contract_id: u64, record: &mut Record) {
 		for vm in &record.vms {
+			if self.qemu.is_some() {
+				// The guest's vCPUs stop; its memory and devices stay as they are.
+				if let Err(e) = qemu::qmp(&self.monitor(contract_id, &vm.name), "stop") {
+					tracing::warn!(contract_id, workload = %vm.name, "cannot pause the guest: {e}");
+				}
+				continue;
+			}
 			let _ = self.podman(&["pause", &vm.container]);
 		}
 		self.changed();
 		mark_all(record, WorkloadState::Paused);
 	}
 
-	fn resume(&self, _contract_id: u64, record: &mut Record) {
+	fn resume(&self, contract_id: u64, record: &mut Record) {
 		for vm in &record.vms {
+			if self.qemu.is_some() {
+				if let Err(e) = qemu::qmp(&self.monitor(contract_id, &vm.name), "cont") {
+					tracing::warn!(contract_id, workload = %vm.name, "cannot resume the guest: {e}");
+				}
+				continue;
+			}
 			let _ = self.podman(&["unpause", &vm.container]);
 		}
 		self.changed();
@@ -1246,6 +1529,16 @@ impl Provisioner for ContainerProvisioner {
 				continue;
 			};
 			let base = self.base(running.slot);
+			if self.qemu.is_some() {
+				// A guest's images are attached, never mounted on the host.
+				let attached = self
+					.prepare_vm_dir(contract_id, &running.name, base)
+					.and_then(|()| self.attach_images(contract_id, &running.name, vm, base));
+				if let Err(e) = attached {
+					tracing::warn!(contract_id, workload = %running.name, "cannot attach its images again: {e}");
+				}
+				continue;
+			}
 			let mounted = self
 				.prepare_vm_dir(contract_id, &running.name, base)
 				.and_then(|()| {
@@ -1278,7 +1571,12 @@ impl Provisioner for ContainerProvisioner {
 				vm.pid = inspected.pid;
 				vm.net_seen.clear();
 			}
-			let now = interface_bytes(inspected.pid);
+			let mut now = interface_bytes(inspected.pid);
+			if self.qemu.is_some() {
+				// What the guest sent and received is on its taps (the container's own
+				// interfaces carry the same bytes again).
+				now.retain(|iface, _| iface.starts_with("tap"));
+			}
 			for (iface, bytes) in &now {
 				let seen = vm.net_seen.get(iface).copied().unwrap_or(0);
 				total = total.saturating_add(if *bytes >= seen { bytes - seen } else { *bytes });
@@ -1291,6 +1589,20 @@ impl Provisioner for ContainerProvisioner {
 	fn supervise(&self, contract_id: u64, record: &mut Record) -> bool {
 		// A pause or resume that did not take is done again.
 		for vm in &record.vms {
+			if self.qemu.is_some() {
+				match self.guest_paused(contract_id, &vm.name) {
+					Some(false) if record.paused => {
+						tracing::warn!(contract_id, workload = %vm.name, "paused in grace, yet running: pausing the guest");
+						let _ = qemu::qmp(&self.monitor(contract_id, &vm.name), "stop");
+					}
+					Some(true) if !record.paused => {
+						tracing::warn!(contract_id, workload = %vm.name, "paused out of grace: resuming the guest");
+						let _ = qemu::qmp(&self.monitor(contract_id, &vm.name), "cont");
+					}
+					_ => {}
+				}
+				continue;
+			}
 			match self.state(&vm.container).map(|s| s.status) {
 				Some(status) if record.paused && status == "running" => {
 					tracing::warn!(contract_id, workload = %vm.name, "paused in grace, yet running: pausing it");
@@ -1332,7 +1644,7 @@ impl Provisioner for ContainerProvisioner {
 				if let (Some(r), false) = (&running, vm.public_ip.is_empty()) {
 					let host = Self::public_veth(r.slot).0;
 					if !Path::new("/sys/class/net").join(&host).exists() {
-						if let Ok(r) = self.connect_public(&vm, record, r.clone()) {
+						if let Ok(r) = self.connect_public(contract_id, &vm, record, r.clone()) {
 							record.vms.retain(|v| v.name != name);
 							record.vms.push(r);
 							changed = true;
@@ -1373,7 +1685,12 @@ impl Provisioner for ContainerProvisioner {
 			tracing::warn!(contract_id, workload = %name, "the VM {why}; restarting it");
 			let restarted = match (&running, &inspected) {
 				// The container is there: start it again, with its root filesystem as it was.
-				(Some(r), Some(_)) => self.podman(&["start", &r.container]).map(|_| {
+				(Some(r), Some(_)) => {
+					// QEMU waits again for its taps, in the container's new network namespace.
+					let _ = std::fs::remove_file(self.vm_dir(contract_id, &name).join(qemu::WIRED));
+					self.podman(&["start", &r.container])
+				}
+				.map(|_| {
 					let mut r = r.clone();
 					r.started_at = gridchain_sdk::agent::now_secs();
 					r
@@ -1387,7 +1704,7 @@ impl Provisioner for ContainerProvisioner {
 			};
 			let restarted = restarted.and_then(|r| {
 				if matches!((&running, &inspected), (Some(_), Some(_))) {
-					self.connect_public(&vm, record, r)
+					self.connect_public(contract_id, &vm, record, r)
 				} else {
 					Ok(r)
 				}

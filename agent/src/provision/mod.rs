@@ -1,7 +1,8 @@
-//! Running workloads, behind one trait: `container` runs them isolated with Podman, `sim` only
-//! records them.
+//! Running workloads, behind one trait: `container` runs them isolated with Podman (or, with
+//! `hypervisor = "qemu"`, boots each as a virtual machine), `sim` only records them.
 
 mod container;
+mod qemu;
 mod sim;
 
 pub use container::ContainerProvisioner;
