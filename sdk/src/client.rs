@@ -122,7 +122,7 @@ impl Client {
 			.chain_get_header(Some(hash))
 			.await?
 			.ok_or_else(|| Error::Client(format!("the node does not know block {hash:?}")))?;
-		Ok(self.api.at_block_hash_and_number(hash, u64::from(header.number)).await?)
+		Ok(self.api.at_block_hash_and_number(hash, header.number).await?)
 	}
 
 	/// The node's `chain_*`, `state_*` and `system_*` methods.

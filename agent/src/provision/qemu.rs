@@ -452,7 +452,7 @@ fn kernel_of(configured: &str) -> Result<(PathBuf, String), String> {
 				p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("vmlinuz-"))
 			})
 			.collect();
-		kernels.sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+		kernels.sort_by_key(|k| version_key(k));
 		kernels.pop().ok_or(
 			"hypervisor = \"qemu\": no kernel in /boot (install Debian's linux-image-cloud-amd64, or set container.kernel)",
 		)?
@@ -574,7 +574,7 @@ mod tests {
 			PathBuf::from("/boot/vmlinuz-6.10.0-1-amd64"),
 			PathBuf::from("/boot/vmlinuz-6.9.0-3-amd64"),
 		];
-		k.sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+		k.sort_by_key(|p| version_key(p));
 		assert_eq!(k[1], PathBuf::from("/boot/vmlinuz-6.10.0-1-amd64"));
 	}
 

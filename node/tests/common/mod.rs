@@ -89,7 +89,7 @@ impl DevNode {
 			.map_err(|e| e.to_string())?
 			.ok_or_else(|| format!("the node does not know block {hash:?}"))?;
 		self.api
-			.at_block_hash_and_number(hash, u64::from(header.number))
+			.at_block_hash_and_number(hash, header.number)
 			.await
 			.map_err(|e| e.to_string())
 	}
