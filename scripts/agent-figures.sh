@@ -2,6 +2,9 @@
 # The `container` provisioner's figures for docs/performance.md: how long a deploy takes (the
 # request, until the VM serves its page; a local image), and the agent's memory and CPU with N idle
 # deployments on one node. Usage: ./scripts/agent-figures.sh [N=100] [IDLE_SECS=60]
+# With HYPERVISOR=qemu (and ACCEL=kvm or tcg, default kvm) each deployment boots as a virtual
+# machine; QEMU's memory per VM is reported too. Both modes end with the page's throughput: 20
+# fetches of a 1 MiB file from the last deployment.
 #
 # Starts its own dev chain (instant sealing) on port 19944 and an agent with the container prefix
 # `figures`; everything is removed at the end. Needs root and what `setup.sh --podman` installs;
@@ -11,6 +14,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 n=${1:-100}
 idle=${2:-60}
+hypervisor=${HYPERVISOR:-}
+accel=${ACCEL:-kvm}
 bin=$CARGO_TARGET_DIR/debug
 work=$(mktemp -d)
 url=ws://127.0.0.1:19944
@@ -50,6 +55,7 @@ if ! podman image exists "$image"; then
 	cp /bin/busybox "$root/bin/"
 	for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"; done
 	echo 'hello from a gridchain container' >"$root/www/index.html"
+	head -c 1048576 /dev/zero | tr '\0' x >"$root/www/big.bin"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 	tar -C "$root" -cf "$work/image.tar" .
 	podman import --quiet "$work/image.tar" "$image" >/dev/null
@@ -66,6 +72,8 @@ report_interval_secs = 30
 provisioner = "container"
 [container]
 prefix = "figures"
+hypervisor = "$hypervisor"
+accel = "$accel"
 [location]
 country = "BE"
 city = "Ghent"
@@ -103,10 +111,17 @@ done
 stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %d ms, p50 %d ms, p90 %d ms, max %d ms", s/NR, a[int((NR+1)/2)], a[int(NR*0.9+0.5)], a[NR]}'; }
 provision=$(sed 's/\x1b\[[0-9;]*m//g' "$work/agent.log" | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2)
 
-echo "Deployments: $n (busybox httpd, 1 vCPU, 256 MiB, 1 GiB rootfs, no disk, no public IP)"
+echo "Deployments: $n (busybox httpd, 1 vCPU, 256 MiB, 1 GiB rootfs, no disk, no public IP)${hypervisor:+ as VMs ($hypervisor, $accel)}"
 echo "  agent's provisioning (rootfs made, image copied, container started): $(stats $provision)"
 echo "  grid contract deploy (contract on chain, request, provisioning, confirmation): $(stats "${deploy_ms[@]}")"
 echo "  request until the page answers: $(stats "${serving_ms[@]}")"
+start=$(ms)
+for _ in $(seq 1 20); do curl -sf -o /dev/null "http://$ip/big.bin"; done
+echo "  20 x 1 MiB from the last deployment's page: $(( $(ms) - start )) ms"
+if [ "$hypervisor" = qemu ]; then
+	rss=$(ps -o rss= -C qemu-system-x86 | awk '{s+=$1} END {print s}')
+	echo "  QEMU's resident memory: $((rss / 1024 / n)) MiB a VM (256 MiB of guest RAM each)"
+fi
 
 # The agent's own time and that of the podman commands it ran (waited-for children).
 ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$agent/stat"; }

@@ -1185,6 +1185,22 @@ async fn a_vm_boots_its_image_with_its_own_kernel_serves_on_its_public_ip_is_bil
 	let (_, host_side, _) = run_tool("podman", &["top", &container, "comm"]);
 	assert!(host_side.contains("qemu-system"), "the container runs QEMU: {host_side}");
 	assert!(!host_side.contains("httpd"), "and not the workload: {host_side}");
+	// The VM's address on the deployment's network is the guest's, as a container's would be.
+	let (_, address, _) = run_tool(
+		"podman",
+		&[
+			"inspect",
+			"--format",
+			"{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+			&container,
+		],
+	);
+	let private = format!("http://{}/", address.trim());
+	eventually(30, &format!("the guest's page at {private}"), || {
+		let (ok, body, _) =
+			run_tool("timeout", &["5", "busybox", "wget", "-q", "-O", "-", &private]);
+		ok && body == PAGE
+	});
 
 	// Traffic: three times 1 MiB from the guest, counted on its taps, billed as NU.
 	let client = Client::connect(&chain.url).await.expect("client");

@@ -995,7 +995,7 @@ impl ContainerProvisioner {
 			check_mount_point(&mount.mount_point)?;
 		}
 		let network = self.deployment_network(contract_id)?;
-		let dns = self.network_gateway(&network)?;
+		let (subnet, dns) = self.network_subnet(&network)?;
 		let (image_command, image_env, workdir) = self.make_rootfs(contract_id, name, vm, base)?;
 		let root = self.rootfs_mount(contract_id, name);
 		let written = Self::command_of(vm, image_command).and_then(|command| {
@@ -1006,6 +1006,7 @@ impl ContainerProvisioner {
 				&Guest {
 					hostname: name,
 					dns: &dns,
+					subnet: &subnet,
 					public: public.clone(),
 					mounts: vm
 						.mounts
@@ -1097,15 +1098,16 @@ impl ContainerProvisioner {
 		self.connect_public(contract_id, vm, record, running)
 	}
 
-	/// The gateway of a deployment's network: its DNS server.
-	fn network_gateway(&self, network: &str) -> Result<String, String> {
+	/// The subnet of a deployment's network and its gateway (its DNS server).
+	fn network_subnet(&self, network: &str) -> Result<(String, String), String> {
 		let inspect = self.podman(&["network", "inspect", "--format", "json", network])?;
 		let inspect: serde_json::Value =
 			serde_json::from_str(&inspect).map_err(|e| format!("podman network inspect: {e}"))?;
-		inspect[0]["subnets"][0]["gateway"]
-			.as_str()
-			.map(str::to_string)
-			.ok_or_else(|| format!("network {network} has no gateway"))
+		let subnet = &inspect[0]["subnets"][0];
+		match (subnet["subnet"].as_str(), subnet["gateway"].as_str()) {
+			(Some(cidr), Some(gateway)) => Ok((cidr.to_string(), gateway.to_string())),
+			_ => Err(format!("network {network} has no subnet")),
+		}
 	}
 
 	/// The QMP socket of a guest.

@@ -61,7 +61,7 @@ if [ -n "$public_ip" ]; then
 	public=$(interface_of "$public_mac") || fail "no public interface"
 	ip addr add "$public_ip" dev "$public"
 	ip link set "$public" up
-	ip route add "$dns" via "$private_gateway" dev "$private"
+	ip route add "$subnet" via "$private_gateway" dev "$private"
 	ip route add default via "$public_gateway" dev "$public"
 else
 	ip route add default via "$private_gateway" dev "$private"

@@ -17,7 +17,9 @@
 //!   holds QEMU to that plus [`OVERHEAD`].
 //! - **Network**: two tap devices in the container's network namespace, owned by its root (QEMU
 //!   opens them without any capability): `tap0` to a /30 routed and masqueraded through the
-//!   container's own interface (so the deployment's network and its fence apply), and `tap1`
+//!   container's own interface (so the deployment's network and its fence apply), with what
+//!   arrives at the container's address forwarded to the guest (the VM's address on the
+//!   deployment's network is its container's, as in the container mode), and `tap1`
 //!   bridged with the public interface (`pub0`) when the VM has a public IP, which the guest
 //!   itself holds, with the MAC that follows from it. nru is the taps' byte counters.
 //! - **Pause and resume** stop and continue the guest's vCPUs through QMP, QEMU's monitor, on a
@@ -51,6 +53,7 @@ const MODULES: [&str; 10] = [
 /// `tap0`).
 const PRIVATE_MAC: &str = "02:00:0a:c8:00:02";
 const PRIVATE_GUEST: &str = "10.200.0.2/30";
+const PRIVATE_HOST: &str = "10.200.0.2";
 const PRIVATE_GATEWAY: &str = "10.200.0.1";
 const PRIVATE_NET: &str = "10.200.0.0/30";
 /// Memory QEMU itself may use beyond the guest's RAM (its own code, device models, TCG's
@@ -79,8 +82,9 @@ pub struct Qemu {
 /// What the guest's init is told: written into the image's filesystem as `/.gridchain/`.
 pub struct Guest<'a> {
 	pub hostname: &'a str,
-	/// The deployment network's DNS server (its gateway).
+	/// The deployment network's DNS server (its gateway), and its subnet.
 	pub dns: &'a str,
+	pub subnet: &'a str,
 	/// `(address/prefix, gateway, MAC)` of the public IP.
 	pub public: Option<(String, String, String)>,
 	/// `(disk name, mount point)`.
@@ -344,22 +348,15 @@ impl Qemu {
 			inside("ip", &["addr", "add", &format!("{PRIVATE_GATEWAY}/30"), "dev", "tap0"])?;
 			inside("ip", &["link", "set", "tap0", "up"])?;
 			inside("sysctl", &["-q", "-w", "net.ipv4.ip_forward=1"])?;
-			inside(
-				"iptables",
-				&[
-					"-w",
-					"-t",
-					"nat",
-					"-A",
-					"POSTROUTING",
-					"-s",
-					PRIVATE_NET,
-					"-o",
-					"eth0",
-					"-j",
-					"MASQUERADE",
-				],
-			)?;
+			let nat = |rule: &[&str]| {
+				let mut all = vec!["-w", "-t", "nat", "-A"];
+				all.extend_from_slice(rule);
+				inside("iptables", &all)
+			};
+			// Out through the container's address; in, everything sent to that address is
+			// the guest's (the VM's address on the deployment's network, as a container's).
+			nat(&["POSTROUTING", "-s", PRIVATE_NET, "-o", "eth0", "-j", "MASQUERADE"])?;
+			nat(&["PREROUTING", "-i", "eth0", "-j", "DNAT", "--to-destination", PRIVATE_HOST])?;
 		}
 		if public {
 			if !exists("tap1") {
@@ -407,6 +404,7 @@ impl Qemu {
 		let conf = [
 			("hostname", guest.hostname.to_string()),
 			("dns", guest.dns.to_string()),
+			("subnet", guest.subnet.to_string()),
 			("private_mac", PRIVATE_MAC.to_string()),
 			("private_ip", PRIVATE_GUEST.to_string()),
 			("private_gateway", PRIVATE_GATEWAY.to_string()),
@@ -539,6 +537,7 @@ mod tests {
 		let guest = Guest {
 			hostname: "web",
 			dns: "10.89.0.1",
+			subnet: "10.89.0.0/24",
 			public: Some((
 				"185.206.122.33/24".into(),
 				"185.206.122.1".into(),

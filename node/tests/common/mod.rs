@@ -88,10 +88,7 @@ impl DevNode {
 			.await
 			.map_err(|e| e.to_string())?
 			.ok_or_else(|| format!("the node does not know block {hash:?}"))?;
-		self.api
-			.at_block_hash_and_number(hash, header.number)
-			.await
-			.map_err(|e| e.to_string())
+		self.api.at_block_hash_and_number(hash, header.number).await.map_err(|e| e.to_string())
 	}
 
 	fn legacy(&self) -> LegacyRpcMethods<RpcConfigFor<PolkadotConfig>> {
