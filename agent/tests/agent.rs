@@ -395,29 +395,7 @@ async fn a_container_serves_on_its_public_ip_its_traffic_is_billed_as_nu_and_can
 	eventually(60, "a report taken by the chain", || {
 		agent.metric("grid_agent_reports_sent_total") >= 1
 	});
-	let before = reports_with_traffic(&client, id).await.last().map(|r| r.0).unwrap_or(0);
-	let fetching = Instant::now();
-	for _ in 0..3 {
-		let body = public.fetch("http://185.206.122.33/big.bin").expect("big.bin");
-		assert_eq!(body.len() as u64, BIG);
-	}
-	eprintln!("3 x 1 MiB from the container: {:.2} s", fetching.elapsed().as_secs_f64());
-	let traffic_since = |reports: &[(u64, u64, u128, u64)]| -> u64 {
-		reports.iter().filter(|r| r.0 > before).map(|r| r.3).sum()
-	};
-	let mut reports = Vec::new();
-	for _ in 0..60 {
-		reports = reports_with_traffic(&client, id).await;
-		if traffic_since(&reports) >= 3 * BIG {
-			break;
-		}
-		tokio::time::sleep(Duration::from_secs(1)).await;
-	}
-	let traffic = traffic_since(&reports);
-	assert!(
-		(3 * BIG..3 * BIG + (512 << 10)).contains(&traffic),
-		"the 3 MiB served, and little else, are in nru: {traffic} bytes"
-	);
+	let reports = three_mib_billed(&client, &public, id, "the container").await;
 	assert_eq!(
 		agent.metric("grid_agent_reports_rejected_total"),
 		0,
@@ -1205,31 +1183,9 @@ async fn a_vm_boots_its_image_with_its_own_kernel_serves_on_its_public_ip_is_bil
 	// Traffic: three times 1 MiB from the guest, counted on its taps, billed as NU.
 	let client = Client::connect(&chain.url).await.expect("client");
 	eventually(60, "a report", || agent.metric("grid_agent_reports_sent_total") >= 1);
-	let before = reports_with_traffic(&client, id).await.last().map(|r| r.0).unwrap_or(0);
-	let fetching = Instant::now();
-	for _ in 0..3 {
-		let body = public.fetch(&format!("{page}big.bin")).expect("big.bin");
-		assert_eq!(body.len() as u64, BIG);
-	}
-	eprintln!("3 x 1 MiB from the guest: {:.2} s", fetching.elapsed().as_secs_f64());
+	let reports = three_mib_billed(&client, &public, id, "the guest").await;
 	let (_, rss, _) = run_tool("ps", &["-o", "rss=", "-C", "qemu-system-x86"]);
 	eprintln!("QEMU's resident memory for a 256 MiB guest: {} KiB", rss.trim());
-	let traffic_since = |reports: &[(u64, u64, u128, u64)]| -> u64 {
-		reports.iter().filter(|r| r.0 > before).map(|r| r.3).sum()
-	};
-	let mut reports = Vec::new();
-	for _ in 0..60 {
-		reports = reports_with_traffic(&client, id).await;
-		if traffic_since(&reports) >= 3 * BIG {
-			break;
-		}
-		tokio::time::sleep(Duration::from_secs(1)).await;
-	}
-	let traffic = traffic_since(&reports);
-	assert!(
-		(3 * BIG..3 * BIG + (512 << 10)).contains(&traffic),
-		"the 3 MiB served, and little else, are in nru: {traffic} bytes"
-	);
 	let prices = gridchain_primitives::UnitPrices::GENESIS;
 	assert!(
 		reports.iter().any(|r| gridchain_primitives::cost::network_cost(&prices, r.3) > 0),
@@ -1544,6 +1500,41 @@ fn leftovers(agent: &Agent, public: &PublicNet, id: u64) -> Vec<String> {
 	}
 	left.extend(public.ports());
 	left
+}
+
+/// Fetch `/big.bin` three times over the public IP 185.206.122.33, then wait for the reports of
+/// contract `id` that carry those bytes: asserts the 3 MiB, and little else, are in their nru.
+/// Returns every report of the contract.
+async fn three_mib_billed(
+	client: &Client,
+	public: &PublicNet,
+	id: u64,
+	from: &str,
+) -> Vec<(u64, u64, u128, u64)> {
+	let before = reports_with_traffic(client, id).await.last().map(|r| r.0).unwrap_or(0);
+	let fetching = Instant::now();
+	for _ in 0..3 {
+		let body = public.fetch("http://185.206.122.33/big.bin").expect("big.bin");
+		assert_eq!(body.len() as u64, BIG);
+	}
+	eprintln!("3 x 1 MiB from {from}: {:.2} s", fetching.elapsed().as_secs_f64());
+	let traffic_since = |reports: &[(u64, u64, u128, u64)]| -> u64 {
+		reports.iter().filter(|r| r.0 > before).map(|r| r.3).sum()
+	};
+	let mut reports = Vec::new();
+	for _ in 0..60 {
+		reports = reports_with_traffic(client, id).await;
+		if traffic_since(&reports) >= 3 * BIG {
+			break;
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	let traffic = traffic_since(&reports);
+	assert!(
+		(3 * BIG..3 * BIG + (512 << 10)).contains(&traffic),
+		"the 3 MiB served, and little else, are in nru: {traffic} bytes"
+	);
+	reports
 }
 
 /// `(timestamp, window_secs, cost_scaled_uusd, nru)` of every report of `contract_id` the chain

@@ -325,6 +325,13 @@ struct Inspected {
 	exit_code: i64,
 }
 
+/// What a VM's container may use.
+struct Limits {
+	cpu: u32,
+	memory: u64,
+	pids: u64,
+}
+
 pub struct ContainerProvisioner {
 	/// Disk and root filesystem images, by contract (root's alone).
 	dir: PathBuf,
@@ -782,48 +789,9 @@ impl ContainerProvisioner {
 		let (image_command, image_env, workdir) = self.make_rootfs(contract_id, name, vm, base)?;
 		let command = Self::command_of(vm, image_command)?;
 		let network = self.deployment_network(contract_id)?;
-		let container = self.container_name(contract_id, name);
-		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
 		let rootfs = self.rootfs_mount(contract_id, name);
-		let mut args: Vec<String> = vec![
-			"run".into(),
-			"-d".into(),
-			"--name".into(),
-			container.clone(),
-			"--label".into(),
-			format!("{LABEL_AGENT}={}", self.prefix),
-			"--label".into(),
-			format!("{LABEL_CONTRACT}={contract_id}"),
-			"--label".into(),
-			format!("{LABEL_WORKLOAD}={name}"),
-			"--label".into(),
-			format!("{LABEL_SLOT}={slot}"),
-			"--uidmap".into(),
-			format!("0:{base}:{IDS_PER_VM}"),
-			"--gidmap".into(),
-			format!("0:{base}:{IDS_PER_VM}"),
-			"--cpus".into(),
-			vm.cpu.to_string(),
-			"--memory".into(),
-			vm.memory.to_string(),
-			"--memory-swap".into(),
-			vm.memory.to_string(),
-			"--pids-limit".into(),
-			self.pids_limit.to_string(),
-			"--ulimit".into(),
-			format!("nofile={NOFILE}:{NOFILE}"),
-			"--ulimit".into(),
-			// A second guard behind the cgroup's PID limit, which holds first.
-			format!("nproc={0}:{0}", self.pids_limit.saturating_mul(2)),
-			"--security-opt".into(),
-			"no-new-privileges".into(),
-			"--network".into(),
-			network,
-			"--hostname".into(),
-			name.to_string(),
-			"--log-opt".into(),
-			"max-size=10mb".into(),
-		];
+		let limits = Limits { cpu: vm.cpu, memory: vm.memory, pids: self.pids_limit };
+		let mut args = self.run_args(contract_id, name, slot, &limits, network);
 		if !workdir.is_empty() {
 			args.extend(["--workdir".into(), workdir]);
 		}
@@ -868,6 +836,73 @@ impl ContainerProvisioner {
 		}
 		args.extend(["--rootfs".into(), rootfs.to_string_lossy().into_owned()]);
 		args.extend(command);
+		self.launch(contract_id, name, vm, record, slot, &args)
+	}
+
+	/// The `podman run` arguments every VM's container has: its name and labels, its uids, its
+	/// limits, its network. What runs in it comes after.
+	fn run_args(
+		&self,
+		contract_id: u64,
+		name: &str,
+		slot: u64,
+		limits: &Limits,
+		network: String,
+	) -> Vec<String> {
+		let base = self.base(slot);
+		let container = self.container_name(contract_id, name);
+		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
+		vec![
+			"run".into(),
+			"-d".into(),
+			"--name".into(),
+			container,
+			"--label".into(),
+			format!("{LABEL_AGENT}={}", self.prefix),
+			"--label".into(),
+			format!("{LABEL_CONTRACT}={contract_id}"),
+			"--label".into(),
+			format!("{LABEL_WORKLOAD}={name}"),
+			"--label".into(),
+			format!("{LABEL_SLOT}={slot}"),
+			"--uidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--gidmap".into(),
+			format!("0:{base}:{IDS_PER_VM}"),
+			"--cpus".into(),
+			limits.cpu.to_string(),
+			"--memory".into(),
+			limits.memory.to_string(),
+			"--memory-swap".into(),
+			limits.memory.to_string(),
+			"--pids-limit".into(),
+			limits.pids.to_string(),
+			"--ulimit".into(),
+			format!("nofile={NOFILE}:{NOFILE}"),
+			"--ulimit".into(),
+			// A second guard behind the cgroup's PID limit, which holds first.
+			format!("nproc={0}:{0}", limits.pids.saturating_mul(2)),
+			"--security-opt".into(),
+			"no-new-privileges".into(),
+			"--network".into(),
+			network,
+			"--hostname".into(),
+			name.to_string(),
+			"--log-opt".into(),
+			"max-size=10mb".into(),
+		]
+	}
+
+	/// `podman run ARGS`, then the public interface (and a guest's taps); what the record keeps.
+	fn launch(
+		&self,
+		contract_id: u64,
+		name: &str,
+		vm: &VmData,
+		record: &Record,
+		slot: u64,
+		args: &[String],
+	) -> Result<RunningVm, String> {
 		let refs: Vec<&str> = args.iter().map(String::as_str).collect();
 		let id = self.podman(&refs);
 		self.changed();
@@ -1026,47 +1061,12 @@ impl ContainerProvisioner {
 		let dir = self.vm_dir(contract_id, name);
 		let _ = std::fs::remove_file(dir.join(qemu::WIRED));
 
-		let container = self.container_name(contract_id, name);
-		let _ = self.podman(&["rm", "-f", "-t", "0", &container]);
-		let memory = vm.memory.saturating_add(qemu::OVERHEAD).to_string();
-		let mut args: Vec<String> = vec![
-			"run".into(),
-			"-d".into(),
-			"--name".into(),
-			container,
-			"--label".into(),
-			format!("{LABEL_AGENT}={}", self.prefix),
-			"--label".into(),
-			format!("{LABEL_CONTRACT}={contract_id}"),
-			"--label".into(),
-			format!("{LABEL_WORKLOAD}={name}"),
-			"--label".into(),
-			format!("{LABEL_SLOT}={slot}"),
-			"--uidmap".into(),
-			format!("0:{base}:{IDS_PER_VM}"),
-			"--gidmap".into(),
-			format!("0:{base}:{IDS_PER_VM}"),
-			"--cpus".into(),
-			vm.cpu.to_string(),
-			"--memory".into(),
-			memory.clone(),
-			"--memory-swap".into(),
-			memory,
-			"--pids-limit".into(),
-			qemu::PIDS.to_string(),
-			"--ulimit".into(),
-			format!("nofile={NOFILE}:{NOFILE}"),
-			"--ulimit".into(),
-			format!("nproc={0}:{0}", qemu::PIDS.saturating_mul(2)),
-			"--security-opt".into(),
-			"no-new-privileges".into(),
-			"--network".into(),
-			network,
-			"--hostname".into(),
-			name.to_string(),
-			"--log-opt".into(),
-			"max-size=10mb".into(),
-		];
+		let limits = Limits {
+			cpu: vm.cpu,
+			memory: vm.memory.saturating_add(qemu::OVERHEAD),
+			pids: qemu::PIDS,
+		};
+		let mut args = self.run_args(contract_id, name, slot, &limits, network);
 		// QEMU opens its taps (made and owned for it by the agent) through the tun device.
 		args.extend(["--device".into(), "/dev/net/tun".into()]);
 		if qemu.accel == "kvm" {
@@ -1083,19 +1083,7 @@ impl ContainerProvisioner {
 			&disks,
 			public.as_ref().map(|(_, _, mac)| mac.as_str()),
 		));
-		let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-		let id = self.podman(&refs);
-		self.changed();
-		let id = id?.trim().to_string();
-		let running = RunningVm {
-			name: name.to_string(),
-			container: id,
-			slot,
-			started_at: gridchain_sdk::agent::now_secs(),
-			pid: 0,
-			net_seen: BTreeMap::new(),
-		};
-		self.connect_public(contract_id, vm, record, running)
+		self.launch(contract_id, name, vm, record, slot, &args)
 	}
 
 	/// The subnet of a deployment's network and its gateway (its DNS server).
