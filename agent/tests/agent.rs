@@ -1034,15 +1034,7 @@ async fn grace_freezes_the_container_a_top_up_thaws_it_and_a_kill_9_of_the_agent
 	assert!(timestamps.windows(2).all(|w| w[0] < w[1]), "{timestamps:?}");
 
 	// Out of funds: grace freezes the container; the page stops answering.
-	let charlie = identity("//Charlie").account_id();
-	let set_balance = |free: u128| {
-		chain::Call::Balances(
-			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
-				who: subxt::utils::MultiAddress::Id(charlie),
-				new_free: free,
-			},
-		)
-	};
+	let set_balance = charlies_balance;
 	let alice = identity("//Alice");
 	client.sudo(alice.keypair(), set_balance(100_001)).await.expect("balance drained");
 	let state = |chain: &Chain| workload(chain, "//Charlie", id, "vm")["state"].clone();
@@ -1201,15 +1193,7 @@ async fn a_vm_boots_its_image_with_its_own_kernel_serves_on_its_public_ip_is_bil
 	assert_eq!(vm["data"]["container"], container.as_str(), "the same guest, taken over");
 
 	// Out of funds: grace stops the guest's vCPUs through QMP; a top-up runs them again.
-	let charlie = identity("//Charlie").account_id();
-	let set_balance = |free: u128| {
-		chain::Call::Balances(
-			chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
-				who: subxt::utils::MultiAddress::Id(charlie),
-				new_free: free,
-			},
-		)
-	};
+	let set_balance = charlies_balance;
 	let alice = identity("//Alice");
 	client.sudo(alice.keypair(), set_balance(100_001)).await.expect("balance drained");
 	let state = |chain: &Chain| workload(chain, "//Charlie", id, "web")["state"].clone();
@@ -1500,6 +1484,14 @@ fn leftovers(agent: &Agent, public: &PublicNet, id: u64) -> Vec<String> {
 	}
 	left.extend(public.ports());
 	left
+}
+
+/// The sudo call that sets Charlie's free balance to `free`.
+fn charlies_balance(free: u128) -> chain::Call {
+	chain::Call::Balances(chain::runtime_types::pallet_balances::pallet::Call::force_set_balance {
+		who: subxt::utils::MultiAddress::Id(identity("//Charlie").account_id()),
+		new_free: free,
+	})
 }
 
 /// Fetch `/big.bin` three times over the public IP 185.206.122.33, then wait for the reports of
