@@ -66,12 +66,11 @@ async fn one_transaction_is_in_a_finalized_block_within_a_second() {
 #[tokio::test]
 async fn a_burst_of_a_thousand_transactions_is_all_finalized() {
 	let _serial = ONE_AT_A_TIME.lock().await;
-	let node = DevNode::start_sealing("instant", &["--tmp"]).await;
+	// One block's client signs all thousand: its state must outlive the blocks they make.
+	let node = DevNode::start_sealing("instant", &["--tmp", "--state-pruning", "archive"]).await;
 	let alice = dev::alice();
 	let bob = dev::bob().public_key().0;
-	// Held over a thousand blocks: the chainHead subscription keeps it pinned, so its state is
-	// not pruned meanwhile.
-	let at = node.api.at_current_block().await.expect("best block");
+	let at = node.finalized().await.expect("finalized block");
 	let mut txs = at.transactions();
 	// When each transfer was submitted; every so often, each one submitted more than a second
 	// ago must be final already (the nonce at the finalized head counts them).

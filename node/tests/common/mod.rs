@@ -66,7 +66,11 @@ impl DevNode {
 				Err(e) => panic!("node RPC did not come up at {url}: {e}; see {}", log.display()),
 			}
 		};
-		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
+		// The node's plain `chain_*`/`state_*`/`author_*` methods, not the chainHead
+		// subscription: a node that seals many blocks a second stops a lagging subscription, and
+		// a runtime call in flight on it then waits for an answer that never comes.
+		let backend = subxt::backend::LegacyBackend::builder().build(rpc.clone());
+		let api = OnlineClient::<PolkadotConfig>::from_backend(std::sync::Arc::new(backend))
 			.await
 			.expect("subxt client");
 		DevNode { node, rpc, api, url }
