@@ -82,7 +82,7 @@ async fn one_hour_of_the_worked_example_is_charged_exactly_and_split() {
 	node.send(&dynamic::tx("SmartContract", "settle_contract", (1u64,)), &bob, nonce + 1).await;
 
 	let pool: [u8; 32] = {
-		let at = node.finalized().await.expect("block");
+		let at = node.api.at_current_block().await.expect("block");
 		at.constants()
 			.entry(dynamic::constant::<[u8; 32]>("SmartContract", "StakingPoolAccount"))
 			.expect("constant")

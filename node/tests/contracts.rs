@@ -269,7 +269,7 @@ async fn a_two_of_three_multisig_twin_creates_a_contract_only_after_the_second_a
 
 /// The timepoint of the one pending multisig operation of `multi`.
 async fn pending_timepoint(node: &DevNode, multi: [u8; 32]) -> Timepoint {
-	let at = node.finalized().await.expect("block");
+	let at = node.api.at_current_block().await.expect("block");
 	let addr = dynamic::storage::<([u8; 32], [u8; 32]), Multisig>("Multisig", "Multisigs");
 	let mut entries = at.storage().iter(addr, (multi,)).await.expect("iterate multisigs");
 	let entry = entries.next().await.expect("one pending operation").expect("entry decodes");

@@ -69,7 +69,7 @@ async fn clients_see_the_pallets_calls_and_token_of_the_spec() {
 	assert_eq!(props["tokenDecimals"], 7);
 	assert_eq!(props["ss58Format"], 42);
 
-	let at = node.finalized().await.expect("best block");
+	let at = node.api.at_current_block().await.expect("best block");
 	let metadata = at.metadata();
 	for pallet in ["Registry", "TftPrice", "Balances", "Multisig", "Utility", "Council", "Sudo"] {
 		assert!(metadata.pallet_by_name(pallet).is_some(), "pallet {pallet} missing");

@@ -23,7 +23,7 @@ fn transfer(to: [u8; 32], amount: u128) -> impl subxt::tx::Payload {
 /// Submit one transfer from Alice and wait until it is finalized: the time that took and the
 /// number of its block.
 async fn transfer_until_finalized(node: &DevNode) -> (Duration, u64) {
-	let at = node.finalized().await.expect("best block");
+	let at = node.api.at_current_block().await.expect("best block");
 	let started = Instant::now();
 	let progress = at
 		.transactions()
@@ -66,11 +66,10 @@ async fn one_transaction_is_in_a_finalized_block_within_a_second() {
 #[tokio::test]
 async fn a_burst_of_a_thousand_transactions_is_all_finalized() {
 	let _serial = ONE_AT_A_TIME.lock().await;
-	// One block's client signs all thousand: its state must outlive the blocks they make.
-	let node = DevNode::start_sealing("instant", &["--tmp", "--state-pruning", "archive"]).await;
+	let node = DevNode::start_sealing("instant", &["--tmp"]).await;
 	let alice = dev::alice();
 	let bob = dev::bob().public_key().0;
-	let at = node.finalized().await.expect("finalized block");
+	let at = node.api.at_current_block().await.expect("best block");
 	let mut txs = at.transactions();
 	// When each transfer was submitted; every so often, each one submitted more than a second
 	// ago must be final already (the nonce at the finalized head counts them).
@@ -183,7 +182,7 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 	let first_nonce = node.nonce(alice.public_key().0).await;
 	let mut seen = (0u64, subxt::utils::H256::zero());
 	for i in 0..STREAM {
-		let at = node.finalized().await.expect("finalized block");
+		let at = node.api.at_current_block().await.expect("finalized block");
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::PolkadotConfig>::new()
 			.nonce(first_nonce + i)
 			.build();

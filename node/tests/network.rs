@@ -88,7 +88,7 @@ where
 
 /// Submit `call` through `node` and wait until it is final; `Err` is the dispatch error.
 async fn run<P: Payload>(node: &DevNode, call: &P, signer: &Keypair) -> Result<(), String> {
-	let at = node.finalized().await.map_err(|e| e.to_string())?;
+	let at = node.api.at_current_block().await.map_err(|e| e.to_string())?;
 	let progress = at
 		.transactions()
 		.sign_and_submit_then_watch_default(call, signer)
@@ -108,7 +108,7 @@ async fn value_at<V: subxt::ext::scale_decode::DecodeAsType>(
 	pallet: &str,
 	entry: &str,
 ) -> V {
-	let at = node.block(hash).await.expect("block");
+	let at = node.api.at_block(hash).await.expect("block");
 	at.storage()
 		.try_fetch(dynamic::storage::<(), V>(pallet, entry), ())
 		.await

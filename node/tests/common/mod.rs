@@ -5,12 +5,10 @@ use gridchain_test_support::{free_port, start_node_on, NodeProcess};
 use std::time::{Duration, Instant};
 use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
 use subxt::{
-	config::RpcConfigFor,
 	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
-	rpcs::{rpc_params, LegacyRpcMethods, RpcClient},
+	rpcs::{rpc_params, RpcClient},
 	tx::Payload,
-	utils::H256,
-	OnlineClient, OnlineClientAtBlock, PolkadotConfig,
+	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
 
@@ -66,37 +64,10 @@ impl DevNode {
 				Err(e) => panic!("node RPC did not come up at {url}: {e}; see {}", log.display()),
 			}
 		};
-		// The node's plain `chain_*`/`state_*`/`author_*` methods, not the chainHead
-		// subscription: a node that seals many blocks a second stops a lagging subscription, and
-		// a runtime call in flight on it then waits for an answer that never comes.
-		let backend = subxt::backend::LegacyBackend::builder().build(rpc.clone());
-		let api = OnlineClient::<PolkadotConfig>::from_backend(std::sync::Arc::new(backend))
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
 			.await
 			.expect("subxt client");
 		DevNode { node, rpc, api, url }
-	}
-
-	/// The latest finalized block, found with `chain_getFinalizedHead` rather than subxt's
-	/// chainHead subscription, which can drop a block it has just reported when the node
-	/// restarts a lagging subscription (the SDK's `Client::at` does the same).
-	pub async fn finalized(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>, String> {
-		let hash = self.legacy().chain_get_finalized_head().await.map_err(|e| e.to_string())?;
-		self.block(hash).await
-	}
-
-	/// Block `hash`, found as [`DevNode::finalized`] finds the finalized one.
-	pub async fn block(&self, hash: H256) -> Result<OnlineClientAtBlock<PolkadotConfig>, String> {
-		let header = self
-			.legacy()
-			.chain_get_header(Some(hash))
-			.await
-			.map_err(|e| e.to_string())?
-			.ok_or_else(|| format!("the node does not know block {hash:?}"))?;
-		self.api.at_block_hash_and_number(hash, header.number).await.map_err(|e| e.to_string())
-	}
-
-	fn legacy(&self) -> LegacyRpcMethods<RpcConfigFor<PolkadotConfig>> {
-		LegacyRpcMethods::new(self.rpc.clone())
 	}
 
 	/// Seal one block with `engine_createBlock(create_empty, finalize)`; returns its hash.
@@ -108,10 +79,10 @@ impl DevNode {
 			.expect("block sealed");
 		let hash = created["hash"].as_str().expect("block hash").to_string();
 		// Return once the client reads state at the new block.
-		let expected = H256::from_slice(&hex_bytes(&hash));
+		let expected = subxt::utils::H256::from_slice(&hex_bytes(&hash));
 		let deadline = Instant::now() + Duration::from_secs(30);
 		loop {
-			let at = self.finalized().await.expect("best block");
+			let at = self.api.at_current_block().await.expect("best block");
 			if at.block_hash() == expected {
 				return hash;
 			}
@@ -123,7 +94,7 @@ impl DevNode {
 	/// Sign `call` with `signer`, seal a block with it and wait for the outcome; returns the
 	/// block's hash. `Err` carries the dispatch error's text, e.g. `Registry::TwinExists`.
 	pub async fn submit<P: Payload>(&self, call: &P, signer: &Keypair) -> Result<String, String> {
-		let at = self.finalized().await.map_err(|e| e.to_string())?;
+		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
 		let mut txs = at.transactions();
 		let progress = txs
 			.sign_and_submit_then_watch_default(call, signer)
@@ -163,7 +134,7 @@ impl DevNode {
 	/// Put `call` in the pool signed by `signer` with `nonce`, without sealing; the next `seal`
 	/// includes it. Consecutive nonces keep a sender's transactions in order within a block.
 	pub async fn send<P: Payload>(&self, call: &P, signer: &Keypair, nonce: u64) {
-		let at = self.finalized().await.expect("best block");
+		let at = self.api.at_current_block().await.expect("best block");
 		let mut txs = at.transactions();
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
 			.nonce(nonce)
@@ -199,8 +170,8 @@ impl DevNode {
 	pub async fn events(&self, hash: &str) -> Vec<(String, String, Vec<(String, dynamic::Value)>)> {
 		use subxt::ext::scale_value::{Composite, ValueDef};
 		let bytes = hex_bytes(hash);
-		let hash = H256::from_slice(&bytes);
-		let at = self.block(hash).await.expect("block");
+		let hash = subxt::utils::H256::from_slice(&bytes);
+		let at = self.api.at_block(hash).await.expect("block");
 		let events = at.events().fetch().await.expect("events");
 		let mut out = Vec::new();
 		for ev in events.iter() {
@@ -259,7 +230,7 @@ impl DevNode {
 
 	/// `call` as a `RuntimeCall` value, to nest it in `Multisig.as_multi` or `Utility.batch`.
 	pub async fn call_value<P: Payload>(&self, call: &P) -> dynamic::Value {
-		let at = self.finalized().await.expect("best block");
+		let at = self.api.at_current_block().await.expect("best block");
 		let bytes = at.transactions().call_data(call).expect("call encodes");
 		let metadata = at.metadata();
 		let call_ty = metadata.outer_enums().call_enum_ty();
@@ -291,7 +262,7 @@ impl DevNode {
 		K: IntoEncodableValues + IntoDecodableValues,
 		V: DecodeAsType,
 	{
-		let at = self.finalized().await.expect("best block");
+		let at = self.api.at_current_block().await.expect("best block");
 		let addr = dynamic::storage::<K, V>(pallet, entry);
 		at.storage()
 			.try_fetch(addr, key)
@@ -306,7 +277,7 @@ impl DevNode {
 		A: subxt::ext::frame_decode::runtime_apis::IntoEncodableValues,
 		R: DecodeAsType,
 	{
-		let at = self.finalized().await.expect("best block");
+		let at = self.api.at_current_block().await.expect("best block");
 		at.runtime_apis()
 			.call(dynamic::runtime_api_call::<A, R>(api, function, args))
 			.await
