@@ -7,7 +7,8 @@
 //! `--lanes N` at a time, longest first by the times a run recorded (`--timings FILE`; `--record
 //! FILE` writes this run's). Jobs whose assertions are about timing are named: `--alone NAME` runs
 //! before the others with nothing beside it; `--serial NAME` runs beside the others but never
-//! beside another `--serial` job.
+//! beside another `--serial` job, and a lane goes to the next `--serial` job first, so that their
+//! chain never waits.
 //!
 //! Each job runs as `cargo test` would run it: a test binary in its package's directory. Its output
 //! goes to a log of its own, printed whole if it fails. Exit status 1 if any job failed, 2 for bad
@@ -246,15 +247,9 @@ fn main() -> ExitCode {
 		let mut queue: Vec<usize> = queue;
 		let mut running: Vec<usize> = Vec::new();
 		loop {
-			// The first job in the queue that fits: a free lane, and for a `--serial` job no other
-			// `--serial` job running.
 			while running.len() < lanes {
-				let serial_running =
-					running.iter().any(|r| args.serial.contains(&args.jobs[*r].name));
-				let fits = queue
-					.iter()
-					.position(|i| !serial_running || !args.serial.contains(&args.jobs[*i].name));
-				let Some(at) = fits else { break };
+				let is_serial = |i: usize| args.serial.contains(&args.jobs[i].name);
+				let Some(at) = next(&queue, &running, is_serial) else { break };
 				let i = queue.remove(at);
 				match start(i, &args.jobs[i], &logs, tx.clone()) {
 					Ok(()) => running.push(i),
@@ -298,6 +293,17 @@ fn main() -> ExitCode {
 	} else {
 		println!("test-lanes: {} failed: {}", failed.len(), failed.join(", "));
 		ExitCode::from(1)
+	}
+}
+
+/// Where in `queue` (longest first) the job a free lane takes is: the first `--serial` job when
+/// none runs (they follow one another, so their chain is the run's longest path and must never
+/// wait for a lane), else the first job that is not `--serial`.
+fn next(queue: &[usize], running: &[usize], is_serial: impl Fn(usize) -> bool) -> Option<usize> {
+	if running.iter().any(|&r| is_serial(r)) {
+		queue.iter().position(|&i| !is_serial(i))
+	} else {
+		queue.iter().position(|&i| is_serial(i)).or((!queue.is_empty()).then_some(0))
 	}
 }
 
@@ -369,5 +375,19 @@ mod tests {
 				("grid-agent/lib[checks]", "/w/agent", "/t/grid_agent-2"),
 			]
 		);
+	}
+
+	#[test]
+	fn a_free_lane_takes_the_next_serial_job_unless_one_runs() {
+		let serial = |i: usize| i >= 10;
+		// Nothing serial runs: the serial job goes first, though a longer job is queued before it.
+		assert_eq!(next(&[1, 2, 10, 11], &[3], serial), Some(2));
+		// A serial job runs: the first job that is not serial.
+		assert_eq!(next(&[10, 1, 11, 2], &[11], serial), Some(1));
+		// Only serial jobs are left while one runs: the lane waits.
+		assert_eq!(next(&[10, 12], &[11], serial), None);
+		// No serial job queued: longest first.
+		assert_eq!(next(&[4, 5], &[], serial), Some(0));
+		assert_eq!(next(&[], &[], serial), None);
 	}
 }
