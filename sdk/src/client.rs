@@ -195,7 +195,17 @@ impl Client {
 			let block_hash = in_block.block_hash();
 			let events =
 				in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
-			let block_number = self.at_hash(block_hash).await?.block_number();
+			// The header alone gives the number (a client for the block would also ask the
+			// runtime's version).
+			let block_number = self
+				.legacy()
+				.chain_get_header(Some(block_hash))
+				.await?
+				.ok_or_else(|| {
+					Error::Client(format!("the node does not know block {block_hash:?}"))
+				})?
+				.number
+				.into();
 			return Ok(Receipt { block_hash, block_number, events });
 		}
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
