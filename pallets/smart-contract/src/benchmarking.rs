@@ -310,17 +310,16 @@ mod benchmarks {
 		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Deployed));
 	}
 
-	/// `n` reports on `n` node contracts with 8 KiB of data each, sharing all 256 IPs of the
-	/// node's farm: the largest records one node's batch can touch.
+	/// `n` reports on `n` node contracts with no data and no IP: what a report costs besides its
+	/// record, which `report_consumption_record` adds by size.
 	#[benchmark]
 	fn report_consumption(n: Linear<1, MAX_REPORTS>) {
-		let (node, node_id) = grid::<T>(MAX_FARM_IPS);
+		let (node, node_id) = grid::<T>(0);
 		let owner = funded::<T>("user", 0);
 		let now = T::Time::now().as_secs();
-		let ips = |i: u32| MAX_FARM_IPS / n + u32::from(i < MAX_FARM_IPS % n);
 		let reports: Vec<Consumption> = (0..n)
 			.map(|i| {
-				let id = contract::<T>(&owner, node_id, i, ips(i));
+				let id = sized_contract::<T>(&owner, node_id, i, 0, 0);
 				deployed::<T>(id);
 				report(id, i, now)
 			})
@@ -328,7 +327,25 @@ mod benchmarks {
 		let reports: BoundedVec<_, _> = reports.try_into().expect("at most 256");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(node), reports);
-		assert!(billing_of::<T>(1).is_some_and(|b| b.accrued > 0));
+		assert!((1..=u64::from(n)).all(|id| billing_of::<T>(id).is_some_and(|b| b.accrued > 0)));
+	}
+
+	/// One report on a node contract with `d` bytes of data and `i` IPs: the report reads,
+	/// decodes, encodes and writes the whole record.
+	#[benchmark]
+	fn report_consumption_record(
+		d: Linear<0, MAX_DEPLOYMENT_DATA_LEN>,
+		i: Linear<0, MAX_FARM_IPS>,
+	) {
+		let (node, node_id) = grid::<T>(MAX_FARM_IPS);
+		let owner = funded::<T>("user", 0);
+		let id = sized_contract::<T>(&owner, node_id, 1, d, i);
+		deployed::<T>(id);
+		let reports: BoundedVec<_, _> =
+			vec![report(id, 0, T::Time::now().as_secs())].try_into().expect("one report");
+		#[extrinsic_call]
+		report_consumption(RawOrigin::Signed(node), reports);
+		assert!(billing_of::<T>(id).is_some_and(|b| b.accrued > 0));
 	}
 
 	#[benchmark]

@@ -1,6 +1,6 @@
 //! Consumption reports (SPEC §6.1): each accepted report accrues its cost; nothing is paid here.
 
-use crate::*;
+use crate::{billing::Shape, *};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
 use gridchain_primitives::{
@@ -10,10 +10,11 @@ use gridchain_primitives::{
 use pallet_registry::GridRegistry;
 
 impl<T: Config> Pallet<T> {
+	/// Accrue each report; returns the weight of the call for the records it read.
 	pub(crate) fn do_report_consumption(
 		who: T::AccountId,
 		reports: Vec<Consumption>,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		// Everything about the reporting node is read once per call, not once per report.
 		let twin_id = T::Registry::twin_of(&who).ok_or(Error::<T>::NotANode)?;
 		let node_id = T::Registry::node_of_twin(twin_id).ok_or(Error::<T>::NotANode)?;
@@ -23,16 +24,27 @@ impl<T: Config> Pallet<T> {
 		let rented = ActiveRentContractForNode::<T>::contains_key(node_id);
 		let now_secs = T::Time::now().as_secs();
 
+		let count = u32::try_from(reports.len()).unwrap_or(MAX_REPORTS);
+		let mut weight = T::WeightInfo::report_consumption(count);
 		for report in reports {
 			let contract_id = report.contract_id;
-			match Self::accrue_report(
-				node_id,
-				node.certified,
-				rented,
-				&policy.prices,
-				now_secs,
-				&report,
-			) {
+			let contract = Contracts::<T>::get(contract_id);
+			let shape = contract.as_ref().map(Shape::of::<T>).unwrap_or_default();
+			weight = weight.saturating_add(Self::report_record_weight(shape));
+			let accrued = contract
+				.ok_or(ReportRejection::NotANodeContractOfThisNode)
+				.and_then(|contract| {
+					Self::accrue_report(
+						contract,
+						node_id,
+						node.certified,
+						rented,
+						&policy.prices,
+						now_secs,
+						&report,
+					)
+				});
+			match accrued {
 				Ok((window_secs, cost)) => Self::deposit_event(Event::ConsumptionReportReceived {
 					contract_id,
 					timestamp: report.timestamp,
@@ -40,15 +52,37 @@ impl<T: Config> Pallet<T> {
 					cost_scaled_uusd: cost,
 				}),
 				Err(reason) => {
+					// A refused report's record is read, never written.
+					weight = weight.saturating_sub(T::DbWeight::get().writes(1));
 					Self::deposit_event(Event::ConsumptionReportRejected { contract_id, reason })
 				}
 			}
 		}
-		Ok(())
+		Ok(weight)
 	}
 
-	/// Check one report and accrue its window's cost; returns the window and its cost.
+	/// What a report costs beyond its benchmark (`report_consumption`, on records with no data
+	/// and no IPs) for the record it reads, decodes, encodes and writes.
+	pub(crate) fn report_record_weight(shape: Shape) -> Weight {
+		let data = shape.data.min(MAX_DEPLOYMENT_DATA_LEN);
+		let ips = shape.ips.min(pallet_registry::MAX_FARM_IPS);
+		T::WeightInfo::report_consumption_record(data, ips)
+			.saturating_sub(T::WeightInfo::report_consumption_record(0, 0))
+	}
+
+	/// The weight `report_consumption` is charged before it runs: `count` reports, each on the
+	/// largest record a report can read (any contract's, not only the node's own: a report on
+	/// another node's contract is refused only after its record is read).
+	pub(crate) fn report_consumption_max_weight(count: u32) -> Weight {
+		let largest = Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: pallet_registry::MAX_FARM_IPS, rent: false };
+		T::WeightInfo::report_consumption(count)
+			.saturating_add(Self::report_record_weight(largest).saturating_mul(count.into()))
+	}
+
+	/// Check one report against its contract and accrue its window's cost; returns the window and
+	/// its cost.
 	fn accrue_report(
+		mut contract: ContractOf<T>,
 		node_id: NodeId,
 		certified: bool,
 		rented: bool,
@@ -56,8 +90,6 @@ impl<T: Config> Pallet<T> {
 		now_secs: u64,
 		report: &Consumption,
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
-		let mut contract = Contracts::<T>::get(report.contract_id)
-			.ok_or(ReportRejection::NotANodeContractOfThisNode)?;
 		let capacity = match contract.node_contract() {
 			Some(nc) if nc.node_id == node_id => nc.capacity,
 			_ => return Err(ReportRejection::NotANodeContractOfThisNode),

@@ -472,14 +472,18 @@ pub mod pallet {
 		/// Each report's cost accrues to its contract; nothing is transferred. A bad report is
 		/// skipped with `ConsumptionReportRejected` while the good ones count; the others emit
 		/// `ConsumptionReportReceived`. Error: `NotANode`.
+		///
+		/// Charged as if every report read the largest record a contract can have (8 KiB of data,
+		/// 256 IPs); refunded to the records it read, and a refused report's write.
 		#[pallet::call_index(7)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_consumption(reports.len() as u32))]
+		#[pallet::weight(Pallet::<T>::report_consumption_max_weight(reports.len() as u32))]
 		pub fn report_consumption(
 			origin: OriginFor<T>,
 			reports: BoundedVec<Consumption, ConstU32<MAX_REPORTS>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_report_consumption(who, reports.into_inner())
+			let weight = Self::do_report_consumption(who, reports.into_inner())?;
+			Ok(Some(weight).into())
 		}
 
 		/// Settle a contract now (SPEC §6.3). Anyone: an owner who topped up leaves the grace

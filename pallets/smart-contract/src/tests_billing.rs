@@ -47,6 +47,8 @@ fn report(
 
 fn submit(node: AccountId, reports: Vec<Consumption>) -> sp_runtime::DispatchResult {
 	SmartContract::report_consumption(RuntimeOrigin::signed(node), reports.try_into().unwrap())
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 fn billed(contract_id: u64) -> Vec<(Balance, DiscountLevel)> {
@@ -640,6 +642,66 @@ fn settle_contract_is_charged_for_the_path_it_took() {
 		assert_eq!(ended.actual_weight, Some(deleting));
 		assert!(deleting.all_lte(declared));
 		assert!(Contracts::<Test>::get(1).is_none());
+	});
+}
+
+#[test]
+fn a_report_batch_is_charged_for_the_records_it_read() {
+	use crate::billing::Shape;
+	use frame_support::{
+		dispatch::GetDispatchInfo,
+		traits::Get,
+		weights::{RuntimeDbWeight, Weight},
+	};
+	let db = <<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get();
+	let record = |data, ips| SmartContract::report_record_weight(Shape { data, ips, rent: false });
+	// A record weighs more with its data and its IPs; the empty record is the benchmark's.
+	assert_eq!(record(0, 0), Weight::zero());
+	assert!(record(1024, 0).ref_time() > 0 && record(0, 2).ref_time() > 0);
+	run_test(|| {
+		// Contract 1: 1 KiB of data, 2 IPs; contract 2: none, on the other node.
+		assert_ok!(SmartContract::create_node_contract(
+			RuntimeOrigin::signed(USER),
+			1,
+			HASH,
+			vec![7; 1024],
+			2,
+			declared(),
+		));
+		assert_ok!(SmartContract::confirm_deployment(RuntimeOrigin::signed(NODE1), 1, HASH));
+		create(OTHER, 2, HASH, 0);
+		let t0 = now_secs();
+		advance_secs(600);
+		let reports = vec![
+			report(1, t0 + 600, 2, 4, 50, 0), // accrued
+			report(2, t0 + 600, 2, 4, 50, 0), // node 2's: read, refused
+			report(9, t0 + 600, 2, 4, 50, 0), // no record: refused
+		];
+		let call = crate::Call::<Test>::report_consumption {
+			reports: reports.clone().try_into().unwrap(),
+		};
+		let declared_weight = call.get_dispatch_info().call_weight;
+		assert_eq!(declared_weight, SmartContract::report_consumption_max_weight(3));
+
+		let post = SmartContract::report_consumption(
+			RuntimeOrigin::signed(NODE1),
+			reports.try_into().unwrap(),
+		)
+		.unwrap();
+		let expected = <Test as Config>::WeightInfo::report_consumption(3) + record(1024, 2)
+			- db.writes(2);
+		assert_eq!(post.actual_weight, Some(expected));
+		assert!(expected.all_lte(declared_weight));
+		assert!(expected.ref_time() < declared_weight.ref_time(), "refunded");
+		assert!(accrued(1) > 0);
+
+		// The bound: a batch of the largest records, all of them written.
+		let largest = record(MAX_DEPLOYMENT_DATA_LEN, pallet_registry::MAX_FARM_IPS);
+		assert_eq!(
+			SmartContract::report_consumption_max_weight(MAX_REPORTS),
+			<Test as Config>::WeightInfo::report_consumption(MAX_REPORTS)
+				+ largest.saturating_mul(MAX_REPORTS.into())
+		);
 	});
 }
 

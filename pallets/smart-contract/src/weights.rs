@@ -56,6 +56,7 @@ pub trait WeightInfo {
 	fn end_contracts_on_node(c: u32, i: u32, ) -> Weight;
 	fn confirm_deployment() -> Weight;
 	fn report_consumption(n: u32, ) -> Weight;
+	fn report_consumption_record(d: u32, i: u32, ) -> Weight;
 	fn settle_contract() -> Weight;
 	fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight;
 	fn settle_rent_contract_in_hook() -> Weight;
@@ -92,9 +93,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 270_054_000 picoseconds.
-		Weight::from_parts(417_257_944, 14549)
-		.saturating_add(Weight::from_parts(1_592_364, 0).saturating_mul(i.into()))
+		// Minimum execution time: 254_027_000 picoseconds.
+		Weight::from_parts(413_013_066, 14549)
+		.saturating_add(Weight::from_parts(1_705_843, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -113,8 +114,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 139_871_000 picoseconds.
-		Weight::from_parts(146_193_000, 20895)
+		// Minimum execution time: 108_040_000 picoseconds.
+		Weight::from_parts(120_499_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -141,8 +142,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 661_675_000 picoseconds.
-		Weight::from_parts(702_272_000, 20895)
+		// Minimum execution time: 558_657_000 picoseconds.
+		Weight::from_parts(634_028_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(9))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -167,8 +168,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 661_666_000 picoseconds.
-		Weight::from_parts(704_787_000, 20895)
+		// Minimum execution time: 569_553_000 picoseconds.
+		Weight::from_parts(741_999_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -185,8 +186,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 97_391_000 picoseconds.
-		Weight::from_parts(101_590_000, 3568)
+		// Minimum execution time: 74_450_000 picoseconds.
+		Weight::from_parts(102_442_000, 3568)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -210,9 +211,9 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `c` is `[0, 500]`.
 fn create_rent_contract(c: u32, ) -> Weight {
-		// Minimum execution time: 120_195_000 picoseconds.
-		Weight::from_parts(121_857_000, 14549)
-		.saturating_add(Weight::from_parts(17_590_630, 0).saturating_mul(c.into()))
+		// Minimum execution time: 98_697_000 picoseconds.
+		Weight::from_parts(105_737_000, 14549)
+		.saturating_add(Weight::from_parts(23_897_319, 0).saturating_mul(c.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(T::DbWeight::get().writes(5))
@@ -243,10 +244,10 @@ fn create_rent_contract(c: u32, ) -> Weight {
 /// The range of component `c` is `[0, 244]`.
 /// The range of component `i` is `[0, 256]`.
 fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 25_795_839_000 picoseconds.
-		Weight::from_parts(4_193_992_662, 20895)
-		.saturating_add(Weight::from_parts(91_023_375, 0).saturating_mul(c.into()))
-		.saturating_add(Weight::from_parts(387_711_415, 0).saturating_mul(i.into()))
+		// Minimum execution time: 22_134_918_000 picoseconds.
+		Weight::from_parts(22_636_311_000, 20895)
+		.saturating_add(Weight::from_parts(49_899_370, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(357_854_199, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(13))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(i.into())))
@@ -265,8 +266,8 @@ fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 54_411_000 picoseconds.
-		Weight::from_parts(58_439_000, 20895)
+		// Minimum execution time: 39_037_000 picoseconds.
+		Weight::from_parts(45_357_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -286,13 +287,37 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 348_070_000 picoseconds.
-		Weight::from_parts(217_912_016, 14549)
-		.saturating_add(Weight::from_parts(24_367_885, 0).saturating_mul(n.into()))
+		// Minimum execution time: 48_452_000 picoseconds.
+		Weight::from_parts(27_320_597, 14549)
+		.saturating_add(Weight::from_parts(11_594_319, 0).saturating_mul(n.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 		.saturating_add(Weight::from_parts(0, 19905).saturating_mul(n.into()))
+}
+	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
+/// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+/// Storage: `Registry::NodeIdByTwin` (r:1 w:0)
+/// Proof: `Registry::NodeIdByTwin` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+/// Storage: `Registry::Nodes` (r:1 w:0)
+/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+/// Storage: `Registry::Farms` (r:1 w:0)
+/// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
+/// Storage: `Registry::PricingPolicies` (r:1 w:0)
+/// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
+/// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn report_consumption_record(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 192_475_000 picoseconds.
+		Weight::from_parts(223_083_203, 20895)
+		.saturating_add(Weight::from_parts(819, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(331_172, 0).saturating_mul(i.into()))
+		.saturating_add(T::DbWeight::get().reads(7))
+		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
@@ -303,8 +328,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 174_606_000 picoseconds.
-		Weight::from_parts(180_237_000, 20895)
+		// Minimum execution time: 137_654_000 picoseconds.
+		Weight::from_parts(145_566_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -315,10 +340,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 65_111_000 picoseconds.
-		Weight::from_parts(65_991_387, 20895)
-		.saturating_add(Weight::from_parts(628, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(517_690, 0).saturating_mul(i.into()))
+		// Minimum execution time: 64_185_000 picoseconds.
+		Weight::from_parts(64_758_975, 20895)
+		.saturating_add(Weight::from_parts(2_192, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(444_579, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -331,8 +356,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 191_187_000 picoseconds.
-		Weight::from_parts(196_376_000, 20895)
+		// Minimum execution time: 168_930_000 picoseconds.
+		Weight::from_parts(176_281_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -343,10 +368,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 68_198_000 picoseconds.
-		Weight::from_parts(65_466_882, 20895)
-		.saturating_add(Weight::from_parts(1_303, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(523_045, 0).saturating_mul(i.into()))
+		// Minimum execution time: 64_455_000 picoseconds.
+		Weight::from_parts(70_482_240, 20895)
+		.saturating_add(Weight::from_parts(983, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(414_248, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -357,10 +382,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 71_182_000 picoseconds.
-		Weight::from_parts(66_138_193, 20895)
-		.saturating_add(Weight::from_parts(2_047, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(543_319, 0).saturating_mul(i.into()))
+		// Minimum execution time: 60_600_000 picoseconds.
+		Weight::from_parts(40_646_689, 20895)
+		.saturating_add(Weight::from_parts(2_457, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(500_796, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -384,34 +409,33 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 100_809_000 picoseconds.
-		Weight::from_parts(327_556_867, 20895)
-		.saturating_add(Weight::from_parts(1_657, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(1_192_997, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(_d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 90_294_000 picoseconds.
+		Weight::from_parts(354_411_219, 20895)
+		.saturating_add(Weight::from_parts(861_717, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 86_722_000 picoseconds.
-		Weight::from_parts(88_796_000, 8799)
+		// Minimum execution time: 68_782_000 picoseconds.
+		Weight::from_parts(79_338_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 8_997_000 picoseconds.
-		Weight::from_parts(9_859_000, 0)
+		// Minimum execution time: 5_227_000 picoseconds.
+		Weight::from_parts(9_284_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 8_927_000 picoseconds.
-		Weight::from_parts(9_858_000, 0)
+		// Minimum execution time: 5_128_000 picoseconds.
+		Weight::from_parts(6_479_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -440,9 +464,9 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 270_054_000 picoseconds.
-		Weight::from_parts(417_257_944, 14549)
-		.saturating_add(Weight::from_parts(1_592_364, 0).saturating_mul(i.into()))
+		// Minimum execution time: 254_027_000 picoseconds.
+		Weight::from_parts(413_013_066, 14549)
+		.saturating_add(Weight::from_parts(1_705_843, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -461,8 +485,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 139_871_000 picoseconds.
-		Weight::from_parts(146_193_000, 20895)
+		// Minimum execution time: 108_040_000 picoseconds.
+		Weight::from_parts(120_499_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -489,8 +513,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 661_675_000 picoseconds.
-		Weight::from_parts(702_272_000, 20895)
+		// Minimum execution time: 558_657_000 picoseconds.
+		Weight::from_parts(634_028_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(9))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -515,8 +539,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 661_666_000 picoseconds.
-		Weight::from_parts(704_787_000, 20895)
+		// Minimum execution time: 569_553_000 picoseconds.
+		Weight::from_parts(741_999_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -533,8 +557,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 97_391_000 picoseconds.
-		Weight::from_parts(101_590_000, 3568)
+		// Minimum execution time: 74_450_000 picoseconds.
+		Weight::from_parts(102_442_000, 3568)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -558,9 +582,9 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `c` is `[0, 500]`.
 fn create_rent_contract(c: u32, ) -> Weight {
-		// Minimum execution time: 120_195_000 picoseconds.
-		Weight::from_parts(121_857_000, 14549)
-		.saturating_add(Weight::from_parts(17_590_630, 0).saturating_mul(c.into()))
+		// Minimum execution time: 98_697_000 picoseconds.
+		Weight::from_parts(105_737_000, 14549)
+		.saturating_add(Weight::from_parts(23_897_319, 0).saturating_mul(c.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(ParityDbWeight::get().writes(5))
@@ -591,10 +615,10 @@ fn create_rent_contract(c: u32, ) -> Weight {
 /// The range of component `c` is `[0, 244]`.
 /// The range of component `i` is `[0, 256]`.
 fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 25_795_839_000 picoseconds.
-		Weight::from_parts(4_193_992_662, 20895)
-		.saturating_add(Weight::from_parts(91_023_375, 0).saturating_mul(c.into()))
-		.saturating_add(Weight::from_parts(387_711_415, 0).saturating_mul(i.into()))
+		// Minimum execution time: 22_134_918_000 picoseconds.
+		Weight::from_parts(22_636_311_000, 20895)
+		.saturating_add(Weight::from_parts(49_899_370, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(357_854_199, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(13))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(i.into())))
@@ -613,8 +637,8 @@ fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 54_411_000 picoseconds.
-		Weight::from_parts(58_439_000, 20895)
+		// Minimum execution time: 39_037_000 picoseconds.
+		Weight::from_parts(45_357_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -634,13 +658,37 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 348_070_000 picoseconds.
-		Weight::from_parts(217_912_016, 14549)
-		.saturating_add(Weight::from_parts(24_367_885, 0).saturating_mul(n.into()))
+		// Minimum execution time: 48_452_000 picoseconds.
+		Weight::from_parts(27_320_597, 14549)
+		.saturating_add(Weight::from_parts(11_594_319, 0).saturating_mul(n.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 		.saturating_add(Weight::from_parts(0, 19905).saturating_mul(n.into()))
+}
+	/// Storage: `Registry::TwinIdByAccount` (r:1 w:0)
+/// Proof: `Registry::TwinIdByAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+/// Storage: `Registry::NodeIdByTwin` (r:1 w:0)
+/// Proof: `Registry::NodeIdByTwin` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+/// Storage: `Registry::Nodes` (r:1 w:0)
+/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+/// Storage: `Registry::Farms` (r:1 w:0)
+/// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
+/// Storage: `Registry::PricingPolicies` (r:1 w:0)
+/// Proof: `Registry::PricingPolicies` (`max_values`: None, `max_size`: Some(195), added: 2670, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::ActiveRentContractForNode` (r:1 w:0)
+/// Proof: `SmartContract::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+/// Storage: `SmartContract::Contracts` (r:1 w:1)
+/// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
+/// The range of component `d` is `[0, 8192]`.
+/// The range of component `i` is `[0, 256]`.
+fn report_consumption_record(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 192_475_000 picoseconds.
+		Weight::from_parts(223_083_203, 20895)
+		.saturating_add(Weight::from_parts(819, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(331_172, 0).saturating_mul(i.into()))
+		.saturating_add(ParityDbWeight::get().reads(7))
+		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::Contracts` (r:1 w:1)
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
@@ -651,8 +699,8 @@ fn report_consumption(n: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 174_606_000 picoseconds.
-		Weight::from_parts(180_237_000, 20895)
+		// Minimum execution time: 137_654_000 picoseconds.
+		Weight::from_parts(145_566_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -663,10 +711,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 65_111_000 picoseconds.
-		Weight::from_parts(65_991_387, 20895)
-		.saturating_add(Weight::from_parts(628, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(517_690, 0).saturating_mul(i.into()))
+		// Minimum execution time: 64_185_000 picoseconds.
+		Weight::from_parts(64_758_975, 20895)
+		.saturating_add(Weight::from_parts(2_192, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(444_579, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -679,8 +727,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 191_187_000 picoseconds.
-		Weight::from_parts(196_376_000, 20895)
+		// Minimum execution time: 168_930_000 picoseconds.
+		Weight::from_parts(176_281_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -691,10 +739,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 68_198_000 picoseconds.
-		Weight::from_parts(65_466_882, 20895)
-		.saturating_add(Weight::from_parts(1_303, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(523_045, 0).saturating_mul(i.into()))
+		// Minimum execution time: 64_455_000 picoseconds.
+		Weight::from_parts(70_482_240, 20895)
+		.saturating_add(Weight::from_parts(983, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(414_248, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -705,10 +753,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 71_182_000 picoseconds.
-		Weight::from_parts(66_138_193, 20895)
-		.saturating_add(Weight::from_parts(2_047, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(543_319, 0).saturating_mul(i.into()))
+		// Minimum execution time: 60_600_000 picoseconds.
+		Weight::from_parts(40_646_689, 20895)
+		.saturating_add(Weight::from_parts(2_457, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(500_796, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -732,34 +780,33 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 100_809_000 picoseconds.
-		Weight::from_parts(327_556_867, 20895)
-		.saturating_add(Weight::from_parts(1_657, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(1_192_997, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(_d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 90_294_000 picoseconds.
+		Weight::from_parts(354_411_219, 20895)
+		.saturating_add(Weight::from_parts(861_717, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 86_722_000 picoseconds.
-		Weight::from_parts(88_796_000, 8799)
+		// Minimum execution time: 68_782_000 picoseconds.
+		Weight::from_parts(79_338_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 8_997_000 picoseconds.
-		Weight::from_parts(9_859_000, 0)
+		// Minimum execution time: 5_227_000 picoseconds.
+		Weight::from_parts(9_284_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 8_927_000 picoseconds.
-		Weight::from_parts(9_858_000, 0)
+		// Minimum execution time: 5_128_000 picoseconds.
+		Weight::from_parts(6_479_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }
