@@ -31,9 +31,8 @@ impl<T: Config> Pallet<T> {
 			let contract = Contracts::<T>::get(contract_id);
 			let shape = contract.as_ref().map(Shape::of::<T>).unwrap_or_default();
 			weight = weight.saturating_add(Self::report_record_weight(shape));
-			let accrued = contract
-				.ok_or(ReportRejection::NotANodeContractOfThisNode)
-				.and_then(|contract| {
+			let accrued =
+				contract.ok_or(ReportRejection::NotANodeContractOfThisNode).and_then(|contract| {
 					Self::accrue_report(
 						contract,
 						node_id,
@@ -74,7 +73,11 @@ impl<T: Config> Pallet<T> {
 	/// largest record a report can read (any contract's, not only the node's own: a report on
 	/// another node's contract is refused only after its record is read).
 	pub(crate) fn report_consumption_max_weight(count: u32) -> Weight {
-		let largest = Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: pallet_registry::MAX_FARM_IPS, rent: false };
+		let largest = Shape {
+			data: MAX_DEPLOYMENT_DATA_LEN,
+			ips: pallet_registry::MAX_FARM_IPS,
+			rent: false,
+		};
 		T::WeightInfo::report_consumption(count)
 			.saturating_add(Self::report_record_weight(largest).saturating_mul(count.into()))
 	}

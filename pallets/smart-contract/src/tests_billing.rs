@@ -688,8 +688,8 @@ fn a_report_batch_is_charged_for_the_records_it_read() {
 			reports.try_into().unwrap(),
 		)
 		.unwrap();
-		let expected = <Test as Config>::WeightInfo::report_consumption(3) + record(1024, 2)
-			- db.writes(2);
+		let expected =
+			<Test as Config>::WeightInfo::report_consumption(3) + record(1024, 2) - db.writes(2);
 		assert_eq!(post.actual_weight, Some(expected));
 		assert!(expected.all_lte(declared_weight));
 		assert!(expected.ref_time() < declared_weight.ref_time(), "refunded");
