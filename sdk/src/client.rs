@@ -204,8 +204,7 @@ impl Client {
 				.ok_or_else(|| {
 					Error::Client(format!("the node does not know block {block_hash:?}"))
 				})?
-				.number
-				.into();
+				.number;
 			return Ok(Receipt { block_hash, block_number, events });
 		}
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
