@@ -10,7 +10,11 @@
 //! `GRID_BENCH_BATCHES` blocks (default 100) of a `Utility.batch_all` of `GRID_BENCH_BATCH_SIZE`
 //! transfers to new accounts (default 250: 4 events each, so 100,000 events), between
 //! `GRID_BENCH_EMPTY` empty blocks (default 400), then runs the indexer's follower in this process
-//! until it has committed the head, once per database, from an empty database each time.
+//! until it has committed the head, once per database, from an empty database each time
+//! (`GRID_BENCH_RUNS` times each on the same chain; `GRID_BENCH_DATABASES=sqlite` or `postgres` for
+//! one of them; `GRID_BENCH_BATCHES=0` for `GRID_BENCH_EMPTY` typical blocks alone). Beside the
+//! rates it prints the follower's profile and the CPU the node, this process and the rest of the
+//! machine used meanwhile.
 
 use gridchain_test_support::indexer as support;
 
@@ -40,6 +44,55 @@ fn node_binary() -> PathBuf {
 		.expect(
 			"gridchain-node is built (cargo build -p gridchain-node) or GRIDCHAIN_NODE names it",
 		)
+}
+
+/// CPU seconds used so far by the node, by this process (the indexer), and by the whole machine.
+struct Cpu {
+	node: f64,
+	indexer: f64,
+	machine: f64,
+}
+
+/// `/proc`'s clock ticks per second (`USER_HZ`, 100 on Linux).
+const TICKS: f64 = 100.0;
+
+impl Cpu {
+	fn now(node: u32) -> Cpu {
+		let process = |pid: &str| {
+			let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+			// utime and stime: the 14th and 15th fields, the 12th and 13th after the command.
+			let fields: Vec<&str> =
+				stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+			let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+			(ticks(11) + ticks(12)) / TICKS
+		};
+		let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+		let cpu: Vec<f64> = stat
+			.lines()
+			.next()
+			.unwrap_or("")
+			.split_whitespace()
+			.skip(1)
+			.map(|v| v.parse().unwrap_or(0.0))
+			.collect();
+		// Everything but idle (4th) and iowait (5th), guests being counted in user already.
+		let busy: f64 = cpu
+			.iter()
+			.take(8)
+			.enumerate()
+			.filter(|(i, _)| *i != 3 && *i != 4)
+			.map(|(_, v)| v)
+			.sum();
+		Cpu { node: process(&node.to_string()), indexer: process("self"), machine: busy / TICKS }
+	}
+
+	fn since(&self, before: &Cpu) -> Cpu {
+		Cpu {
+			node: self.node - before.node,
+			indexer: self.indexer - before.indexer,
+			machine: self.machine - before.machine,
+		}
+	}
 }
 
 #[tokio::main]
@@ -75,7 +128,13 @@ async fn main() {
 	let alice = Identity::from_uri("//Alice").expect("alice");
 	let signer = alice.keypair();
 	let mut nonce = client.next_nonce(&alice.account_id()).await.expect("nonce");
-	let empty_per_batch = empty.checked_div(batches).unwrap_or(empty);
+	let empty_per_batch = empty.checked_div(batches).unwrap_or(0);
+	if batches == 0 {
+		// Typical blocks only: the timestamp and nothing else.
+		for _ in 0..empty {
+			support::create_block(&client).await;
+		}
+	}
 	let mut account = 0u32;
 	for _ in 0..batches {
 		let calls = (0..batch_size)
@@ -113,15 +172,21 @@ async fn main() {
 	};
 	println!("chain: {head} blocks made in {:.1} s", started.elapsed().as_secs_f64());
 
+	let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
 	let postgres = support::Postgres::start();
-	let databases = [
-		("sqlite", dir.path().join("bench.db").display().to_string()),
-		("postgres", postgres.database("bench")),
-	];
+	let runs = support::env_num("GRID_BENCH_RUNS", 1);
+	let mut databases = Vec::new();
+	for run in 0..runs {
+		databases.push(("sqlite", dir.path().join(format!("bench{run}.db")).display().to_string()));
+		databases.push(("postgres", postgres.database(&format!("bench{run}"))));
+	}
+	let only = std::env::var("GRID_BENCH_DATABASES").unwrap_or_default();
+	databases.retain(|(label, _)| only.is_empty() || only.contains(label));
 	for (label, database) in databases {
 		let db = Db::connect(&database).await.expect("database");
 		let status = Arc::new(Status::default());
 		let (stop, stopped) = tokio::sync::watch::channel(false);
+		let cpu_before = Cpu::now(child.id());
 		let started = Instant::now();
 		let follower = tokio::spawn(follow(
 			url.clone(),
@@ -135,6 +200,7 @@ async fn main() {
 			tokio::time::sleep(Duration::from_millis(5)).await;
 		}
 		let secs = started.elapsed().as_secs_f64();
+		let cpu = Cpu::now(child.id()).since(&cpu_before);
 		let _ = stop.send(true);
 		let _ = follower.await;
 		let events = status.events.load(Ordering::Relaxed);
@@ -162,6 +228,16 @@ async fn main() {
 			secs_of(&status.rpc_micros),
 			secs_of(&status.at_block_micros),
 			secs_of(&status.decode_micros),
+		);
+		println!(
+			"{:>8}  CPU: the node {:.2} s, the indexer {:.2} s, the rest of the machine {:.2} s \
+			 (PostgreSQL's server on its run) of {:.2} s on {} cores",
+			"",
+			cpu.node,
+			cpu.indexer,
+			(cpu.machine - cpu.node - cpu.indexer).max(0.0),
+			secs * cores as f64,
+			cores,
 		);
 		db.pool.close().await;
 	}

@@ -6,8 +6,17 @@ use gridchain_sdk::{
 	chain::{self, runtime_types as rt},
 	hex0x, text, Config, Node, Resources, Twin,
 };
-use std::time::{Duration, Instant};
-use subxt::{client::OnlineClientAtBlockImpl, utils::H256, OnlineClient};
+use std::{
+	collections::HashMap,
+	time::{Duration, Instant},
+};
+use subxt::{
+	client::OnlineClientAtBlockImpl,
+	config::RpcConfigFor,
+	rpcs::{LegacyRpcMethods, RpcClient},
+	utils::{AccountId32, H256},
+	OnlineClient,
+};
 
 type At = subxt::client::ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
 
@@ -212,25 +221,24 @@ impl FetchTiming {
 	}
 }
 
-/// Read finalized block `number`, whose hash is `hash`, and decode what the indexer keeps.
+/// Read finalized block `number`, whose hash is `hash`, and decode what the indexer keeps: `api`
+/// finds the block's runtime, `rpc` asks the node.
 pub async fn fetch_block(
 	api: &OnlineClient<Config>,
+	rpc: &RpcClient,
 	number: u64,
 	hash: H256,
 ) -> anyhow::Result<(BlockData, FetchTiming)> {
 	let mut t = FetchTiming::default();
 	let at = t.rpc(api.at_block_hash_and_number(hash, number)).await?;
 	t.at_block = t.rpc;
+	let (time_ms, events) = t.rpc(time_and_events(rpc, hash)).await?;
 	let hash = format!("{:?}", at.block_hash());
-	let time_ms: u64 =
-		match t.rpc(at.storage().try_fetch(chain::storage().timestamp().now(), ())).await? {
-			Some(v) => v.decode()?,
-			None => 0,
-		};
-	let events = t.rpc(at.events().fetch()).await?;
+	let events = at.events().from_bytes(events);
 	let decoding = Instant::now();
 	let rpc_before = t.rpc;
 	let mut changes = Vec::new();
+	let mut accounts = AccountTexts::default();
 	let mut count = 0u64;
 	for event in events.iter() {
 		let event = event?;
@@ -240,8 +248,15 @@ pub async fn fetch_block(
 		if !handled(event.pallet_name(), event.event_name()) && number != 0 {
 			continue;
 		}
+		// Transfers, most of a busy chain's events, are decoded as their fields alone.
+		if let Some(transfer) = event.decode_fields_as::<chain::balances::events::Transfer>() {
+			let transfer = transfer?;
+			let (from, to) = (accounts.text(&transfer.from), accounts.text(&transfer.to));
+			changes.push((index, Change::Transfer { from, to, amount: transfer.amount }));
+			continue;
+		}
 		let decoded: chain::Event = event.decode_as()?;
-		if let Some(change) = change_of(&at, decoded, &mut t).await? {
+		if let Some(change) = change_of(&at, decoded, &mut accounts, &mut t).await? {
 			changes.push((index, change));
 		}
 	}
@@ -262,9 +277,43 @@ pub async fn fetch_block(
 	Ok((BlockData { number, hash, time: time_ms / 1000, events: count, changes }, t))
 }
 
+/// Block `hash`'s timestamp (milliseconds; 0 when unset, as at genesis) and its events' bytes, in
+/// one call to the node (`state_queryStorageAt`, which takes several keys).
+async fn time_and_events(rpc: &RpcClient, hash: H256) -> anyhow::Result<(u64, Vec<u8>)> {
+	use subxt::ext::{codec::Decode, frame_decode::storage::encode_storage_key_prefix};
+	let time_key = encode_storage_key_prefix("Timestamp", "Now");
+	let events_key = encode_storage_key_prefix("System", "Events");
+	let legacy = LegacyRpcMethods::<RpcConfigFor<Config>>::new(rpc.clone());
+	let answer =
+		legacy.state_query_storage_at([&time_key[..], &events_key[..]], Some(hash)).await?;
+	let (mut time_ms, mut events) = (0, Vec::new());
+	for (key, value) in answer.into_iter().flat_map(|set| set.changes) {
+		let Some(value) = value else { continue };
+		if key.0 == time_key {
+			time_ms = u64::decode(&mut &value.0[..])
+				.map_err(|e| anyhow::anyhow!("block {hash:?}'s Timestamp.Now: {e}"))?;
+		} else if key.0 == events_key {
+			events = value.0;
+		}
+	}
+	Ok((time_ms, events))
+}
+
+/// Accounts' SS58 text, each encoded once per block: a busy block names the same senders many
+/// times, and encoding is most of the cost of a transfer.
+#[derive(Default)]
+struct AccountTexts(HashMap<[u8; 32], String>);
+
+impl AccountTexts {
+	fn text(&mut self, account: &AccountId32) -> String {
+		self.0.entry(account.0).or_insert_with(|| account.to_string()).clone()
+	}
+}
+
 async fn change_of(
 	at: &At,
 	event: chain::Event,
+	accounts: &mut AccountTexts,
 	t: &mut FetchTiming,
 ) -> anyhow::Result<Option<Change>> {
 	use rt::{
@@ -409,7 +458,7 @@ async fn change_of(
 			_ => return Ok(None),
 		},
 		chain::Event::Balances(Balances::Transfer { from, to, amount }) => {
-			Change::Transfer { from: from.to_string(), to: to.to_string(), amount }
+			Change::Transfer { from: accounts.text(&from), to: accounts.text(&to), amount }
 		}
 		_ => return Ok(None),
 	}))

@@ -5,9 +5,9 @@ pub use crate::status::Status;
 
 use crate::{
 	db::{self, Db},
-	fetch::{fetch_block, BlockData},
+	fetch::{fetch_block, BlockData, FetchTiming},
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use gridchain_sdk::{Client, Config};
 use std::{
 	sync::{atomic::Ordering, Arc},
@@ -181,6 +181,7 @@ async fn run(
 		let reader = reader.unwrap_or_else(|| api.clone());
 		// Owned clones in the closures: a borrow there makes the follower's future not `Send`.
 		let hasher = client.clone();
+		let rpc = client.rpc().clone();
 		let blocks = futures::stream::iter((next..=head).step_by(HASHES_PER_CALL as usize))
 			.then(move |from| {
 				let client = hasher.clone();
@@ -189,60 +190,84 @@ async fn run(
 			.map_ok(|hashes| futures::stream::iter(hashes.into_iter().map(anyhow::Ok)))
 			.try_flatten()
 			.map(move |found| {
-				let reader = reader.clone();
-				async move {
+				let (reader, rpc) = (reader.clone(), rpc.clone());
+				let fetch = async move {
 					let (number, hash) = found?;
-					fetch_block(&reader, number, hash).await
-				}
+					fetch_block(&reader, &rpc, number, hash).await
+				};
+				// A task of its own, so that blocks are decoded on every core; cancelled when
+				// the stream is dropped.
+				let (fetch, fetched) = fetch.remote_handle();
+				tokio::spawn(fetch);
+				fetched
 			})
 			.buffered(options.concurrency.max(1));
 		let mut blocks = std::pin::pin!(blocks);
 		let mut batch = Vec::with_capacity(options.batch_blocks);
+		let mut batch_events = 0u64;
 		let mut since = Instant::now();
 		// One batch is written while the next is read; a write always ends before the cursor is
 		// read again, so no block is read twice.
 		let mut writing: Option<tokio::task::JoinHandle<db::Result<()>>> = None;
+		let mut read_all = false;
 		loop {
-			let waiting = Instant::now();
-			let block = match blocks.next().await.transpose() {
-				Ok(block) => block,
-				Err(e) => {
-					finish(writing.take()).await?;
-					return Err(Failure::Chain(e));
-				}
-			};
-			add_micros(&status.read_wait_micros, waiting.elapsed());
-			let mut done = block.is_none();
-			if let Some((block, timing)) = block {
-				// A new runtime from the next block on: read on with a reader made for it.
-				done |= timing.code_updated;
-				add_micros(&status.rpc_micros, timing.rpc);
-				add_micros(&status.at_block_micros, timing.at_block);
-				add_micros(&status.decode_micros, timing.decode);
-				status.rpc_calls.fetch_add(u64::from(timing.rpc_calls), Ordering::Relaxed);
-				batch.push(block);
-			}
 			let stop = *shutdown.borrow();
-			if !batch.is_empty()
-				&& (done
+			if writing.is_none()
+				&& !batch.is_empty()
+				&& (read_all
 					|| stop || batch.len() >= options.batch_blocks
+					|| batch_events >= BATCH_EVENTS
 					|| since.elapsed() >= Duration::from_secs(1))
 			{
-				let waiting = Instant::now();
-				finish(writing.take()).await?;
-				add_micros(&status.write_wait_micros, waiting.elapsed());
 				let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_blocks));
+				batch_events = 0;
 				let (db, status) = (db.clone(), status.clone());
 				writing = Some(tokio::spawn(async move { commit(&db, &status, &full).await }));
 				since = Instant::now();
 			}
-			if done || stop {
-				finish(writing.take()).await?;
+			if (read_all || stop) && batch.is_empty() && writing.is_none() {
 				break;
+			}
+			// Reading goes on while a batch is written, until the next batch is full too.
+			let full = batch.len() >= options.batch_blocks.max(1);
+			let waiting = Instant::now();
+			let reading = !full && !read_all && !stop;
+			tokio::select! {
+				biased;
+				written = written(&mut writing) => {
+					writing = None;
+					// Waiting with reading paused is waiting for the write; otherwise for blocks.
+					let wait =
+						if reading { &status.read_wait_micros } else { &status.write_wait_micros };
+					add_micros(wait, waiting.elapsed());
+					let written = written.map_err(|e| db::DbError::Writer(e.to_string()));
+					written.and_then(|result| result).map_err(Failure::Database)?;
+				}
+				block = blocks.next(), if reading => {
+					add_micros(&status.read_wait_micros, waiting.elapsed());
+					match block.transpose() {
+						Ok(Some((block, timing))) => {
+							// A new runtime from the next block on: read on with a reader for it.
+							read_all |= timing.code_updated;
+							count_fetch(status, &timing);
+							batch_events += block.events;
+							batch.push(block);
+						}
+						Ok(None) => read_all = true,
+						Err(e) => {
+							finish(writing.take()).await?;
+							return Err(Failure::Chain(e));
+						}
+					}
+				}
 			}
 		}
 	}
 }
+
+/// Events in a batch, at most: while catching up, a batch of busy blocks is written while the next
+/// is read, instead of 500 of them at the end.
+const BATCH_EVENTS: u64 = 10_000;
 
 /// Block hashes asked for in one call.
 const HASHES_PER_CALL: u64 = 256;
@@ -305,6 +330,24 @@ async fn reader_for(
 fn add_micros(counter: &std::sync::atomic::AtomicU64, took: Duration) {
 	let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
 	counter.fetch_add(micros, Ordering::Relaxed);
+}
+
+/// Add a block's reading to the profile.
+fn count_fetch(status: &Status, timing: &FetchTiming) {
+	add_micros(&status.rpc_micros, timing.rpc);
+	add_micros(&status.at_block_micros, timing.at_block);
+	add_micros(&status.decode_micros, timing.decode);
+	status.rpc_calls.fetch_add(u64::from(timing.rpc_calls), Ordering::Relaxed);
+}
+
+/// The batch being written, once written; never, when none is.
+async fn written(
+	writing: &mut Option<tokio::task::JoinHandle<db::Result<()>>>,
+) -> Result<db::Result<()>, tokio::task::JoinError> {
+	match writing {
+		Some(handle) => handle.await,
+		None => std::future::pending().await,
+	}
 }
 
 /// Wait for a batch being written.

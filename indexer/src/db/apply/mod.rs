@@ -1,17 +1,17 @@
 //! Writing one indexed event into the batch's transaction, by event family: the registry's
 //! twins, farms and nodes; contracts' lives; settlement (reports, bills, grace periods, burns);
-//! prices; and transfers, which `Db::commit` writes in bulk.
+//! prices; and blocks and transfers, which `Db::commit` writes in bulk.
 
 mod billing;
+mod bulk;
 mod context;
 mod contracts;
 mod pricing;
 mod registry;
-mod transfers;
 
+pub use bulk::{insert_blocks, insert_transfers, BlockRow, Placeholders, Statements, TransferRow};
 pub use context::EventWrite;
 pub use contracts::refresh_node_sums;
-pub use transfers::{insert_transfers, TransferRow};
 
 use crate::{db::error::Result, fetch::Change};
 

@@ -1,0 +1,113 @@
+//! Rows written many to a statement: blocks and transfers, most of what a catch-up writes.
+
+use super::context::Tx;
+use crate::db::error::Result;
+use sqlx::{any::AnyArguments, query::Query, Any};
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+/// A block's row: number, hash, time, event count.
+pub type BlockRow<'a> = (i64, &'a str, i64, i64);
+
+/// A transfer's row: block, event index, from, to, amount, time.
+pub type TransferRow<'a> = (i64, i64, &'a str, &'a str, i64, i64);
+
+/// How many rows go in one statement, and how its parameters are named.
+pub type Statements = (usize, Placeholders);
+
+/// Insert `rows` into `blocks`.
+pub async fn insert_blocks(
+	tx: &mut Tx<'_>,
+	rows: &[BlockRow<'_>],
+	statements: Statements,
+) -> Result<()> {
+	let insert = "INSERT INTO blocks (number, hash, time, events) VALUES";
+	insert_rows(tx, insert, 4, rows, statements, bind_block).await
+}
+
+/// Insert `rows` into `transfers`.
+pub async fn insert_transfers(
+	tx: &mut Tx<'_>,
+	rows: &[TransferRow<'_>],
+	statements: Statements,
+) -> Result<()> {
+	let insert = "INSERT INTO transfers (block_number, event_index, from_account, to_account, amount, time) VALUES";
+	insert_rows(tx, insert, 6, rows, statements, bind_transfer).await
+}
+
+fn bind_block<'q>(query: AnyQuery<'q>, row: &'q BlockRow<'_>) -> AnyQuery<'q> {
+	let (number, hash, time, events) = *row;
+	query.bind(number).bind(hash).bind(time).bind(events)
+}
+
+fn bind_transfer<'q>(query: AnyQuery<'q>, row: &'q TransferRow<'_>) -> AnyQuery<'q> {
+	let (number, index, from, to, amount, time) = *row;
+	query.bind(number).bind(index).bind(from).bind(to).bind(amount).bind(time)
+}
+
+/// `insert` (`INSERT INTO table (columns) VALUES`) of `rows`, each of `columns` values that `bind`
+/// binds, `rows_per_statement` rows to a statement.
+async fn insert_rows<R>(
+	tx: &mut Tx<'_>,
+	insert: &str,
+	columns: usize,
+	rows: &[R],
+	(rows_per_statement, placeholders): (usize, Placeholders),
+	bind: for<'q> fn(AnyQuery<'q>, &'q R) -> AnyQuery<'q>,
+) -> Result<()> {
+	let mut sql = (0, String::new());
+	for chunk in rows.chunks(rows_per_statement.max(1)) {
+		if sql.0 != chunk.len() {
+			sql = (chunk.len(), values_sql(insert, columns, chunk.len(), placeholders));
+		}
+		let query = chunk.iter().fold(sqlx::query(&sql.1), bind);
+		query.execute(&mut **tx).await?;
+	}
+	Ok(())
+}
+
+/// How a statement names its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholders {
+	/// `$1, $2, …`: PostgreSQL's only form.
+	Numbered,
+	/// `?, ?, …`: SQLite's positional form. SQLite finds a numbered parameter's name by a linear
+	/// search, and sqlx asks it for every parameter, so a statement of n `$N`s binds in n².
+	Positional,
+}
+
+/// `insert` followed by `rows` tuples of `columns` placeholders.
+fn values_sql(insert: &str, columns: usize, rows: usize, placeholders: Placeholders) -> String {
+	let mut sql = String::from(insert);
+	for row in 0..rows {
+		sql.push_str(if row == 0 { " (" } else { ", (" });
+		for column in 0..columns {
+			if column > 0 {
+				sql.push_str(", ");
+			}
+			match placeholders {
+				Placeholders::Numbered => sql.push_str(&format!("${}", row * columns + column + 1)),
+				Placeholders::Positional => sql.push('?'),
+			}
+		}
+		sql.push(')');
+	}
+	sql
+}
+
+#[cfg(test)]
+mod tests {
+	use super::{values_sql, Placeholders};
+
+	#[test]
+	fn numbered_placeholders_run_on_across_rows() {
+		let sql = values_sql("INSERT INTO t (a, b) VALUES", 2, 2, Placeholders::Numbered);
+		assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+	}
+
+	#[test]
+	fn positional_placeholders_are_all_alike() {
+		let sql = values_sql("INSERT INTO t (a, b) VALUES", 2, 2, Placeholders::Positional);
+		assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+	}
+}
