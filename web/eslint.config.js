@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-  globalIgnores(['dist/', 'dist-newcomer/', 'node_modules/', 'e2e/screenshots/']),
+  globalIgnores(['dist/', 'dist-update/', 'dist-feedback/', 'node_modules/', 'e2e/screenshots/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
