@@ -6,7 +6,8 @@
 #
 # Everything is built first, while nothing runs; then `test-lanes` runs the test binaries and the
 # browser tests side by side (many of them wait for blocks of a chain of their own), longest
-# first by scripts/test-timings.txt. GRID_TEST_LANES sets how many run at once (3). The suites
+# first by scripts/test-timings.txt. GRID_TEST_LANES sets how many run at once (4: the suites wait for blocks more than they
+# compute; a run with 3 used half of the two cores, most of it the debug nodes). The suites
 # whose assertions are about time (blocks within a second, four validators on 6 s slots, the
 # indexer keeping pace beside a flood) are `--serial`: never two of them at once, and each next in
 # line for a free lane. (The load generator was one until its client stopped losing blocks on a
@@ -42,7 +43,7 @@ bash scripts/web-build.sh
 # whole journey on instant sealing, and each of the newcomer's two journeys (issue 26) on real 6 s
 # blocks, side by side (one after the other they were the suite's longest job: 562 s).
 "$CARGO_TARGET_DIR/debug/test-lanes" \
-	--lanes "${GRID_TEST_LANES:-3}" \
+	--lanes "${GRID_TEST_LANES:-4}" \
 	--serial gridchain-node/network --serial gridchain-node/instant_sealing \
 	--serial grid-indexer/hostile_user \
 	--timings scripts/test-timings.txt --record "$CARGO_TARGET_DIR/test-timings.txt" \
