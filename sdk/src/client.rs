@@ -117,12 +117,18 @@ impl Client {
 
 	/// Block `hash`, found as [`Client::at`] finds the finalized one.
 	pub async fn at_hash(&self, hash: H256) -> Result<OnlineClientAtBlock<Config>> {
+		let number = self.number_of(hash).await?;
+		Ok(self.api.at_block_hash_and_number(hash, number).await?)
+	}
+
+	/// The number of block `hash`, from its header alone.
+	async fn number_of(&self, hash: H256) -> Result<u64> {
 		let header = self
 			.legacy()
 			.chain_get_header(Some(hash))
 			.await?
 			.ok_or_else(|| Error::Client(format!("the node does not know block {hash:?}")))?;
-		Ok(self.api.at_block_hash_and_number(hash, header.number).await?)
+		Ok(header.number)
 	}
 
 	/// The node's `chain_*`, `state_*` and `system_*` methods.
@@ -197,14 +203,7 @@ impl Client {
 				in_block.wait_for_success().await.map_err(|e| self.refusal_from_events(e))?;
 			// The header alone gives the number (a client for the block would also ask the
 			// runtime's version).
-			let block_number = self
-				.legacy()
-				.chain_get_header(Some(block_hash))
-				.await?
-				.ok_or_else(|| {
-					Error::Client(format!("the node does not know block {block_hash:?}"))
-				})?
-				.number;
+			let block_number = self.number_of(block_hash).await?;
 			return Ok(Receipt { block_hash, block_number, events });
 		}
 		Err(Error::Client("the transaction's status stream ended before it was in a block".into()))
