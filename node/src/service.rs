@@ -183,6 +183,25 @@ pub fn new_partial(
 	})
 }
 
+/// Which block the GRANDPA voter votes for. A live or local chain keeps Substrate's default rules:
+/// two blocks behind the best, and at most three quarters of the unfinalized chain, so a fork a
+/// validator has not seen yet is not finalized. A development chain has one validator, which
+/// authors every block: there is no fork to wait for, and voting for the best block finalizes a
+/// transaction about one block after it lands instead of three (20 s to 8 s on 6 s blocks).
+fn voting_rule(
+	chain_type: sc_service::ChainType,
+) -> impl sc_consensus_grandpa::VotingRule<Block, FullClient> + Clone {
+	use sc_consensus_grandpa::{
+		BeforeBestBlockBy, ThreeQuartersOfTheUnfinalizedChain, VotingRulesBuilder,
+	};
+	let rules = VotingRulesBuilder::new();
+	if chain_type == sc_service::ChainType::Development {
+		return rules.build();
+	}
+	// Substrate's `VotingRulesBuilder::default()`, spelled out so both arms are one type.
+	rules.add(BeforeBestBlockBy(2)).add(ThreeQuartersOfTheUnfinalizedChain).build()
+}
+
 /// Build and start a full node.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
@@ -248,6 +267,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let force_authoring = config.force_authoring;
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa && sealing.is_none();
+	let chain_type = config.chain_spec.chain_type();
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let (seal_commands, seal_stream) = match sealing {
@@ -388,7 +408,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			network,
 			sync: Arc::new(sync_service),
 			notification_service: grandpa_notification_service,
-			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+			voting_rule: voting_rule(chain_type),
 			prometheus_registry,
 			shared_voter_state: SharedVoterState::empty(),
 			telemetry: telemetry.as_ref().map(|x| x.handle()),
