@@ -39,6 +39,11 @@ cargo build "${grid_packages[@]}" --bins
 # The dashboard's build and its npm packages.
 bash scripts/web-build.sh
 
+# The browser tests' local grids run these binaries as they are: a `cargo build` of their own
+# waited on the lock the doc tests' build holds (the newcomer's grids came up after 158 s, 30 s
+# of it their own).
+export GRID_BIN_DIR="$CARGO_TARGET_DIR/debug"
+
 # The doc tests compile as they run. The browser tests each start a local grid of their own: the
 # whole journey on instant sealing, and each of the newcomer's two journeys (issue 26) on real 6 s
 # blocks, side by side (one after the other they were the suite's longest job: 562 s).

@@ -1,6 +1,8 @@
 //! Drive a real `gridchain-node --dev --tmp --sealing manual` over RPC, as a client would.
 #![allow(dead_code)]
 
+pub mod sealing;
+
 use gridchain_test_support::{free_port, start_node_on, NodeProcess};
 use std::time::{Duration, Instant};
 use subxt::ext::frame_decode::storage::{IntoDecodableValues, IntoEncodableValues};
