@@ -15,6 +15,9 @@
 # what the billing hook settled and the weight it declared (its `runtime::billing` log line); then
 # the pass's length in blocks, the database size, and each node's peak memory (VmHWM).
 # BLOCKS (default FREQUENCY + 2: the whole pass and its closing block) bounds the run.
+# With INDEX=1, grid-indexer (release) then indexes the chain from genesis to block BLOCKS while the
+# author still serves it, on SQLite and on a PostgreSQL server of its own: its blocks/s and events/s
+# go in the report (the billing blocks hold one `ContractBilled` event a settlement).
 # Results go to target/scale-run/CONTRACTS/ in the clone: blocks.csv, report.md, both logs and
 # run.env (the figures not in the logs); `./scripts/scale-run.sh --report DIR` writes the report of
 # a run's directory again.
@@ -98,6 +101,7 @@ report() {
 		echo "| genesis: built (s), stored and block 1 authored (s), peak memory (MiB) | $genesis_secs, $first_block_secs, $((genesis_hwm_kb / 1024)) | |"
 		echo "| database on disk (ParityDB), at genesis / at the end (MiB) | $((genesis_db_bytes / 1048576)) / $((db_bytes / 1048576)) | |"
 		echo "| peak memory over the run, author / importer (MiB) | $((author_hwm_kb / 1024)) / $((import_hwm_kb / 1024)) | |"
+		echo "| grid-indexer from genesis to block $blocks (INDEX=1): SQLite / PostgreSQL | ${index_sqlite:--} / ${index_postgres:--} | |"
 	} | tee "$out/report.md"
 }
 
@@ -120,16 +124,24 @@ bash scripts/setup.sh --jq
 source scripts/env.sh
 cargo build --release -p gridchain-node
 node_bin="$CARGO_TARGET_DIR/release/gridchain-node"
+index="${INDEX:-0}"
+[ "$index" = 0 ] || [ "$index" = 1 ] || { echo "INDEX: expected 0 or 1, got '$index'" >&2; usage; }
+if [ "$index" = 1 ]; then
+	cargo build --release -p grid-indexer
+	indexer_bin="$CARGO_TARGET_DIR/release/grid-indexer"
+fi
 
 out="target/scale-run/$contracts"
 rm -rf "$out"
 mkdir -p "$out"
 work="$(mktemp -d)"
 pids=()
+pg_dir=""
 cleanup() {
 	kill "${pids[@]}" 2>/dev/null || true
 	wait 2>/dev/null || true
-	rm -rf "$work"
+	[ -z "$pg_dir" ] || pg pg_ctl -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+	rm -rf "$work" "$pg_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -202,6 +214,53 @@ while [ "$(best)" -lt "$blocks" ]; do
 	sleep 2
 done
 wait "$fetch_pid"
+
+# A PostgreSQL tool, run as the `postgres` user when this is root (the server refuses root).
+pg() {
+	local tool="$pg_bin/$1"
+	shift
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$tool" "$@"; else "$tool" "$@"; fi
+}
+# grid-indexer from an empty DATABASE (labelled LABEL) until it has indexed block $blocks: the
+# seconds that took, and the blocks and events it indexed meanwhile, in index_LABEL.
+index_chain() {
+	local label="$1" database="$2" height=-1 started ended pid
+	"$indexer_bin" --chain ws://127.0.0.1:9955 --database "$database" --listen 127.0.0.1:9956 \
+		>"$out/indexer-$label.log" 2>&1 &
+	pid=$!
+	pids+=($pid)
+	started=$(date +%s%N)
+	metrics=""
+	while [ "$height" -lt "$blocks" ]; do
+		alive "$pid" "indexer-$label"
+		sleep 0.1
+		metrics=$(curl -s http://127.0.0.1:9956/metrics || true)
+		height=$(awk '$1 == "grid_indexer_indexed_height" {print int($2)}' <<<"$metrics")
+		height=${height:--1}
+	done
+	ended=$(date +%s%N)
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	local indexed events
+	indexed=$(awk '$1 == "grid_indexer_blocks_total" {print int($2)}' <<<"$metrics")
+	events=$(awk '$1 == "grid_indexer_events_total" {print int($2)}' <<<"$metrics")
+	printf -v "index_$label" '%s' "$indexed blocks, $events events in $(((ended - started) / 1000000)) ms"
+	echo "scale-run: $label: $indexed blocks, $events events in $(((ended - started) / 1000000)) ms"
+}
+index_sqlite="-"
+index_postgres="-"
+if [ "$index" = 1 ]; then
+	echo "scale-run: indexing blocks 0 to $blocks with grid-indexer…"
+	index_chain sqlite "sqlite://$work/index.db"
+	pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+	pg_dir="$(mktemp -d)"
+	[ "$(id -u)" != 0 ] || chown postgres:postgres "$pg_dir"
+	pg initdb -D "$pg_dir/data" -A trust -U grid -E UTF8 --no-sync --no-instructions >/dev/null
+	pg pg_ctl -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 start \
+		-o "-p 9957 -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
+	pg createdb -h 127.0.0.1 -p 9957 -U grid scale
+	index_chain postgres "postgres://grid@127.0.0.1:9957/scale"
+fi
 author_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$author_pid/status")
 kill "$author_pid"
 wait "$author_pid" 2>/dev/null || true
@@ -211,6 +270,7 @@ cat >"$out/run.env" <<ENV
 contracts=$contracts frequency=$frequency blocks=$blocks
 genesis_secs=$genesis_secs first_block_secs=$first_block_secs genesis_hwm_kb=$genesis_hwm_kb
 genesis_db_bytes=$genesis_db_bytes db_bytes=$db_bytes author_hwm_kb=$author_hwm_kb import_hwm_kb=0
+index_sqlite="$index_sqlite" index_postgres="$index_postgres"
 ENV
 
 echo "scale-run: importing the $blocks blocks into a fresh node…"

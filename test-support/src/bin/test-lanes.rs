@@ -8,7 +8,9 @@
 //! FILE` writes this run's). Jobs whose assertions are about timing are named: `--alone NAME` runs
 //! before the others with nothing beside it; `--serial NAME` runs beside the others but never
 //! beside another `--serial` job, and a lane goes to the next `--serial` job first, so that their
-//! chain never waits.
+//! chain never waits. `--nice N` runs every job that is not `--serial` (and all it starts) at
+//! niceness N, so that on a full machine the jobs whose assertions are about time get the CPU
+//! first and the others take what is left.
 //!
 //! Each job runs as `cargo test` would run it: a test binary in its package's directory. Its output
 //! goes to a log of its own, printed whole if it fails. Exit status 1 if any job failed, 2 for bad
@@ -36,13 +38,15 @@ struct Args {
 	record: Option<PathBuf>,
 	alone: Vec<String>,
 	serial: Vec<String>,
+	/// The niceness of the jobs that are not `--serial` (0: as this process).
+	nice: u8,
 	jobs: Vec<Job>,
 }
 
 fn usage(why: &str) -> ExitCode {
 	eprintln!("test-lanes: {why}");
 	eprintln!(
-		"usage: test-lanes [--lanes N] [--timings FILE] [--record FILE] [--alone NAME]... [--serial NAME]... [--cargo [TAG=]FILE]... [--job NAME=COMMAND]..."
+		"usage: test-lanes [--lanes N] [--timings FILE] [--record FILE] [--alone NAME]... [--serial NAME]... [--nice N] [--cargo [TAG=]FILE]... [--job NAME=COMMAND]..."
 	);
 	ExitCode::from(2)
 }
@@ -107,6 +111,7 @@ fn parse(mut argv: VecDeque<String>) -> Result<Args, String> {
 		record: None,
 		alone: Vec::new(),
 		serial: Vec::new(),
+		nice: 0,
 		jobs: Vec::new(),
 	};
 	while let Some(flag) = argv.pop_front() {
@@ -122,6 +127,14 @@ fn parse(mut argv: VecDeque<String>) -> Result<Args, String> {
 			"--record" => args.record = Some(PathBuf::from(value()?)),
 			"--alone" => args.alone.push(value()?),
 			"--serial" => args.serial.push(value()?),
+			"--nice" => {
+				let v = value()?;
+				args.nice = v
+					.parse()
+					.ok()
+					.filter(|n| *n <= 19)
+					.ok_or_else(|| format!("--nice: '{v}' is not a niceness from 0 to 19"))?;
+			}
 			"--cargo" => {
 				let v = value()?;
 				let (tag, file) = match v.split_once('=') {
@@ -179,13 +192,30 @@ struct Done {
 	log: PathBuf,
 }
 
-fn start(index: usize, job: &Job, logs: &Path, tx: mpsc::Sender<Done>) -> Result<(), String> {
+/// The command that runs `job`: as it is at niceness 0, else through `nice -n NICE`.
+fn command(job: &Job, nice: u8) -> Command {
+	if nice == 0 {
+		let mut command = Command::new(&job.program);
+		command.args(&job.args);
+		return command;
+	}
+	let mut command = Command::new("nice");
+	command.args(["-n", &nice.to_string(), "--"]).arg(&job.program).args(&job.args);
+	command
+}
+
+fn start(
+	index: usize,
+	job: &Job,
+	nice: u8,
+	logs: &Path,
+	tx: mpsc::Sender<Done>,
+) -> Result<(), String> {
 	let log = logs.join(format!("{index:03}-{}.log", job.name.replace(['/', ':'], "-")));
 	let out = fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
 	let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
 	let began = Instant::now();
-	let mut child = Command::new(&job.program)
-		.args(&job.args)
+	let mut child = command(job, nice)
 		.current_dir(&job.dir)
 		.stdin(Stdio::null())
 		.stdout(out)
@@ -251,7 +281,8 @@ fn main() -> ExitCode {
 				let is_serial = |i: usize| args.serial.contains(&args.jobs[i].name);
 				let Some(at) = next(&queue, &running, is_serial) else { break };
 				let i = queue.remove(at);
-				match start(i, &args.jobs[i], &logs, tx.clone()) {
+				let nice = if is_serial(i) { 0 } else { args.nice };
+				match start(i, &args.jobs[i], nice, &logs, tx.clone()) {
 					Ok(()) => running.push(i),
 					Err(why) => {
 						println!("  FAILED  {why}");
@@ -332,9 +363,29 @@ mod tests {
 		assert_eq!(why(&["--job", "a"]), "--job: 'a' is not NAME=COMMAND");
 		assert_eq!(why(&["--job", "a=true", "--job", "a=false"]), "two jobs are named 'a'");
 		assert_eq!(why(&["--job", "a=true", "--serial", "b"]), "--serial: no job is named 'b'");
+		assert_eq!(
+			why(&["--job", "a=true", "--nice", "20"]),
+			"--nice: '20' is not a niceness from 0 to 19"
+		);
 		assert_eq!(why(&["--lanes"]), "--lanes needs a value");
 		assert_eq!(why(&["--what"]), "unknown argument '--what'");
 		assert_eq!(why(&[]), "no jobs: give --cargo FILE or --job NAME=COMMAND");
+	}
+
+	#[test]
+	fn a_job_runs_at_the_niceness_it_is_given() {
+		let job = Job {
+			name: "n".into(),
+			dir: PathBuf::from("."),
+			program: PathBuf::from("sh"),
+			args: vec!["-c".into(), "cut -d ' ' -f 19 /proc/self/stat".into()],
+		};
+		let niceness = |nice: u8| {
+			let out = command(&job, nice).output().unwrap_or_else(|e| panic!("run: {e}"));
+			String::from_utf8_lossy(&out.stdout).trim().to_string()
+		};
+		let own = niceness(0).parse::<i32>().unwrap_or_else(|e| panic!("niceness: {e}"));
+		assert_eq!(niceness(7), (own + 7).min(19).to_string());
 	}
 
 	#[test]
