@@ -22,7 +22,8 @@ pub struct Cli {
 	pub run: sc_cli::RunCmd,
 
 	/// Development chains only: make blocks on demand (`manual`) or per transaction (`instant`)
-	/// instead of by Aura slots with GRANDPA finality.
+	/// instead of by Aura slots with GRANDPA finality. The transaction pool is then the
+	/// single-state one (`--pool-type` is not used).
 	#[arg(long, value_enum)]
 	pub sealing: Option<Sealing>,
 }

@@ -47,7 +47,15 @@ impl SubstrateCli for Cli {
 
 /// Parse the command line and run it.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	if cli.sealing.is_some() {
+		// A sealed chain makes a block the moment a transaction is ready. Under a burst from one
+		// account (instant sealing, 1,000 transfers submitted back to back) the fork-aware pool
+		// stopped handing them out at one nonce (200 in one run, 363 in another): the chain
+		// stood still with the rest in the pool, and a submission could wait forever for its first
+		// event. With the single-state pool the same burst is final in 13 s.
+		cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
+	}
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -5,6 +5,8 @@ mod chain_spec;
 mod cli;
 mod command;
 mod rpc;
+#[cfg(target_os = "linux")]
+mod rpc_nodelay;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

@@ -291,7 +291,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		})
 	};
 
-	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+	let rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
@@ -306,6 +306,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		telemetry: telemetry.as_mut(),
 		tracing_execute_block: None,
 	})?;
+	#[cfg(target_os = "linux")]
+	crate::rpc_nodelay::set_on_rpc_sockets(rpc_handlers.listen_addresses());
+	#[cfg(not(target_os = "linux"))]
+	let _ = rpc_handlers;
 
 	if let Some(sealing) = sealing {
 		let proposer = sc_basic_authorship::ProposerFactory::new(
