@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::*;
+use common::{sealing::transfer, *};
+use std::time::Duration;
 use subxt::ext::scale_decode::DecodeAsType;
 
 #[tokio::test]
@@ -133,4 +134,35 @@ async fn state_under_base_path_survives_a_restart() {
 	assert_eq!(after.expect("time") - before.expect("time"), 6_000);
 	node.stop();
 	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// On real 6 s Aura blocks the dev chain's one validator votes for its best block, so a
+/// transaction is final while the block it landed in is still the best one, or the one after:
+/// not two blocks behind it, as a chain of several validators finalizes (issue 29).
+#[tokio::test]
+async fn on_aura_blocks_a_transfer_is_final_before_two_more_blocks_are_made() {
+	let node = DevNode::spawn(&["--dev", "--tmp"]).await;
+	let at = node.api.at_current_block().await.expect("best block");
+	let progress = at
+		.transactions()
+		.sign_and_submit_then_watch_default(
+			&transfer(dev::bob().public_key().0, TFT),
+			&dev::alice(),
+		)
+		.await
+		.expect("transfer accepted by the pool");
+	let finalized = tokio::time::timeout(Duration::from_secs(120), progress.wait_for_finalized())
+		.await
+		.expect("the transfer is finalized at all")
+		.expect("the transfer is finalized");
+	let best: serde_json::Value =
+		node.rpc.request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("header");
+	let best = u64::from_str_radix(
+		best["number"].as_str().expect("block number").trim_start_matches("0x"),
+		16,
+	)
+	.expect("hex block number");
+	let landed = node.block_number(finalized.block_hash()).await;
+	assert!(landed >= 1, "the transfer is in a block");
+	assert!(best <= landed + 1, "block {landed} was finalized only once block {best} was made");
 }
