@@ -2,8 +2,7 @@
 
 mod common;
 
-use common::{sealing::transfer, *};
-use std::time::Duration;
+use common::{sealing::transfer_until_finalized, *};
 use subxt::ext::scale_decode::DecodeAsType;
 
 #[tokio::test]
@@ -142,19 +141,7 @@ async fn state_under_base_path_survives_a_restart() {
 #[tokio::test]
 async fn on_aura_blocks_a_transfer_is_final_before_two_more_blocks_are_made() {
 	let node = DevNode::spawn(&["--dev", "--tmp"]).await;
-	let at = node.api.at_current_block().await.expect("best block");
-	let progress = at
-		.transactions()
-		.sign_and_submit_then_watch_default(
-			&transfer(dev::bob().public_key().0, TFT),
-			&dev::alice(),
-		)
-		.await
-		.expect("transfer accepted by the pool");
-	let finalized = tokio::time::timeout(Duration::from_secs(120), progress.wait_for_finalized())
-		.await
-		.expect("the transfer is finalized at all")
-		.expect("the transfer is finalized");
+	let (_, landed) = transfer_until_finalized(&node).await;
 	let best: serde_json::Value =
 		node.rpc.request("chain_getHeader", subxt::rpcs::rpc_params![]).await.expect("header");
 	let best = u64::from_str_radix(
@@ -162,7 +149,6 @@ async fn on_aura_blocks_a_transfer_is_final_before_two_more_blocks_are_made() {
 		16,
 	)
 	.expect("hex block number");
-	let landed = node.block_number(finalized.block_hash()).await;
 	assert!(landed >= 1, "the transfer is in a block");
 	assert!(best <= landed + 1, "block {landed} was finalized only once block {best} was made");
 }
