@@ -1,12 +1,13 @@
 //! A node's free capacity in the indexer is the chain's rule (SPEC §4.5): its resources minus the
 //! declared capacity of its live node contracts, on SQLite and on PostgreSQL, through the
-//! indexer's own write path and GraphQL schema (no chain needed).
+//! indexer's own write path and GraphQL schema (no chain needed). And bills, which that write path
+//! writes in bulk, each with its contract's twin and node.
 
 use gridchain_test_support::indexer as support;
 
 use grid_indexer::{
 	api,
-	codes::{CancelCause, ContractKind},
+	codes::{CancelCause, ContractKind, DiscountLevel},
 	db::Db,
 	fetch::{BlockData, Change, ContractRecord},
 	sync::Status,
@@ -240,6 +241,58 @@ async fn contracts_indexed_before_declared_capacity_declare_their_latest_report(
 			],
 			"{label}: each node contract's latest report, rent contracts nothing"
 		);
+		db.pool.close().await;
+	}
+}
+
+/// Bills are written many to a statement, at the end of their run of bills: each still names its
+/// contract's twin and node, a contract's `billed` is the sum of its bills, and a bill of a contract
+/// the index does not know (a genesis one) is kept with twin 0 and no node.
+#[tokio::test(flavor = "multi_thread")]
+async fn bills_in_bulk_name_their_contracts_twin_and_node_and_sum_into_billed() {
+	let (_dir, _postgres, databases) = databases().await;
+	for (label, database) in databases {
+		let db = Db::connect(&database).await.expect("database");
+		let mut chain = Chain { db: &db, number: 0 };
+		let vm = Resources { cru: 1, sru: GIB, hru: 0, mru: GIB };
+		chain.block(vec![node(1), node(2), node_contract(1, 1, vm), node_contract(2, 2, vm)]).await;
+		let bill = |contract_id: u64, amount: u128| Change::Billed {
+			contract_id,
+			amount,
+			discount_level: DiscountLevel::Gold,
+		};
+		chain
+			.block(vec![
+				bill(1, 100),
+				bill(2, 30),
+				bill(99, 7),
+				Change::ContractCanceled { id: 2, cause: CancelCause::CanceledByUser, unpaid: 0 },
+				bill(1, 50),
+			])
+			.await;
+		let bills: Vec<(i64, i64, i64, Option<i64>, i64, String)> = sqlx::query_as(
+			"SELECT event_index, contract_id, twin_id, node_id, amount, discount_level FROM bills ORDER BY block_number, event_index",
+		)
+		.fetch_all(&db.pool)
+		.await
+		.expect("bills");
+		let gold = || "Gold".to_string();
+		assert_eq!(
+			bills,
+			vec![
+				(0, 1, 1, Some(1), 100, gold()),
+				(1, 2, 1, Some(2), 30, gold()),
+				(2, 99, 0, None, 7, gold()),
+				(4, 1, 1, Some(1), 50, gold()),
+			],
+			"{label}"
+		);
+		let billed: Vec<(i64, i64)> =
+			sqlx::query_as("SELECT id, billed FROM contracts ORDER BY id")
+				.fetch_all(&db.pool)
+				.await
+				.expect("contracts");
+		assert_eq!(billed, vec![(1, 150), (2, 30)], "{label}");
 		db.pool.close().await;
 	}
 }

@@ -86,19 +86,21 @@ where
 	}
 }
 
-/// Submit `call` through `node` and wait until it is final; `Err` is the dispatch error.
-async fn run<P: Payload>(node: &DevNode, call: &P, signer: &Keypair) -> Result<(), String> {
+/// Submit `call` through `node` and wait until it is final; the number of its block, or `Err`
+/// with the dispatch error.
+async fn run<P: Payload>(node: &DevNode, call: &P, signer: &Keypair) -> Result<u64, String> {
 	let at = node.api.at_current_block().await.map_err(|e| e.to_string())?;
 	let progress = at
 		.transactions()
 		.sign_and_submit_then_watch_default(call, signer)
 		.await
 		.map_err(|e| e.to_string())?;
-	tokio::time::timeout(Duration::from_secs(180), progress.wait_for_finalized_success())
+	let finalized = tokio::time::timeout(Duration::from_secs(180), progress.wait_for_finalized())
 		.await
 		.expect("final within 3 minutes")
-		.map(drop)
-		.map_err(|e| e.to_string())
+		.map_err(|e| e.to_string())?;
+	finalized.wait_for_success().await.map_err(|e| e.to_string())?;
+	Ok(node.block_number(finalized.block_hash()).await)
 }
 
 /// A storage value at block `hash`.
@@ -201,8 +203,14 @@ async fn four_validators_lose_two_and_get_them_back_with_the_books_exact() {
 	let dave_name = name_of("dave-site");
 	let (r1, r2) =
 		tokio::join!(run(c, &node_contract, &charlie_key), run(d, &dave_name, &dave_key),);
-	r1.expect("node contract");
+	let landed = r1.expect("node contract");
 	r2.expect("name contract");
+	// Charlie signs next through Alice's node, with the nonce of the block Alice has finalized:
+	// that block must hold his node contract, which Charlie's node finalized first.
+	wait_for("alice to finalize charlie's node contract", 180, || async move {
+		a.finalized_number().await >= landed
+	})
+	.await;
 	run(a, &name_of("charlie-site"), &charlie_key).await.expect("a second name contract");
 	eprintln!("[{:?}] grid and three contracts created across the network", started.elapsed());
 

@@ -8,8 +8,8 @@ pub use error::{int, DbError, Result};
 
 use crate::fetch::{BlockData, Change};
 use apply::{
-	apply, insert_blocks, insert_transfers, refresh_node_sums, BlockRow, EventWrite, Placeholders,
-	Statements, TransferRow,
+	apply, insert_bills, insert_blocks, insert_transfers, refresh_node_sums, BillRow, BlockRow,
+	EventWrite, Placeholders, Statements, TransferRow,
 };
 use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
 use std::{
@@ -198,9 +198,11 @@ impl Db {
 			.await?;
 		let first = cursor.map(|(n,)| n + 1).unwrap_or(0);
 		let mut touched_nodes = BTreeSet::new();
-		// Blocks and transfers are most of a catch-up's rows: written many rows per statement.
+		// Blocks, transfers and bills are most of a catch-up's rows: written many rows per
+		// statement.
 		let mut block_rows: Vec<BlockRow> = Vec::with_capacity(blocks.len());
 		let mut transfers: Vec<TransferRow> = Vec::new();
+		let mut bills: Vec<BillRow> = Vec::new();
 		for (expected, block) in (first..).zip(blocks) {
 			if i64::try_from(block.number).ok() != Some(expected) {
 				return Err(DbError::Gap { last: expected - 1, got: block.number });
@@ -215,6 +217,14 @@ impl Db {
 					transfers.push((number, index, from.as_str(), to.as_str(), amount, time));
 					continue;
 				}
+				if let Change::Billed { contract_id, amount, discount_level } = change {
+					let contract_id = int(*contract_id, "contract id")?;
+					let amount = int(*amount, "bill amount")?;
+					bills.push((number, index, contract_id, amount, discount_level.as_str(), time));
+					continue;
+				}
+				// Any other event may change or delete a contract a bill names: the bills first.
+				insert_bills(&mut tx, &mut bills, self.bulk_statements()).await?;
 				let mut write = EventWrite {
 					tx: &mut tx,
 					number,
@@ -225,6 +235,7 @@ impl Db {
 				apply(&mut write, change).await?;
 			}
 		}
+		insert_bills(&mut tx, &mut bills, self.bulk_statements()).await?;
 		insert_blocks(&mut tx, &block_rows, self.bulk_statements()).await?;
 		insert_transfers(&mut tx, &transfers, self.bulk_statements()).await?;
 		for node_id in touched_nodes {

@@ -1,11 +1,12 @@
-//! Settlement's events: consumption reports, accepted and rejected; bills; grace periods; burns.
+//! Settlement's events: consumption reports, accepted and rejected; grace periods; burns. Bills
+//! are written in bulk (`bulk::insert_bills`).
 
 use super::{
 	context::EventWrite,
 	contracts::{contract_event, node_of},
 };
 use crate::{
-	codes::{ContractEventKind, ContractState, DiscountLevel, GraceEnd, ReportRejection},
+	codes::{ContractEventKind, ContractState, GraceEnd, ReportRejection},
 	db::error::{int, Result},
 };
 use gridchain_sdk::Resources;
@@ -81,42 +82,6 @@ pub async fn report_rejected(
 	.bind(w.time)
 	.execute(&mut **w.tx)
 	.await?;
-	Ok(())
-}
-
-/// A settlement of `amount`, at `discount_level`, with the contract's twin and node beside it.
-pub async fn billed(
-	w: &mut EventWrite<'_, '_>,
-	contract_id: u64,
-	amount: u128,
-	discount_level: DiscountLevel,
-) -> Result<()> {
-	let id = int(contract_id, "contract id")?;
-	let amount = int(amount, "bill amount")?;
-	let owner: Option<(i64, Option<i64>)> =
-		sqlx::query_as("SELECT twin_id, node_id FROM contracts WHERE id = $1")
-			.bind(id)
-			.fetch_optional(&mut **w.tx)
-			.await?;
-	let (twin_id, node_id) = owner.unwrap_or((0, None));
-	sqlx::query(
-		"INSERT INTO bills (block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-	)
-	.bind(w.number)
-	.bind(w.index)
-	.bind(id)
-	.bind(twin_id)
-	.bind(node_id)
-	.bind(amount)
-	.bind(discount_level.as_str())
-	.bind(w.time)
-	.execute(&mut **w.tx)
-	.await?;
-	sqlx::query("UPDATE contracts SET billed = billed + $2 WHERE id = $1")
-		.bind(id)
-		.bind(amount)
-		.execute(&mut **w.tx)
-		.await?;
 	Ok(())
 }
 

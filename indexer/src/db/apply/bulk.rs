@@ -1,8 +1,9 @@
-//! Rows written many to a statement: blocks and transfers, most of what a catch-up writes.
+//! Rows written many to a statement: blocks, transfers and bills, most of what a catch-up writes.
 
 use super::context::Tx;
 use crate::db::error::Result;
 use sqlx::{any::AnyArguments, query::Query, Any};
+use std::collections::BTreeMap;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -11,6 +12,9 @@ pub type BlockRow<'a> = (i64, &'a str, i64, i64);
 
 /// A transfer's row: block, event index, from, to, amount, time.
 pub type TransferRow<'a> = (i64, i64, &'a str, &'a str, i64, i64);
+
+/// A bill as its event gives it: block, event index, contract, amount, discount level, time.
+pub type BillRow = (i64, i64, i64, i64, &'static str, i64);
 
 /// How many rows go in one statement, and how its parameters are named.
 pub type Statements = (usize, Placeholders);
@@ -33,6 +37,70 @@ pub async fn insert_transfers(
 ) -> Result<()> {
 	let insert = "INSERT INTO transfers (block_number, event_index, from_account, to_account, amount, time) VALUES";
 	insert_rows(tx, insert, 6, rows, statements, bind_transfer).await
+}
+
+/// Insert `bills` into `bills`, each with its contract's twin and node as the contracts table
+/// holds them now (twin 0 and no node for a contract it does not know, such as a genesis one), and
+/// add them to their contracts' `billed` sums; `bills` is left empty. The caller writes them before
+/// any other event that could change or delete a contract they name.
+pub async fn insert_bills(
+	tx: &mut Tx<'_>,
+	bills: &mut Vec<BillRow>,
+	statements: Statements,
+) -> Result<()> {
+	if bills.is_empty() {
+		return Ok(());
+	}
+	let mut billed: BTreeMap<i64, i64> = BTreeMap::new();
+	for &(_, _, contract_id, amount, _, _) in bills.iter() {
+		let sum = billed.entry(contract_id).or_default();
+		*sum = sum.saturating_add(amount);
+	}
+	let ids: Vec<i64> = billed.keys().copied().collect();
+	let mut owners: BTreeMap<i64, (i64, Option<i64>)> = BTreeMap::new();
+	let (per_statement, placeholders) = statements;
+	for chunk in ids.chunks(per_statement.max(1)) {
+		let select = "SELECT id, twin_id, node_id FROM contracts WHERE id IN (VALUES";
+		let sql = format!("{})", values_sql(select, 1, chunk.len(), placeholders));
+		let query = chunk.iter().fold(sqlx::query_as(&sql), |q, id| q.bind(*id));
+		let rows: Vec<(i64, i64, Option<i64>)> = query.fetch_all(&mut **tx).await?;
+		owners.extend(rows.into_iter().map(|(id, twin, node)| (id, (twin, node))));
+	}
+	let rows: Vec<OwnedBillRow> = bills
+		.iter()
+		.map(|&(number, index, contract_id, amount, level, time)| {
+			let (twin, node) = owners.get(&contract_id).copied().unwrap_or((0, None));
+			(number, index, contract_id, twin, node, amount, level, time)
+		})
+		.collect();
+	let insert = "INSERT INTO bills (block_number, event_index, contract_id, twin_id, node_id, amount, discount_level, time) VALUES";
+	insert_rows(tx, insert, 8, &rows, statements, bind_bill).await?;
+	// One statement a contract the table knows, with the sum of its bills in the batch.
+	for (contract_id, sum) in billed.into_iter().filter(|(id, _)| owners.contains_key(id)) {
+		sqlx::query("UPDATE contracts SET billed = billed + $2 WHERE id = $1")
+			.bind(contract_id)
+			.bind(sum)
+			.execute(&mut **tx)
+			.await?;
+	}
+	bills.clear();
+	Ok(())
+}
+
+/// A bill's row: block, event index, contract, twin, node, amount, discount level, time.
+type OwnedBillRow = (i64, i64, i64, i64, Option<i64>, i64, &'static str, i64);
+
+fn bind_bill<'q>(query: AnyQuery<'q>, row: &'q OwnedBillRow) -> AnyQuery<'q> {
+	let (number, index, contract_id, twin, node, amount, level, time) = *row;
+	query
+		.bind(number)
+		.bind(index)
+		.bind(contract_id)
+		.bind(twin)
+		.bind(node)
+		.bind(amount)
+		.bind(level)
+		.bind(time)
 }
 
 fn bind_block<'q>(query: AnyQuery<'q>, row: &'q BlockRow<'_>) -> AnyQuery<'q> {

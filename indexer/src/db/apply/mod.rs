@@ -1,6 +1,6 @@
 //! Writing one indexed event into the batch's transaction, by event family: the registry's
 //! twins, farms and nodes; contracts' lives; settlement (reports, bills, grace periods, burns);
-//! prices; and blocks and transfers, which `Db::commit` writes in bulk.
+//! prices; and blocks, transfers and bills, which `Db::commit` writes in bulk.
 
 mod billing;
 mod bulk;
@@ -9,7 +9,10 @@ mod contracts;
 mod pricing;
 mod registry;
 
-pub use bulk::{insert_blocks, insert_transfers, BlockRow, Placeholders, Statements, TransferRow};
+pub use bulk::{
+	insert_bills, insert_blocks, insert_transfers, BillRow, BlockRow, Placeholders, Statements,
+	TransferRow,
+};
 pub use context::EventWrite;
 pub use contracts::refresh_node_sums;
 
@@ -62,9 +65,6 @@ pub async fn apply(w: &mut EventWrite<'_, '_>, change: &Change) -> Result<()> {
 		Change::ReportRejected { contract_id, reason } => {
 			billing::report_rejected(w, *contract_id, *reason).await
 		}
-		Change::Billed { contract_id, amount, discount_level } => {
-			billing::billed(w, *contract_id, *amount, *discount_level).await
-		}
 		Change::GraceStarted { contract_id, debt } => {
 			billing::grace_started(w, *contract_id, *debt).await
 		}
@@ -72,6 +72,6 @@ pub async fn apply(w: &mut EventWrite<'_, '_>, change: &Change) -> Result<()> {
 		Change::Burned { amount } => billing::burned(w, *amount).await,
 		Change::Price { kind, price_musd } => pricing::price(w, *kind, *price_musd).await,
 		// Written in bulk by `commit`.
-		Change::Transfer { .. } => Ok(()),
+		Change::Transfer { .. } | Change::Billed { .. } => Ok(()),
 	}
 }
