@@ -2,10 +2,12 @@
 
 use crate::{billing::Shape, *};
 use alloc::vec::Vec;
+use codec::Compact;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
+use frame_system::pallet_prelude::BlockNumberFor;
 use gridchain_primitives::{
 	cost::{capacity_cost, node_contract_cost, SECS_PER_HOUR},
-	NodeId,
+	ContractId, NodeId, TwinId,
 };
 use pallet_registry::GridRegistry;
 
@@ -28,21 +30,31 @@ impl<T: Config> Pallet<T> {
 		let mut weight = T::WeightInfo::report_consumption(count);
 		for report in reports {
 			let contract_id = report.contract_id;
-			let contract = Contracts::<T>::get(contract_id);
-			let shape = contract.as_ref().map(Shape::of::<T>).unwrap_or_default();
+			let key = Contracts::<T>::hashed_key_for(contract_id);
+			// No record: nothing read. Another node's or type's record: charged as the largest.
+			let read = frame_support::storage::unhashed::get_raw(&key)
+				.ok_or(Shape::default())
+				.and_then(|raw| ReportedRecord::<T>::read(raw, node_id).ok_or(LARGEST_NODE));
+			let shape = match &read {
+				Ok(record) => record.shape,
+				Err(shape) => *shape,
+			};
 			weight = weight.saturating_add(Self::report_record_weight(shape));
-			let accrued =
-				contract.ok_or(ReportRejection::NotANodeContractOfThisNode).and_then(|contract| {
-					Self::accrue_report(
-						contract,
-						node_id,
+			let accrued = read.map_err(|_| ReportRejection::NotANodeContractOfThisNode).and_then(
+				|mut record| {
+					let accrued = Self::accrue_report(
+						&mut record.billing,
+						&record.capacity,
 						node.certified,
 						rented,
 						&policy.prices,
 						now_secs,
 						&report,
-					)
-				});
+					)?;
+					frame_support::storage::unhashed::put_raw(&key, &record.into_encoded());
+					Ok(accrued)
+				},
+			);
 			match accrued {
 				Ok((window_secs, cost)) => Self::deposit_event(Event::ConsumptionReportReceived {
 					contract_id,
@@ -61,7 +73,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a report costs beyond its benchmark (`report_consumption`, on records with no data
-	/// and no IPs) for the record it reads, decodes, encodes and writes.
+	/// and no IPs) for the record it reads, walks over and writes.
 	pub(crate) fn report_record_weight(shape: Shape) -> Weight {
 		let data = shape.data.min(MAX_DEPLOYMENT_DATA_LEN);
 		let ips = shape.ips.min(pallet_registry::MAX_FARM_IPS);
@@ -73,31 +85,21 @@ impl<T: Config> Pallet<T> {
 	/// largest record a report can read (any contract's, not only the node's own: a report on
 	/// another node's contract is refused only after its record is read).
 	pub(crate) fn report_consumption_max_weight(count: u32) -> Weight {
-		let largest = Shape {
-			data: MAX_DEPLOYMENT_DATA_LEN,
-			ips: pallet_registry::MAX_FARM_IPS,
-			rent: false,
-		};
 		T::WeightInfo::report_consumption(count)
-			.saturating_add(Self::report_record_weight(largest).saturating_mul(count.into()))
+			.saturating_add(Self::report_record_weight(LARGEST_NODE).saturating_mul(count.into()))
 	}
 
-	/// Check one report against its contract and accrue its window's cost; returns the window and
-	/// its cost.
+	/// Check one report against its contract's declared capacity and billing record, and accrue its
+	/// window's cost to the record; returns the window and its cost.
 	fn accrue_report(
-		mut contract: ContractOf<T>,
-		node_id: NodeId,
+		info: &mut BillingInfoOf<T>,
+		capacity: &gridchain_primitives::Resources,
 		certified: bool,
 		rented: bool,
 		prices: &gridchain_primitives::UnitPrices,
 		now_secs: u64,
 		report: &Consumption,
 	) -> Result<(u64, gridchain_primitives::ScaledCost), ReportRejection> {
-		let capacity = match contract.node_contract() {
-			Some(nc) if nc.node_id == node_id => nc.capacity,
-			_ => return Err(ReportRejection::NotANodeContractOfThisNode),
-		};
-		let info = &mut contract.billing;
 		let BillingKind::Node { used, hourly_capacity_cost, last_report_secs, ever_deployed } =
 			&mut info.kind
 		else {
@@ -129,9 +131,95 @@ impl<T: Config> Pallet<T> {
 			if rented { 0 } else { capacity_cost(prices, &usage, SECS_PER_HOUR, certified) };
 		*last_report_secs = report.timestamp;
 		info.accrued = info.accrued.saturating_add(cost);
-		Contracts::<T>::insert(report.contract_id, contract);
 		Ok((window_secs, cost))
 	}
+}
+
+/// A node contract's record as a report reads it: the declared capacity the report is checked
+/// against and the billing record it accrues to, found by walking the record's encoding without
+/// decoding (or allocating) its deployment data and IPs.
+///
+/// `billing` is the last field of [`Contract`], so writing the record back is its bytes up to
+/// `billing_at`, unchanged, followed by the new billing record: the same bytes as decoding the
+/// whole record, changing its billing and encoding it again
+/// (`tests_billing::a_report_rewrites_only_the_billing_record_of_its_contract`).
+pub(crate) struct ReportedRecord<T: Config> {
+	raw: Vec<u8>,
+	billing_at: usize,
+	pub(crate) capacity: gridchain_primitives::Resources,
+	pub(crate) billing: BillingInfoOf<T>,
+	/// The deployment data and IPs walked over, for the report's weight.
+	pub(crate) shape: Shape,
+}
+
+/// The largest record a node contract can have: 8 KiB of data, its farm's 256 IPs.
+const LARGEST_NODE: Shape =
+	Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: pallet_registry::MAX_FARM_IPS, rent: false };
+
+/// The index of `ContractType::Node` in the encoding.
+pub(crate) const NODE_CONTRACT_VARIANT: u8 = 0;
+
+impl<T: Config> ReportedRecord<T> {
+	/// Walk `raw`, a `Contracts` value, for a report of node `node_id`: `None` for a record that
+	/// is not one of that node's node contracts (as soon as its first 21 bytes say so for another
+	/// node's or another type's contract) or that does not decode.
+	pub(crate) fn read(raw: Vec<u8>, node_id: NodeId) -> Option<Self> {
+		let (billing_at, capacity, billing, shape) = Self::walk(&raw, node_id)?;
+		Some(Self { raw, billing_at, capacity, billing, shape })
+	}
+
+	/// The record's bytes with the (changed) billing record in place of the one read.
+	pub(crate) fn into_encoded(mut self) -> Vec<u8> {
+		self.raw.truncate(self.billing_at);
+		self.billing.encode_to(&mut self.raw);
+		self.raw
+	}
+
+	/// `Contract`'s fields in their order, of a `ContractType::Node`'s `NodeContract`.
+	fn walk(
+		raw: &[u8],
+		node_id: NodeId,
+	) -> Option<(usize, gridchain_primitives::Resources, BillingInfoOf<T>, Shape)> {
+		let input = &mut &raw[..];
+		u32::decode(input).ok()?; // version
+		ContractId::decode(input).ok()?;
+		TwinId::decode(input).ok()?;
+		if u8::decode(input).ok()? != NODE_CONTRACT_VARIANT {
+			return None;
+		}
+		if NodeId::decode(input).ok()? != node_id {
+			return None;
+		}
+		skip(input, core::mem::size_of::<DeploymentHash>())?;
+		let data = skip_bytes(input)?;
+		u32::decode(input).ok()?; // public_ips
+		let ips = Compact::<u32>::decode(input).ok()?.0;
+		for _ in 0..ips {
+			skip_bytes(input)?; // ip
+			skip_bytes(input)?; // gateway
+		}
+		let capacity = gridchain_primitives::Resources::decode(input).ok()?;
+		ContractState::<BlockNumberFor<T>>::decode(input).ok()?;
+		let billing_at = raw.len().checked_sub(input.len())?;
+		let billing = BillingInfoOf::<T>::decode(input).ok()?;
+		if !input.is_empty() {
+			return None;
+		}
+		Some((billing_at, capacity, billing, Shape { data, ips, rent: false }))
+	}
+}
+
+/// Step over `n` bytes of `input`.
+fn skip(input: &mut &[u8], n: usize) -> Option<()> {
+	*input = input.get(n..)?;
+	Some(())
+}
+
+/// Step over an encoded byte vector of `input`; returns its length.
+fn skip_bytes(input: &mut &[u8]) -> Option<u32> {
+	let len = Compact::<u32>::decode(input).ok()?.0;
+	skip(input, usize::try_from(len).ok()?)?;
+	Some(len)
 }
 
 impl<T: Config> pallet_registry::NodeUsage for Pallet<T> {

@@ -688,20 +688,102 @@ fn a_report_batch_is_charged_for_the_records_it_read() {
 			reports.try_into().unwrap(),
 		)
 		.unwrap();
-		let expected =
-			<Test as Config>::WeightInfo::report_consumption(3) + record(1024, 2) - db.writes(2);
+		// Node 2's record is charged as the largest a node contract can have (a node has no
+		// business reporting it); the missing record 9 as nothing read.
+		let largest = record(MAX_DEPLOYMENT_DATA_LEN, pallet_registry::MAX_FARM_IPS);
+		let expected = <Test as Config>::WeightInfo::report_consumption(3)
+			+ record(1024, 2)
+			+ largest - db.writes(2);
 		assert_eq!(post.actual_weight, Some(expected));
 		assert!(expected.all_lte(declared_weight));
 		assert!(expected.ref_time() < declared_weight.ref_time(), "refunded");
 		assert!(accrued(1) > 0);
 
 		// The bound: a batch of the largest records, all of them written.
-		let largest = record(MAX_DEPLOYMENT_DATA_LEN, pallet_registry::MAX_FARM_IPS);
 		assert_eq!(
 			SmartContract::report_consumption_max_weight(MAX_REPORTS),
 			<Test as Config>::WeightInfo::report_consumption(MAX_REPORTS)
 				+ largest.saturating_mul(MAX_REPORTS.into())
 		);
+	});
+}
+
+/// The record a report writes back is the bytes of the whole record decoded, its billing record
+/// changed, and encoded again; records that are not the node's own node contracts are not walked.
+#[test]
+fn a_report_rewrites_only_the_billing_record_of_its_contract() {
+	use crate::consumption::{ReportedRecord, NODE_CONTRACT_VARIANT};
+	use codec::{Decode, Encode};
+	let raw = |id: u64| {
+		frame_support::storage::unhashed::get_raw(&Contracts::<Test>::hashed_key_for(id)).unwrap()
+	};
+	run_test(|| {
+		// 1: 1 KiB of data and 2 IPs; 2: nothing; 3: in grace; 4: on node 2; 5: a name; 6: a rent.
+		assert_ok!(SmartContract::create_node_contract(
+			RuntimeOrigin::signed(USER),
+			1,
+			HASH,
+			(0..1024u32).map(|i| i as u8).collect(),
+			2,
+			declared(),
+		));
+		for hash in [[2; 32], [3; 32]] {
+			let small = Resources { cru: 1, mru: GIB, sru: GIB, hru: 0 };
+			assert_ok!(SmartContract::create_node_contract(
+				RuntimeOrigin::signed(USER),
+				1,
+				hash,
+				vec![],
+				0,
+				small,
+			));
+		}
+		Contracts::<Test>::mutate(3, |c| c.as_mut().unwrap().state = ContractState::GracePeriod(7));
+		create(OTHER, 2, HASH, 0);
+		assert_ok!(SmartContract::create_name_contract(
+			RuntimeOrigin::signed(USER),
+			b"walked".to_vec()
+		));
+		assert_ok!(SmartContract::create_rent_contract(RuntimeOrigin::signed(OTHER), 2));
+
+		let node = |c: &ContractOf<Test>| c.node_contract().unwrap().clone();
+		for id in 1..=3u64 {
+			let whole = ContractOf::<Test>::decode(&mut &raw(id)[..]).unwrap();
+			let mut record = ReportedRecord::<Test>::read(raw(id), 1).unwrap();
+			assert_eq!(record.capacity, node(&whole).capacity, "contract {id}");
+			assert_eq!(record.billing, whole.billing, "contract {id}");
+			assert_eq!(record.shape, crate::billing::Shape::of::<Test>(&whole), "contract {id}");
+
+			let mut changed = whole.clone();
+			for billing in [&mut record.billing, &mut changed.billing] {
+				billing.accrued += 1_000_000_007;
+				billing.grace = Some((9, true));
+				if let BillingKind::Node { last_report_secs, used, .. } = &mut billing.kind {
+					*last_report_secs = u64::MAX;
+					used.cru = 3;
+				}
+			}
+			assert_eq!(record.into_encoded(), changed.encode(), "contract {id}");
+		}
+		assert_eq!(ReportedRecord::<Test>::read(raw(1), 1).unwrap().shape.data, 1024);
+		assert_eq!(ReportedRecord::<Test>::read(raw(1), 1).unwrap().shape.ips, 2);
+
+		// Another node's, a name and a rent contract; a record cut short or too long.
+		assert!(ReportedRecord::<Test>::read(raw(1), 2).is_none());
+		assert!(ReportedRecord::<Test>::read(raw(4), 1).is_none());
+		assert!(ReportedRecord::<Test>::read(raw(4), 2).is_some());
+		assert!(ReportedRecord::<Test>::read(raw(5), 1).is_none());
+		assert!(ReportedRecord::<Test>::read(raw(6), 2).is_none());
+		let full = raw(1);
+		for cut in [0, 20, 21, 60, full.len() / 2, full.len() - 1] {
+			assert!(ReportedRecord::<Test>::read(full[..cut].to_vec(), 1).is_none(), "{cut}");
+		}
+		let mut longer = full.clone();
+		longer.push(0);
+		assert!(ReportedRecord::<Test>::read(longer, 1).is_none());
+
+		let whole = ContractOf::<Test>::decode(&mut &full[..]).unwrap();
+		assert_eq!(whole.contract_type.encode()[0], NODE_CONTRACT_VARIANT);
 	});
 }
 
