@@ -474,7 +474,8 @@ pub mod pallet {
 		/// `ConsumptionReportReceived`. Error: `NotANode`.
 		///
 		/// Charged as if every report read the largest record a contract can have (8 KiB of data,
-		/// 256 IPs); refunded to the records it read, and a refused report's write.
+		/// 256 IPs); refunded to the records of the node's own contracts it read, and a refused
+		/// report's write.
 		#[pallet::call_index(7)]
 		#[pallet::weight(Pallet::<T>::report_consumption_max_weight(reports.len() as u32))]
 		pub fn report_consumption(

@@ -93,9 +93,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 254_027_000 picoseconds.
-		Weight::from_parts(413_013_066, 14549)
-		.saturating_add(Weight::from_parts(1_705_843, 0).saturating_mul(i.into()))
+		// Minimum execution time: 231_433_000 picoseconds.
+		Weight::from_parts(355_868_452, 14549)
+		.saturating_add(Weight::from_parts(1_330_588, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -114,8 +114,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 108_040_000 picoseconds.
-		Weight::from_parts(120_499_000, 20895)
+		// Minimum execution time: 108_230_000 picoseconds.
+		Weight::from_parts(112_977_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -142,8 +142,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 558_657_000 picoseconds.
-		Weight::from_parts(634_028_000, 20895)
+		// Minimum execution time: 560_961_000 picoseconds.
+		Weight::from_parts(589_843_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(9))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -168,8 +168,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 569_553_000 picoseconds.
-		Weight::from_parts(741_999_000, 20895)
+		// Minimum execution time: 561_682_000 picoseconds.
+		Weight::from_parts(589_704_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(8))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
@@ -186,8 +186,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 74_450_000 picoseconds.
-		Weight::from_parts(102_442_000, 3568)
+		// Minimum execution time: 74_880_000 picoseconds.
+		Weight::from_parts(78_376_000, 3568)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -211,9 +211,9 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `c` is `[0, 500]`.
 fn create_rent_contract(c: u32, ) -> Weight {
-		// Minimum execution time: 98_697_000 picoseconds.
-		Weight::from_parts(105_737_000, 14549)
-		.saturating_add(Weight::from_parts(23_897_319, 0).saturating_mul(c.into()))
+		// Minimum execution time: 94_130_000 picoseconds.
+		Weight::from_parts(96_012_000, 14549)
+		.saturating_add(Weight::from_parts(15_312_669, 0).saturating_mul(c.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(T::DbWeight::get().writes(5))
@@ -244,10 +244,10 @@ fn create_rent_contract(c: u32, ) -> Weight {
 /// The range of component `c` is `[0, 244]`.
 /// The range of component `i` is `[0, 256]`.
 fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 22_134_918_000 picoseconds.
-		Weight::from_parts(22_636_311_000, 20895)
-		.saturating_add(Weight::from_parts(49_899_370, 0).saturating_mul(c.into()))
-		.saturating_add(Weight::from_parts(357_854_199, 0).saturating_mul(i.into()))
+		// Minimum execution time: 22_259_432_000 picoseconds.
+		Weight::from_parts(2_455_717_048, 20895)
+		.saturating_add(Weight::from_parts(83_053_700, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(314_680_899, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(13))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(i.into())))
@@ -266,8 +266,8 @@ fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 39_037_000 picoseconds.
-		Weight::from_parts(45_357_000, 20895)
+		// Minimum execution time: 39_328_000 picoseconds.
+		Weight::from_parts(42_824_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -287,9 +287,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 48_452_000 picoseconds.
-		Weight::from_parts(27_320_597, 14549)
-		.saturating_add(Weight::from_parts(11_594_319, 0).saturating_mul(n.into()))
+		// Minimum execution time: 48_552_000 picoseconds.
+		Weight::from_parts(40_203_658, 14549)
+		.saturating_add(Weight::from_parts(9_196_375, 0).saturating_mul(n.into()))
 		.saturating_add(T::DbWeight::get().reads(6))
 		.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -312,10 +312,10 @@ fn report_consumption(n: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn report_consumption_record(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 192_475_000 picoseconds.
-		Weight::from_parts(223_083_203, 20895)
-		.saturating_add(Weight::from_parts(819, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(331_172, 0).saturating_mul(i.into()))
+		// Minimum execution time: 170_592_000 picoseconds.
+		Weight::from_parts(176_977_068, 20895)
+		.saturating_add(Weight::from_parts(464, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(83_247, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(1))
 }
@@ -328,8 +328,8 @@ fn report_consumption_record(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 137_654_000 picoseconds.
-		Weight::from_parts(145_566_000, 20895)
+		// Minimum execution time: 138_335_000 picoseconds.
+		Weight::from_parts(144_384_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(5))
 }
@@ -340,10 +340,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 64_185_000 picoseconds.
-		Weight::from_parts(64_758_975, 20895)
-		.saturating_add(Weight::from_parts(2_192, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(444_579, 0).saturating_mul(i.into()))
+		// Minimum execution time: 55_021_000 picoseconds.
+		Weight::from_parts(55_144_104, 20895)
+		.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(443_305, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -356,8 +356,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 168_930_000 picoseconds.
-		Weight::from_parts(176_281_000, 20895)
+		// Minimum execution time: 160_668_000 picoseconds.
+		Weight::from_parts(168_710_000, 20895)
 		.saturating_add(T::DbWeight::get().reads(4))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -368,10 +368,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 64_455_000 picoseconds.
-		Weight::from_parts(70_482_240, 20895)
-		.saturating_add(Weight::from_parts(983, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(414_248, 0).saturating_mul(i.into()))
+		// Minimum execution time: 59_788_000 picoseconds.
+		Weight::from_parts(56_403_043, 20895)
+		.saturating_add(Weight::from_parts(1_223, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(438_576, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -382,10 +382,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 60_600_000 picoseconds.
-		Weight::from_parts(40_646_689, 20895)
-		.saturating_add(Weight::from_parts(2_457, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(500_796, 0).saturating_mul(i.into()))
+		// Minimum execution time: 56_423_000 picoseconds.
+		Weight::from_parts(50_481_312, 20895)
+		.saturating_add(Weight::from_parts(1_226, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(450_866, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(2))
 		.saturating_add(T::DbWeight::get().writes(2))
 }
@@ -409,33 +409,34 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(_d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 90_294_000 picoseconds.
-		Weight::from_parts(354_411_219, 20895)
-		.saturating_add(Weight::from_parts(861_717, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 85_797_000 picoseconds.
+		Weight::from_parts(265_203_290, 20895)
+		.saturating_add(Weight::from_parts(3_662, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(979_566, 0).saturating_mul(i.into()))
 		.saturating_add(T::DbWeight::get().reads(7))
 		.saturating_add(T::DbWeight::get().writes(7))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 68_782_000 picoseconds.
-		Weight::from_parts(79_338_000, 8799)
+		// Minimum execution time: 69_333_000 picoseconds.
+		Weight::from_parts(71_917_000, 8799)
 		.saturating_add(T::DbWeight::get().reads(3))
 		.saturating_add(T::DbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 5_227_000 picoseconds.
-		Weight::from_parts(9_284_000, 0)
+		// Minimum execution time: 5_388_000 picoseconds.
+		Weight::from_parts(6_109_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 5_128_000 picoseconds.
-		Weight::from_parts(6_479_000, 0)
+		// Minimum execution time: 5_368_000 picoseconds.
+		Weight::from_parts(6_009_000, 0)
 		.saturating_add(T::DbWeight::get().writes(1))
 }
 }
@@ -464,9 +465,9 @@ impl WeightInfo for () {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `i` is `[0, 256]`.
 fn create_node_contract(i: u32, ) -> Weight {
-		// Minimum execution time: 254_027_000 picoseconds.
-		Weight::from_parts(413_013_066, 14549)
-		.saturating_add(Weight::from_parts(1_705_843, 0).saturating_mul(i.into()))
+		// Minimum execution time: 231_433_000 picoseconds.
+		Weight::from_parts(355_868_452, 14549)
+		.saturating_add(Weight::from_parts(1_330_588, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -485,8 +486,8 @@ fn create_node_contract(i: u32, ) -> Weight {
 /// Storage: `Balances::Holds` (r:1 w:1)
 /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 fn update_node_contract() -> Weight {
-		// Minimum execution time: 108_040_000 picoseconds.
-		Weight::from_parts(120_499_000, 20895)
+		// Minimum execution time: 108_230_000 picoseconds.
+		Weight::from_parts(112_977_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -513,8 +514,8 @@ fn update_node_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract() -> Weight {
-		// Minimum execution time: 558_657_000 picoseconds.
-		Weight::from_parts(634_028_000, 20895)
+		// Minimum execution time: 560_961_000 picoseconds.
+		Weight::from_parts(589_843_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(9))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -539,8 +540,8 @@ fn cancel_contract() -> Weight {
 /// Storage: `SmartContract::ContractsByNode` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 fn cancel_contract_collective() -> Weight {
-		// Minimum execution time: 569_553_000 picoseconds.
-		Weight::from_parts(741_999_000, 20895)
+		// Minimum execution time: 561_682_000 picoseconds.
+		Weight::from_parts(589_704_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(8))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
@@ -557,8 +558,8 @@ fn cancel_contract_collective() -> Weight {
 /// Storage: `SmartContract::ContractsByTwin` (r:0 w:1)
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 fn create_name_contract() -> Weight {
-		// Minimum execution time: 74_450_000 picoseconds.
-		Weight::from_parts(102_442_000, 3568)
+		// Minimum execution time: 74_880_000 picoseconds.
+		Weight::from_parts(78_376_000, 3568)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -582,9 +583,9 @@ fn create_name_contract() -> Weight {
 /// Proof: `SmartContract::ContractsByTwin` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 /// The range of component `c` is `[0, 500]`.
 fn create_rent_contract(c: u32, ) -> Weight {
-		// Minimum execution time: 98_697_000 picoseconds.
-		Weight::from_parts(105_737_000, 14549)
-		.saturating_add(Weight::from_parts(23_897_319, 0).saturating_mul(c.into()))
+		// Minimum execution time: 94_130_000 picoseconds.
+		Weight::from_parts(96_012_000, 14549)
+		.saturating_add(Weight::from_parts(15_312_669, 0).saturating_mul(c.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(ParityDbWeight::get().writes(5))
@@ -615,10 +616,10 @@ fn create_rent_contract(c: u32, ) -> Weight {
 /// The range of component `c` is `[0, 244]`.
 /// The range of component `i` is `[0, 256]`.
 fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 22_134_918_000 picoseconds.
-		Weight::from_parts(22_636_311_000, 20895)
-		.saturating_add(Weight::from_parts(49_899_370, 0).saturating_mul(c.into()))
-		.saturating_add(Weight::from_parts(357_854_199, 0).saturating_mul(i.into()))
+		// Minimum execution time: 22_259_432_000 picoseconds.
+		Weight::from_parts(2_455_717_048, 20895)
+		.saturating_add(Weight::from_parts(83_053_700, 0).saturating_mul(c.into()))
+		.saturating_add(Weight::from_parts(314_680_899, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(13))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 		.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(i.into())))
@@ -637,8 +638,8 @@ fn end_contracts_on_node(c: u32, i: u32, ) -> Weight {
 /// Storage: `Registry::Farms` (r:1 w:0)
 /// Proof: `Registry::Farms` (`max_values`: None, `max_size`: Some(11084), added: 13559, mode: `MaxEncodedLen`)
 fn confirm_deployment() -> Weight {
-		// Minimum execution time: 39_037_000 picoseconds.
-		Weight::from_parts(45_357_000, 20895)
+		// Minimum execution time: 39_328_000 picoseconds.
+		Weight::from_parts(42_824_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -658,9 +659,9 @@ fn confirm_deployment() -> Weight {
 /// Proof: `SmartContract::Contracts` (`max_values`: None, `max_size`: Some(17430), added: 19905, mode: `MaxEncodedLen`)
 /// The range of component `n` is `[1, 256]`.
 fn report_consumption(n: u32, ) -> Weight {
-		// Minimum execution time: 48_452_000 picoseconds.
-		Weight::from_parts(27_320_597, 14549)
-		.saturating_add(Weight::from_parts(11_594_319, 0).saturating_mul(n.into()))
+		// Minimum execution time: 48_552_000 picoseconds.
+		Weight::from_parts(40_203_658, 14549)
+		.saturating_add(Weight::from_parts(9_196_375, 0).saturating_mul(n.into()))
 		.saturating_add(ParityDbWeight::get().reads(6))
 		.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 		.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -683,10 +684,10 @@ fn report_consumption(n: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn report_consumption_record(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 192_475_000 picoseconds.
-		Weight::from_parts(223_083_203, 20895)
-		.saturating_add(Weight::from_parts(819, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(331_172, 0).saturating_mul(i.into()))
+		// Minimum execution time: 170_592_000 picoseconds.
+		Weight::from_parts(176_977_068, 20895)
+		.saturating_add(Weight::from_parts(464, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(83_247, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
@@ -699,8 +700,8 @@ fn report_consumption_record(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:4 w:4)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_contract() -> Weight {
-		// Minimum execution time: 137_654_000 picoseconds.
-		Weight::from_parts(145_566_000, 20895)
+		// Minimum execution time: 138_335_000 picoseconds.
+		Weight::from_parts(144_384_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(5))
 }
@@ -711,10 +712,10 @@ fn settle_contract() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 64_185_000 picoseconds.
-		Weight::from_parts(64_758_975, 20895)
-		.saturating_add(Weight::from_parts(2_192, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(444_579, 0).saturating_mul(i.into()))
+		// Minimum execution time: 55_021_000 picoseconds.
+		Weight::from_parts(55_144_104, 20895)
+		.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(443_305, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -727,8 +728,8 @@ fn settle_contract_in_hook(d: u32, i: u32, ) -> Weight {
 /// Storage: `System::Account` (r:1 w:1)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn settle_rent_contract_in_hook() -> Weight {
-		// Minimum execution time: 168_930_000 picoseconds.
-		Weight::from_parts(176_281_000, 20895)
+		// Minimum execution time: 160_668_000 picoseconds.
+		Weight::from_parts(168_710_000, 20895)
 		.saturating_add(ParityDbWeight::get().reads(4))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -739,10 +740,10 @@ fn settle_rent_contract_in_hook() -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 64_455_000 picoseconds.
-		Weight::from_parts(70_482_240, 20895)
-		.saturating_add(Weight::from_parts(983, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(414_248, 0).saturating_mul(i.into()))
+		// Minimum execution time: 59_788_000 picoseconds.
+		Weight::from_parts(56_403_043, 20895)
+		.saturating_add(Weight::from_parts(1_223, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(438_576, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -753,10 +754,10 @@ fn settle_contract_starting_grace(d: u32, i: u32, ) -> Weight {
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
 fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 60_600_000 picoseconds.
-		Weight::from_parts(40_646_689, 20895)
-		.saturating_add(Weight::from_parts(2_457, 0).saturating_mul(d.into()))
-		.saturating_add(Weight::from_parts(500_796, 0).saturating_mul(i.into()))
+		// Minimum execution time: 56_423_000 picoseconds.
+		Weight::from_parts(50_481_312, 20895)
+		.saturating_add(Weight::from_parts(1_226, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(450_866, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(2))
 		.saturating_add(ParityDbWeight::get().writes(2))
 }
@@ -780,33 +781,34 @@ fn settle_contract_ending_grace(d: u32, i: u32, ) -> Weight {
 /// Proof: `SmartContract::ContractsByNode` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 /// The range of component `d` is `[0, 8192]`.
 /// The range of component `i` is `[0, 256]`.
-fn settle_contract_deleting(_d: u32, i: u32, ) -> Weight {
-		// Minimum execution time: 90_294_000 picoseconds.
-		Weight::from_parts(354_411_219, 20895)
-		.saturating_add(Weight::from_parts(861_717, 0).saturating_mul(i.into()))
+fn settle_contract_deleting(d: u32, i: u32, ) -> Weight {
+		// Minimum execution time: 85_797_000 picoseconds.
+		Weight::from_parts(265_203_290, 20895)
+		.saturating_add(Weight::from_parts(3_662, 0).saturating_mul(d.into()))
+		.saturating_add(Weight::from_parts(979_566, 0).saturating_mul(i.into()))
 		.saturating_add(ParityDbWeight::get().reads(7))
 		.saturating_add(ParityDbWeight::get().writes(7))
 }
 	/// Storage: `System::Account` (r:3 w:3)
 /// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 fn distribute_payments() -> Weight {
-		// Minimum execution time: 68_782_000 picoseconds.
-		Weight::from_parts(79_338_000, 8799)
+		// Minimum execution time: 69_333_000 picoseconds.
+		Weight::from_parts(71_917_000, 8799)
 		.saturating_add(ParityDbWeight::get().reads(3))
 		.saturating_add(ParityDbWeight::get().writes(3))
 }
 	/// Storage: `SmartContract::BillingFrequency` (r:0 w:1)
 /// Proof: `SmartContract::BillingFrequency` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_billing_frequency() -> Weight {
-		// Minimum execution time: 5_227_000 picoseconds.
-		Weight::from_parts(9_284_000, 0)
+		// Minimum execution time: 5_388_000 picoseconds.
+		Weight::from_parts(6_109_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 	/// Storage: `SmartContract::GracePeriodBlocks` (r:0 w:1)
 /// Proof: `SmartContract::GracePeriodBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 fn set_grace_period() -> Weight {
-		// Minimum execution time: 5_128_000 picoseconds.
-		Weight::from_parts(6_479_000, 0)
+		// Minimum execution time: 5_368_000 picoseconds.
+		Weight::from_parts(6_009_000, 0)
 		.saturating_add(ParityDbWeight::get().writes(1))
 }
 }
