@@ -20,6 +20,25 @@ pub struct Ceiling {
 	pub per_second: f64,
 	/// `ref_time`, `proof_size` or `length`.
 	pub bound_by: &'static str,
+	/// The normal class's weight budget a block (ref_time, ps).
+	pub budget_ref_time: u64,
+	/// Transactions per block by the weight blocks were charged after refunds: the budget over
+	/// the mean charged in the phase's fullest block. For a call refunded after it runs
+	/// (`report_consumption`), this is what bounds a block, not `per_block`.
+	pub per_block_charged: Option<u64>,
+}
+
+impl Ceiling {
+	/// Set `per_block_charged` from a block that held `count` of the phase's transactions and was
+	/// charged `normal_ref_time` in the normal class.
+	pub fn with_charged(mut self, count: u32, normal_ref_time: u64) -> Self {
+		self.per_block_charged = (count > 0 && normal_ref_time > 0).then(|| {
+			let per_block =
+				u128::from(self.budget_ref_time) * u128::from(count) / u128::from(normal_ref_time);
+			u64::try_from(per_block).unwrap_or(u64::MAX)
+		});
+		self
+	}
 }
 
 fn number(value: &Value, snake: &str, camel: &str) -> Option<u64> {
@@ -60,5 +79,7 @@ pub async fn of(client: &Client, tx: &[u8]) -> Result<Ceiling> {
 		per_block,
 		per_second: per_block as f64 * 1000.0 / slot_ms.max(1) as f64,
 		bound_by,
+		budget_ref_time: budget.ref_time,
+		per_block_charged: None,
 	})
 }

@@ -219,7 +219,7 @@ fn print(args: &Args, report: &Report) {
 	}
 	println!("{} ({} ms blocks)", report.url, report.block_time_ms);
 	println!(
-		"{:<22} {:>7} {:>9} {:>7} {:>11} {:>9} {:>9} {:>13} {:>11}",
+		"{:<22} {:>7} {:>9} {:>7} {:>11} {:>9} {:>9} {:>13} {:>15} {:>11}",
 		"kind",
 		"sent",
 		"included",
@@ -228,11 +228,12 @@ fn print(args: &Args, report: &Report) {
 		"max/block",
 		"per s",
 		"ceiling/block",
+		"charged ceiling",
 		"vs transfer"
 	);
 	for p in &report.phases {
 		println!(
-			"{:<22} {:>7} {:>9} {:>7} {:>11.1} {:>9} {:>9.1} {:>13} {:>11}",
+			"{:<22} {:>7} {:>9} {:>7} {:>11.1} {:>9} {:>9.1} {:>13} {:>15} {:>11}",
 			p.kind,
 			p.sent,
 			p.included,
@@ -241,6 +242,7 @@ fn print(args: &Args, report: &Report) {
 			p.max_per_block,
 			p.per_second,
 			p.ceiling.per_block,
+			p.ceiling.per_block_charged.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
 			p.ratio_to_transfers.map(|r| format!("{r:.2}")).unwrap_or_else(|| "-".into()),
 		);
 	}

@@ -73,6 +73,8 @@ pub struct PhaseReport {
 	pub per_second: f64,
 	/// The count of each block, first to last.
 	pub per_block_counts: Vec<u32>,
+	/// The normal class's weight each block was charged after refunds, first to last, in ms.
+	pub per_block_weight_ms: Vec<f64>,
 	/// Wall time to send everything, and from the first send to the last inclusion.
 	pub send_secs: f64,
 	pub wall_secs: f64,
@@ -248,6 +250,7 @@ impl Phase {
 
 		let mut counts: BTreeMap<u64, u32> = BTreeMap::new();
 		let mut times: BTreeMap<u64, u64> = BTreeMap::new();
+		let mut charged: BTreeMap<u64, u64> = BTreeMap::new();
 		let mut created = Vec::new();
 		let mut items: u64 = 0;
 		let mut included: u32 = 0;
@@ -281,6 +284,12 @@ impl Phase {
 			if next > start_block {
 				let (count, block_items) = self.count(&at, &mut created).await?;
 				if count > 0 {
+					let weight = at
+						.storage()
+						.fetch(chain::storage().system().block_weight(), ())
+						.await?
+						.decode()?;
+					charged.insert(next, weight.normal.ref_time);
 					counts.insert(next, count);
 					included += count;
 					items += block_items;
@@ -298,6 +307,15 @@ impl Phase {
 			.filter(|_| blocks > 0)
 			.map(|n| counts.get(&n).copied().unwrap_or(0))
 			.collect();
+		let per_block_weight_ms: Vec<f64> = (first_block..=last_block)
+			.filter(|_| blocks > 0)
+			.map(|n| charged.get(&n).copied().unwrap_or(0) as f64 / 1e9)
+			.collect();
+		let fullest = counts.iter().max_by_key(|(n, count)| (**count, std::cmp::Reverse(**n)));
+		let ceiling = match fullest {
+			Some((n, count)) => ceiling.with_charged(*count, charged.get(n).copied().unwrap_or(0)),
+			None => ceiling,
+		};
 		let span_ms = match (times.get(&first_block.saturating_sub(1)), times.get(&last_block)) {
 			(Some(before), Some(last)) if blocks > 0 => last.saturating_sub(*before),
 			_ => 0,
@@ -316,6 +334,7 @@ impl Phase {
 			max_per_block: per_block_counts.iter().copied().max().unwrap_or(0),
 			per_second: if span_ms > 0 { included as f64 * 1000.0 / span_ms as f64 } else { 0.0 },
 			per_block_counts,
+			per_block_weight_ms,
 			send_secs,
 			wall_secs,
 			ceiling,

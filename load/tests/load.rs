@@ -99,7 +99,22 @@ fn a_small_run_includes_every_transaction_and_reports_each_kind() {
 		assert!(phase["per_second"].as_f64().expect("rate") > 0.0, "{phase}");
 		assert!(phase["ceiling"]["per_block"].as_u64().expect("ceiling") > 0, "{phase}");
 		assert!(phase["ceiling"]["ref_time"].as_u64().expect("weight") > 0, "{phase}");
+		// Each block the phase used was charged weight, and the budget over the mean charged
+		// in the fullest block fits at least what that block held.
+		let weights = phase["per_block_weight_ms"].as_array().expect("weights");
+		assert_eq!(weights.len(), counts.len(), "{phase}");
+		assert!(weights.iter().all(|w| w.as_f64().expect("ms") > 0.0), "{phase}");
+		let charged = phase["ceiling"]["per_block_charged"].as_u64().expect("charged");
+		assert!(charged >= phase["max_per_block"].as_u64().expect("most"), "{phase}");
 	}
+	// A report batch is refunded to the records it read: by what blocks were charged, more fit a
+	// block than by the weight it is charged before it runs.
+	assert!(
+		phases[3]["ceiling"]["per_block_charged"].as_u64()
+			> phases[3]["ceiling"]["per_block"].as_u64(),
+		"{}",
+		phases[3]
+	);
 	assert_eq!(phases[0]["ratio_to_transfers"], 1.0);
 	// Two calls of 30 reports, all accepted: each contract was confirmed, and each report bills
 	// what its contract declares.
