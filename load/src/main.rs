@@ -150,7 +150,7 @@ async fn setup(
 		if free < FUNDING / 2 {
 			transfers.push(chain::Call::Balances(
 				rt::pallet_balances::pallet::Call::transfer_keep_alive {
-					dest: subxt::utils::MultiAddress::Id(who.clone()),
+					dest: subxt::utils::MultiAddress::Id(*who),
 					value: FUNDING - free,
 				},
 			));

@@ -234,7 +234,7 @@ impl Phase {
 		let start_block = legacy
 			.chain_get_header(None)
 			.await?
-			.map(|h| h.number as u64)
+			.map(|h| h.number)
 			.context("the node has no best block")?;
 
 		let started = Instant::now();
