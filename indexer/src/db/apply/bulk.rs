@@ -66,7 +66,7 @@ pub async fn insert_bills(
 		let rows: Vec<(i64, i64, Option<i64>)> = query.fetch_all(&mut **tx).await?;
 		owners.extend(rows.into_iter().map(|(id, twin, node)| (id, (twin, node))));
 	}
-	let rows: Vec<OwnedBillRow> = bills
+	let rows: Vec<BillRowWithOwner> = bills
 		.iter()
 		.map(|&(number, index, contract_id, amount, level, time)| {
 			let (twin, node) = owners.get(&contract_id).copied().unwrap_or((0, None));
@@ -87,10 +87,11 @@ pub async fn insert_bills(
 	Ok(())
 }
 
-/// A bill's row: block, event index, contract, twin, node, amount, discount level, time.
-type OwnedBillRow = (i64, i64, i64, i64, Option<i64>, i64, &'static str, i64);
+/// A bill's row with its contract's owner: block, event index, contract, twin, node, amount,
+/// discount level, time.
+type BillRowWithOwner = (i64, i64, i64, i64, Option<i64>, i64, &'static str, i64);
 
-fn bind_bill<'q>(query: AnyQuery<'q>, row: &'q OwnedBillRow) -> AnyQuery<'q> {
+fn bind_bill<'q>(query: AnyQuery<'q>, row: &'q BillRowWithOwner) -> AnyQuery<'q> {
 	let (number, index, contract_id, twin, node, amount, level, time) = *row;
 	query
 		.bind(number)
