@@ -58,5 +58,5 @@ export GRID_BIN_DIR="$CARGO_TARGET_DIR/debug"
 	--job "doc-tests=cargo test ${grid_packages[*]} --doc" \
 	--job "web/unit=cd web && npm test --silent" \
 	--job "web/dashboard=cd web && node e2e/dashboard.mjs" \
-	--job "web/newcomer-update=cd web && GRID_WEB_OUT_DIR=\$PWD/dist-update GRID_E2E_PORT_BASE=39000 node e2e/newcomer.mjs update" \
-	--job "web/newcomer-feedback=cd web && GRID_WEB_OUT_DIR=\$PWD/dist-feedback GRID_E2E_PORT_BASE=39100 node e2e/newcomer.mjs feedback"
+	--job "web/newcomer-update=cd web && GRID_WEB_OUT_DIR=\$PWD/dist-update GRID_E2E_PORT_BASE=31000 node e2e/newcomer.mjs update" \
+	--job "web/newcomer-feedback=cd web && GRID_WEB_OUT_DIR=\$PWD/dist-feedback GRID_E2E_PORT_BASE=31100 node e2e/newcomer.mjs feedback"

@@ -4,8 +4,8 @@
 //
 //   node e2e/newcomer.mjs            # starts its own local grid on spare ports, 6 s blocks
 //   node e2e/newcomer.mjs update     # only the journeys whose module is named so
-//   GRID_BIN_DIR=/tmp/bins GRID_E2E_PORT_BASE=41000 node e2e/newcomer.mjs
-//                                    # binaries built elsewhere; ports 41001 to 41004
+//   GRID_BIN_DIR=/tmp/bins GRID_E2E_PORT_BASE=31200 node e2e/newcomer.mjs
+//                                    # binaries built elsewhere; ports 31201 to 31204
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ async function main() {
   const only = process.argv.slice(2);
   const chosen = Object.entries(journeys).filter(([name]) => only.length === 0 || only.includes(name));
   if (chosen.length === 0) throw new Error(`no journey named ${only.join(', ')}: ${Object.keys(journeys).join(', ')}`);
-  const base = Number(process.env.GRID_E2E_PORT_BASE ?? 39000);
+  const base = Number(process.env.GRID_E2E_PORT_BASE ?? 31000);
   const g = await startGrid({ nodeArgs, ports: { rpc: base + 1, indexer: base + 2, agent: base + 3, web: base + 4 } });
   const browser = await launchBrowser();
   const saved = [];
