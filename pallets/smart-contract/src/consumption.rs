@@ -31,10 +31,11 @@ impl<T: Config> Pallet<T> {
 		for report in reports {
 			let contract_id = report.contract_id;
 			let key = Contracts::<T>::hashed_key_for(contract_id);
-			// No record: nothing read. Another node's or type's record: charged as the largest.
+			// No record: only the read every report pays. A record that is not one of the
+			// node's own node contracts: charged as the largest.
 			let read = frame_support::storage::unhashed::get_raw(&key)
 				.ok_or(Shape::default())
-				.and_then(|raw| ReportedRecord::<T>::read(raw, node_id).ok_or(LARGEST_NODE));
+				.and_then(|raw| ReportedRecord::<T>::read(raw, node_id).ok_or(Shape::LARGEST));
 			let shape = match &read {
 				Ok(record) => record.shape,
 				Err(shape) => *shape,
@@ -82,11 +83,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The weight `report_consumption` is charged before it runs: `count` reports, each on the
-	/// largest record a report can read (any contract's, not only the node's own: a report on
-	/// another node's contract is refused only after its record is read).
+	/// largest record a contract can have (8 KiB of data, 256 IPs), the charge a report on a
+	/// record that is not the node's own keeps.
 	pub(crate) fn report_consumption_max_weight(count: u32) -> Weight {
 		T::WeightInfo::report_consumption(count)
-			.saturating_add(Self::report_record_weight(LARGEST_NODE).saturating_mul(count.into()))
+			.saturating_add(Self::report_record_weight(Shape::LARGEST).saturating_mul(count.into()))
 	}
 
 	/// Check one report against its contract's declared capacity and billing record, and accrue its
@@ -151,10 +152,6 @@ pub(crate) struct ReportedRecord<T: Config> {
 	/// The deployment data and IPs walked over, for the report's weight.
 	pub(crate) shape: Shape,
 }
-
-/// The largest record a node contract can have: 8 KiB of data, its farm's 256 IPs.
-const LARGEST_NODE: Shape =
-	Shape { data: MAX_DEPLOYMENT_DATA_LEN, ips: pallet_registry::MAX_FARM_IPS, rent: false };
 
 /// The index of `ContractType::Node` in the encoding.
 pub(crate) const NODE_CONTRACT_VARIANT: u8 = 0;
