@@ -43,6 +43,7 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 	};
 	const STREAM: u64 = 200;
 	let first_nonce = node.nonce(alice.public_key().0).await;
+	let start = node.finalized_number().await;
 	let mut seen = (0u64, subxt::utils::H256::zero());
 	// Signed at one block and immortal: asking for the current block before each transfer made
 	// the stream take 67 s instead of 50.
@@ -57,7 +58,17 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 			.await
 			.expect("transfer accepted by the pool");
 		if i == STREAM / 2 {
-			let number = node.finalized_number().await;
+			// Halfway, some of the stream is final: how many blocks it took depends on how many
+			// transfers the pool held at each seal, so on the machine's load (7 blocks under CI's
+			// full lanes), and only that it made some is asserted.
+			let mut number = node.finalized_number().await;
+			for _ in 0..600 {
+				if number > start {
+					break;
+				}
+				tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+				number = node.finalized_number().await;
+			}
 			let hash = node
 				.rpc
 				.request("chain_getBlockHash", subxt::rpcs::rpc_params![number])
@@ -69,7 +80,7 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 	// Killed while the pool still feeds it blocks.
 	node.crash();
 	let (seen_number, seen_hash) = seen;
-	assert!(seen_number > 10, "the stream made blocks before the kill: {seen_number}");
+	assert!(seen_number > start, "the stream made blocks before the kill: {seen_number}");
 
 	let node = DevNode::start_sealing("instant", &["--base-path", &base]).await;
 	let head = node.finalized_number().await;
@@ -81,7 +92,7 @@ async fn a_sigkill_mid_stream_keeps_the_finalized_chain_and_its_state() {
 		.expect("hash");
 	assert_eq!(hash, seen_hash, "block {seen_number} is the one finalized before the kill");
 	let landed = node.nonce(alice.public_key().0).await - first_nonce;
-	assert!(landed >= seen_number, "{landed} transfers landed in {head} blocks");
+	assert!(landed >= seen_number - start, "{landed} transfers landed in {head} blocks");
 	for i in 0..STREAM {
 		let (free, _) = node.balance(recipient(i)).await;
 		let expected = if i < landed { TFT } else { 0 };
