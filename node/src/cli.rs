@@ -26,6 +26,13 @@ pub struct Cli {
 	/// single-state one (`--pool-type` is not used).
 	#[arg(long, value_enum)]
 	pub sealing: Option<Sealing>,
+
+	/// Keep the native code wasmtime compiles from each runtime in DIR, and run it from there
+	/// when a runtime with the same code starts again, in this node or another one given DIR,
+	/// instead of compiling it again. DIR holds code the node runs: no one but the node's own
+	/// user may be able to write to it. The test command gives its nodes one under the target dir.
+	#[arg(long, env = "GRIDCHAIN_WASMTIME_CACHE", value_name = "DIR")]
+	pub wasmtime_cache: Option<std::path::PathBuf>,
 }
 
 /// Subcommands.

@@ -36,8 +36,8 @@ impl SubstrateCli for Cli {
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 		Ok(match id {
-			"dev" => Box::new(chain_spec::development_chain_spec()?),
-			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
+			"dev" => Box::new(chain_spec::development_chain_spec(self.wasmtime_cache.as_deref())?),
+			"" | "local" => Box::new(chain_spec::local_chain_spec(self.wasmtime_cache.as_deref())?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
 			}
@@ -48,6 +48,9 @@ impl SubstrateCli for Cli {
 /// Parse the command line and run it.
 pub fn run() -> sc_cli::Result<()> {
 	let mut cli = Cli::from_args();
+	if let Some(dir) = &cli.wasmtime_cache {
+		crate::wasmtime_cache::open(dir).map_err(sc_cli::Error::Input)?;
+	}
 	if cli.sealing.is_some() {
 		// A sealed chain makes a block the moment a transaction is ready. Under a burst from one
 		// account (instant sealing, 1,000 transfers submitted back to back) the fork-aware pool
@@ -72,7 +75,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config, None)?;
+					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
 				Ok((cmd.run(client, import_queue), task_manager))
 			})
 		}
@@ -80,7 +83,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, .. } =
-					service::new_partial(&config, None)?;
+					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
 				Ok((cmd.run(client, config.database), task_manager))
 			})
 		}
@@ -88,7 +91,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, .. } =
-					service::new_partial(&config, None)?;
+					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
 				Ok((cmd.run(client, config.chain_spec), task_manager))
 			})
 		}
@@ -96,7 +99,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config, None)?;
+					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
 				Ok((cmd.run(client, import_queue), task_manager))
 			})
 		}
@@ -108,7 +111,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, backend, .. } =
-					service::new_partial(&config, None)?;
+					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
 				let aux_revert = Box::new(|client, _, blocks| {
 					sc_consensus_grandpa::revert(client, blocks)?;
 					Ok(())
@@ -123,6 +126,7 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let sealing = cli.sealing;
+			let wasmtime_cache = cli.wasmtime_cache.clone();
 			runner.run_node_until_exit(|config| async move {
 				if sealing.is_some() && config.chain_spec.chain_type() != ChainType::Development {
 					return Err(sc_cli::Error::Input(
@@ -130,16 +134,22 @@ pub fn run() -> sc_cli::Result<()> {
 					));
 				}
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							Block,
-							<Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config, sealing)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								Block,
+								<Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, sealing, wasmtime_cache.as_deref())
+						.map_err(sc_cli::Error::Service)
+					}
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sealing)
-							.map_err(sc_cli::Error::Service)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config,
+							sealing,
+							wasmtime_cache.as_deref(),
+						)
+						.map_err(sc_cli::Error::Service)
 					}
 				}
 			})

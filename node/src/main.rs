@@ -8,6 +8,7 @@ mod rpc;
 #[cfg(target_os = "linux")]
 mod rpc_nodelay;
 mod service;
+mod wasmtime_cache;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -141,7 +141,13 @@ fn parse(mut argv: VecDeque<String>) -> Result<Args, String> {
 					Some((tag, file)) => (format!("[{tag}]"), file.to_string()),
 					None => (String::new(), v),
 				};
-				args.jobs.extend(cargo_jobs(Path::new(&file), &tag)?);
+				// An executable another `--cargo` file already lists runs once, under its first
+				// name: a build with other features lists the test binaries it left unchanged too.
+				for job in cargo_jobs(Path::new(&file), &tag)? {
+					if !args.jobs.iter().any(|j| j.program == job.program) {
+						args.jobs.push(job);
+					}
+				}
 			}
 			"--job" => {
 				let v = value()?;
@@ -424,6 +430,51 @@ mod tests {
 			[
 				("grid-agent/agent[checks]", "/w/agent", "/t/agent-1"),
 				("grid-agent/lib[checks]", "/w/agent", "/t/grid_agent-2"),
+			]
+		);
+	}
+
+	#[test]
+	fn an_executable_two_builds_list_runs_once_under_its_first_name() {
+		let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+		// A file of cargo's messages: the unit tests of each (package, executable).
+		let write = |name: &str, units: &[(&str, &str)]| {
+			let lines: Vec<String> = units
+				.iter()
+				.map(|(package, exe)| {
+					serde_json::json!({
+						"reason": "compiler-artifact",
+						"package_id": format!("path+file:///w/{package}#{package}@0.1.0"),
+						"manifest_path": format!("/w/{package}/Cargo.toml"),
+						"target": { "kind": ["lib"], "name": package },
+						"profile": { "test": true },
+						"executable": exe,
+					})
+					.to_string()
+				})
+				.collect();
+			let file = dir.path().join(name);
+			std::fs::write(&file, lines.join("\n")).unwrap_or_else(|e| panic!("write: {e}"));
+			file.display().to_string()
+		};
+		let all = write("all", &[("a", "/t/a-1"), ("b", "/t/b-1")]);
+		// Built again with other features, `a` is a new executable; `b`, which does not use
+		// them, is the same one.
+		let checks = write("checks", &[("a", "/t/a-2"), ("b", "/t/b-1"), ("c", "/t/c-2")]);
+		let parsed = args(&["--cargo", &all, "--cargo", &format!("checks={checks}")])
+			.unwrap_or_else(|e| panic!("{e}"));
+		let jobs: Vec<(&str, &str)> = parsed
+			.jobs
+			.iter()
+			.map(|j| (j.name.as_str(), j.program.to_str().unwrap_or("?")))
+			.collect();
+		assert_eq!(
+			jobs,
+			[
+				("a/lib", "/t/a-1"),
+				("b/lib", "/t/b-1"),
+				("a/lib[checks]", "/t/a-2"),
+				("c/lib[checks]", "/t/c-2"),
 			]
 		);
 	}
