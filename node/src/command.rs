@@ -35,9 +35,16 @@ impl SubstrateCli for Cli {
 	}
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		// A spec written out keeps its preset, whatever `--wasmtime-cache` says: only a node that
+		// runs the chain builds its genesis through the cache.
+		#[allow(deprecated)]
+		let cache = match self.subcommand {
+			Some(Subcommand::BuildSpec(_) | Subcommand::ExportChainSpec(_)) => None,
+			_ => self.wasmtime_cache.as_deref(),
+		};
 		Ok(match id {
-			"dev" => Box::new(chain_spec::development_chain_spec(self.wasmtime_cache.as_deref())?),
-			"" | "local" => Box::new(chain_spec::local_chain_spec(self.wasmtime_cache.as_deref())?),
+			"dev" => Box::new(chain_spec::development_chain_spec(cache)?),
+			"" | "local" => Box::new(chain_spec::local_chain_spec(cache)?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
 			}

@@ -152,3 +152,28 @@ async fn on_aura_blocks_a_transfer_is_final_before_two_more_blocks_are_made() {
 	assert!(landed >= 1, "the transfer is in a block");
 	assert!(best <= landed + 1, "block {landed} was finalized only once block {best} was made");
 }
+
+/// `--wasmtime-cache` changes how a running node builds its genesis (`chain_spec.rs`'s tests
+/// compare the state), not the spec it writes out: `build-spec --dev` names the preset with the
+/// cache as without it.
+#[test]
+fn the_spec_written_out_names_its_preset_with_a_wasmtime_cache_too() {
+	let cache = std::env::temp_dir().join(format!("gridchain-spec-out-{}", std::process::id()));
+	let spec = |cache: Option<&std::path::Path>| {
+		let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gridchain-node"));
+		cmd.args(["build-spec", "--dev"]).env_remove("GRIDCHAIN_WASMTIME_CACHE");
+		if let Some(dir) = cache {
+			cmd.env("GRIDCHAIN_WASMTIME_CACHE", dir);
+		}
+		let out = cmd.output().expect("gridchain-node build-spec");
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+		serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("a JSON spec")
+	};
+	let without = spec(None);
+	let patch = &without["genesis"]["runtimeGenesis"]["patch"];
+	assert!(patch["balances"].is_object(), "the preset's config: {patch}");
+	// The boot node `build-spec --dev` adds has a key of its own each run: the genesis is compared.
+	let with = spec(Some(&cache));
+	assert!(with["genesis"] == without["genesis"], "with the cache: {}", with["genesis"]["raw"]);
+	let _ = std::fs::remove_dir_all(&cache);
+}
