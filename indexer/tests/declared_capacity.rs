@@ -182,7 +182,8 @@ async fn contracts_indexed_before_declared_capacity_declare_their_latest_report(
 	let (dir, _postgres, databases) = databases().await;
 	let first = dir.path().join("first-migration");
 	std::fs::create_dir(&first).expect("dir");
-	let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	let migrations = std::path::Path::new("migrations");
 	std::fs::copy(migrations.join("0001_grid.sql"), first.join("0001_grid.sql")).expect("copied");
 	for (label, database) in databases {
 		sqlx::any::install_default_drivers();

@@ -344,7 +344,8 @@ const CLIENT_QUERIES: [(&str, &str, &str); 6] = [
 /// A source file's text with its string continuations and `${cap}` expanded and its whitespace
 /// collapsed, so that a query written over several lines reads as one.
 fn source_text(path: &str) -> String {
-	let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	let full = std::path::Path::new("..").join(path);
 	let text = std::fs::read_to_string(&full).expect("the client's source");
 	let text = text.replace("${cap}", "{ cru sru hru mru }");
 	let mut out = String::new();

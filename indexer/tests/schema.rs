@@ -3,7 +3,8 @@
 
 #[test]
 fn the_committed_schema_is_the_served_one() {
-	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	let path = std::path::Path::new("schema.graphql");
 	let served = grid_indexer::api::sdl();
 	if std::env::var_os("GRIDCHAIN_WRITE_SCHEMA").is_some() {
 		std::fs::write(&path, &served).expect("schema written");

@@ -136,7 +136,8 @@ fn price_vectors() {
 	}))
 	.expect("vectors serialise")
 		+ "\n";
-	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/prices.json");
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	let path = "testdata/prices.json";
 	if std::env::var_os("GRIDCHAIN_WRITE_VECTORS").is_some() {
 		std::fs::write(path, &text).expect("write the vectors");
 	}

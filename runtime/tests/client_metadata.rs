@@ -9,8 +9,8 @@ const VERSION: u32 = 16;
 
 #[test]
 fn committed_client_metadata_matches_the_runtime() {
-	let path =
-		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/metadata/gridchain.scale");
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	let path = std::path::Path::new("../sdk/metadata/gridchain.scale");
 	let metadata = Runtime::metadata_at_version(VERSION).expect("the runtime offers metadata v16");
 	let current: &[u8] = &metadata;
 	if std::env::var_os("GRIDCHAIN_WRITE_METADATA").is_some() {

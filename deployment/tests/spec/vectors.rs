@@ -86,7 +86,8 @@ type SignatureCase<'a> = (&'a str, &'a [(u32, bool)], &'a [u32]);
 type ValidationCase = (&'static str, &'static str, Box<dyn Fn(&mut Value)>);
 
 fn testdata() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")
+	// From the package's directory, where the tests run (test-support/README.md, "Test data").
+	PathBuf::from("testdata")
 }
 
 fn hex0x(bytes: &[u8]) -> String {
