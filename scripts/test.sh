@@ -32,9 +32,9 @@ build microbench -p gridchain-microbench --benches
 # built. One cargo invocation with one feature set for both, the runtime's WASM not needed. The
 # features are named per package and the whole workspace is selected (only its library tests and
 # `try_runtime` are built), so that cargo resolves every other crate's features as in the builds
-# above: only the crates under the features are built again (60 units, 48 s on a warm target),
-# where selecting the four packages alone gave serde, tokio and sp-core a feature set of their own
-# and built 291 (8 min from a fresh clone), by `cargo test --unit-graph`. The test binaries this
+# above: only the crates under the features are built again (60 units, 54 s after the first
+# command from a fresh clone), where selecting the four packages alone gave serde, tokio and
+# sp-core a feature set of their own and built 291 (8 min), by `cargo test --unit-graph`. The test binaries this
 # leaves unchanged are the ones built above, and test-lanes runs each executable once.
 checks=""
 for package in pallet-registry pallet-tft-price pallet-smart-contract gridchain-runtime; do
