@@ -58,6 +58,7 @@ pub fn run() -> sc_cli::Result<()> {
 	if let Some(dir) = &cli.wasmtime_cache {
 		crate::wasmtime_cache::open(dir).map_err(sc_cli::Error::Input)?;
 	}
+	let cache = cli.wasmtime_cache.as_deref();
 	if cli.sealing.is_some() {
 		// A sealed chain makes a block the moment a transaction is ready. Under a burst from one
 		// account (instant sealing, 1,000 transfers submitted back to back) the fork-aware pool
@@ -82,7 +83,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
+					service::new_partial(&config, None, cache)?;
 				Ok((cmd.run(client, import_queue), task_manager))
 			})
 		}
@@ -90,7 +91,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, .. } =
-					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
+					service::new_partial(&config, None, cache)?;
 				Ok((cmd.run(client, config.database), task_manager))
 			})
 		}
@@ -98,7 +99,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, .. } =
-					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
+					service::new_partial(&config, None, cache)?;
 				Ok((cmd.run(client, config.chain_spec), task_manager))
 			})
 		}
@@ -106,7 +107,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
+					service::new_partial(&config, None, cache)?;
 				Ok((cmd.run(client, import_queue), task_manager))
 			})
 		}
@@ -118,7 +119,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, backend, .. } =
-					service::new_partial(&config, None, cli.wasmtime_cache.as_deref())?;
+					service::new_partial(&config, None, cache)?;
 				let aux_revert = Box::new(|client, _, blocks| {
 					sc_consensus_grandpa::revert(client, blocks)?;
 					Ok(())
